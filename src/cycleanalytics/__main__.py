@@ -1,0 +1,3 @@
+from cycleanalytics.cli import main
+
+main()

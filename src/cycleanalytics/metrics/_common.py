@@ -1,0 +1,209 @@
+"""What every metric shares: the period type, the source of tables, filters and breakdowns.
+
+Every metric has the same shape (STYLE.md): ``metric(source, *, by=None, period=None,
+channel=None, **options) -> DataFrame``. The helpers here resolve those shared arguments once,
+so a new metric gets them right by construction.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import ibis
+
+from cycleanalytics.errors import MetricError
+from cycleanalytics.schema import CUSTOMERS, INTERACTIONS
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from cycleanalytics.store import Store
+
+TIME_GRAINS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+CUSTOMER_COLUMNS = tuple(c for c in CUSTOMERS.column_names if c not in ("customer_id", "load_id"))
+
+
+def _parse_instant(text: str) -> datetime:
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            value = datetime.strptime(text, "%Y-%m")
+        else:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise MetricError(
+            f"cannot read {text!r} as a date; use YYYY-MM-DD, YYYY-MM or an ISO timestamp"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _to_instant(value: str | date | datetime | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return _parse_instant(str(value))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open time range ``[start, end)`` in UTC; either end may be open (None).
+
+    Examples
+    --------
+    >>> Period.parse("2026-01-01..2026-03-01").label()
+    '2026-01-01 to 2026-02-28'
+    >>> Period.parse("2026-02").end
+    datetime.datetime(2026, 3, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    """
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", _to_instant(self.start))
+        object.__setattr__(self, "end", _to_instant(self.end))
+        if self.start and self.end and self.end <= self.start:
+            raise MetricError(
+                f"period ends ({self.end:%Y-%m-%d}) before it starts ({self.start:%Y-%m-%d})"
+            )
+
+    @classmethod
+    def parse(cls, text: str | Period | None) -> Period:
+        """Read ``START..END``, ``START..``, ``..END``, a month ``YYYY-MM`` or a day."""
+        if text is None:
+            return cls()
+        if isinstance(text, Period):
+            return text
+        text = text.strip()
+        if ".." in text:
+            start, _, end = text.partition("..")
+            return cls(start or None, end or None)
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            start = _parse_instant(text)
+            year, month = divmod(start.month, 12)
+            return cls(start, start.replace(year=start.year + year, month=month + 1))
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            start = _parse_instant(text)
+            return cls(start, start + timedelta(days=1))
+        raise MetricError(
+            f"cannot read period {text!r}; use START..END (e.g. 2026-01-01..2026-04-01), "
+            "YYYY-MM or YYYY-MM-DD"
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.start is None and self.end is None
+
+    def contains(self, column: ir.TimestampValue) -> ir.BooleanValue:
+        """An Ibis predicate: ``start <= column < end``."""
+        condition = ibis.literal(True)
+        if self.start is not None:
+            condition &= column >= ibis.literal(self.start, type="timestamp('UTC')")
+        if self.end is not None:
+            condition &= column < ibis.literal(self.end, type="timestamp('UTC')")
+        return condition
+
+    def label(self) -> str:
+        """Human-readable, with the end shown inclusively (the day before ``end``)."""
+        if self.is_open:
+            return "all data"
+        start = f"{self.start:%Y-%m-%d}" if self.start else "the start of the data"
+        end = (
+            f"{self.end - timedelta(microseconds=1):%Y-%m-%d}"
+            if self.end
+            else "the end of the data"
+        )
+        return f"{start} to {end}"
+
+
+def as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def source_tables(source: Store | ir.Table) -> tuple[ir.Table, ir.Table | None]:
+    """The interactions table and, when the source is a store, the customers table."""
+    from cycleanalytics.store import Store
+
+    if isinstance(source, Store):
+        return source.table("interactions"), source.table("customers")
+    if isinstance(source, ibis.expr.types.Table):
+        missing = [c for c in ("case_id", "ts", "stage") if c not in source.columns]
+        if missing:
+            raise MetricError(
+                f"the table given has no column(s) {missing}; pass a Store or an Ibis table with "
+                "the canonical interactions columns"
+            )
+        return source, None
+    raise MetricError(
+        f"metrics take a cycleanalytics Store or an Ibis table, not {type(source).__name__}"
+    )
+
+
+def check_breakdown(by: list[str], interactions: ir.Table, customers: ir.Table | None) -> None:
+    """Fail early, with the closest valid name, on a breakdown column that does not exist."""
+    valid = [c for c in interactions.columns if c not in ("ts", "load_id")]
+    valid += list(TIME_GRAINS)
+    if customers is not None:
+        valid += list(CUSTOMER_COLUMNS)
+    for name in by:
+        if name not in valid:
+            close = difflib.get_close_matches(name, valid, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise MetricError(
+                f"cannot break down by {name!r}{hint} Columns you can use: {', '.join(valid)}"
+            )
+
+
+def attach_breakdown(
+    cases: ir.Table, by: list[str], customers: ir.Table | None, start_column: str
+) -> ir.Table:
+    """Add time-grain and customer columns named in ``by`` to a per-case table.
+
+    Interaction columns are expected on ``cases`` already (their value at entry); time grains
+    truncate ``start_column``; customer columns come from ``customers`` by ``customer_id``.
+    """
+    grains = {
+        name: cases[start_column].truncate(TIME_GRAINS[name]) for name in by if name in TIME_GRAINS
+    }
+    if grains:
+        cases = cases.mutate(**grains)
+    wanted = [c for c in by if c in CUSTOMER_COLUMNS and c not in cases.columns]
+    if wanted and customers is not None:
+        extra = customers.select("customer_id", *wanted)
+        cases = cases.left_join(extra, "customer_id").drop("customer_id_right")
+    return cases
+
+
+INTERACTION_COLUMNS = INTERACTIONS.column_names
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(w|d|h|m|s)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str | timedelta | None) -> timedelta | None:
+    """Read a duration such as ``30d``, ``12h``, ``90m`` or ``2w``.
+
+    >>> parse_duration("36h")
+    datetime.timedelta(days=1, seconds=43200)
+    """
+    if text is None or isinstance(text, timedelta):
+        return text
+    match = _DURATION.match(text)
+    if not match:
+        raise MetricError(
+            f"cannot read duration {text!r}; use a number and a unit: 30d, 12h, 90m, 2w"
+        )
+    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])

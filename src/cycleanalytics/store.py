@@ -1,0 +1,152 @@
+"""The store: one object that owns a DuckDB database and hands out Ibis tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from cycleanalytics.errors import StoreError
+from cycleanalytics.schema import TABLES
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends.duckdb import Backend
+
+
+class Store:
+    """A cycleanalytics database: a DuckDB file, or an in-memory database when ``path`` is None.
+
+    Opening a store creates the canonical tables when they are missing. Timestamps are read
+    and written in UTC. DuckDB never downloads extensions from a store (no network at run
+    time).
+
+    Parameters
+    ----------
+    path
+        Database file; created when missing. ``None`` or ``":memory:"`` for an in-memory one.
+    read_only
+        Open an existing file for reading only (several readers may share it).
+    memory_limit, temp_directory
+        DuckDB's own settings, for data larger than memory (e.g. ``"4GB"``).
+
+    Examples
+    --------
+    >>> with Store() as store:
+    ...     sorted(store.counts())
+    ['complaints', 'customers', 'interactions', 'loads', 'quarantine']
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        temp_directory: str | Path | None = None,
+    ) -> None:
+        self.path = None if path in (None, ":memory:") else Path(path)
+        if self.path is not None and read_only and not self.path.exists():
+            raise StoreError(
+                f"database {self.path} does not exist; create it with `cycleanalytics load`"
+            )
+        config: dict[str, str | bool] = {
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": True,
+        }
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if temp_directory:
+            config["temp_directory"] = str(temp_directory)
+        try:
+            self.con = duckdb.connect(
+                str(self.path) if self.path else ":memory:", read_only=read_only, config=config
+            )
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    f"database {self.path} is busy: another process is writing to it; "
+                    "wait for it to finish and try again"
+                ) from None
+            raise StoreError(f"cannot open database {self.path}: {exc}") from None
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.read_only = read_only
+        self._backend: Backend | None = None
+        if not read_only:
+            self._create_tables()
+        else:
+            self._check_tables()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path) if self.path else ':memory:'!r})"
+
+    # -- schema ----------------------------------------------------------------------------
+    def _create_tables(self) -> None:
+        with self.transaction():
+            for table in TABLES.values():
+                self.con.execute(table.ddl())
+
+    def _check_tables(self) -> None:
+        present = {
+            r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        missing = [name for name in TABLES if name not in present]
+        if missing:
+            raise StoreError(
+                f"{self.path} is not a cycleanalytics database (missing tables: "
+                f"{', '.join(missing)}); create one with `cycleanalytics load`"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block in one transaction: all of it is committed, or none of it."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- access ----------------------------------------------------------------------------
+    @property
+    def ibis(self) -> Backend:
+        """The Ibis backend over this store's connection."""
+        if self._backend is None:
+            import ibis
+
+            self._backend = ibis.duckdb.from_connection(self.con)
+        return self._backend
+
+    def table(self, name: str) -> ir.Table:
+        """A canonical table as an Ibis expression, for metrics."""
+        if name not in TABLES:
+            raise StoreError(f"unknown table {name!r}; tables are: {', '.join(TABLES)}")
+        return self.ibis.table(name)
+
+    def counts(self) -> dict[str, int]:
+        """Number of rows in each canonical table."""
+        return {
+            name: self.con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES
+        }
+
+    def as_of(self) -> object:
+        """The data's as-of time: the latest timestamp in interactions and complaints."""
+        return self.con.execute(
+            """SELECT greatest(
+                   (SELECT max(ts) FROM interactions),
+                   (SELECT max(greatest(opened_at, first_response_at, resolved_at)) FROM complaints))"""
+        ).fetchone()[0]

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cycleanalytics as ca
+
+DATA = Path(__file__).parent / "data"
+HEADER = "interaction_id,case_id,customer_id,ts,stage,activity,channel,csat\n"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_loads_and_reports_rows_per_table(store):
+    result = ca.load(store, [DATA / "funnel_cases.csv", DATA / "funnel_customers.csv"])
+    by_table = result.by_table().set_index("table")
+    assert by_table.loc["interactions", "rows_read"] == 42
+    assert by_table.loc["interactions", "rows_loaded"] == 42
+    assert by_table.loc["customers", "rows_loaded"] == 10
+    assert store.counts()["interactions"] == 42
+    loads = store.con.execute(
+        "SELECT kind, rows_read, rows_loaded, rows_quarantined, rows_skipped FROM loads ORDER BY load_id"
+    ).fetchall()
+    assert loads == [("interactions", 42, 42, 0, 0), ("customers", 10, 10, 0, 0)]
+    # Every loaded row says which load brought it.
+    assert (
+        store.con.execute("SELECT count(*) FROM interactions WHERE load_id = 1").fetchone()[0] == 42
+    )
+
+
+def test_values_are_typed_and_utc(store, tmp_path):
+    path = write(
+        tmp_path,
+        "interactions.csv",
+        HEADER + "e1,c1,u1,2026-03-29T02:30:00+02:00,follow_up,Survey,web,4\n",
+    )
+    ca.load(store, path)
+    ts, csat, stage = store.con.execute("SELECT ts, csat, stage FROM interactions").fetchone()
+    assert ts.isoformat() == "2026-03-29T00:30:00+00:00"
+    assert csat == 4 and stage == "follow_up"
+
+
+def test_loading_the_same_file_twice_adds_nothing(store):
+    ca.load(store, DATA / "funnel_cases.csv")
+    again = ca.load(store, DATA / "funnel_cases.csv")
+    assert again.rows_loaded == 0
+    assert again.files[0].already_loaded
+    assert store.counts()["interactions"] == 42
+    assert store.counts()["loads"] == 1
+
+
+def test_overlapping_export_keeps_rows_already_loaded(store, tmp_path):
+    first = write(
+        tmp_path, "interactions_1.csv", HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,\n"
+    )
+    second = write(
+        tmp_path,
+        "interactions_2.csv",
+        HEADER
+        + "e1,c1,u1,2026-01-01T00:00:00Z,,changed,web,\ne2,c1,u1,2026-01-02T00:00:00Z,,y,web,\n",
+    )
+    ca.load(store, first)
+    result = ca.load(store, second)
+    f = result.files[0]
+    assert (f.rows_read, f.rows_loaded, f.rows_skipped) == (2, 1, 1)
+    assert (
+        store.con.execute(
+            "SELECT activity FROM interactions WHERE interaction_id = 'e1'"
+        ).fetchone()[0]
+        == "x"
+    )
+
+
+def test_stage_is_derived_from_activity_when_absent(store, tmp_path):
+    path = write(
+        tmp_path,
+        "interactions.csv",
+        "interaction_id,case_id,customer_id,ts,activity\n"
+        "e1,c1,u1,2026-01-01T00:00:00Z,Pra-interaksi\n"
+        "e2,c1,u1,2026-01-01T01:00:00Z,  FIRST contact \n"
+        "e3,c1,u1,2026-01-01T02:00:00Z,Internal note\n",
+    )
+    ca.load(store, path)
+    stages = store.con.execute("SELECT stage FROM interactions ORDER BY interaction_id").fetchall()
+    assert stages == [("pre_interaction",), ("initial_interaction",), (None,)]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,\ne2,c1,u1,yesterday,,x,web,\n",
+            r"line 3, column 'ts': found 'yesterday', expected a timestamp",
+        ),
+        (
+            HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,7\n",
+            r"line 2, column 'csat': found '7', expected a value with csat BETWEEN 1 AND 5",
+        ),
+        (
+            HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,good\n",
+            r"line 2, column 'csat': found 'good', expected a whole number",
+        ),
+        (
+            HEADER + "e1,,u1,2026-01-01T00:00:00Z,,x,web,\n",
+            r"line 2, column 'case_id': the value is empty, but it is required",
+        ),
+        (
+            HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,folow_up,x,web,\n",
+            r"line 2, column 'stage': 'folow_up' is not a stage .* did you mean 'follow_up'",
+        ),
+        (
+            HEADER
+            + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,\ne1,c1,u1,2026-01-02T00:00:00Z,,x,web,\n",
+            r"lines 2 and 3: interaction_id 'e1' appears more than once",
+        ),
+        (
+            "interaction_id,case_id,customer_id,timestamp\ne1,c1,u1,2026-01-01\n",
+            r"required column 'ts' is missing. The file has 'timestamp': rename it to 'ts'",
+        ),
+        (
+            "interaction_id,case_id,customer_id,ts,chanel\ne1,c1,u1,2026-01-01,web\n",
+            r"column 'chanel' is not a column of interactions. Did you mean 'channel'\?",
+        ),
+    ],
+)
+def test_bad_rows_are_explained_with_file_line_and_column(store, tmp_path, body, message):
+    path = write(tmp_path, "interactions.csv", body)
+    with pytest.raises(ca.LoadError, match=message) as info:
+        ca.load(store, path)
+    assert "interactions.csv" in str(info.value)
+
+
+def test_failed_load_leaves_the_database_unchanged(store, tmp_path):
+    good = write(tmp_path, "customers.csv", "customer_id,segment\nu1,consumer\n")
+    bad = write(tmp_path, "interactions.csv", HEADER + "e1,c1,u1,not a time,,x,web,\n")
+    ca.load(store, DATA / "funnel_cases.csv")
+    before = store.counts()
+    with pytest.raises(ca.LoadError):
+        ca.load(store, [good, bad])
+    assert store.counts() == before
+    # Nothing half-done stays behind: the same good file loads normally afterwards.
+    assert ca.load(store, good).rows_loaded == 1
+
+
+def test_kind_from_name_header_or_argument(store, tmp_path):
+    by_header = write(
+        tmp_path, "export.csv", "complaint_id,customer_id,opened_at\np1,u1,2026-01-01\n"
+    )
+    assert ca.load(store, by_header).files[0].kind == "complaints"
+    unknown = write(tmp_path, "other.csv", "a,b\n1,2\n")
+    with pytest.raises(ca.LoadError, match="cannot tell which table"):
+        ca.load(store, unknown)
+    forced = write(tmp_path, "people.csv", "customer_id\nu9\n")
+    assert ca.load(store, forced, kind="customers").files[0].kind == "customers"
+
+
+def test_paths_that_cannot_be_loaded(store, tmp_path):
+    with pytest.raises(ca.LoadError, match="no such file"):
+        ca.load(store, tmp_path / "missing.csv")
+    with pytest.raises(ca.LoadError, match="holds no"):
+        ca.load(store, tmp_path)
+    (tmp_path / "x.parquet").write_bytes(b"")
+    with pytest.raises(ca.LoadError, match="cannot load .parquet"):
+        ca.load(store, tmp_path / "x.parquet")

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cycleanalytics import CycleModel, ModelError, default_model
+from cycleanalytics.model import normalize_label
+
+
+def test_default_model_has_the_five_stages_in_order():
+    model = default_model()
+    assert model.order == (
+        "pre_interaction",
+        "initial_interaction",
+        "service_delivery",
+        "follow_up",
+        "service_recovery",
+    )
+    assert model.stage("service_recovery").conditional
+    assert model.funnel_stages == model.order[:4]
+    assert model.index("follow_up") == 4
+
+
+@pytest.mark.parametrize(
+    ("label", "stage"),
+    [
+        ("Pra-interaksi", "pre_interaction"),  # Indonesian, seed 000
+        ("interaksi awal", "initial_interaction"),
+        ("  Penyampaian   Layanan ", "service_delivery"),  # spacing and case do not matter
+        ("Susulan", "follow_up"),  # Malay
+        ("pemulihan perkhidmatan", "service_recovery"),
+        ("Satisfaction survey", "follow_up"),
+        ("follow_up", "follow_up"),  # the id itself
+        ("Internal note", None),
+        (None, None),
+    ],
+)
+def test_aliases_in_three_languages(label, stage):
+    assert default_model().stage_of(label) == stage
+
+
+def test_transitions():
+    model = default_model()
+    assert model.allows("service_delivery", "service_recovery")
+    assert model.allows("follow_up", "follow_up")  # repeats
+    assert not model.allows("follow_up", "pre_interaction")
+
+
+def test_toml_round_trip(tmp_path):
+    model = default_model()
+    path = tmp_path / "model.toml"
+    model.to_toml(path)
+    assert CycleModel.from_toml(path) == model
+
+
+def _model(**changes):
+    data = default_model().to_dict()
+    data.update(changes)
+    return data
+
+
+def test_unknown_stage_in_transition_is_rejected():
+    data = _model(transitions={"follow_up": ["complaint"]})
+    with pytest.raises(ModelError, match="unknown stage 'complaint'"):
+        CycleModel.from_dict(data)
+
+
+def test_duplicate_alias_across_stages_is_rejected():
+    data = _model()
+    data["stages"]["follow_up"]["aliases"]["en"].append("First Contact")
+    with pytest.raises(ModelError, match="claimed by both 'initial_interaction' and 'follow_up'"):
+        CycleModel.from_dict(data)
+
+
+def test_empty_order_is_rejected():
+    with pytest.raises(ModelError, match="non-empty"):
+        CycleModel.from_dict({"order": [], "stages": {}})
+
+
+def test_stage_described_but_not_ordered_is_rejected():
+    data = _model(order=["pre_interaction", "initial_interaction"], transitions={})
+    with pytest.raises(ModelError, match="missing from 'order'"):
+        CycleModel.from_dict(data)
+
+
+def test_unknown_language_and_bad_id_are_rejected():
+    data = _model()
+    data["stages"]["follow_up"]["aliases"]["fr"] = ["suivi"]
+    with pytest.raises(ModelError, match="unknown language"):
+        CycleModel.from_dict(data)
+    with pytest.raises(ModelError, match="not valid"):
+        CycleModel.from_dict({"order": ["Follow Up"]})
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("order = [", encoding="utf-8")
+    with pytest.raises(ModelError, match="broken.toml: not valid TOML"):
+        CycleModel.from_toml(path)
+    with pytest.raises(ModelError, match="not found"):
+        CycleModel.from_toml(tmp_path / "missing.toml")
+
+
+stage_ids = st.lists(
+    st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), min_size=1, max_size=6, unique=True
+)
+labels = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12
+).filter(lambda s: normalize_label(s))
+
+
+@given(ids=stage_ids, data=st.data())
+def test_any_valid_model_survives_a_toml_round_trip(tmp_path_factory, ids, data):
+    stages = {}
+    used = {normalize_label(i) for i in ids}
+    for stage_id in ids:
+        label = data.draw(labels.filter(lambda s: normalize_label(s) not in used))
+        used.add(normalize_label(label))
+        stages[stage_id] = {"label": label}
+    targets = {ids[i]: [ids[i + 1]] for i in range(len(ids) - 1)}
+    model = CycleModel.from_dict(
+        {"name": "m", "order": ids, "stages": stages, "transitions": targets}
+    )
+    path = tmp_path_factory.mktemp("m") / "m.toml"
+    model.to_toml(path)
+    assert CycleModel.from_toml(path) == model

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import cycleanalytics as ca
+from cycleanalytics.schema import TABLES
+
+EXPECTED_TYPES = {
+    "interactions": {
+        "interaction_id": "VARCHAR",
+        "case_id": "VARCHAR",
+        "ts": "TIMESTAMP WITH TIME ZONE",
+        "stage": "VARCHAR",
+        "cost": "DOUBLE",
+        "csat": "TINYINT",
+        "nps": "TINYINT",
+        "ces": "TINYINT",
+        "load_id": "BIGINT",
+    },
+    "complaints": {
+        "opened_at": "TIMESTAMP WITH TIME ZONE",
+        "resolved_at": "TIMESTAMP WITH TIME ZONE",
+        "reopened": "BOOLEAN",
+        "csat_after": "TINYINT",
+    },
+    "customers": {"customer_id": "VARCHAR", "churned_at": "TIMESTAMP WITH TIME ZONE"},
+    "loads": {"sha256": "VARCHAR", "rows_read": "BIGINT"},
+    "quarantine": {"line": "BIGINT", "reason": "VARCHAR"},
+}
+
+
+def test_creates_canonical_tables_with_types(store):
+    for table, expected in EXPECTED_TYPES.items():
+        rows = store.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+            [table],
+        ).fetchall()
+        types = dict(rows)
+        assert list(types) == list(TABLES[table].column_names)
+        for column, sql_type in expected.items():
+            assert types[column] == sql_type, (table, column)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (
+            "INSERT INTO interactions (interaction_id, case_id, customer_id, ts, csat) "
+            "VALUES ('e1', 'c1', 'u1', now(), 6)",
+            "CHECK",
+        ),
+        (
+            "INSERT INTO interactions (interaction_id, case_id, customer_id) VALUES ('e1', 'c1', 'u1')",
+            "NOT NULL",
+        ),
+        (
+            "INSERT INTO complaints (complaint_id, customer_id, opened_at, resolved_at) "
+            "VALUES ('p1', 'u1', '2026-01-02', '2026-01-01')",
+            "CHECK",
+        ),
+        (
+            "INSERT INTO complaints (complaint_id, customer_id, opened_at, recovery_action) "
+            "VALUES ('p1', 'u1', '2026-01-02', 'voucher')",
+            "CHECK",
+        ),
+    ],
+)
+def test_constraints_hold(store, sql, message):
+    with pytest.raises(Exception, match=message):
+        store.con.execute(sql)
+
+
+def test_ibis_tables_and_utc(store):
+    table = store.table("interactions")
+    ts = table.schema()["ts"]
+    assert ts.is_timestamp() and ts.timezone == "UTC" and not ts.nullable
+    assert store.con.execute("SELECT current_setting('TimeZone')").fetchone()[0] == "UTC"
+    with pytest.raises(ca.StoreError, match="unknown table"):
+        store.table("tickets")
+
+
+def test_no_extension_downloads(store):
+    setting = store.con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone()
+    assert setting[0] is False
+
+
+def test_file_store_persists_and_reopens_read_only(tmp_path):
+    path = tmp_path / "x.duckdb"
+    with ca.Store(path) as store:
+        store.con.execute("INSERT INTO customers (customer_id) VALUES ('u1')")
+    with ca.Store(path, read_only=True) as store:
+        assert store.counts()["customers"] == 1
+
+
+def test_read_only_needs_an_existing_cycleanalytics_database(tmp_path):
+    with pytest.raises(ca.StoreError, match="does not exist"):
+        ca.Store(tmp_path / "missing.duckdb", read_only=True)
+    import duckdb
+
+    duckdb.connect(str(tmp_path / "other.duckdb")).close()
+    with pytest.raises(ca.StoreError, match="not a cycleanalytics database"):
+        ca.Store(tmp_path / "other.duckdb", read_only=True)
+
+
+@pytest.mark.slow
+def test_second_writer_gets_database_busy(tmp_path):
+    path = tmp_path / "busy.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import cycleanalytics as ca, sys, time; s = ca.Store({str(path)!r}); "
+            "print('ready', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(ca.StoreError, match="busy"):
+            ca.Store(path)
+    finally:
+        holder.communicate("", timeout=30)
