@@ -24,7 +24,8 @@ def test_loads_and_reports_rows_per_table(store):
     assert by_table.loc["customers", "rows_loaded"] == 10
     assert store.counts()["interactions"] == 42
     loads = store.con.execute(
-        "SELECT kind, rows_read, rows_loaded, rows_quarantined, rows_skipped FROM loads ORDER BY load_id"
+        "SELECT kind, rows_read, rows_loaded, rows_quarantined, rows_skipped "
+        "FROM loads ORDER BY load_id"
     ).fetchall()
     assert loads == [("interactions", 42, 42, 0, 0), ("customers", 10, 10, 0, 0)]
     # Every loaded row says which load brought it.
@@ -165,5 +166,5 @@ def test_paths_that_cannot_be_loaded(store, tmp_path):
     with pytest.raises(ca.LoadError, match="holds no"):
         ca.load(store, tmp_path)
     (tmp_path / "x.parquet").write_bytes(b"")
-    with pytest.raises(ca.LoadError, match="cannot load .parquet"):
+    with pytest.raises(ca.LoadError, match=r"cannot load \.parquet"):
         ca.load(store, tmp_path / "x.parquet")

@@ -96,7 +96,7 @@ def test_unknown_language_and_bad_id_are_rejected():
 def test_invalid_toml_names_the_file(tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text("order = [", encoding="utf-8")
-    with pytest.raises(ModelError, match="broken.toml: not valid TOML"):
+    with pytest.raises(ModelError, match=r"broken\.toml: not valid TOML"):
         CycleModel.from_toml(path)
     with pytest.raises(ModelError, match="not found"):
         CycleModel.from_toml(tmp_path / "missing.toml")

@@ -53,7 +53,8 @@ def test_creates_canonical_tables_with_types(store):
             "CHECK",
         ),
         (
-            "INSERT INTO interactions (interaction_id, case_id, customer_id) VALUES ('e1', 'c1', 'u1')",
+            "INSERT INTO interactions (interaction_id, case_id, customer_id) "
+            "VALUES ('e1', 'c1', 'u1')",
             "NOT NULL",
         ),
         (

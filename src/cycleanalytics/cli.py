@@ -21,7 +21,8 @@ from rich.table import Table as RichTable
 from cycleanalytics import __version__
 from cycleanalytics.errors import EXIT_CODES, CycleAnalyticsError, ParameterError
 
-out = Console(highlight=False, soft_wrap=True)
+# Piped output is not cut to 80 columns: tables stay one line per row.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EPILOG = "Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES.items()) + "."
@@ -63,7 +64,7 @@ format_option = click.option(
 period_option = click.option(
     "--period",
     default=None,
-    help="Only cases that started in this period: START..END (end excluded), YYYY-MM or YYYY-MM-DD.",
+    help="Only cases that started in this period: START..END (end excluded), YYYY-MM, YYYY-MM-DD.",
 )
 channel_option = click.option(
     "--channel", multiple=True, help="Only cases that entered through this channel (repeatable)."
@@ -71,7 +72,8 @@ channel_option = click.option(
 by_option = click.option(
     "--by",
     multiple=True,
-    help="Break down by a column: an interactions column, segment/region, or day/week/month/quarter/year.",
+    help="Break down by a column: an interactions column, segment, region, or a time grain "
+    "(day, week, month, quarter, year). Repeatable.",
 )
 model_option = click.option(
     "--model",
@@ -233,8 +235,32 @@ def metric_funnel(
             window=window,
             model=model_path,
         )
+    if fmt != "table":
+        print_frame(df, fmt)
+        return
     title = f"Stage funnel: {df.attrs['cases_entered']:,} journeys entered, {df.attrs['period']}"
-    print_frame(df, fmt, title=title)
+    print_frame(_readable_funnel(df), fmt, title=title)
+
+
+def _pct(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.1%}"
+
+
+def _readable_funnel(df: pd.DataFrame) -> pd.DataFrame:
+    """The funnel as a person reads it in a terminal: labels, counts, shares with intervals."""
+    by = list(df.columns[: list(df.columns).index("stage")])
+    shown = df[by].copy()
+    shown["stage"] = df["label"]
+    shown["reached"] = df["reached"]
+    shown["continued"] = [
+        f"{_pct(c)} ({_pct(lo)}–{_pct(hi)})" if not pd.isna(c) else "–"
+        for c, lo, hi in zip(
+            df["conversion"], df["conversion_lo"], df["conversion_hi"], strict=True
+        )
+    ]
+    shown["of entries"] = df["from_entry"].map(_pct)
+    shown["dropped"] = df["dropped"]
+    return shown
 
 
 @main.command()

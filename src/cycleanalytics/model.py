@@ -94,7 +94,8 @@ class CycleModel:
             if s.id == stage_id:
                 return s
         raise ModelError(
-            f"model {self.name!r} has no stage {stage_id!r}; its stages are: {', '.join(self.order)}"
+            f"model {self.name!r} has no stage {stage_id!r}; "
+            f"its stages are: {', '.join(self.order)}"
         )
 
     def index(self, stage_id: str) -> int:

@@ -45,8 +45,9 @@ def plot_funnel(
     hover = (
         "<b>%{y}</b><br>%{customdata[0]:,} journeys (%{customdata[1]:.1%} of entries)"
         "<br>%{customdata[2]:.1%} of the previous stage continued"
-        " (95%% interval %{customdata[3]:.1%} to %{customdata[4]:.1%})<extra>%{fullData.name}</extra>"
-    ).replace("%%", "%")
+        " (95% interval %{customdata[3]:.1%} to %{customdata[4]:.1%})"
+        "<extra>%{fullData.name}</extra>"
+    )
     if not by:
         fig.add_trace(
             go.Bar(

@@ -43,7 +43,7 @@ def wilson_interval(
 
 
 def safe_ratio(numerator: ArrayLike, denominator: ArrayLike) -> np.ndarray:
-    """``numerator / denominator`` with NaN, not an error or infinity, where the denominator is 0."""
+    """``numerator / denominator``, NaN (not an error or infinity) where the denominator is 0."""
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -146,7 +146,9 @@ class Store:
     def as_of(self) -> object:
         """The data's as-of time: the latest timestamp in interactions and complaints."""
         return self.con.execute(
-            """SELECT greatest(
-                   (SELECT max(ts) FROM interactions),
-                   (SELECT max(greatest(opened_at, first_response_at, resolved_at)) FROM complaints))"""
+            """
+            SELECT greatest(
+                (SELECT max(ts) FROM interactions),
+                (SELECT max(greatest(opened_at, first_response_at, resolved_at)) FROM complaints)
+            )"""
         ).fetchone()[0]

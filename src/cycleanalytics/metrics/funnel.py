@@ -28,6 +28,7 @@ import pandas as pd
 
 from cycleanalytics.errors import MetricError
 from cycleanalytics.metrics._common import (
+    TIME_GRAINS,
     Period,
     as_list,
     attach_breakdown,
@@ -90,7 +91,7 @@ def funnel_expr(
     carried = [c for c in by if c in events.columns and c not in ("case_id", "customer_id")]
     channels = as_list(channel)
 
-    first_event = events.group_by("case_id").aggregate(case_start=events.ts.min())
+    needs_start = not period.is_open or window is not None or any(g in TIME_GRAINS for g in by)
     index = ibis.cases(*((events.stage == s, i) for i, s in enumerate(stages, start=1)))
     staged = events.filter(events.stage.isin(stages)).mutate(stage_index=index)
 
@@ -100,7 +101,7 @@ def funnel_expr(
         group_by=candidates.case_id,
         order_by=[candidates.ts, candidates.stage_index, candidates.interaction_id],
     )
-    entries = (
+    cases = (
         candidates.mutate(_rank=order)
         .filter(lambda t: t._rank == 0)
         .select(
@@ -113,30 +114,38 @@ def funnel_expr(
             **({"channel": "channel"} if "channel" in carried else {}),
         )
     )
-    cases = entries.join(first_event, "case_id")
+    if needs_start:
+        first_event = events.group_by("case_id").aggregate(case_start=events.ts.min())
+        cases = cases.join(first_event, "case_id")
     if not period.is_open:
         cases = cases.filter(period.contains(cases.case_start))
     if channels:
         cases = cases.filter(cases.entry_channel.isin(channels))
     if window is not None:
-        cases = cases.mutate(
-            deadline=cases.case_start + ibis.interval(seconds=window.total_seconds())
-        )
+        seconds = window.total_seconds()
+        cases = cases.mutate(deadline=cases.case_start + ibis.interval(seconds=seconds))
 
-    reach = cases.mutate(t_1=cases.entry_ts)
+    # A chain of small per-case tables: when each case first reached stage k. Each link joins
+    # the stage-k events to the previous link only, so the query grows linearly with stages.
+    # Cases that entered at stage k or later reached k (unrecorded) at their entry time.
+    extra = ["deadline"] if window is not None else []
+    link = cases.select("case_id", "entry_index", *extra, t="entry_ts")
+    links = []
     for k in range(2, len(stages) + 1):
-        prev = reach.select(
-            "case_id", "entry_index", *(["deadline"] if window else []), since=f"t_{k - 1}"
-        )
         later = staged.filter(staged.stage_index == k).select("case_id", "ts")
-        joined = later.join(prev, "case_id").filter(lambda t: t.ts >= t.since)
+        pending = link.filter(link.entry_index < k)
+        joined = later.join(pending, "case_id").filter(lambda t: t.ts >= t.t)
         if window is not None:
             joined = joined.filter(lambda t: t.ts <= t.deadline)
-        first = joined.group_by("case_id").aggregate(t_next=joined.ts.min())
-        reach = reach.left_join(first, "case_id").drop("case_id_right")
-        reach = reach.mutate(
-            **{f"t_{k}": ibis.ifelse(reach.entry_index >= k, reach.entry_ts, reach.t_next)}
-        ).drop("t_next")
+        found = joined.group_by("case_id", "entry_index", *extra).aggregate(t=joined.ts.min())
+        entered_here = link.filter(link.entry_index >= k)
+        nullable = {c: t.copy(nullable=True) for c, t in found.schema().items()}
+        link = found.cast(nullable).union(entered_here.select(*found.columns).cast(nullable))
+        links.append(link.select("case_id", **{f"t_{k}": "t"}))
+
+    reach = cases.mutate(t_1=cases.entry_ts)
+    for table in links:
+        reach = reach.left_join(table, "case_id").drop("case_id_right")
 
     reach = attach_breakdown(reach, by, customers, "case_start")
     counts = {f"reached_{k}": reach[f"t_{k}"].count() for k in range(1, len(stages) + 1)}
