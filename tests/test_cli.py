@@ -156,7 +156,13 @@ def test_demo_end_to_end(tmp_path):
     assert html_path.exists() and html_path.suffix == ".html"
     html = html_path.read_text(encoding="utf-8")
     assert "setup_notebook(" not in html and "import cycleanalytics" not in html
-    assert "jp-InputArea" not in html and "input_area" not in html
+    for code_marker in (
+        "jp-InputArea-editor",
+        "jp-InputPrompt",
+        "jp-CodeMirrorEditor",
+        "highlight-ipynb",
+    ):
+        assert not re.search(rf'class="[^"]*{code_marker}', html), f"code cell shown: {code_marker}"
     assert html.count("plotly-graph-div") >= 1
     with ca.Store(out / "demo.duckdb", read_only=True) as store:
         df = ca.funnel(store)

@@ -12,6 +12,7 @@ Expected numbers below were counted by hand from that table.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import ibis
@@ -183,3 +184,18 @@ def test_ordered_funnel_invariants(events, entry_within):
     # Each case is counted once: the entries per group add up to the cases that entered.
     entered = df[df["stage_index"] == 1]["reached"].sum()
     assert entered == df.attrs["cases_entered"]
+
+
+def test_recovers_the_sample_generators_true_conversions(tmp_path):
+    """truth.json states the conversion the ordered funnel should measure, per channel."""
+    info = ca.generate_sample(tmp_path, customers=3000, months=6, seed=11)
+    truth = json.loads(info.files["truth"].read_text())["funnel_conversion"]
+    with ca.Store() as store:
+        ca.load(store, [p for kind, p in info.files.items() if kind != "truth"])
+        overall = ca.funnel(store, confidence=0.999)
+        by_channel = ca.funnel(store, by="channel", confidence=0.999)
+    for row in overall[overall["stage_index"] > 1].itertuples():
+        assert row.conversion_lo <= truth["overall"][row.stage] <= row.conversion_hi, row
+    for row in by_channel[by_channel["stage_index"] > 1].itertuples():
+        expected = truth["by_channel"][row.channel][row.stage]
+        assert row.conversion_lo <= expected <= row.conversion_hi, row

@@ -22,7 +22,7 @@ from cycleanalytics import __version__
 from cycleanalytics.errors import EXIT_CODES, CycleAnalyticsError, ParameterError
 
 # Piped output is not cut to 80 columns: tables stay one line per row.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EPILOG = "Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES.items()) + "."
@@ -96,7 +96,7 @@ def print_frame(df: pd.DataFrame, fmt: str, *, title: str | None = None) -> None
             table.add_column(str(column), justify="right" if numeric else "left")
         for row in df.itertuples(index=False):
             table.add_row(*(_cell(v) for v in row))
-        out.print(table)
+        console.print(table)
 
 
 def _cell(value: object) -> str:
@@ -177,7 +177,7 @@ def load(paths: tuple[Path, ...], db: Path, kind: str | None, model_path: Path |
         result = load_files(store, list(paths), kind=kind, model=model_path)
     for f in result.files:
         if f.already_loaded:
-            out.print(f"{f.file}: already loaded (load {f.load_id}), nothing added")
+            console.print(f"{f.file}: already loaded (load {f.load_id}), nothing added")
     print_frame(result.by_table(), "table", title=f"Loaded into {db}")
 
 
@@ -331,8 +331,8 @@ def demo(out: Path) -> None:
     for name in reports.available_reports():
         page = reports.run_report(name, db=db, out=out)
         pages.append(page.html)
-        out.print(f"report {name}: {page.charts} charts in {page.seconds:.1f} s")
-    out.print(f"Done in {time.perf_counter() - started:.0f} s. Open in a browser:")
+        console.print(f"report {name}: {page.charts} charts in {page.seconds:.1f} s")
+    console.print(f"Done in {time.perf_counter() - started:.0f} s. Open in a browser:")
     for page in pages:
         click.echo(str(page.resolve()))
 
