@@ -22,9 +22,8 @@ from cycleanalytics.errors import (
     StoreError,
 )
 from cycleanalytics.ingest import LoadResult, load
-from cycleanalytics.metrics import Period, funnel
+from cycleanalytics.metrics import Period, funnel, plot_funnel
 from cycleanalytics.model import CycleModel, Stage, default_model
-from cycleanalytics.plots import plot_funnel
 from cycleanalytics.sample import generate_sample, sample_dir
 from cycleanalytics.store import Store
 

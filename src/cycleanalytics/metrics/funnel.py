@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import ibis
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from cycleanalytics.errors import MetricError
 from cycleanalytics.metrics._common import (
@@ -36,7 +37,9 @@ from cycleanalytics.metrics._common import (
     parse_duration,
     source_tables,
 )
+from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.model import CycleModel, resolve_model
+from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 from cycleanalytics.stats import safe_ratio, wilson_interval
 
 if TYPE_CHECKING:
@@ -154,6 +157,17 @@ def funnel_expr(
     return reach.aggregate(cases=reach.count(), **counts)
 
 
+@register(
+    "funnel",
+    options=(
+        Option("entry_within", int, "Let cases enter at the earliest of their first N stages.", 1),
+        Option(
+            "window",
+            str,
+            "Count only stages reached within this time of the case's first event, e.g. 30d.",
+        ),
+    ),
+)
 def funnel(
     source: Store | ir.Table,
     *,
@@ -273,3 +287,100 @@ def _finish(
     table = pd.concat(rows, ignore_index=True)
     table = table.sort_values(["_order", "stage_index"], kind="stable").drop(columns="_order")
     return table.reset_index(drop=True)[[*by, *FUNNEL_COLUMNS]]
+
+
+def plot_funnel(
+    df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
+) -> go.Figure:
+    """Horizontal bars of journeys reached per stage, with the share of the previous stage that
+    continued and its 95% interval in the hover text. A breakdown (any extra column before
+    ``stage``) gives one bar series per group, as shares of each group's entries.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.plot_funnel(ca.funnel(store))
+    >>> fig.data[0].type
+    'bar'
+    """
+    require_columns(df, ("stage", "label", "reached", "conversion", "from_entry"), "plot_funnel")
+    fig = fig if fig is not None else go.Figure()
+    by = breakdown_columns(df, "stage")
+    hover = (
+        "<b>%{y}</b><br>%{customdata[0]:,} journeys (%{customdata[1]:.1%} of entries)"
+        "<br>%{customdata[2]:.1%} of the previous stage continued"
+        " (95% interval %{customdata[3]:.1%} to %{customdata[4]:.1%})"
+        "<extra>%{fullData.name}</extra>"
+    )
+    if not by:
+        fig.add_trace(
+            go.Bar(
+                x=df["reached"],
+                y=df["label"],
+                orientation="h",
+                name="all journeys",
+                marker_color=PALETTE[0],
+                text=[
+                    f"{r:,}  ({p:.0%})"
+                    for r, p in zip(df["reached"], df["from_entry"].fillna(0), strict=True)
+                ],
+                textposition="auto",
+                customdata=df[
+                    ["reached", "from_entry", "conversion", "conversion_lo", "conversion_hi"]
+                ],
+                hovertemplate=hover,
+            )
+        )
+        xaxis = "journeys reaching the stage"
+    else:
+        groups = df.groupby(by, sort=False, dropna=False)
+        for i, (key, part) in enumerate(groups):
+            name = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+            fig.add_trace(
+                go.Bar(
+                    x=part["from_entry"],
+                    y=part["label"],
+                    orientation="h",
+                    name=name,
+                    marker_color=PALETTE[i % len(PALETTE)],
+                    customdata=part[
+                        ["reached", "from_entry", "conversion", "conversion_lo", "conversion_hi"]
+                    ],
+                    hovertemplate=hover,
+                )
+            )
+        fig.update_layout(barmode="group")
+        fig.update_xaxes(tickformat=".0%")
+        xaxis = "share of entering journeys that reached the stage"
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_xaxes(title=xaxis)
+    finish_layout(
+        fig,
+        title=title,
+        legend_title_text=", ".join(by) if by else None,
+        height=max(300, 80 + 40 * len(df)) if by else 360,
+    )
+    return fig
+
+
+def _pct(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.1%}"
+
+
+def readable_funnel(df: pd.DataFrame) -> pd.DataFrame:
+    """The funnel as a person reads it in a terminal: labels, counts, shares with intervals."""
+    by = list(df.columns[: list(df.columns).index("stage")])
+    shown = df[by].copy()
+    shown["stage"] = df["label"]
+    shown["reached"] = df["reached"]
+    shown["continued"] = [
+        f"{_pct(c)} ({_pct(lo)}–{_pct(hi)})" if not pd.isna(c) else "–"
+        for c, lo, hi in zip(
+            df["conversion"], df["conversion_lo"], df["conversion_hi"], strict=True
+        )
+    ]
+    shown["of entries"] = df["from_entry"].map(_pct)
+    shown["dropped"] = df["dropped"]
+    return shown

@@ -1,0 +1,97 @@
+"""`cycleanalytics metric NAME`: one command per registered metric, built from its declaration.
+
+Every metric command has the shared options (--db, --by, --period, --channel, --model,
+--format) plus the options its metric declares in the registry, so a new metric is on the
+command line as soon as it is registered.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from cycleanalytics.cli import main
+from cycleanalytics.cli._common import (
+    CycleGroup,
+    by_option,
+    channel_option,
+    db_option,
+    format_option,
+    model_option,
+    period_option,
+    print_frame,
+    read_store,
+)
+from cycleanalytics.metrics import REGISTRY, MetricSpec, Option
+
+
+@main.group(cls=CycleGroup)
+def metric() -> None:
+    """Compute a metric on a database and print it."""
+
+
+def _click_option(option: Option) -> Any:
+    flag = "--" + option.name.replace("_", "-")
+    if option.type is bool:
+        return click.option(
+            flag, option.name, is_flag=True, default=bool(option.default), help=option.help
+        )
+    kind = click.Choice(list(option.type)) if isinstance(option.type, tuple) else option.type
+    return click.option(
+        flag,
+        option.name,
+        type=kind,
+        default=option.default,
+        multiple=option.multiple,
+        show_default=option.default is not None,
+        help=option.help,
+    )
+
+
+def _command(spec: MetricSpec) -> click.Command:
+    accepted = set(inspect.signature(spec.compute).parameters)
+
+    def run(
+        db: Path, fmt: str, model_path: Path | None, by: tuple[str, ...], **kwargs: Any
+    ) -> None:
+        shared = {"by": list(by), "model": model_path}
+        arguments = {k: v for k, v in {**shared, **kwargs}.items() if k in accepted}
+        arguments = {k: list(v) if isinstance(v, tuple) else v for k, v in arguments.items()}
+        with read_store(db) as store:
+            df = spec.compute(store, **arguments)
+        readable = getattr(inspect.getmodule(spec.compute), f"readable_{spec.name}", None)
+        if fmt == "table" and readable is not None:
+            print_frame(readable(df), fmt, title=_title(spec, df))
+        else:
+            print_frame(df, fmt, title=_title(spec, df) if fmt == "table" else None)
+
+    command = click.Command(spec.name, callback=run, help=spec.summary, short_help=spec.summary)
+    decorators = [
+        db_option(),
+        by_option,
+        period_option,
+        channel_option,
+        model_option,
+        format_option,
+    ]
+    decorators += [_click_option(o) for o in spec.options]
+    for decorate in decorators:
+        command = decorate(command)
+    return command
+
+
+def _title(spec: MetricSpec, df: pd.DataFrame) -> str:
+    parts = []
+    if "cases_entered" in df.attrs:
+        parts.append(f"{df.attrs['cases_entered']:,} journeys entered")
+    if "period" in df.attrs:
+        parts.append(str(df.attrs["period"]))
+    return f"{spec.name}: {', '.join(parts)}" if parts else spec.name
+
+
+for _spec in REGISTRY.values():
+    metric.add_command(_command(_spec))

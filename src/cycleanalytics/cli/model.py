@@ -1,0 +1,57 @@
+"""Commands about the cycle model: `model show`, `model export`, `model check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from cycleanalytics.cli import main
+from cycleanalytics.cli._common import CycleGroup, model_option, print_frame
+
+
+@main.group(cls=CycleGroup)
+def model() -> None:
+    """Show, check or export a cycle model."""
+
+
+@model.command("show")
+@model_option
+def model_show(model_path: Path | None) -> None:
+    """List a model's stages, aliases and allowed transitions."""
+    from cycleanalytics.model import resolve_model
+
+    m = resolve_model(model_path)
+    rows = [
+        {
+            "#": i,
+            "stage": s.id,
+            "label": s.label,
+            "conditional": "yes" if s.conditional else "",
+            "next": ", ".join(m.transitions.get(s.id, ())),
+            "aliases": ", ".join(a for v in s.aliases.values() for a in v),
+        }
+        for i, s in enumerate(m.stages, start=1)
+    ]
+    print_frame(pd.DataFrame(rows), "table", title=m.name)
+
+
+@model.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def model_export(path: Path) -> None:
+    """Write the default model to PATH as TOML, to edit into a model of your own."""
+    from cycleanalytics.model import default_model
+
+    default_model().to_toml(path)
+    click.echo(str(path))
+
+
+@model.command("check")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path, exists=True))
+def model_check(path: Path) -> None:
+    """Check a model TOML file; exit 3 with the problem when it is invalid."""
+    from cycleanalytics.model import CycleModel
+
+    m = CycleModel.from_toml(path)
+    click.echo(f"{path}: valid model {m.name!r} with stages {', '.join(m.order)}")
