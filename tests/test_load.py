@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -91,34 +93,65 @@ def test_stage_is_derived_from_activity_when_absent(store, tmp_path):
     assert stages == [("pre_interaction",), ("initial_interaction",), (None,)]
 
 
+# Row-level problems: the row goes to quarantine with the same explanation that used to stop
+# the load (line, column, what was expected, what was found); the other rows load.
+ROW_PROBLEMS = [
+    (
+        HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,\ne2,c1,u1,yesterday,,x,web,\n",
+        3,
+        r"line 3, column 'ts': found 'yesterday', expected a timestamp",
+    ),
+    (
+        HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,7\n",
+        2,
+        r"line 2, column 'csat': found '7', expected a value with csat BETWEEN 1 AND 5",
+    ),
+    (
+        HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,good\n",
+        2,
+        r"line 2, column 'csat': found 'good', expected a whole number",
+    ),
+    (
+        HEADER + "e1,,u1,2026-01-01T00:00:00Z,,x,web,\n",
+        2,
+        r"line 2, column 'case_id': the value is empty, but it is required",
+    ),
+    (
+        HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,folow_up,x,web,\n",
+        2,
+        r"line 2, column 'stage': 'folow_up' is not a stage .* did you mean 'follow_up'",
+    ),
+    (
+        HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,\ne1,c1,u1,2026-01-02T00:00:00Z,,x,web,\n",
+        3,
+        r"lines 2 and 3: interaction_id 'e1' appears more than once; line 2 was kept",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "line", "message"), ROW_PROBLEMS)
+def test_bad_rows_are_quarantined_with_line_column_and_reason(store, tmp_path, body, line, message):
+    path = write(tmp_path, "interactions.csv", body)
+    result = ca.load(store, path)
+    f = result.files[0]
+    rows = body.count("\n") - 1
+    assert (f.rows_read, f.rows_quarantined, f.rows_loaded) == (rows, 1, rows - 1)
+    file, got_line, record, reason = store.con.execute(
+        "SELECT file, line, record, reason FROM quarantine"
+    ).fetchone()
+    assert file == str(path) and got_line == line
+    assert re.search(message, reason), reason
+    # The raw record is kept as it was in the file.
+    raw = body.splitlines()[line - 1].split(",")
+    assert list(json.loads(record).values()) == [v if v else None for v in raw]
+    assert store.con.execute(
+        "SELECT rows_read = rows_loaded + rows_quarantined + rows_skipped FROM loads"
+    ).fetchone() == (True,)
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (
-            HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,\ne2,c1,u1,yesterday,,x,web,\n",
-            r"line 3, column 'ts': found 'yesterday', expected a timestamp",
-        ),
-        (
-            HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,7\n",
-            r"line 2, column 'csat': found '7', expected a value with csat BETWEEN 1 AND 5",
-        ),
-        (
-            HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,good\n",
-            r"line 2, column 'csat': found 'good', expected a whole number",
-        ),
-        (
-            HEADER + "e1,,u1,2026-01-01T00:00:00Z,,x,web,\n",
-            r"line 2, column 'case_id': the value is empty, but it is required",
-        ),
-        (
-            HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,folow_up,x,web,\n",
-            r"line 2, column 'stage': 'folow_up' is not a stage .* did you mean 'follow_up'",
-        ),
-        (
-            HEADER
-            + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,\ne1,c1,u1,2026-01-02T00:00:00Z,,x,web,\n",
-            r"lines 2 and 3: interaction_id 'e1' appears more than once",
-        ),
         (
             "interaction_id,case_id,customer_id,timestamp\ne1,c1,u1,2026-01-01\n",
             r"required column 'ts' is missing. The file has 'timestamp': rename it to 'ts'",
@@ -129,7 +162,7 @@ def test_stage_is_derived_from_activity_when_absent(store, tmp_path):
         ),
     ],
 )
-def test_bad_rows_are_explained_with_file_line_and_column(store, tmp_path, body, message):
+def test_file_problems_stop_the_load_with_file_and_fix(store, tmp_path, body, message):
     path = write(tmp_path, "interactions.csv", body)
     with pytest.raises(ca.LoadError, match=message) as info:
         ca.load(store, path)
@@ -138,14 +171,42 @@ def test_bad_rows_are_explained_with_file_line_and_column(store, tmp_path, body,
 
 def test_failed_load_leaves_the_database_unchanged(store, tmp_path):
     good = write(tmp_path, "customers.csv", "customer_id,segment\nu1,consumer\n")
-    bad = write(tmp_path, "interactions.csv", HEADER + "e1,c1,u1,not a time,,x,web,\n")
+    bad_row = write(tmp_path, "interactions_1.csv", HEADER + "e1,c1,u1,not a time,,x,web,\n")
+    bad_file = write(tmp_path, "interactions_2.csv", "interaction_id,case_id\ne1,c1\n")
     ca.load(store, DATA / "funnel_cases.csv")
     before = store.counts()
-    with pytest.raises(ca.LoadError):
-        ca.load(store, [good, bad])
-    assert store.counts() == before
+    with pytest.raises(ca.LoadError, match="required column 'customer_id' is missing"):
+        ca.load(store, [good, bad_row, bad_file])
+    assert store.counts() == before  # not even the quarantined row of the second file
     # Nothing half-done stays behind: the same good file loads normally afterwards.
     assert ca.load(store, good).rows_loaded == 1
+
+
+def test_policy_keep_or_update_for_ids_already_present(store, tmp_path):
+    """Hand-made: e1 is in both exports with a different activity; e2 only in the second."""
+    first = write(
+        tmp_path, "interactions_1.csv", HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,\n"
+    )
+    second = write(
+        tmp_path,
+        "interactions_2.csv",
+        HEADER
+        + "e1,c1,u1,2026-01-01T00:00:00Z,,changed,web,\ne2,c1,u1,2026-01-02T00:00:00Z,,y,web,\n",
+    )
+    ca.load(store, first)
+    f = ca.load(store, second, policy="update").files[0]
+    assert (f.rows_read, f.rows_loaded, f.rows_updated, f.rows_skipped) == (2, 2, 1, 0)
+    activity = "SELECT activity FROM interactions WHERE interaction_id = 'e1'"
+    assert store.con.execute(activity).fetchone() == ("changed",)
+    assert store.counts()["interactions"] == 2
+    assert store.con.execute(
+        "SELECT policy, rows_updated FROM loads WHERE load_id = 2"
+    ).fetchone() == (
+        "update",
+        1,
+    )
+    with pytest.raises(ca.LoadError, match="unknown policy 'merge'; use one of: keep, update"):
+        ca.load(store, second, policy="merge")
 
 
 def test_kind_from_name_header_or_argument(store, tmp_path):
@@ -165,6 +226,66 @@ def test_paths_that_cannot_be_loaded(store, tmp_path):
         ca.load(store, tmp_path / "missing.csv")
     with pytest.raises(ca.LoadError, match="holds no"):
         ca.load(store, tmp_path)
-    (tmp_path / "x.parquet").write_bytes(b"")
-    with pytest.raises(ca.LoadError, match=r"cannot load \.parquet"):
-        ca.load(store, tmp_path / "x.parquet")
+    (tmp_path / "x.docx").write_bytes(b"PK")
+    with pytest.raises(ca.LoadError, match=r"cannot load \.docx files; supported: \.csv"):
+        ca.load(store, tmp_path / "x.docx")
+
+
+def big_interactions(path: Path, rows: int) -> Path:
+    import duckdb
+
+    duckdb.connect().execute(
+        "COPY (SELECT 'e' || i AS interaction_id, 'c' || (i // 5) AS case_id, "
+        "'u' || (i // 50) AS customer_id, TIMESTAMPTZ '2026-01-01 00:00:00+00' "
+        "+ i * INTERVAL 1 SECOND AS ts, 'Browse' AS activity FROM range(?) t(i)) TO ? "
+        "(HEADER, DELIMITER ',')",
+        [rows, str(path)],
+    )
+    return path
+
+
+@pytest.mark.slow
+def test_sigkill_mid_load_leaves_the_database_as_before_and_busy_is_clean(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from cycleanalytics.cli import main
+
+    db = tmp_path / "kill.duckdb"
+    with ca.Store(db) as store:
+        ca.load(store, DATA / "funnel_cases.csv")
+        before = store.counts()
+    big = big_interactions(tmp_path / "interactions_big.csv", 1_500_000)
+    loader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, cycleanalytics as ca\n"
+            f"s = ca.Store({str(db)!r})\n"
+            f"ca.load(s, {str(big)!r}, progress=lambda p: print('loading', flush=True))\n"
+            "print('done', flush=True)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert loader.stdout.readline().strip() == "loading"
+        # A second writer while the load runs: a clear message and exit code 5, no traceback.
+        busy = CliRunner().invoke(
+            main, ["load", str(DATA / "funnel_customers.csv"), "--db", str(db)]
+        )
+        assert busy.exit_code == 5 and "is busy" in busy.output
+        assert "Traceback" not in busy.output
+        assert loader.poll() is None, "the load finished before it could be killed"
+        loader.send_signal(signal.SIGKILL)
+    finally:
+        loader.wait(timeout=60)
+    assert loader.returncode == -signal.SIGKILL
+    with ca.Store(db) as store:
+        assert store.counts() == before
+        # ... and the load can simply be run again.
+        f = ca.load(store, big).files[0]
+        assert (f.rows_read, f.rows_loaded) == (1_500_000, 1_500_000)

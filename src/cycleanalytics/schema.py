@@ -18,6 +18,7 @@ class Column:
     check: str | None = None
     doc: str = ""
     synonyms: tuple[str, ...] = ()  # names other exports use, for "did you mean" hints
+    scale: tuple[int, int] | None = None  # the canonical range of a score, for rescaling
 
     def ddl(self) -> str:
         parts = [self.name, self.type]
@@ -58,9 +59,15 @@ class Table:
         return close[0] if close else None
 
     def ddl(self) -> str:
+        """The CREATE TABLE statement.
+
+        ``primary_key`` is the table's logical key, kept unique by the loader (duplicates in a
+        file are quarantined, ids already stored are skipped or updated). It is deliberately
+        not declared as a DuckDB PRIMARY KEY: that index must fit in memory, which would put
+        a floor of several hundred MB under every load of a large table (10M interactions)
+        and slow bulk loads down.
+        """
         body = [c.ddl() for c in self.columns]
-        if self.primary_key:
-            body.append(f"PRIMARY KEY ({self.primary_key})")
         return f"CREATE TABLE IF NOT EXISTS {self.name} (\n    " + ",\n    ".join(body) + "\n)"
 
 
@@ -105,9 +112,27 @@ INTERACTIONS = Table(
         Column("agent_id", "VARCHAR"),
         Column("duration_s", "DOUBLE", check="duration_s >= 0"),
         Column("cost", "DOUBLE", check="cost >= 0"),
-        Column("csat", "TINYINT", check="csat BETWEEN 1 AND 5", doc="1-5"),
-        Column("nps", "TINYINT", check="nps BETWEEN 0 AND 10", doc="0-10"),
-        Column("ces", "TINYINT", check="ces BETWEEN 1 AND 7", doc="1-7"),
+        Column(
+            "csat",
+            "TINYINT",
+            check="csat BETWEEN 1 AND 5",
+            doc="1-5",
+            scale=(1, 5),
+        ),
+        Column(
+            "nps",
+            "TINYINT",
+            check="nps BETWEEN 0 AND 10",
+            doc="0-10",
+            scale=(0, 10),
+        ),
+        Column(
+            "ces",
+            "TINYINT",
+            check="ces BETWEEN 1 AND 7",
+            doc="1-7",
+            scale=(1, 7),
+        ),
         Column("load_id", "BIGINT"),
     ),
     primary_key="interaction_id",
@@ -133,7 +158,7 @@ COMPLAINTS = Table(
             "('refund', 'discount', 'extra_service', 'apology', 'replacement', 'none')",
         ),
         Column("reopened", "BOOLEAN"),
-        Column("csat_after", "TINYINT", check="csat_after BETWEEN 1 AND 5"),
+        Column("csat_after", "TINYINT", check="csat_after BETWEEN 1 AND 5", scale=(1, 5)),
         Column("text", "VARCHAR", doc="free text: personal data, never shown in reports"),
         Column("load_id", "BIGINT"),
     ),
@@ -166,7 +191,9 @@ LOADS = Table(
         Column("rows_read", "BIGINT", required=True),
         Column("rows_loaded", "BIGINT", required=True),
         Column("rows_quarantined", "BIGINT", required=True),
-        Column("rows_skipped", "BIGINT", required=True, doc="already present"),
+        Column("rows_skipped", "BIGINT", required=True, doc="already present, kept as they were"),
+        Column("rows_updated", "BIGINT", doc="already present, replaced (policy 'update')"),
+        Column("policy", "VARCHAR", doc="what was done with ids already present: keep, update"),
         Column("started_at", "TIMESTAMPTZ", required=True),
         Column("finished_at", "TIMESTAMPTZ", required=True),
     ),

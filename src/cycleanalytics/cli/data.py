@@ -1,4 +1,4 @@
-"""Commands that bring data in: `sample` and `load`."""
+"""Commands that bring data in: `sample`, `load`, `quarantine` and `mapping init/check`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from pathlib import Path
 import click
 
 from cycleanalytics.cli import main
-from cycleanalytics.cli._common import console, db_option, model_option, print_frame
+from cycleanalytics.cli._common import (
+    console,
+    db_option,
+    err,
+    format_option,
+    model_option,
+    print_frame,
+    read_store,
+)
 
 
 @main.command()
@@ -45,25 +53,161 @@ def sample(out: Path, customers: int, months: int, seed: int) -> None:
         click.echo(f"{path}" + (f"  ({rows:,} rows)" if rows is not None else ""))
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@db_option(must_exist=False)
-@click.option(
+mapping_option = click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(dir_okay=False, path_type=Path, exists=True),
+    default=None,
+    help="A mapping file (TOML) for exports not in the canonical format (see docs/mappings.md).",
+)
+kind_option = click.option(
     "--kind",
     type=click.Choice(["interactions", "complaints", "customers"]),
     default=None,
-    help="The table the files feed (default: from each file's name or header).",
+    help="The table the files feed (default: the mapping's kind, or each file's name or header).",
 )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@db_option(must_exist=False)
+@kind_option
+@mapping_option
 @model_option
-def load(paths: tuple[Path, ...], db: Path, kind: str | None, model_path: Path | None) -> None:
-    """Load canonical CSV exports (files or folders) into a database; the database is created
-    when missing. A failed load changes nothing; a file loaded before is skipped."""
+@click.option(
+    "--policy",
+    type=click.Choice(["keep", "update"]),
+    default="keep",
+    show_default=True,
+    help="Rows whose id is already loaded: keep the stored row, or update it with the new one.",
+)
+@click.option(
+    "--strict", is_flag=True, help="Fail at the first bad row instead of quarantining it."
+)
+@click.option(
+    "--memory-limit",
+    default="1GB",
+    show_default=True,
+    help="Memory DuckDB may use; beyond it, work spills to a temporary folder beside the "
+    "database (large loads stay within it).",
+)
+def load(
+    paths: tuple[Path, ...],
+    db: Path,
+    kind: str | None,
+    mapping_path: Path | None,
+    model_path: Path | None,
+    policy: str,
+    strict: bool,
+    memory_limit: str,
+) -> None:
+    """Load exports (CSV/TSV, Parquet, JSON/NDJSON, XES, xlsx; files or folders) into a
+    database, created when missing. Bad rows go to quarantine (see `quarantine`); a file that
+    cannot be loaded changes nothing; a file loaded before is skipped."""
+    from rich.progress import Progress
+
     from cycleanalytics.ingest import load as load_files
     from cycleanalytics.store import Store
 
-    with Store(db) as store:
-        result = load_files(store, list(paths), kind=kind, model=model_path)
+    with (
+        Store(db, memory_limit=memory_limit) as store,
+        Progress(console=err, transient=True) as bar,
+    ):
+        task = bar.add_task("loading", total=None)
+
+        def progress(path: Path) -> None:
+            bar.update(task, description=f"loading {path.name}", advance=1)
+
+        result = load_files(
+            store,
+            list(paths),
+            kind=kind,
+            model=model_path,
+            mapping=mapping_path,
+            policy=policy,
+            strict=strict,
+            progress=progress,
+        )
     for f in result.files:
         if f.already_loaded:
             console.print(f"{f.file}: already loaded (load {f.load_id}), nothing added")
     print_frame(result.by_table(), "table", title=f"Loaded into {db}")
+    if result.rows_quarantined:
+        loads = ", ".join(str(f.load_id) for f in result.files if f.rows_quarantined)
+        err.print(
+            f"{result.rows_quarantined:,} row(s) quarantined; see why with "
+            f"`cycleanalytics quarantine --db {db}` (loads {loads})"
+        )
+
+
+@main.command()
+@db_option()
+@click.option("--load", "load_id", type=int, default=None, help="Only rows of this load.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most this many rows.")
+@format_option
+def quarantine(db: Path, load_id: int | None, limit: int | None, fmt: str) -> None:
+    """List rejected rows: load, file, line, reason and the raw record."""
+    from cycleanalytics.ingest.quarantine import quarantined
+
+    with read_store(db) as store:
+        df = quarantined(store, load_id=load_id, limit=limit)
+    if fmt == "table" and df.empty:
+        console.print("No rows were quarantined.")
+        return
+    print_frame(df if fmt != "table" else df.drop(columns="record"), fmt, title="Quarantine")
+
+
+@main.group()
+def mapping() -> None:
+    """Draft and check mapping files (TOML) for exports in other formats."""
+
+
+@mapping.command("init")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@kind_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the draft here (default: print it).",
+)
+def mapping_init(file: Path, kind: str | None, out: Path | None) -> None:
+    """Draft a mapping from FILE's header with best guesses, for you to edit."""
+    from cycleanalytics.ingest.preview import draft_mapping
+
+    text = draft_mapping(file, kind=kind)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(
+            f"wrote {out}; edit it, then: cycleanalytics mapping check {file} --mapping {out}"
+        )
+
+
+@mapping.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@mapping_option
+@kind_option
+@model_option
+def mapping_check(
+    file: Path, mapping_path: Path | None, kind: str | None, model_path: Path | None
+) -> None:
+    """Preview loading FILE with a mapping: rows per stage and coverage, unmapped activities,
+    unused columns, rows that would be quarantined and why. Nothing is written."""
+    from cycleanalytics.ingest.preview import check_mapping
+
+    check = check_mapping(file, mapping_path, kind=kind, model=model_path)
+    console.print(
+        f"{file}: {check.kind}, {check.rows_read:,} rows read, {check.rows_loaded:,} would load, "
+        f"{check.rows_quarantined:,} would be quarantined"
+    )
+    if check.coverage is not None:
+        console.print(f"coverage (events mapped to a stage): {check.coverage:.2%}")
+        print_frame(check.stages, "table", title="Events per stage")
+    if not check.unmapped.empty:
+        print_frame(check.unmapped.head(30), "table", title="Activities with no stage")
+    if check.unused_columns:
+        console.print(f"columns not used: {', '.join(check.unused_columns)}")
+    if not check.quarantine.empty:
+        print_frame(check.quarantine, "table", title="Rows that would be quarantined (first 20)")

@@ -1,24 +1,25 @@
-"""Load exports in the canonical format (DESIGN §2) into a store.
+"""Load exports into a store: read, map, validate, quarantine, insert; one transaction.
 
-The load is a pipeline with one step per concern, so mappings, quarantine and other readers
-slot in without changing its shape:
+The load is a pipeline with one module per concern:
 
-1. *read* a file into a staging table of text columns, numbered by line (``_read_csv``);
-2. *recognise* which canonical table it feeds, from its name or its header (``_kind_of``);
-3. *check* header, types, required values and constraints, stopping at the first bad value
-   with its file, line, column, what was expected and what was found (``_check``);
-4. *insert* the rows whose id is not yet in the store and record the load in ``loads``.
+1. *read* a file into a staging table of text numbered by record (:mod:`.readers`);
+2. *recognise* which canonical table it feeds, from the mapping, its name or its header;
+3. *map* source columns and values to canonical ones (:mod:`.mapping`);
+4. *validate* every row in one set-based pass; rows that break a rule go to ``quarantine``
+   with their line, raw record and reason (:mod:`.validate`);
+5. *insert* the accepted rows whose id is new (policy ``keep``) or replace them (policy
+   ``update``), and record the load in ``loads`` with rows read = loaded + quarantined +
+   skipped.
 
-A call to :func:`load` is one transaction over all its files: it loads everything, or, when
-anything fails, leaves the database exactly as it was. A file whose content (SHA-256) was
-loaded before is skipped, so loading the same export twice adds nothing.
+A call to :func:`load` is one transaction over all its files. File-level problems (unknown
+kind, a required column no mapping supplies, an unreadable file) raise :class:`LoadError` and
+change nothing. A file whose content (SHA-256) was loaded before is skipped.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,22 +29,17 @@ import duckdb
 import pandas as pd
 
 from cycleanalytics.errors import LoadError
+from cycleanalytics.ingest import validate
+from cycleanalytics.ingest.mapping import Mapping, compile_raw, read_mapping
+from cycleanalytics.ingest.readers import FORMATS, GAPS, REJECTS, STAGING, stage
 from cycleanalytics.model import CycleModel, resolve_model
-from cycleanalytics.schema import EXPORT_TABLES, Table
+from cycleanalytics.schema import EXPORT_TABLES
 
 if TYPE_CHECKING:
     from cycleanalytics.store import Store
 
-SUPPORTED_SUFFIXES = (".csv",)
-_STAGING = "_ca_staging"  # the file as text, with line numbers
-_TYPED = "_ca_typed"  # the same rows with canonical names and types
-_TYPE_WORDS = {
-    "TIMESTAMPTZ": "a timestamp such as 2026-01-31T14:05:00Z",
-    "DOUBLE": "a number",
-    "TINYINT": "a whole number",
-    "BIGINT": "a whole number",
-    "BOOLEAN": "true or false",
-}
+POLICIES = ("keep", "update")
+_SCRATCH = (STAGING, validate.TYPED, REJECTS, GAPS, "_ca_csv_rejects", "_ca_csv_scans")
 
 
 @dataclass(frozen=True)
@@ -58,6 +54,7 @@ class FileLoad:
     rows_quarantined: int = 0
     load_id: int | None = None
     already_loaded: bool = False
+    rows_updated: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,6 +110,10 @@ class LoadResult:
     def rows_loaded(self) -> int:
         return sum(f.rows_loaded for f in self.files)
 
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
 
 def load(
     store: Store,
@@ -120,31 +121,51 @@ def load(
     *,
     kind: str | None = None,
     model: CycleModel | str | Path | None = None,
+    mapping: Mapping | str | Path | None = None,
+    policy: str = "keep",
+    progress: Callable[[Path], None] | None = None,
+    strict: bool = False,
 ) -> LoadResult:
-    """Load canonical-format CSV exports (files, or folders of them) into ``store``.
+    """Load exports (files, or folders of them) into ``store``, quarantining bad rows.
 
     Parameters
     ----------
     store
         The store to load into.
     paths
-        Files or folders; a folder contributes its ``*.csv`` files in name order.
+        Files or folders; a folder contributes, in name order, its CSV files and the files of
+        other formats named after a table (``complaints_2026.parquet``).
     kind
         The table every file feeds (``interactions``, ``complaints``, ``customers``). By
-        default it is recognised from the file name (``complaints_2026.csv``) or the header.
+        default the mapping's ``kind``, else recognised from the file name
+        (``complaints_2026.csv``) or the header.
     model
         Cycle model whose stage ids the ``stage`` column must use; when a file has no
-        ``stage`` column, stages are derived from ``activity`` by the model's aliases.
+        ``stage`` column, stages are derived from ``activity`` by the mapping's rules and the
+        model's aliases.
+    mapping
+        A mapping file (or :class:`~cycleanalytics.ingest.mapping.Mapping`) for exports that
+        are not in the canonical format; see ``docs/mappings.md``.
+    policy
+        What to do with rows whose id is already in the store: ``keep`` the stored row
+        (counted as skipped) or ``update`` it with the new one (counted as loaded and updated).
+    progress
+        Called with each file before it is loaded (the CLI draws a progress bar with it).
+    strict
+        Fail (and change nothing) at the first row that would be quarantined, instead of
+        quarantining it.
 
     Returns
     -------
     LoadResult
-        Per file: rows read, loaded and skipped because their id was already loaded.
+        Per file: rows read, loaded, quarantined and skipped (rows read = loaded +
+        quarantined + skipped).
 
     Raises
     ------
     LoadError
-        With the file, line, column and the fix; the database is left unchanged.
+        For a file that cannot be loaded at all, with the file and the fix; the database is
+        left unchanged.
 
     Examples
     --------
@@ -152,26 +173,44 @@ def load(
     >>> with ca.Store() as store:
     ...     result = ca.load(store, ca.sample_dir())
     ...     again = ca.load(store, ca.sample_dir())
-    >>> result.rows_loaded > 0, again.rows_loaded
-    (True, 0)
+    >>> result.rows_loaded > 0, result.rows_quarantined, again.rows_loaded
+    (True, 0, 0)
     """
     if store.read_only:
         raise LoadError("the store is open read-only; open it for writing to load data")
     if kind is not None and kind not in EXPORT_TABLES:
         raise LoadError(f"unknown kind {kind!r}; use one of: {', '.join(EXPORT_TABLES)}")
+    if policy not in POLICIES:
+        raise LoadError(f"unknown policy {policy!r}; use one of: {', '.join(POLICIES)}")
     model = resolve_model(model)
+    if mapping is None:
+        mapping = Mapping()
+    elif not isinstance(mapping, Mapping):
+        mapping = read_mapping(mapping, model)
     files = _expand(paths)
     done: list[FileLoad] = []
+    store.con.execute("SET enable_progress_bar = false")  # the CLI draws its own
     try:
         with store.transaction() as con:
             for path in files:
-                done.append(_load_file(con, path, kind, model))
+                if progress is not None:
+                    progress(path)
+                done.append(_load_file(con, path, kind, model, mapping, policy, strict))
     except duckdb.Error as exc:
         raise LoadError(f"load failed, nothing was loaded: {exc}") from None
     finally:
-        for scratch in (_STAGING, _TYPED):
+        for scratch in _SCRATCH:
             store.con.execute(f"DROP TABLE IF EXISTS {scratch}")
     return LoadResult(tuple(done))
+
+
+def _loadable(path: Path) -> bool:
+    """In a folder: CSV files, and files of any format named after a table
+    (``complaints_2026.parquet``); other files (``truth.json``, ``README.md``) are left alone."""
+    name = path.name.lower()
+    if not any(name.endswith(ending) for ending in FORMATS):
+        return False
+    return name.endswith((".csv", ".csv.gz")) or _kind_from_name(path) is not None
 
 
 def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -179,18 +218,11 @@ def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     files: list[Path] = []
     for item in map(Path, items):
         if item.is_dir():
-            found = sorted(p for p in item.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            found = sorted(p for p in item.iterdir() if p.is_file() and _loadable(p))
             if not found:
-                raise LoadError(
-                    f"folder {item} holds no {'/'.join(SUPPORTED_SUFFIXES)} files to load"
-                )
+                raise LoadError(f"folder {item} holds no files to load ({', '.join(FORMATS)})")
             files.extend(found)
         elif item.is_file():
-            if item.suffix.lower() not in SUPPORTED_SUFFIXES:
-                raise LoadError(
-                    f"{item}: cannot load {item.suffix or 'extension-less'} files yet; "
-                    f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
-                )
             files.append(item)
         else:
             raise LoadError(f"{item}: no such file or folder")
@@ -207,73 +239,127 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: str | None,
+    model: CycleModel,
+    mapping: Mapping,
+) -> tuple[str, list[str], list[str], list[str]]:
+    """Read, map and validate one file into the scratch tables, without inserting anything.
+
+    Returns the table name, the canonical columns, the header and the unused source columns.
+    Used by the load and by ``mapping check``.
+    """
+    source = stage(con, path, mapping.read)
+    try:
+        header = source.header
+        table = EXPORT_TABLES[kind or mapping.kind or _kind_of(path, header)]
+        compiled, unused = compile_raw(mapping, table, header, path)
+        columns = validate.build_typed(con, source, compiled, table, mapping, model)
+        validate.mark_duplicates(con, table.primary_key)
+        validate.collect_rejects(con, source, table.primary_key)
+    finally:
+        source.close()
+    return table.name, columns, header, unused
+
+
 def _load_file(
-    con: duckdb.DuckDBPyConnection, path: Path, kind: str | None, model: CycleModel
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: str | None,
+    model: CycleModel,
+    mapping: Mapping,
+    policy: str,
+    strict: bool = False,
 ) -> FileLoad:
     sha = _sha256(path)
     started = datetime.now(UTC)
-    header = _read_csv(con, path)
-    rows_read = con.execute(f"SELECT count(*) FROM {_STAGING}").fetchone()[0]
-    table = EXPORT_TABLES[kind or _kind_of(path, header)]
+    # The same content loaded before (into the same table, when the kind is known): nothing
+    # to do, and no need to read the file again.
     previous = con.execute(
-        "SELECT load_id FROM loads WHERE sha256 = ? AND kind = ?", [sha, table.name]
+        "SELECT load_id, kind, rows_read FROM loads WHERE sha256 = $sha "
+        "AND ($kind IS NULL OR kind = $kind) ORDER BY load_id LIMIT 1",
+        {"sha": sha, "kind": kind or mapping.kind},
     ).fetchone()
     if previous is not None:
+        load_id, name, rows_read = previous
         return FileLoad(
-            path,
-            table.name,
-            rows_read,
-            0,
-            rows_skipped=rows_read,
-            load_id=previous[0],
-            already_loaded=True,
+            path, name, rows_read, 0, rows_skipped=rows_read, load_id=load_id, already_loaded=True
         )
-    columns = _check(con, path, header, table, model)
+    name, columns, _, _ = prepare(con, path, kind, model, mapping)
+    table = EXPORT_TABLES[name]
+    rows_read = con.execute(
+        f"SELECT (SELECT count(*) FROM {validate.TYPED}) + (SELECT count(*) FROM {GAPS})"
+    ).fetchone()[0]
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
+    quarantined = con.execute(f"SELECT count(*) FROM {REJECTS}").fetchone()[0]
+    if strict and quarantined:
+        first = con.execute(f"SELECT reason FROM {REJECTS} ORDER BY _line LIMIT 1").fetchone()[0]
+        raise LoadError(
+            f"{path}, {first} ({quarantined} row(s) would be quarantined; without --strict "
+            "they are set aside in the quarantine table and the rest loads)"
+        )
+    con.execute(
+        f"INSERT INTO quarantine SELECT ?, ?, _line, record, reason FROM {REJECTS}",
+        [load_id, str(path)],
+    )
     key = table.primary_key
+    cols = ", ".join(columns)
+    updated = 0
+    if policy == "update":
+        updated = con.execute(
+            f"SELECT count(*) FROM {validate.TYPED} s WHERE s._reason = '' AND EXISTS "
+            f"(SELECT 1 FROM {table.name} t WHERE t.{key} = s.{key})"
+        ).fetchone()[0]
+        if updated:
+            con.execute(
+                f"DELETE FROM {table.name} WHERE {key} IN "
+                f"(SELECT {key} FROM {validate.TYPED} WHERE _reason = '')"
+            )
     before = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
     con.execute(
-        f"INSERT INTO {table.name} ({', '.join(columns)}, load_id) "
-        f"SELECT {', '.join(columns)}, ? FROM {_TYPED} s "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE t.{key} = s.{key}) ORDER BY s._line",
+        f"INSERT INTO {table.name} ({cols}, load_id) SELECT {cols}, ? FROM {validate.TYPED} s "
+        f"WHERE s._reason = '' AND NOT EXISTS "
+        f"(SELECT 1 FROM {table.name} t WHERE t.{key} = s.{key})",
         [load_id],
     )
     loaded = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0] - before
+    skipped = rows_read - loaded - quarantined
     con.execute(
-        "INSERT INTO loads VALUES (?, ?, ?, ?, NULL, ?, ?, 0, ?, ?, ?)",
+        "INSERT INTO loads (load_id, file, sha256, kind, mapping, rows_read, rows_loaded, "
+        "rows_quarantined, rows_skipped, rows_updated, policy, started_at, finished_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id,
             str(path),
             sha,
             table.name,
+            mapping.source,
             rows_read,
             loaded,
-            rows_read - loaded,
+            quarantined,
+            skipped,
+            updated,
+            policy,
             started,
             datetime.now(UTC),
         ],
     )
     return FileLoad(
-        path, table.name, rows_read, loaded, rows_skipped=rows_read - loaded, load_id=load_id
+        path,
+        table.name,
+        rows_read,
+        loaded,
+        rows_skipped=skipped,
+        rows_quarantined=quarantined,
+        load_id=load_id,
+        rows_updated=updated,
     )
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """Stage the file as text, one row per record with its line number; return the header."""
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_STAGING} AS "
-            "SELECT row_number() OVER () + 1 AS _line, * FROM "
-            "read_csv(?, header = true, all_varchar = true, auto_detect = true)",
-            [str(path)],
-        )
-    except duckdb.Error as exc:
-        raise LoadError(f"{path}: cannot read it as CSV: {exc}") from None
-    return [r[0] for r in con.execute(f"DESCRIBE {_STAGING}").fetchall() if r[0] != "_line"]
-
-
 def _kind_from_name(path: Path) -> str | None:
-    stem = path.stem.lower()
+    stem = path.name.lower()
     for name in EXPORT_TABLES:
         if stem.startswith(name) or stem.startswith(name.rstrip("s")):
             return name
@@ -290,128 +376,5 @@ def _kind_of(path: Path, header: Sequence[str]) -> str:
     raise LoadError(
         f"{path}: cannot tell which table this file feeds: its name does not start with "
         f"{', '.join(EXPORT_TABLES)} and its header ({', '.join(header[:8])}) has none of their "
-        "id columns; rename the file or pass --kind"
+        "id columns; rename the file, pass --kind, or set `kind` in a mapping file"
     )
-
-
-def _check(
-    con: duckdb.DuckDBPyConnection, path: Path, header: list[str], table: Table, model: CycleModel
-) -> list[str]:
-    """Check the staged file against ``table`` and build the typed table ``_TYPED`` from it.
-
-    Returns the canonical columns the typed table holds (those in the file, plus ``stage``
-    when it is derived from ``activity``). Stops at the first problem with a LoadError.
-    """
-    known = {c.name for c in table.data_columns}
-    for column in table.data_columns:
-        if column.required and column.name not in header:
-            candidates = [h for h in header if table.closest_column(h) == column.name]
-            hint = (
-                f" The file has {candidates[0]!r}: rename it to {column.name!r}."
-                if candidates
-                else ""
-            )
-            raise LoadError(
-                f"{path}: required column {column.name!r} is missing.{hint} The file's "
-                f"columns are: {', '.join(header)}"
-            )
-    for name in header:
-        if name not in known:
-            close = table.closest_column(name)
-            hint = f" Did you mean {close!r}?" if close else ""
-            raise LoadError(
-                f"{path}: column {name!r} is not a column of {table.name}.{hint} Expected "
-                f"columns: {', '.join(c.name for c in table.data_columns)}. Rename it in the "
-                "file (mapping files for other column names are coming)"
-            )
-
-    exprs: dict[str, str] = {}
-    for column in table.data_columns:
-        if column.name in header:
-            _check_values(con, path, column.name, column.type, column.required)
-            raw = f"nullif(trim(s.{column.name}), '')"
-            exprs[column.name] = (
-                raw if column.type == "VARCHAR" else f"CAST({raw} AS {column.type})"
-            )
-    if table.name == "interactions" and "stage" not in header and "activity" in header:
-        exprs["stage"] = _stage_case(model)
-    select = ", ".join(f"{expr} AS {name}" for name, expr in exprs.items())
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_TYPED} AS SELECT s._line, {select} FROM {_STAGING} s"
-    )
-
-    for name in exprs:
-        check = table.column(name).check
-        if check is None:
-            continue
-        line = con.execute(f"SELECT min(_line) FROM {_TYPED} WHERE NOT ({check})").fetchone()[0]
-        if line is not None:
-            found = con.execute(
-                f"SELECT {name} FROM {_STAGING} WHERE _line = ?", [line]
-            ).fetchone()[0]
-            raise LoadError(
-                f"{path}, line {line}, column {name!r}: found {found!r}, expected a value "
-                f"with {check}"
-            )
-    if "stage" in header and table.name == "interactions":
-        bad = con.execute(
-            f"SELECT _line, stage FROM {_TYPED} WHERE stage IS NOT NULL "
-            "AND NOT list_contains(?, stage) ORDER BY _line LIMIT 1",
-            [list(model.order)],
-        ).fetchone()
-        if bad:
-            close = difflib.get_close_matches(bad[1], model.order, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise LoadError(
-                f"{path}, line {bad[0]}, column 'stage': {bad[1]!r} is not a stage of the model "
-                f"{model.name!r}{hint}. Stages are: {', '.join(model.order)}; leave it empty for "
-                "activities that belong to no stage"
-            )
-    key = table.primary_key
-    dupe = con.execute(
-        f"SELECT {key}, min(_line), max(_line) FROM {_TYPED} GROUP BY {key} "
-        "HAVING count(*) > 1 ORDER BY 2 LIMIT 1"
-    ).fetchone()
-    if dupe:
-        raise LoadError(
-            f"{path}, lines {dupe[1]} and {dupe[2]}: {key} {dupe[0]!r} appears more than once; "
-            "each row needs its own id"
-        )
-    return list(exprs)
-
-
-def _check_values(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str, sql_type: str, required: bool
-) -> None:
-    """Stop at the first empty required value or value that does not parse to the type."""
-    raw = f"nullif(trim({name}), '')"
-    if required:
-        line = con.execute(f"SELECT min(_line) FROM {_STAGING} WHERE {raw} IS NULL").fetchone()[0]
-        if line is not None:
-            raise LoadError(
-                f"{path}, line {line}, column {name!r}: the value is empty, but it is required"
-            )
-    if sql_type == "VARCHAR":
-        return
-    bad = con.execute(
-        f"SELECT _line, {name} FROM {_STAGING} WHERE {raw} IS NOT NULL "
-        f"AND TRY_CAST({raw} AS {sql_type}) IS NULL ORDER BY _line LIMIT 1"
-    ).fetchone()
-    if bad:
-        raise LoadError(
-            f"{path}, line {bad[0]}, column {name!r}: found {bad[1]!r}, expected "
-            f"{_TYPE_WORDS.get(sql_type, sql_type)}"
-        )
-
-
-def _stage_case(model: CycleModel) -> str:
-    """SQL mapping ``activity`` to a stage id by the model's aliases (NULL when none match).
-
-    Aliases are normalised model data, so they are safe to inline as SQL string literals once
-    single quotes are doubled.
-    """
-    whens = " ".join(
-        "WHEN {} THEN '{}'".format("'" + alias.replace("'", "''") + "'", stage)
-        for alias, stage in sorted(model.alias_map().items())
-    )
-    return f"CASE lower(regexp_replace(trim(s.activity), '\\s+', ' ', 'g')) {whens} ELSE NULL END"

@@ -1,0 +1,420 @@
+"""Mapping files: how an export's columns and values become a canonical table (docs/mappings.md).
+
+A mapping is TOML::
+
+    kind = "interactions"                 # the table the export feeds
+    [read]                                # how to read it (readers.ReadOptions)
+    encoding = "cp1252"
+    [columns]                             # canonical column = source column
+    case_id = "Ticket"
+    ts = "Created"
+    activity = { concat = ["status", "sub_status"], sep = " - " }
+    interaction_id = { generate = true }  # a hash of the mapped record
+    [constants]
+    channel = "helpdesk"
+    [timestamps]
+    format = "%d/%m/%Y %H:%M"             # strptime; default ISO 8601
+    timezone = "Europe/Rome"              # for times written without an offset
+    [values.csat]                         # value maps, source value -> canonical value
+    "Very satisfied" = 5
+    [rescale.nps]                         # a declared other scale, mapped linearly
+    from = [1, 5]
+    [[stages]]                            # activity -> stage rules, first match wins
+    match = "Insert ticket"               # exact; or `match` + `ignore_case = true`; or `regex`
+    stage = "initial_interaction"
+    [stage_options]
+    aliases = true                        # then the model's en/id/ms aliases (default)
+    [areas]                               # complaint category -> area
+    "Debt collection" = "complaint_handling"
+    [cases]
+    gap = "30 minutes"                    # no case id: sessionize each customer's events
+    [pseudonymize]
+    columns = ["customer_id"]
+    key_env = "CYCLEANALYTICS_PSEUDONYM_KEY"
+
+Everything a mapping supplies reaches SQL as bound parameters; only column names (quoted)
+and the canonical types are part of the query text.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cycleanalytics.errors import LoadError
+from cycleanalytics.ingest.readers import ReadOptions, quote_ident
+from cycleanalytics.model import CycleModel, normalize_label
+from cycleanalytics.schema import EXPORT_TABLES, Table
+
+AREAS = (
+    "communication",
+    "customer_psychology",
+    "complaint_handling",
+    "image",
+    "product",
+    "other",
+)
+_SECTIONS = {
+    "kind",
+    "description",
+    "read",
+    "columns",
+    "constants",
+    "timestamps",
+    "values",
+    "rescale",
+    "stages",
+    "stage_options",
+    "areas",
+    "cases",
+    "pseudonymize",
+}
+
+
+@dataclass(frozen=True)
+class StageRule:
+    """One activity -> stage rule: ``exact``, ``ignore_case`` or ``regex``."""
+
+    how: str
+    pattern: str
+    stage: str
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A parsed mapping file. ``Mapping()`` is the identity for canonical exports."""
+
+    kind: str | None = None
+    source: str | None = None
+    read: ReadOptions = field(default_factory=ReadOptions)
+    columns: dict[str, Any] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    ts_format: str | None = None
+    timezone: str | None = None
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    rescale: dict[str, tuple[float, float]] = field(default_factory=dict)
+    stage_rules: tuple[StageRule, ...] = ()
+    use_aliases: bool = True
+    areas: dict[str, str] = field(default_factory=dict)
+    session_gap: str | None = None
+    pseudonymize: tuple[str, ...] = ()
+    key_env: str = "CYCLEANALYTICS_PSEUDONYM_KEY"
+
+    @property
+    def is_identity(self) -> bool:
+        return self.source is None
+
+    def used_sources(self) -> set[str]:
+        """The source columns this mapping reads."""
+        used: set[str] = set()
+        for spec in self.columns.values():
+            if isinstance(spec, str):
+                used.add(spec)
+            elif isinstance(spec, dict):
+                if "column" in spec:
+                    used.add(spec["column"])
+                used.update(spec.get("concat", ()))
+        return used
+
+
+def read_mapping(path: str | Path, model: CycleModel | None = None) -> Mapping:
+    """Parse and check a mapping file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "m.toml"
+    >>> text = 'kind = "interactions"' + chr(10) + "[columns]" + chr(10) + 'ts = "x"'
+    >>> _ = path.write_text(text)
+    >>> read_mapping(path).columns
+    {'ts': 'x'}
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LoadError(f"mapping file {path} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LoadError(f"mapping file {path} is not valid TOML: {exc}") from None
+    return mapping_from_dict(data, source=str(path), model=model)
+
+
+def mapping_from_dict(
+    data: dict[str, Any], *, source: str = "<mapping>", model: CycleModel | None = None
+) -> Mapping:
+    """Build a :class:`Mapping` from the structure of a mapping file, checking every key."""
+    unknown = set(data) - _SECTIONS
+    if unknown:
+        raise LoadError(
+            f"{source}: unknown section(s) {sorted(unknown)}; sections are: {sorted(_SECTIONS)}"
+        )
+    kind = data.get("kind")
+    if kind is not None and kind not in EXPORT_TABLES:
+        raise LoadError(f"{source}: kind {kind!r} unknown; use one of: {', '.join(EXPORT_TABLES)}")
+    table = EXPORT_TABLES.get(kind) if kind else None
+    known = (
+        {c.name for c in table.data_columns}
+        if table
+        else {c.name for t in EXPORT_TABLES.values() for c in t.data_columns}
+    )
+
+    def check_columns(section: str, names: object) -> None:
+        for name in names:  # type: ignore[union-attr]
+            if name not in known:
+                close = table.closest_column(name) if table else None
+                hint = f" Did you mean {close!r}?" if close else ""
+                raise LoadError(
+                    f"{source}: [{section}] names {name!r}, which is not a canonical column"
+                    f"{' of ' + table.name if table else ''}.{hint}"
+                )
+
+    read = data.get("read", {})
+    try:
+        read_options = ReadOptions(**read)
+    except TypeError:
+        raise LoadError(
+            f"{source}: [read] accepts format, delimiter, quote, encoding, null_padding, sheet; "
+            f"found {sorted(read)}"
+        ) from None
+    columns = dict(data.get("columns", {}))
+    check_columns("columns", columns)
+    for name, spec in columns.items():
+        if not isinstance(spec, str | dict) or (
+            isinstance(spec, dict) and not ({"column", "concat", "generate"} & set(spec))
+        ):
+            raise LoadError(
+                f"{source}: columns.{name} must be a source column name, or a table with "
+                "`column`, `concat` (+ `sep`) or `generate = true`"
+            )
+    constants = {k: str(v) for k, v in data.get("constants", {}).items()}
+    check_columns("constants", constants)
+    ts = data.get("timestamps", {})
+    values = {
+        col: {str(k): "" if v is None else _text(v) for k, v in vmap.items()}
+        for col, vmap in data.get("values", {}).items()
+    }
+    check_columns("values", values)
+    rescale: dict[str, tuple[float, float]] = {}
+    for col, spec in data.get("rescale", {}).items():
+        lo_hi = spec.get("from") if isinstance(spec, dict) else None
+        if not (isinstance(lo_hi, list) and len(lo_hi) == 2 and lo_hi[0] < lo_hi[1]):
+            raise LoadError(f"{source}: rescale.{col} needs `from = [low, high]` with low < high")
+        rescale[col] = (float(lo_hi[0]), float(lo_hi[1]))
+    check_columns("rescale", rescale)
+    rules = []
+    stage_ids = set(model.order) if model else None
+    for i, rule in enumerate(data.get("stages", []), start=1):
+        stage = rule.get("stage")
+        if stage_ids is not None and stage not in stage_ids and stage is not None:
+            raise LoadError(
+                f"{source}: stages rule {i} maps to {stage!r}, which is not a stage of model "
+                f"{model.name!r}; stages are: {', '.join(model.order)}"  # type: ignore[union-attr]
+            )
+        if "regex" in rule:
+            rules.append(StageRule("regex", rule["regex"], stage))
+        elif "match" in rule:
+            how = "ignore_case" if rule.get("ignore_case") else "exact"
+            pattern = normalize_label(rule["match"]) if how == "ignore_case" else rule["match"]
+            rules.append(StageRule(how, pattern, stage))
+        else:
+            raise LoadError(f"{source}: stages rule {i} needs `match` or `regex`, and `stage`")
+    areas = {str(k): str(v) for k, v in data.get("areas", {}).items()}
+    for category, area in areas.items():
+        if area not in AREAS:
+            raise LoadError(
+                f"{source}: areas maps {category!r} to {area!r}; areas are: {', '.join(AREAS)}"
+            )
+    pseudo = data.get("pseudonymize", {})
+    return Mapping(
+        kind=kind,
+        source=source,
+        read=read_options,
+        columns=columns,
+        constants=constants,
+        ts_format=ts.get("format"),
+        timezone=ts.get("timezone"),
+        values=values,
+        rescale=rescale,
+        stage_rules=tuple(rules),
+        use_aliases=bool(data.get("stage_options", {}).get("aliases", True)),
+        areas=areas,
+        session_gap=data.get("cases", {}).get("gap"),
+        pseudonymize=tuple(pseudo.get("columns", ())),
+        key_env=pseudo.get("key_env", "CYCLEANALYTICS_PSEUDONYM_KEY"),
+    )
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# -- compiling a mapping to SQL -----------------------------------------------------------------
+@dataclass
+class Compiled:
+    """SQL text expressions per canonical column, over staging alias ``s``, with parameters."""
+
+    raw: dict[str, str] = field(default_factory=dict)  # canonical -> VARCHAR expression
+    params: dict[str, object] = field(default_factory=dict)
+    generated: set[str] = field(default_factory=set)
+
+    def bind(self, value: object) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+
+def compile_raw(
+    mapping: Mapping, table: Table, header: list[str], path: Path
+) -> tuple[Compiled, list[str]]:
+    """Text expressions for each canonical column the mapping (or the header) supplies.
+
+    Returns the compiled expressions and the source columns left unused. Raises LoadError
+    for a missing required column or a source column the file does not have.
+    """
+    out = Compiled()
+    names = {c.name for c in table.data_columns}
+    supplied = set(header) | set(mapping.columns) | set(mapping.constants)
+    _require(table, supplied if not mapping.is_identity else set(header), header, path, mapping)
+    if mapping.is_identity:
+        for name in header:
+            if name not in names:
+                close = table.closest_column(name)
+                hint = f" Did you mean {close!r}?" if close else ""
+                raise LoadError(
+                    f"{path}: column {name!r} is not a column of {table.name}.{hint} Expected "
+                    f"columns: {', '.join(c.name for c in table.data_columns)}. Rename it in "
+                    f"the file, or write a mapping (`cycleanalytics mapping init {path}`)"
+                )
+        specs: dict[str, Any] = {n: n for n in header}
+    else:
+        specs = {n: s for n, s in mapping.columns.items() if n in names}
+        for name in header:  # canonical names map to themselves unless mapped otherwise
+            if name in names and name not in specs and name not in mapping.constants:
+                specs[name] = name
+    for name, spec in specs.items():
+        out.raw[name] = _source_expr(out, spec, header, path, name, table)
+    for name, value in mapping.constants.items():
+        if name in names:
+            out.raw[name] = out.bind(value)
+    for name, vmap in mapping.values.items():
+        if name in out.raw:
+            src = out.bind(list(vmap))
+            dst = out.bind(list(vmap.values()))
+            expr = out.raw[name]
+            out.raw[name] = (
+                f"CASE WHEN list_contains({src}, {expr}) "
+                f"THEN {dst}[list_position({src}, {expr})] ELSE {expr} END"
+            )
+    if mapping.areas and "category" in out.raw:
+        src = out.bind([normalize_label(k) for k in mapping.areas])
+        dst = out.bind(list(mapping.areas.values()))
+        expr = f"lower(trim({out.raw['category']}))"
+        out.raw["category"] = (
+            f"coalesce({dst}[list_position({src}, {expr})], {out.raw['category']})"
+        )
+    for name in list(out.raw):
+        if name not in out.generated:
+            out.raw[name] = f"nullif(trim({out.raw[name]}), '')"
+    if mapping.pseudonymize:
+        _pseudonymize(out, mapping)
+    unused = [h for h in header if h not in mapping.used_sources() and h not in specs]
+    return out, unused
+
+
+def _require(
+    table: Table, present: set[str], header: list[str], path: Path, mapping: Mapping
+) -> None:
+    for column in table.data_columns:
+        session = column.name == "case_id" and mapping.session_gap
+        if column.required and column.name not in present and not session:
+            candidates = [h for h in header if table.closest_column(h) == column.name]
+            hint = (
+                f" The file has {candidates[0]!r}: rename it to {column.name!r}, or map it "
+                f"under [columns] ({column.name} = {candidates[0]!r})."
+                if candidates
+                else f' Map a source column to it under [columns] ({column.name} = "...").'
+            )
+            raise LoadError(
+                f"{path}: required column {column.name!r} is missing.{hint} The file's columns "
+                f"are: {', '.join(header)}"
+            )
+
+
+def _source_expr(
+    out: Compiled, spec: Any, header: list[str], path: Path, name: str, table: Table
+) -> str:
+    def col(source: str) -> str:
+        if source not in header:
+            import difflib
+
+            close = difflib.get_close_matches(source, header, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise LoadError(
+                f"{path}: the mapping reads column {source!r} for {name!r}, but the file has no "
+                f"such column.{hint} The file's columns are: {', '.join(header)}"
+            )
+        return f"s.{quote_ident(source)}"
+
+    if isinstance(spec, str):
+        return col(spec)
+    if "column" in spec:
+        return col(spec["column"])
+    if "concat" in spec:
+        parts = ", ".join(col(c) for c in spec["concat"])
+        return f"concat_ws({out.bind(spec.get('sep', ' '))}, {parts})"
+    out.generated.add(name)
+    # a generated id: the same record gives the same id, in this file and in later exports
+    return "md5(to_json([" + ", ".join(f"s.{quote_ident(h)}" for h in header) + "]))"
+
+
+def _pseudonymize(out: Compiled, mapping: Mapping) -> None:
+    """Replace columns by their HMAC-SHA256 under a key from the environment (never stored)."""
+    key = os.environ.get(mapping.key_env)
+    if not key:
+        raise LoadError(
+            f"{mapping.source}: [pseudonymize] needs a key in the environment variable "
+            f"{mapping.key_env}; set it (and keep it: the same key gives the same pseudonyms)"
+        )
+    import hashlib
+
+    raw = key.encode("utf-8")
+    if len(raw) > 64:
+        raw = hashlib.sha256(raw).digest()
+    raw = raw.ljust(64, b"\0")
+    ipad = out.bind(bytes(b ^ 0x36 for b in raw))
+    opad = out.bind(bytes(b ^ 0x5C for b in raw))
+    for name in mapping.pseudonymize:
+        if name in out.raw:
+            expr = out.raw[name]
+            out.raw[name] = (
+                f"CASE WHEN {expr} IS NULL THEN NULL ELSE "
+                f"sha256({opad} || from_hex(sha256({ipad} || encode({expr})))) END"
+            )
+
+
+def stage_expr(out: Compiled, mapping: Mapping, model: CycleModel, activity: str) -> str:
+    """SQL giving the stage of ``activity``: the mapping's rules in order, then aliases."""
+    norm = f"lower(regexp_replace(trim({activity}), '\\s+', ' ', 'g'))"
+    whens = []
+    for rule in mapping.stage_rules:
+        value = "NULL" if rule.stage is None else out.bind(rule.stage)
+        if rule.how == "exact":
+            whens.append(f"WHEN trim({activity}) = {out.bind(rule.pattern)} THEN {value}")
+        elif rule.how == "ignore_case":
+            whens.append(f"WHEN {norm} = {out.bind(rule.pattern)} THEN {value}")
+        else:
+            whens.append(f"WHEN regexp_matches({activity}, {out.bind(rule.pattern)}) THEN {value}")
+    fallback = "NULL"
+    if mapping.use_aliases:
+        aliases = model.alias_map()
+        src = out.bind(list(aliases))
+        dst = out.bind(list(aliases.values()))
+        fallback = f"{dst}[list_position({src}, {norm})]"
+    if not whens:
+        return fallback
+    return f"CASE {' '.join(whens)} ELSE {fallback} END"

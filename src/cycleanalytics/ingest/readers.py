@@ -1,0 +1,406 @@
+"""Read an export of any supported format into a staging table of text, numbered by record.
+
+Every reader produces the same thing: a temporary table ``_ca_staging`` with a ``_line``
+column (the record's position in the file) and one VARCHAR column per source column, plus
+records that could not even be split into columns in ``_ca_rejects`` (line, raw record,
+reason). Everything after this step is the same for every format.
+
+``_line`` is what a person finds in the file: for delimited text the record number with the
+header as line 1 (the physical line, unless quoted fields hold line breaks); for NDJSON the
+line; for xlsx the sheet row; for Parquet, JSON arrays and XES the record's position from 1.
+
+CSV, Parquet and JSON are read by DuckDB itself (fast, streamed, parallel); XES and xlsx are
+streamed in Python (``iterparse``, openpyxl's read-only mode) in batches, so no DuckDB
+extension is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cycleanalytics.errors import LoadError
+
+STAGING = "_ca_staging"
+REJECTS = "_ca_rejects"
+GAPS = "_ca_gaps"
+_DUCK_REJECTS = "_ca_csv_rejects"
+_DUCK_SCANS = "_ca_csv_scans"
+_BATCH = 50_000
+
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".csv.gz": "csv",
+    ".tsv.gz": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".xes": "xes",
+    ".xes.gz": "xes",
+    ".xlsx": "xlsx",
+}
+"""File name endings and the reader each one selects."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file; every field is optional (``[read]`` in a mapping file).
+
+    Attributes
+    ----------
+    format
+        ``csv``, ``tsv``, ``parquet``, ``json``, ``ndjson``, ``xes`` or ``xlsx``; by default
+        from the file name.
+    delimiter, quote
+        For delimited text; by default sniffed by DuckDB (``\\t`` for ``.tsv``).
+    encoding
+        Any Python codec name (``utf-8``, ``latin-1``, ``cp1252``...); by default UTF-8 (with or
+        without BOM), or cp1252 when the start of the file is clearly not UTF-8.
+    null_padding
+        Pad records with too few fields with empty values instead of quarantining them.
+    sheet
+        The xlsx sheet to read (default: the first).
+    """
+
+    format: str | None = None
+    delimiter: str | None = None
+    quote: str | None = None
+    encoding: str | None = None
+    null_padding: bool = False
+    sheet: str | None = None
+
+
+def format_of(path: Path, declared: str | None = None) -> str:
+    """The reader for ``path``: the declared format, else the one its name ends with."""
+    if declared:
+        if declared not in set(FORMATS.values()):
+            raise LoadError(
+                f"unknown format {declared!r} in [read]; use one of: "
+                f"{', '.join(sorted(set(FORMATS.values())))}"
+            )
+        return declared
+    name = path.name.lower()
+    for ending in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(ending):
+            return FORMATS[ending]
+    raise LoadError(
+        f"{path}: cannot load {''.join(path.suffixes) or 'extension-less'} files; supported: "
+        f"{', '.join(FORMATS)} (or declare the format under [read] in a mapping file)"
+    )
+
+
+def quote_ident(name: str) -> str:
+    """A column name as a SQL identifier (any characters allowed)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class Source:
+    """A file ready to be scanned: a SQL relation with ``_line`` and text columns.
+
+    For CSV, Parquet and JSON the relation reads the file itself (no copy is made: the
+    validation pass is the one scan); XES and xlsx are staged into a table first.
+    """
+
+    path: Path
+    format: str
+    relation: str
+    params: dict[str, object]
+    header: list[str]
+    cleanup: Path | None = None
+    csv_rejects: bool = False
+
+    def close(self) -> None:
+        if self.cleanup is not None:
+            self.cleanup.unlink(missing_ok=True)
+            self.cleanup = None
+
+
+def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> Source:
+    """Prepare ``path`` for scanning; the :class:`Source` knows its header.
+
+    Raises
+    ------
+    LoadError
+        When the file cannot be read at all (not the format its name says, truncated,
+        no header); the message names the file and the fix.
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {REJECTS} (_line BIGINT, record VARCHAR, reason VARCHAR)"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {GAPS} (good_before BIGINT)")
+    fmt = format_of(path, options.format)
+    if path.stat().st_size == 0:
+        raise LoadError(f"{path}: the file is empty; it needs at least a header line")
+    try:
+        if fmt in ("csv", "tsv"):
+            source = _csv_source(path, options, tab=fmt == "tsv")
+        elif fmt in ("parquet", "json", "ndjson"):
+            reader = {
+                "parquet": "read_parquet($src)",
+                "json": "read_json($src, format = 'array')",
+                "ndjson": "read_json($src, format = 'newline_delimited')",
+            }[fmt]
+            relation = f"(SELECT row_number() OVER () AS _line, COLUMNS(*)::VARCHAR FROM {reader})"
+            source = Source(path, fmt, relation, {"src": str(path)}, [])
+        elif fmt == "xes":
+            _stage_batches(con, _xes_rows(path))
+            source = Source(path, fmt, STAGING, {}, [])
+        else:
+            _stage_batches(con, _xlsx_rows(path, options.sheet), first=2)
+            source = Source(path, fmt, STAGING, {}, [])
+        described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}", source.params)
+        source.header = [r[0] for r in described.fetchall() if r[0] != "_line"]
+        for table in (_DUCK_REJECTS, _DUCK_SCANS):  # the scan starts with none
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    except duckdb.Error as exc:
+        raise unreadable(path, fmt, exc) from None
+    if not source.header:
+        raise LoadError(f"{path}: no columns found; the file needs a header")
+    if fmt in ("csv", "tsv"):
+        _check_repeated_names(path, source.header)
+    return source
+
+
+def unreadable(path: Path, fmt: str, exc: Exception) -> LoadError:
+    """The error for a file DuckDB cannot read as ``fmt``."""
+    message = str(exc).splitlines()[0]
+    return LoadError(
+        f"{path}: cannot read it as {fmt.upper()}: {message}. Check that the file is "
+        f"complete and really is {fmt.upper()} (or declare its format under [read])"
+    )
+
+
+def finish(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """After the scan: records DuckDB could not split go to the rejects, and the line
+    shifts they cause are recorded in ``_ca_gaps`` (see :func:`line_sql`)."""
+    if not source.csv_rejects:
+        return
+    rejected = con.execute(
+        f"SELECT line, csv_line, error_type, column_name, error_message FROM {_DUCK_REJECTS} "
+        "ORDER BY line"
+    ).fetchall()
+    if not rejected:
+        return
+    lines = sorted({int(r[0]) for r in rejected})
+    con.execute(
+        f"INSERT INTO {GAPS} SELECT unnest($l) - generate_subscripts($l, 1) - 1", {"l": lines}
+    )
+    seen: set[int] = set()
+    rows = []
+    for line, record, error_type, column, message in rejected:
+        if line in seen:
+            continue
+        seen.add(line)
+        rows.append((int(line), record, _csv_reason(int(line), error_type, column, message)))
+    con.executemany(f"INSERT INTO {REJECTS} VALUES (?, ?, ?)", rows)
+
+
+def line_sql(row: str) -> str:
+    """SQL for the file line of scanned row ``row``: DuckDB numbers only the records it could
+    read, so each rejected record before it shifts it by one."""
+    return f"({row} + (SELECT count(*) FROM {GAPS} WHERE good_before < {row} - 1))"
+
+
+def _check_repeated_names(path: Path, header: list[str]) -> None:
+    """DuckDB renames a repeated column ``ts`` to ``ts_1``; say so instead."""
+    import re
+
+    with _open_maybe_gz(path) as fh:
+        first = fh.readline(1 << 16).decode("utf-8", errors="replace")
+    for name in header:
+        match = re.fullmatch(r"(.+)_(\d+)", name)
+        if match and match.group(1) in header and name not in first:
+            raise LoadError(
+                f"{path}: column {match.group(1)!r} appears more than once in the header; "
+                "rename or remove the repeats"
+            )
+
+
+# -- delimited text -----------------------------------------------------------------------------
+def _csv_source(path: Path, options: ReadOptions, *, tab: bool) -> Source:
+    encoding = options.encoding or _guess_encoding(path)
+    source, cleanup = path, None
+    if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        source = cleanup = _transcode(path, encoding)
+    args = [
+        "header = true",
+        "all_varchar = true",
+        "store_rejects = true",
+        f"rejects_table = '{_DUCK_REJECTS}'",
+        f"rejects_scan = '{_DUCK_SCANS}'",
+    ]
+    params: dict[str, object] = {"src": str(source)}
+    delimiter = options.delimiter or ("\t" if tab else None)
+    if delimiter:
+        args.append("delim = $delim")
+        params["delim"] = delimiter
+    if options.quote:
+        args.append("quote = $quote")
+        params["quote"] = options.quote
+    if options.null_padding:
+        args.append("null_padding = true")
+    relation = (
+        f"(SELECT row_number() OVER () + 1 AS _line, * FROM read_csv($src, {', '.join(args)}))"
+    )
+    return Source(path, "csv", relation, params, [], cleanup=cleanup, csv_rejects=True)
+
+
+def _csv_reason(line: int, error_type: str, column: str | None, message: str) -> str:
+    if error_type == "INVALID ENCODING":
+        return (
+            f"line {line}: bytes that are not valid UTF-8; save the file as UTF-8 or declare "
+            "its encoding under [read]"
+        )
+    if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        found = message.replace("Expected Number of Columns:", "expected").replace(
+            "Found:", "fields, found"
+        )
+        return f"line {line}: wrong number of fields ({found}); check quoting and delimiters"
+    where = f", column {column!r}" if column else ""
+    return f"line {line}{where}: {error_type.lower()}: {message}"
+
+
+def _guess_encoding(path: Path) -> str:
+    """UTF-8 unless the first MiB has high bytes and not one valid multi-byte sequence."""
+    with _open_maybe_gz(path) as fh:
+        head = fh.read(1 << 20)
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:  # a character cut by the 1 MiB boundary
+            return "utf-8"
+    text = head.decode("utf-8", errors="replace")
+    has_multibyte = any(ord(ch) > 127 and ch != "\ufffd" for ch in text)
+    return "utf-8" if has_multibyte else "cp1252"
+
+
+def _open_maybe_gz(path: Path):
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+
+
+def _transcode(path: Path, encoding: str) -> Path:
+    """A UTF-8 copy of ``path`` in the temp folder, written in chunks (memory stays small)."""
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="cycleanalytics-")
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    with _open_maybe_gz(path) as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            dst.write(decoder.decode(block))
+        dst.write(decoder.decode(b"", final=True))
+    return Path(name)
+
+
+# -- Python-streamed formats --------------------------------------------------------------------
+def _stage_batches(
+    con: duckdb.DuckDBPyConnection, rows: Iterator[dict[str, str | None]], *, first: int = 1
+) -> None:
+    """Insert dict rows batch by batch, adding columns as new keys appear."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGING} (_line BIGINT)")
+    columns: list[str] = []
+    batch: list[dict[str, str | None]] = []
+    line = first
+
+    def flush() -> None:
+        if not batch:
+            return
+        frame = pd.DataFrame.from_records(batch)
+        for name in frame.columns:
+            if name not in columns and name != "_line":
+                con.execute(f"ALTER TABLE {STAGING} ADD COLUMN {quote_ident(name)} VARCHAR")
+                columns.append(name)
+        frame = frame.astype("object")
+        con.register("_ca_batch", frame)
+        con.execute(f"INSERT INTO {STAGING} BY NAME SELECT * FROM _ca_batch")
+        con.unregister("_ca_batch")
+        batch.clear()
+
+    for row in rows:
+        row["_line"] = line  # type: ignore[assignment]
+        line += 1
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            flush()
+    flush()
+
+
+def _xes_rows(path: Path) -> Iterator[dict[str, str | None]]:
+    """Events of an XES log, one dict per event; trace attributes prefixed ``case:``."""
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    trace: dict[str, str | None] = {}
+    stack: list[str] = []
+    try:
+        with _open_maybe_gz(path) as fh:
+            for event, elem in iterparse(fh, events=("start", "end")):
+                tag = elem.tag.rsplit("}", 1)[-1]
+                if event == "start":
+                    stack.append(tag)
+                    if tag == "trace":
+                        trace = {}
+                    continue
+                stack.pop()
+                if tag == "event":
+                    row = dict(trace)
+                    for child in elem:
+                        key = child.get("key")
+                        if key is not None:
+                            row[key] = child.get("value")
+                    elem.clear()
+                    yield row
+                elif tag == "trace":
+                    elem.clear()
+                elif stack and stack[-1] == "trace" and elem.get("key") is not None:
+                    trace["case:" + elem.get("key")] = elem.get("value")
+    except (ParseError, OSError, EOFError) as exc:
+        raise LoadError(
+            f"{path}: not a readable XES log ({exc}); check that the file is complete XML "
+            "(a .xes.gz must be gzip-compressed)"
+        ) from None
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[dict[str, str | None]]:
+    """Rows of the first (or named) sheet; the first row is the header."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise LoadError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise LoadError(f"{path}: no sheet {sheet!r}; sheets are: {', '.join(book.sheetnames)}")
+        rows = (book[sheet] if sheet else book.worksheets[0]).iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise LoadError(f"{path}: the sheet is empty; it needs a header row")
+        names = [str(h) if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
+        for values in rows:
+            yield {n: _cell_text(v) for n, v in zip(names, values, strict=False)}
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[union-attr]
+    return str(value)

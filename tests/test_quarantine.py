@@ -1,0 +1,290 @@
+"""The bad-input corpus (tests/data/bad) with each file's expected outcome, the invariant
+rows read = loaded + quarantined + skipped, and the `quarantine` listing."""
+
+from __future__ import annotations
+
+import json
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cycleanalytics as ca
+from cycleanalytics.ingest.quarantine import quarantined
+
+BAD = Path(__file__).parent / "data" / "bad"
+COMPLAINTS = {"17", "18", "19", "20", "28", "29"}
+
+# file -> (read, loaded, quarantined, reasons in line order); counts by reading each file.
+COUNTS = {
+    "01_wrong_delimiter.csv": (1, 1, 0, []),  # ';' is sniffed
+    "02_pipe_delimiter_declared_wrongly.csv": (1, 1, 0, []),
+    "03_bom.csv": (1, 1, 0, []),
+    "04_latin1.csv": (1, 1, 0, []),
+    "08_header_only.csv": (0, 0, 0, []),
+    "10_unparseable_timestamps.csv": (
+        3,
+        1,
+        2,
+        [
+            "line 3, column 'ts': found '31/02/2026', expected a timestamp",
+            "line 4, column 'ts': found 'tomorrow', expected a timestamp",
+        ],
+    ),
+    "11_mixed_offsets.csv": (3, 3, 0, []),
+    "12_csat_out_of_range.csv": (
+        3,
+        1,
+        2,
+        [
+            "line 3, column 'csat': found '0', expected a value with csat BETWEEN 1 AND 5",
+            "line 4, column 'csat': found '6', expected a value with csat BETWEEN 1 AND 5",
+        ],
+    ),
+    "13_nps_out_of_range.csv": (
+        3,
+        1,
+        2,
+        [
+            "line 2, column 'nps': found '11', expected a value with nps BETWEEN 0 AND 10",
+            "line 3, column 'nps': found '-1', expected a value with nps BETWEEN 0 AND 10",
+        ],
+    ),
+    "14_ces_out_of_range.csv": (
+        2,
+        1,
+        1,
+        ["line 2, column 'ces': found '8', expected a value with ces BETWEEN 1 AND 7"],
+    ),
+    "15_score_not_a_number.csv": (
+        2,
+        0,
+        2,
+        [
+            "line 2, column 'csat': found '4.5', expected a whole number",
+            "line 3, column 'csat': found 'four', expected a whole number",
+        ],
+    ),
+    "16_duplicate_ids.csv": (
+        3,
+        2,
+        1,
+        ["lines 2 and 3: interaction_id 'e1' appears more than once; line 2 was kept"],
+    ),
+    "17_resolved_before_opened.csv": (
+        2,
+        1,
+        1,
+        [
+            "line 2, column 'resolved_at': found '2026-01-04', expected a value with "
+            "resolved_at >= opened_at"
+        ],
+    ),
+    "18_embedded_newlines_and_quotes.csv": (1, 1, 0, []),
+    "19_very_long_field.csv": (1, 1, 0, []),
+    "20_formula_cells.csv": (3, 3, 0, []),
+    "21_invalid_utf8_bytes.csv": (
+        3,
+        2,
+        1,
+        ["line 3: bytes that are not valid UTF-8; save the file as UTF-8 or declare"],
+    ),
+    "22_too_many_fields.csv": (
+        2,
+        1,
+        1,
+        ["line 3: wrong number of fields (expected 8 fields, found 9)"],
+    ),
+    "23_too_few_fields.csv": (
+        2,
+        1,
+        1,
+        ["line 3: wrong number of fields (expected 8 fields, found 3)"],
+    ),
+    "24_empty_required_value.csv": (
+        3,
+        1,
+        2,
+        [
+            "line 3, column 'case_id': the value is empty, but it is required",
+            "line 4, column 'customer_id': the value is empty, but it is required",
+        ],
+    ),
+    "25_blank_lines.csv": (2, 2, 0, []),
+    "26_whitespace_values.csv": (1, 1, 0, []),
+    "27_unknown_stage.csv": (
+        2,
+        1,
+        1,
+        ["line 2, column 'stage': 'folow_up' is not a stage of the model"],
+    ),
+    "28_unknown_recovery_action.csv": (
+        2,
+        1,
+        1,
+        ["line 2, column 'recovery_action': found 'voucher', expected a value with"],
+    ),
+    "29_not_a_boolean.csv": (
+        2,
+        1,
+        1,
+        ["line 2, column 'reopened': found 'maybe', expected true or false"],
+    ),
+    "31_negative_cost.csv": (
+        1,
+        0,
+        1,
+        ["line 2, column 'cost': found '-3.5', expected a value with cost >= 0"],
+    ),
+}
+ERRORS = {
+    "05_missing_required_column.csv": "required column 'customer_id' is missing",
+    "06_extra_column.csv": "column 'mood' is not a column of interactions",
+    "07_duplicated_column.csv": "column 'ts' appears more than once in the header",
+    "09_empty_file.csv": "the file is empty; it needs at least a header line",
+    "30_unknown_kind.csv": "cannot tell which table this file feeds",
+    "32_truncated.parquet": "cannot read it as PARQUET: .* Check that the file is complete",
+    "33_malformed.xes": r"not a readable XES log \(mismatched tag",
+    "34_csv_named_parquet.parquet": "cannot read it as PARQUET",
+    "35_not_gzip.xes.gz": "not a readable XES log .*must be gzip-compressed",
+    "36_not_xlsx.xlsx": r"not a readable \.xlsx workbook",
+    "37_ndjson_bad_line.ndjson": "cannot read it as NDJSON: .*Malformed JSON",
+}
+
+
+def kind_of(name: str) -> str | None:
+    if name.startswith("30"):
+        return None
+    return "complaints" if name[:2] in COMPLAINTS else "interactions"
+
+
+def test_the_corpus_is_complete():
+    assert len(list(BAD.iterdir())) >= 30
+    assert {p.name for p in BAD.iterdir()} == set(COUNTS) | set(ERRORS)
+
+
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_bad_rows_are_counted_and_explained(store, name):
+    read, loaded, rejected, reasons = COUNTS[name]
+    f = ca.load(store, BAD / name, kind=kind_of(name)).files[0]
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_skipped) == (
+        read,
+        loaded,
+        rejected,
+        0,
+    )
+    got = quarantined(store)
+    assert len(got) == len(reasons)
+    for reason, expected in zip(got["reason"], reasons, strict=True):
+        assert expected in reason, reason
+    assert store.con.execute(
+        "SELECT rows_read, rows_loaded, rows_quarantined FROM loads"
+    ).fetchone() == (read, loaded, rejected)
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_bad_files_stop_with_the_file_and_change_nothing(store, name):
+    before = store.counts()
+    with pytest.raises(ca.LoadError, match=ERRORS[name]) as info:
+        ca.load(store, BAD / name, kind=kind_of(name))
+    assert name in str(info.value)
+    assert store.counts() == before
+
+
+def test_values_that_look_odd_are_kept_exactly(store):
+    ca.load(store, BAD / "19_very_long_field.csv", kind="complaints")
+    long = "SELECT length(text) FROM complaints WHERE text LIKE 'xxx%'"
+    assert store.con.execute(long).fetchone() == (200_000,)
+    store.con.execute("DELETE FROM complaints")
+    ca.load(store, BAD / "20_formula_cells.csv", kind="complaints")
+    texts = store.con.execute("SELECT text FROM complaints ORDER BY complaint_id").fetchall()
+    assert texts == [('=HYPERLINK("x")',), ("+1",), ("@SUM(A1)",)]
+    ca.load(store, BAD / "11_mixed_offsets.csv", kind="interactions")
+    # 01:30+01:00, 02:30+02:00 and 00:30Z are the same instant (hand computed).
+    got = store.con.execute("SELECT count(DISTINCT ts), min(ts) FROM interactions").fetchone()
+    assert got[0] == 1 and got[1].isoformat() == "2026-03-29T00:30:00+00:00"
+
+
+def test_quarantine_listing_by_load(store):
+    ca.load(store, BAD / "12_csat_out_of_range.csv", kind="interactions")
+    ca.load(store, BAD / "14_ces_out_of_range.csv", kind="interactions")
+    second = quarantined(store, load_id=2)
+    assert list(second["line"]) == [2]
+    assert json.loads(second["record"][0])["ces"] == "8"
+    assert len(quarantined(store)) == 3
+    with pytest.raises(ca.LoadError, match="no load 9 in this database"):
+        quarantined(store, load_id=9)
+
+
+def test_cli_load_then_quarantine(tmp_path):
+    from click.testing import CliRunner
+
+    from cycleanalytics.cli import main
+
+    db = tmp_path / "q.duckdb"
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        ["load", str(BAD / "12_csat_out_of_range.csv"), "--db", str(db), "--kind", "interactions"],
+    )
+    assert result.exit_code == 0
+    assert "2 row(s) quarantined" in result.output
+    result = runner.invoke(main, ["quarantine", "--db", str(db), "--format", "csv"])
+    assert result.exit_code == 0
+    assert "line 3, column 'csat': found '0'" in result.output
+    result = runner.invoke(
+        main,
+        [
+            "load",
+            str(BAD / "13_nps_out_of_range.csv"),
+            "--db",
+            str(db),
+            "--kind",
+            "interactions",
+            "--strict",
+        ],
+    )
+    assert result.exit_code == 4
+    assert "line 2, column 'nps': found '11'" in result.output
+
+
+# -- property: random messy rows ---------------------------------------------------------------
+cell = st.one_of(
+    st.sampled_from(
+        ["", " ", "x", "4", "11", "-1", "4.5", "2026-01-01", "2026-02-30", '"', ",", "\n"]
+    ),
+    st.text(alphabet=string.printable + "é€", max_size=6),
+)
+ids = st.sampled_from(["e1", "e2", "e3", "", "e1 "])
+rows = st.lists(st.tuples(ids, cell, cell, cell, cell), min_size=0, max_size=12)
+
+
+def csv_field(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=rows)
+def test_invariant_holds_and_accepted_rows_are_unaltered(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("messy") / "interactions.csv"
+    lines = ["interaction_id,case_id,customer_id,ts,csat"]
+    lines += [",".join(csv_field(v) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with ca.Store() as store:
+        f = ca.load(store, path).files[0]
+        assert f.rows_read == len(rows)
+        assert f.rows_read == f.rows_loaded + f.rows_quarantined + f.rows_skipped
+        stored = store.con.execute(
+            "SELECT interaction_id, case_id, customer_id, csat FROM interactions"
+        ).fetchall()
+    by_id = {}
+    for row in rows:
+        by_id.setdefault(row[0].strip(), row)
+    for interaction_id, case_id, customer_id, csat in stored:
+        source = by_id[interaction_id]
+        assert (case_id, customer_id) == (source[1].strip(), source[2].strip())
+        assert csat is None or float(source[4].strip()) == csat
