@@ -199,3 +199,131 @@ def test_recovers_the_sample_generators_true_conversions(tmp_path):
     for row in by_channel[by_channel["stage_index"] > 1].itertuples():
         expected = truth["by_channel"][row.channel][row.stage]
         assert row.conversion_lo <= expected <= row.conversion_hi, row
+
+
+# -- funnel options (issue 4) ---------------------------------------------------------------
+# Hand counts from the table at the top of this file.
+
+
+def test_strict_mode_counts_only_unbroken_prefixes(funnel_store):
+    # Collapsed sequences from entry: c05 P I F (F breaks after I), c06 P I D I F (breaks after
+    # D), c07 P D I F (breaks after P), c11 P I R (recovery breaks after I); c08 collapses to
+    # P I D F. Stage 2: c01 c02 c03 c05 c06 c08 c11; stage 3: c01 c02 c06 c08; stage 4: c01 c08.
+    df = ca.funnel(funnel_store, period=JANUARY, mode="strict")
+    assert reached(df) == [9, 7, 4, 2]
+    assert df.attrs["mode"] == "strict"
+
+
+def test_any_order_mode_counts_any_later_event_of_the_stage(funnel_store):
+    # D: c01 c02 c06 c07 c08; F: c01 c05 c06 c07 c08. Of the 5 with D, 4 also have F (not c02);
+    # of the 8 with I, all 5 with D have it.
+    df = ca.funnel(funnel_store, period=JANUARY, mode="any_order")
+    assert reached(df) == [9, 8, 5, 5]
+    np.testing.assert_allclose(df["conversion"], [1, 8 / 9, 5 / 8, 4 / 5])
+    assert df["dropped"].tolist() == [0, 1, 3, 1]
+
+
+def test_time_to_convert_hand_computed(funnel_store):
+    # P->I hours: c01 1, c02 2, c03 0.5, c05 1, c06 1, c07 2, c08 1, c11 0 -> median 1,
+    # p90 (linear, position 6.3 of 0..7) 2. I->D: 24, 24, 23, 23 -> median 23.5, p90 24.
+    # D->F: c01 72, c06 6, c08 24 -> median 24, p90 = 24 + 0.8 * 48 = 62.4.
+    df = ca.funnel(funnel_store, period=JANUARY)
+    assert np.isnan(df["hours_to_convert_median"].iloc[0])
+    np.testing.assert_allclose(df["hours_to_convert_median"].iloc[1:], [1, 23.5, 24])
+    np.testing.assert_allclose(df["hours_to_convert_p90"].iloc[1:], [2, 24, 62.4])
+
+
+def test_window_from_entry_differs_from_first_event():
+    # One case: an unmapped "Wait" two days before pre-interaction, initial interaction one day
+    # after it. A 2-day window from the first event closes at the entry; from the entry, the
+    # initial interaction (at +1 day) is inside it.
+    start = pd.Timestamp("2026-03-01", tz="UTC")
+    frame = pd.DataFrame(
+        {
+            "interaction_id": ["e1", "e2", "e3"],
+            "case_id": ["k1"] * 3,
+            "customer_id": ["u1"] * 3,
+            "ts": [start, start + pd.Timedelta(days=2), start + pd.Timedelta(days=3)],
+            "stage": [None, "pre_interaction", "initial_interaction"],
+            "channel": ["web"] * 3,
+        }
+    )
+    table = ibis.memtable(frame)
+    late = "2026-04-01"
+    first = ca.funnel(table, window="2d", as_of=late)
+    entry = ca.funnel(table, window="2d", window_from="entry", as_of=late)
+    assert reached(first) == [1, 0, 0, 0]
+    assert reached(entry) == [1, 1, 0, 0]
+
+
+def test_incomplete_cases_are_left_out_and_counted(funnel_store):
+    # as-of = the latest event, 2026-02-04 10:00. With a 3-day window only c10 (start
+    # 2026-02-02 09:00) has not had its window elapse.
+    df = ca.funnel(funnel_store, window="3d")
+    assert reached(df) == [9, 8, 4, 2]
+    assert df.attrs["cases_incomplete"] == 1
+    both = ca.funnel(funnel_store, window="3d", include_incomplete=True)
+    assert reached(both) == [10, 9, 5, 3]
+    # As of 2026-01-06 only c01 and c02 (started 1 and 2 January) are complete; c01's
+    # follow-up came 97 h after its start, outside 3 days.
+    early = ca.funnel(funnel_store, window="3d", as_of="2026-01-06")
+    assert reached(early) == [2, 2, 2, 0]
+    assert early.attrs["cases_incomplete"] == 8
+
+
+def test_cohorts_by_entry_month(funnel_store):
+    df = ca.funnel(funnel_store, cohort="month", entry_within=2)
+    assert list(df.columns[:2]) == ["cohort", "stage"]
+    got = {str(c)[:7]: reached(p) for c, p in df.groupby("cohort")}
+    assert got == {"2026-01": [10, 9, 5, 4], "2026-02": [1, 1, 1, 1]}
+
+
+def test_dropouts_at_delivery_with_time_in_cycle(funnel_store):
+    # Reached initial interaction, not delivery: c03 (0.5 h in the cycle), c05 (49 h),
+    # c07 (3 h: its delivery came before the initial interaction), c11 (48 h).
+    df = ca.metrics.funnel_dropouts(funnel_store, stage="service_delivery", period=JANUARY)
+    assert df["case_id"].tolist() == ["c05", "c11", "c07", "c03"]
+    np.testing.assert_allclose(df["hours_in_cycle"], [49, 48, 3, 0.5])
+    assert set(df["last_reached"]) == {"initial_interaction"}
+    with pytest.raises(ca.MetricError, match="first stage"):
+        ca.metrics.funnel_dropouts(funnel_store, stage="pre_interaction")
+    with pytest.raises(ca.MetricError, match="not a funnel stage"):
+        ca.metrics.funnel_dropouts(funnel_store, stage="service_recovery")
+
+
+def test_bad_new_options_are_rejected(funnel_store):
+    with pytest.raises(ca.MetricError, match="mode"):
+        ca.funnel(funnel_store, mode="loose")
+    with pytest.raises(ca.MetricError, match="window_from"):
+        ca.funnel(funnel_store, window="1d", window_from="start")
+    with pytest.raises(ca.MetricError, match="cohort"):
+        ca.funnel(funnel_store, cohort="fortnight")
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(events=st.lists(event, min_size=1, max_size=30))
+def test_strict_within_ordered_within_any_order(events):
+    """A strict prefix is an ordered path, and an ordered path's events come after the entry."""
+    frame = pd.DataFrame(
+        {
+            "interaction_id": [f"e{i:03d}" for i in range(len(events))],
+            "case_id": [f"c{c}" for c, *_ in events],
+            "customer_id": [f"u{c}" for c, *_ in events],
+            "ts": [
+                pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(hours=h)
+                for _, h, _, _ in events
+            ],
+            "stage": [s for *_, s, _ in events],
+            "channel": [ch for *_, ch in events],
+        }
+    )
+    table = ibis.memtable(frame)
+    strict, ordered, anyorder = (
+        ca.funnel(table, mode=m)["reached"].to_numpy() for m in ("strict", "ordered", "any_order")
+    )
+    assert (strict <= ordered).all() and (ordered <= anyorder).all()
+    assert (np.diff(strict) <= 0).all()
+    assert strict[0] == ordered[0] == anyorder[0]

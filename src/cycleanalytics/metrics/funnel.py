@@ -19,7 +19,7 @@ come back to pandas for the interval arithmetic.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import ibis
@@ -34,6 +34,7 @@ from cycleanalytics.metrics._common import (
     as_list,
     attach_breakdown,
     check_breakdown,
+    microseconds_between,
     parse_duration,
     source_tables,
 )
@@ -63,10 +64,42 @@ FUNNEL_COLUMNS = (
     "from_entry_hi",
     "dropped",
     "dropped_share",
+    "hours_to_convert_median",
+    "hours_to_convert_p90",
 )
+MODES = ("ordered", "strict", "any_order")
+WINDOW_FROM = ("first_event", "entry")
+_MICROS_PER_HOUR = 3_600_000_000
 
 
-def funnel_expr(
+def micros_between(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.IntegerValue:
+    """``later - earlier`` in whole microseconds, the same on every engine (ENGINE.md)."""
+    return microseconds_between(earlier, later)
+
+
+def _check_options(
+    stages: Sequence[str],
+    entry_within: int,
+    window: timedelta | None,
+    mode: str,
+    window_from: str,
+    cohort: str | None,
+) -> None:
+    if not 1 <= entry_within <= len(stages):
+        raise MetricError(f"entry_within must be between 1 and {len(stages)}, not {entry_within}")
+    if window is not None and window <= timedelta(0):
+        raise MetricError(f"the conversion window must be positive, not {window}")
+    if mode not in MODES:
+        raise MetricError(f"unknown funnel mode {mode!r}; use one of: {', '.join(MODES)}")
+    if window_from not in WINDOW_FROM:
+        raise MetricError(
+            f"unknown window_from {window_from!r}; use one of: {', '.join(WINDOW_FROM)}"
+        )
+    if cohort is not None and cohort not in TIME_GRAINS:
+        raise MetricError(f"unknown cohort grain {cohort!r}; use one of: {', '.join(TIME_GRAINS)}")
+
+
+def reach_table(
     source: Store | ir.Table,
     *,
     by: str | Sequence[str] | None = None,
@@ -75,26 +108,31 @@ def funnel_expr(
     entry_within: int = 1,
     window: timedelta | str | None = None,
     model: CycleModel | str | Path | None = None,
+    mode: str = "ordered",
+    window_from: str = "first_event",
+    cohort: str | None = None,
+    as_of: datetime | str | None = None,
+    with_span: bool = False,
 ) -> ir.Table:
-    """The funnel's Ibis expression: one row per breakdown group with ``cases`` and
-    ``reached_<k>`` for each funnel stage k (1-based). :func:`funnel` executes it and
-    finishes the table; use this to see the SQL (``ibis.to_sql``) or run it elsewhere."""
+    """One row per entered case: when it first reached each funnel stage (``t_1`` .. ``t_n``,
+    NULL when not reached), its entry, start and last event, whether its conversion window
+    had elapsed by the as-of time (``complete``), and its breakdown columns.
+
+    The building block of :func:`funnel`, :func:`funnel_dropouts` and the time between stages;
+    an Ibis expression, nothing is executed.
+    """
     model = resolve_model(model)
     stages = model.funnel_stages
     by = as_list(by)
     period = Period.parse(period)
     window = parse_duration(window)
-    if not 1 <= entry_within <= len(stages):
-        raise MetricError(f"entry_within must be between 1 and {len(stages)}, not {entry_within}")
-    if window is not None and window <= timedelta(0):
-        raise MetricError(f"the conversion window must be positive, not {window}")
+    _check_options(stages, entry_within, window, mode, window_from, cohort)
 
     events, customers = source_tables(source)
     check_breakdown(by, events, customers)
     carried = [c for c in by if c in events.columns and c not in ("case_id", "customer_id")]
     channels = as_list(channel)
 
-    needs_start = not period.is_open or window is not None or any(g in TIME_GRAINS for g in by)
     index = ibis.cases(*((events.stage == s, i) for i, s in enumerate(stages, start=1)))
     staged = events.filter(events.stage.isin(stages)).mutate(stage_index=index)
 
@@ -117,57 +155,221 @@ def funnel_expr(
             **({"channel": "channel"} if "channel" in carried else {}),
         )
     )
+    # The case's first (and last) event: only joined in when something needs it.
+    needs_start = (
+        not period.is_open
+        or (window is not None and window_from == "first_event")
+        or any(g in TIME_GRAINS for g in by)
+        or with_span
+    )
     if needs_start:
-        first_event = events.group_by("case_id").aggregate(case_start=events.ts.min())
-        cases = cases.join(first_event, "case_id")
+        span = events.group_by("case_id").aggregate(
+            case_start=events.ts.min(), **({"case_end": events.ts.max()} if with_span else {})
+        )
+        cases = cases.join(span, "case_id")
     if not period.is_open:
         cases = cases.filter(period.contains(cases.case_start))
     if channels:
         cases = cases.filter(cases.entry_channel.isin(channels))
     if window is not None:
-        seconds = window.total_seconds()
-        cases = cases.mutate(deadline=cases.case_start + ibis.interval(seconds=seconds))
+        opens = cases.case_start if window_from == "first_event" else cases.entry_ts
+        cases = cases.mutate(deadline=opens + ibis.interval(seconds=window.total_seconds()))
+        if as_of is None:
+            # A one-row table joined in: a bare ``events.ts.max()`` here would be rewritten
+            # by Ibis into the per-case ``case_end`` column.
+            cases = cases.cross_join(events.aggregate(_as_of=events.ts.max()))
+        else:
+            instant = ibis.literal(_common_instant(as_of), type="timestamp('UTC')")
+            cases = cases.mutate(_as_of=instant)
+        limit = cases._as_of
+        cases = cases.mutate(complete=cases.deadline <= limit)
+    else:
+        cases = cases.mutate(complete=ibis.literal(True))
 
-    # A chain of small per-case tables: when each case first reached stage k. Each link joins
-    # the stage-k events to the previous link only, so the query grows linearly with stages.
-    # Cases that entered at stage k or later reached k (unrecorded) at their entry time.
-    extra = ["deadline"] if window is not None else []
-    link = cases.select("case_id", "entry_index", *extra, t="entry_ts")
-    links = []
-    for k in range(2, len(stages) + 1):
-        later = staged.filter(staged.stage_index == k).select("case_id", "ts")
-        pending = link.filter(link.entry_index < k)
-        joined = later.join(pending, "case_id").filter(lambda t: t.ts >= t.t)
-        if window is not None:
-            joined = joined.filter(lambda t: t.ts <= t.deadline)
-        found = joined.group_by("case_id", "entry_index", *extra).aggregate(t=joined.ts.min())
-        entered_here = link.filter(link.entry_index >= k)
-        nullable = {c: t.copy(nullable=True) for c, t in found.schema().items()}
-        link = found.cast(nullable).union(entered_here.select(*found.columns).cast(nullable))
-        links.append(link.select("case_id", **{f"t_{k}": "t"}))
+    if mode == "ordered":
+        times = _ordered_times(cases, staged, len(stages), window is not None)
+    elif mode == "strict":
+        times = _strict_times(cases, events, model, window is not None)
+    else:
+        times = _any_order_times(cases, staged, len(stages), window is not None)
 
     reach = cases.mutate(t_1=cases.entry_ts)
-    for table in links:
-        reach = reach.left_join(table, "case_id").drop("case_id_right")
+    reach = reach.left_join(times, "case_id").drop("case_id_right")
+    # Stages before the entry stage count as reached (unrecorded) at the entry time.
+    reach = reach.mutate(
+        **{
+            f"t_{k}": ibis.ifelse(reach.entry_index >= k, reach.entry_ts, reach[f"t_{k}"])
+            for k in range(2, len(stages) + 1)
+        }
+    )
+    if cohort is not None:
+        reach = reach.mutate(cohort=reach.entry_ts.truncate(TIME_GRAINS[cohort]))
+    return attach_breakdown(reach, by, customers, "case_start")
 
-    reach = attach_breakdown(reach, by, customers, "case_start")
-    counts = {f"reached_{k}": reach[f"t_{k}"].count() for k in range(1, len(stages) + 1)}
-    if by:
-        return reach.group_by(by).aggregate(cases=reach.count(), **counts).order_by(by)
-    return reach.aggregate(cases=reach.count(), **counts)
+
+def _ordered_times(cases: ir.Table, staged: ir.Table, n: int, windowed: bool) -> ir.Table:
+    """Ordered mode: stage k is reached at its first event at or after reaching k-1.
+
+    A chain of small per-case tables: each link joins the stage-k events to the previous link
+    only, so the query grows linearly with stages. The links are stacked and pivoted by one
+    aggregation (cheaper than joining each link to the cases)."""
+    if n < 2:
+        return cases.select("case_id")
+    extra = ["deadline"] if windowed else []
+    link = cases.filter(cases.entry_index < 2).select("case_id", *extra, t="entry_ts")
+    starts = cases.select("case_id", *extra, "entry_index", "entry_ts")
+    found = []
+    for k in range(2, n + 1):
+        # Cases that entered at stage k-1 start their chain there.
+        entered = starts.filter(starts.entry_index == k - 1).select("case_id", *extra, t="entry_ts")
+        if k > 2:
+            nullable = {c: t.copy(nullable=True) for c, t in link.schema().items()}
+            link = link.cast(nullable).union(entered.select(*link.columns).cast(nullable))
+        later = staged.filter(staged.stage_index == k).select("case_id", "ts")
+        joined = later.join(link, "case_id").filter(lambda t: t.ts >= t.t)
+        if windowed:
+            joined = joined.filter(lambda t: t.ts <= t.deadline)
+        link = joined.group_by("case_id", *extra).aggregate(t=joined.ts.min())
+        found.append(link.select("case_id", "t", k=ibis.literal(k, type="int8")))
+    stacked = ibis.union(*found) if len(found) > 1 else found[0]
+    return stacked.group_by("case_id").aggregate(
+        **{f"t_{k}": stacked.t.min(where=stacked.k == k) for k in range(2, n + 1)}
+    )
 
 
-@register(
-    "funnel",
-    options=(
-        Option("entry_within", int, "Let cases enter at the earliest of their first N stages.", 1),
-        Option(
-            "window",
-            str,
-            "Count only stages reached within this time of the case's first event, e.g. 30d.",
-        ),
+def _any_order_times(cases: ir.Table, staged: ir.Table, n: int, windowed: bool) -> ir.Table:
+    """Any-order mode: stage k is reached at its first event at or after the entry event."""
+    extra = ["deadline"] if windowed else []
+    joined = staged.join(cases.select("case_id", "entry_ts", *extra), "case_id")
+    joined = joined.filter(joined.ts >= joined.entry_ts)
+    if windowed:
+        joined = joined.filter(joined.ts <= joined.deadline)
+    return joined.group_by("case_id").aggregate(
+        **{f"t_{k}": joined.ts.min(where=joined.stage_index == k) for k in range(2, n + 1)}
+    )
+
+
+def _strict_times(cases: ir.Table, events: ir.Table, model: CycleModel, windowed: bool) -> ir.Table:
+    """Strict mode: from its entry, the case's stage sequence (repeats collapsed, events of
+    every stage of the model including conditional ones) must run k, k+1, ... with no other
+    stage in between; stage k is reached at its first event in that unbroken prefix."""
+    stages = model.funnel_stages
+    funnel_index = ibis.cases(*((events.stage == s, i) for i, s in enumerate(stages, start=1)))
+    order_index = ibis.cases(*((events.stage == s, i) for i, s in enumerate(model.order, start=1)))
+    mapped = events.filter(events.stage.isin(model.order)).mutate(
+        k=funnel_index.fill_null(0), o=order_index
+    )
+    extra = ["deadline"] if windowed else []
+    seq = mapped.join(cases.select("case_id", "entry_ts", "entry_index", *extra), "case_id")
+    seq = seq.filter(
+        (seq.ts > seq.entry_ts) | ((seq.ts == seq.entry_ts) & (seq.k >= seq.entry_index))
+    )
+    if windowed:
+        seq = seq.filter(seq.ts <= seq.deadline)
+    w = ibis.window(group_by=seq.case_id, order_by=[seq.ts, seq.o, seq.interaction_id])
+    seq = seq.mutate(_changed=ibis.ifelse(seq.stage.lag().over(w) == seq.stage, 0, 1))
+    cumulative = ibis.window(
+        group_by=seq.case_id, order_by=[seq.ts, seq.o, seq.interaction_id], rows=(None, 0)
+    )
+    seq = seq.mutate(pos=seq._changed.sum().over(cumulative))
+    seq = seq.mutate(ok=(seq.k > 0) & (seq.k == seq.entry_index + seq.pos - 1))
+    seq = seq.mutate(
+        first_bad=ibis.ifelse(seq.ok, ibis.null("int64"), seq.pos)
+        .min()
+        .over(ibis.window(group_by=seq.case_id))
+    )
+    good = seq.ok & (seq.first_bad.isnull() | (seq.pos < seq.first_bad))
+    return seq.group_by("case_id").aggregate(
+        **{f"t_{k}": seq.ts.min(where=good & (seq.k == k)) for k in range(2, len(stages) + 1)}
+    )
+
+
+def _common_instant(value: datetime | str) -> datetime:
+    """An as-of time as an aware UTC datetime (text as in ``Period``)."""
+    return Period(value, None).start
+
+
+def funnel_expr(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    entry_within: int = 1,
+    window: timedelta | str | None = None,
+    model: CycleModel | str | Path | None = None,
+    mode: str = "ordered",
+    window_from: str = "first_event",
+    cohort: str | None = None,
+    include_incomplete: bool = False,
+    as_of: datetime | str | None = None,
+) -> ir.Table:
+    """The funnel's Ibis expression: one row per breakdown group with ``cases``,
+    ``incomplete``, ``reached_<k>`` and the median and p90 time to convert (microseconds,
+    ``median_<k>``, ``p90_<k>``) for each funnel stage k (1-based). :func:`funnel` executes
+    it and finishes the table; use this to see the SQL (``ibis.to_sql``) or run it elsewhere."""
+    model = resolve_model(model)
+    n = len(model.funnel_stages)
+    by = as_list(by)
+    reach = reach_table(
+        source,
+        by=by,
+        period=period,
+        channel=channel,
+        entry_within=entry_within,
+        window=window,
+        model=model,
+        mode=mode,
+        window_from=window_from,
+        cohort=cohort,
+        as_of=as_of,
+    )
+    keys = (["cohort"] if cohort is not None else []) + by
+    counted = ibis.literal(True) if include_incomplete else reach.complete
+    aggs = {
+        "cases": reach.count(where=counted),
+        "incomplete": reach.count(where=~reach.complete),
+    }
+    for k in range(1, n + 1):
+        aggs[f"reached_{k}"] = reach[f"t_{k}"].count(where=counted)
+        if k > 1:
+            both = counted & reach[f"t_{k - 1}"].notnull()
+            aggs[f"both_{k}"] = reach[f"t_{k}"].count(where=both)
+            since = reach.entry_ts if mode == "any_order" else reach[f"t_{k - 1}"]
+            gap = micros_between(reach[f"t_{k}"], since)
+            aggs[f"median_{k}"] = gap.quantile(0.5, where=counted)
+            aggs[f"p90_{k}"] = gap.quantile(0.9, where=counted)
+    if keys:
+        return reach.group_by(keys).aggregate(**aggs).order_by(keys)
+    return reach.aggregate(**aggs)
+
+
+_FUNNEL_OPTIONS = (
+    Option("entry_within", int, "Let cases enter at the earliest of their first N stages.", 1),
+    Option(
+        "window",
+        str,
+        "Count only stages reached within this time of the window start, e.g. 30d.",
     ),
+    Option("mode", MODES, "ordered, strict (no other stage in between) or any_order.", "ordered"),
+    Option(
+        "window_from",
+        WINDOW_FROM,
+        "Where the conversion window starts: the case's first event or its entry.",
+        "first_event",
+    ),
+    Option("cohort", tuple(TIME_GRAINS), "Break down by the period of the case's entry."),
+    Option(
+        "include_incomplete",
+        bool,
+        "Also count cases whose conversion window had not elapsed by the as-of time.",
+        False,
+    ),
+    Option("as_of", str, "The data's as-of time (default: its latest event)."),
 )
+
+
+@register("funnel", options=_FUNNEL_OPTIONS)
 def funnel(
     source: Store | ir.Table,
     *,
@@ -178,8 +380,14 @@ def funnel(
     window: timedelta | str | None = None,
     model: CycleModel | str | Path | None = None,
     confidence: float = 0.95,
+    mode: str = "ordered",
+    window_from: str = "first_event",
+    cohort: str | None = None,
+    include_incomplete: bool = False,
+    as_of: datetime | str | None = None,
 ) -> pd.DataFrame:
-    """The ordered stage funnel: per stage, the journeys that reached it and those lost.
+    """The stage funnel: per stage, the journeys that reached it, those lost, and how long
+    they took.
 
     Parameters
     ----------
@@ -196,20 +404,41 @@ def funnel(
     entry_within
         Let a case enter at the earliest of its first N stages (default 1: stage 1 only).
     window
-        Only count stages reached within this time of the case's first event (a
-        ``timedelta`` or text such as ``"30d"``).
+        Only count stages reached within this time of the window start (a ``timedelta`` or
+        text such as ``"30d"``).
     model
         The cycle model (default: the five-stage model); its required stages form the funnel.
     confidence
         Level of the Wilson intervals.
+    mode
+        ``"ordered"`` (default, DESIGN §3): stage k is reached at its first event at or after
+        reaching stage k-1. ``"strict"``: the case's stage sequence from its entry (repeats
+        collapsed, conditional stages included) must run k-1, k with no other stage in
+        between. ``"any_order"``: stage k is reached at its first event at or after the entry,
+        whatever came before (counts may then rise along the funnel).
+    window_from
+        ``"first_event"`` (default, the DESIGN §3 contract): the window opens at the case's
+        first event; ``"entry"``: at its entry event.
+    cohort
+        A time grain (``"month"``, ...): adds a leading ``cohort`` column, the period of the
+        case's entry.
+    include_incomplete
+        With a ``window``, cases whose window had not yet elapsed at the as-of time are left
+        out (their outcome is unknown) and counted in ``attrs["cases_incomplete"]``; set this
+        to count them anyway.
+    as_of
+        The data's as-of time for completeness (default: the latest event in the source).
 
     Returns
     -------
     DataFrame
         One row per (breakdown group, stage) with the columns in ``FUNNEL_COLUMNS`` after the
-        ``by`` columns. ``df.attrs`` says what it was computed on: ``cases_total`` (cases
-        that started in the period), ``cases_entered`` (those of them that entered the funnel
-        and passed the filters), ``period``, ``channel``, ``model``.
+        ``by`` columns. ``hours_to_convert_median`` and ``hours_to_convert_p90`` are exact
+        quantiles of the time from first reaching the previous stage to first reaching this
+        one (from the entry in any-order mode), over the cases that reached it.
+        ``df.attrs`` says what it was computed on: ``cases_total`` (cases that started in the
+        period), ``cases_entered`` (those of them that entered the funnel, passed the filters
+        and were counted), ``cases_incomplete``, ``period``, ``channel``, ``mode``, ``model``.
 
     Examples
     --------
@@ -217,8 +446,11 @@ def funnel(
     >>> with ca.Store() as store:
     ...     _ = ca.load(store, ca.sample_dir())
     ...     df = ca.funnel(store, by="channel")
+    ...     strict = ca.funnel(store, mode="strict", window="30d", cohort="month")
     >>> sorted(df["channel"].unique())[:2]
     ['chat', 'email']
+    >>> bool((strict.groupby("cohort")["reached"].diff().dropna() <= 0).all())
+    True
     """
     model = resolve_model(model)
     by = as_list(by)
@@ -231,22 +463,108 @@ def funnel(
         entry_within=entry_within,
         window=window,
         model=model,
+        mode=mode,
+        window_from=window_from,
+        cohort=cohort,
+        include_incomplete=include_incomplete,
+        as_of=as_of,
     )
     counts = expr.execute()
-    table = _finish(counts, by, model, confidence)
+    keys = (["cohort"] if cohort is not None else []) + by
+    table = _finish(counts, keys, model, confidence)
     events, _ = source_tables(source)
     starts = events.group_by("case_id").aggregate(case_start=events.ts.min())
     table.attrs.update(
         metric="funnel",
         cases_total=int(starts.filter(period.contains(starts.case_start)).count().execute()),
         cases_entered=int(counts["cases"].sum()) if len(counts) else 0,
+        cases_incomplete=int(counts["incomplete"].sum()) if len(counts) else 0,
+        incomplete_counted=bool(include_incomplete),
         period=period.label(),
         channel=", ".join(as_list(channel)) or "all",
         entry_within=entry_within,
         window=str(parse_duration(window)) if window else None,
+        window_from=window_from,
+        mode=mode,
         model=model.name,
     )
     return table
+
+
+def funnel_dropouts(
+    source: Store | ir.Table,
+    *,
+    stage: str,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    entry_within: int = 1,
+    window: timedelta | str | None = None,
+    model: CycleModel | str | Path | None = None,
+    mode: str = "ordered",
+    window_from: str = "first_event",
+    include_incomplete: bool = False,
+    as_of: datetime | str | None = None,
+) -> pd.DataFrame:
+    """Drill-down: the cases that reached the stage before ``stage`` but not ``stage``.
+
+    Same options as :func:`funnel`. One row per case, longest in the cycle first:
+    ``case_id``, ``customer_id``, the breakdown columns, ``entered_at``, ``last_reached``
+    (the stage it dropped after), ``last_reached_at``, ``last_event_at``, and
+    ``hours_in_cycle`` (from its first event to its last event).
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     lost = ca.metrics.funnel_dropouts(store, stage="service_delivery")
+    >>> list(lost.columns[:3])
+    ['case_id', 'customer_id', 'entered_at']
+    """
+    model = resolve_model(model)
+    stages = model.funnel_stages
+    if stage not in stages:
+        raise MetricError(
+            f"{stage!r} is not a funnel stage of model {model.name!r}; "
+            f"use one of: {', '.join(stages)}"
+        )
+    k = stages.index(stage) + 1
+    if k == 1:
+        raise MetricError(
+            f"nobody drops at the first stage {stage!r}; use one of: {', '.join(stages[1:])}"
+        )
+    by = as_list(by)
+    reach = reach_table(
+        source,
+        by=by,
+        period=period,
+        channel=channel,
+        entry_within=entry_within,
+        window=window,
+        model=model,
+        mode=mode,
+        window_from=window_from,
+        as_of=as_of,
+        with_span=True,
+    )
+    lost = reach.filter(reach[f"t_{k - 1}"].notnull() & reach[f"t_{k}"].isnull())
+    if not include_incomplete:
+        lost = lost.filter(lost.complete)
+    hours = micros_between(lost.case_end, lost.case_start) / _MICROS_PER_HOUR
+    lost = lost.select(
+        "case_id",
+        "customer_id",
+        *by,
+        entered_at="entry_ts",
+        last_reached_at=f"t_{k - 1}",
+        last_event_at="case_end",
+        hours_in_cycle=hours,
+    ).order_by([ibis.desc("hours_in_cycle"), "case_id"])
+    df = lost.execute()
+    df.insert(3 + len(by), "last_reached", stages[k - 2])
+    df.attrs.update(metric="funnel_dropouts", stage=stage, cases=len(df), mode=mode)
+    return df
 
 
 def _finish(
@@ -254,39 +572,57 @@ def _finish(
 ) -> pd.DataFrame:
     """Turn one row of counts per group into the tidy per-stage table, with intervals."""
     stages = model.funnel_stages
+    n = len(stages)
     if counts.empty and not by:
         counts = pd.DataFrame(
-            {"cases": [0], **{f"reached_{k}": [0] for k in range(1, len(stages) + 1)}}
+            {
+                "cases": [0],
+                "incomplete": [0],
+                **{f"reached_{k}": [0] for k in range(1, n + 1)},
+                **{f"both_{k}": [0] for k in range(2, n + 1)},
+            }
         )
     rows = []
     for k, stage in enumerate(stages, start=1):
         part = counts[by].copy() if by else pd.DataFrame(index=counts.index)
         reached = counts[f"reached_{k}"].to_numpy(dtype="int64")
-        previous = (
-            counts[f"reached_{k - 1}"].to_numpy(dtype="int64")
-            if k > 1
-            else counts["cases"].to_numpy(dtype="int64")
-        )
         entered = counts["cases"].to_numpy(dtype="int64")
-        conv_lo, conv_hi = wilson_interval(reached, previous, confidence=confidence)
+        if k > 1:
+            previous = counts[f"reached_{k - 1}"].to_numpy(dtype="int64")
+            # Cases that reached both stages: the same as ``reached`` except in any-order mode.
+            continued = counts[f"both_{k}"].to_numpy(dtype="int64")
+            median = _hours(counts.get(f"median_{k}"), len(counts))
+            p90 = _hours(counts.get(f"p90_{k}"), len(counts))
+        else:
+            previous = continued = entered
+            median = p90 = np.full(len(counts), np.nan)
+        conv_lo, conv_hi = wilson_interval(continued, previous, confidence=confidence)
         entry_lo, entry_hi = wilson_interval(reached, entered, confidence=confidence)
         part["stage"] = stage
         part["stage_index"] = k
         part["label"] = model.stage(stage).label
         part["reached"] = reached
-        part["conversion"] = safe_ratio(reached, previous)
+        part["conversion"] = safe_ratio(continued, previous)
         part["conversion_lo"] = conv_lo
         part["conversion_hi"] = conv_hi
         part["from_entry"] = safe_ratio(reached, entered)
         part["from_entry_lo"] = entry_lo
         part["from_entry_hi"] = entry_hi
-        part["dropped"] = previous - reached
-        part["dropped_share"] = safe_ratio(previous - reached, previous)
+        part["dropped"] = previous - continued
+        part["dropped_share"] = safe_ratio(previous - continued, previous)
+        part["hours_to_convert_median"] = median
+        part["hours_to_convert_p90"] = p90
         part["_order"] = np.arange(len(part))
         rows.append(part)
     table = pd.concat(rows, ignore_index=True)
     table = table.sort_values(["_order", "stage_index"], kind="stable").drop(columns="_order")
     return table.reset_index(drop=True)[[*by, *FUNNEL_COLUMNS]]
+
+
+def _hours(micros: pd.Series | None, length: int) -> np.ndarray:
+    if micros is None:
+        return np.full(length, np.nan)
+    return pd.to_numeric(micros, errors="coerce").to_numpy(dtype=float) / _MICROS_PER_HOUR
 
 
 def plot_funnel(
@@ -383,4 +719,8 @@ def readable_funnel(df: pd.DataFrame) -> pd.DataFrame:
     ]
     shown["of entries"] = df["from_entry"].map(_pct)
     shown["dropped"] = df["dropped"]
+    if "hours_to_convert_median" in df.columns:
+        shown["median h"] = df["hours_to_convert_median"].map(
+            lambda h: "–" if pd.isna(h) else f"{h:,.1f}"
+        )
     return shown

@@ -1,0 +1,138 @@
+"""Stage sequences per case, as Ibis expressions: the common ground of the conformance metrics.
+
+Stages are encoded as small integers (their 1-based position in the model's order), never as
+ordered strings: variants are arrays of those codes, built portably by collecting
+``(position, code)`` structs, sorting the array and keeping the codes (ENGINE.md: no ordered
+``group_concat``). Events are ordered within a case by time, then by ``interaction_id`` (a total
+order, so ties give the same answer on every engine). Events without a stage are left out of
+the sequences (they count against coverage).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ibis
+
+from cycleanalytics.metrics._common import (
+    TIME_GRAINS,
+    Period,
+    as_list,
+    attach_breakdown,
+    check_breakdown,
+    source_tables,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import ibis.expr.types as ir
+
+    from cycleanalytics.model import CycleModel
+    from cycleanalytics.store import Store
+
+
+def stage_code(column: ir.StringValue, model: CycleModel) -> ir.IntegerValue:
+    """The stage's 1-based position in the model's order (NULL for other labels)."""
+    return ibis.cases(*((column == s, i) for i, s in enumerate(model.order, start=1)))
+
+
+def case_table(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+) -> tuple[ir.Table, ir.Table]:
+    """``(events, cases)``: all events of the selected cases, and one row per selected case
+    with ``case_id``, ``customer_id``, ``case_start`` and the breakdown columns.
+
+    A case is selected when its first event lies in ``period`` and that event's channel is
+    one of ``channel``; interaction breakdown columns take their value at the first event
+    (ties broken by ``interaction_id``)."""
+    by = as_list(by)
+    period = Period.parse(period)
+    events, customers = source_tables(source)
+    check_breakdown(by, events, customers)
+    carried = [c for c in by if c in events.columns and c not in ("case_id", "customer_id")]
+    channels = as_list(channel)
+    first = ibis.row_number().over(
+        group_by=events.case_id, order_by=[events.ts, events.interaction_id]
+    )
+    cases = (
+        events.mutate(_rank=first)
+        .filter(lambda t: t._rank == 0)
+        .select(
+            "case_id",
+            "customer_id",
+            case_start="ts",
+            first_channel="channel",
+            **{c: c for c in carried},
+        )
+    )
+    if not period.is_open:
+        cases = cases.filter(period.contains(cases.case_start))
+    if channels:
+        cases = cases.filter(cases.first_channel.isin(channels))
+    cases = attach_breakdown(cases, by, customers, "case_start")
+    keep = ["case_id", "customer_id", "case_start", *by]
+    cases = cases.select(*dict.fromkeys(keep))
+    if not period.is_open or channels:
+        events = events.semi_join(cases.select("case_id"), "case_id")
+    return events, cases
+
+
+def stage_events(
+    events: ir.Table, model: CycleModel, *, collapse: bool = False, neighbours: bool = True
+) -> ir.Table:
+    """Mapped events in case order with ``code``, ``pos`` (0-based) and, with ``neighbours``,
+    the previous and next codes (``prev_code``, ``next_code``, NULL at the ends) and the next
+    event's time (``next_ts``).
+
+    With ``collapse``, runs of the same stage are collapsed to their first event."""
+    mapped = events.filter(events.stage.isin(model.order))
+    mapped = mapped.select("case_id", "interaction_id", "ts", code=stage_code(mapped.stage, model))
+    w = ibis.window(group_by=mapped.case_id, order_by=[mapped.ts, mapped.interaction_id])
+    if collapse:
+        mapped = mapped.mutate(_prev=mapped.code.lag().over(w))
+        mapped = mapped.filter(mapped._prev.isnull() | (mapped._prev != mapped.code)).drop("_prev")
+        w = ibis.window(group_by=mapped.case_id, order_by=[mapped.ts, mapped.interaction_id])
+    if not neighbours:
+        return mapped.mutate(pos=ibis.row_number().over(w))
+    return mapped.mutate(
+        pos=ibis.row_number().over(w),
+        prev_code=mapped.code.lag().over(w),
+        next_code=mapped.code.lead().over(w),
+        next_ts=mapped.ts.lead().over(w),
+    )
+
+
+def mapped_events(events: ir.Table, model: CycleModel) -> ir.Table:
+    """Events with a stage of the model: ``case_id``, ``interaction_id``, ``ts``, ``code``."""
+    mapped = events.filter(events.stage.isin(model.order))
+    return mapped.select("case_id", "interaction_id", "ts", code=stage_code(mapped.stage, model))
+
+
+def variant_codes(sequence: ir.Table, keys: Sequence[str] = ("pos",)) -> ir.Table:
+    """One row per case: ``case_id`` and ``variant``, the array of its stage codes in order.
+
+    ``keys`` are the columns that order the events within a case: ``pos`` of
+    :func:`stage_events`, or ``("ts", "interaction_id")`` straight on :func:`mapped_events`
+    (no window function: the array of ``(ts, id, code)`` structs is sorted instead, which is
+    faster; ids are unique, so the order is total)."""
+    fields = {k: sequence[k] for k in keys}
+    return (
+        sequence.group_by("case_id")
+        .aggregate(_v=ibis.struct({**fields, "code": sequence.code}).collect())
+        .select("case_id", variant=lambda t: t._v.sort().map(lambda s: s.code))
+    )
+
+
+__all__ = [
+    "TIME_GRAINS",
+    "case_table",
+    "mapped_events",
+    "stage_code",
+    "stage_events",
+    "variant_codes",
+]

@@ -1,0 +1,1140 @@
+"""Conformance of real journeys to a :class:`~cycleanalytics.model.CycleModel` (DESIGN §3).
+
+Definitions (contracts). A case's *stage sequence* is its mapped events ordered by time, then
+``interaction_id``; events without a stage are left out (and lower the coverage).
+
+- **coverage**: share of events that map to a stage of the model.
+- **conforming**: the sequence, repeats collapsed, starts with the model's first stage and
+  every move between different stages is an allowed transition of the model.
+- **skipped**: a move forward in the model's order that the model does not allow (e.g.
+  pre-interaction straight to delivery); **backward**: a move to an earlier stage that the model
+  does not allow; **repeats**: the same stage twice in a row.
+- **recovery without prior dissatisfaction**: the case has an event of a conditional stage
+  (service recovery) and neither an earlier event with ``csat <= 2`` or ``nps <= 6`` nor a
+  complaint on the case.
+- **transition fitness**: allowed moves / all moves between different stages (repeats
+  collapsed), pooled over the cases.
+- **token-replay fitness**: pm4py's ``½(1 − missing/consumed) + ½(1 − remaining/produced)`` on
+  the model's Petri net (:mod:`cycleanalytics.metrics._replay`), per case (mean over cases) and
+  for the log (from the summed counts); replayed once per variant and weighted by its cases.
+- **directly-follows**: pairs of consecutive mapped events (repeats kept), with counts and the
+  median time between them; the counts sum to events minus cases.
+- **variants**: distinct stage sequences with their cases and share of cases.
+
+The engine computes one row per case (or per variant) in one Ibis expression; only variants
+(few) are replayed in Python.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import ibis
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from cycleanalytics.errors import MetricError
+from cycleanalytics.metrics._common import Period, as_list
+from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics._replay import model_net, replay
+from cycleanalytics.metrics._sequences import (
+    case_table,
+    mapped_events,
+    stage_events,
+    variant_codes,
+)
+from cycleanalytics.metrics.funnel import micros_between
+from cycleanalytics.model import CycleModel, resolve_model
+from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
+from cycleanalytics.stats import safe_ratio, wilson_interval
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    import ibis.expr.types as ir
+
+    from cycleanalytics.store import Store
+
+_MICROS_PER_HOUR = 3_600_000_000
+CONFORMANCE_SHARES = ("conforming", "skipped", "backward", "repeats")
+
+
+def _move_flags(model: CycleModel) -> tuple[set[tuple[int, int]], dict[str, ir.Value]]:
+    """The allowed moves between different stages, as pairs of codes."""
+    codes = {s: i for i, s in enumerate(model.order, start=1)}
+    allowed = {
+        (codes[a], codes[b])
+        for a in model.order
+        for b in model.order
+        if a != b and model.allows(a, b)
+    }
+    return allowed, codes
+
+
+def _is_allowed(prev: ir.IntegerValue, code: ir.IntegerValue, allowed: set) -> ir.BooleanValue:
+    if not allowed:
+        return ibis.literal(False)
+    condition = ibis.literal(False)
+    for a, b in sorted(allowed):
+        condition |= (prev == a) & (code == b)
+    return condition
+
+
+def _dissatisfied_before(source: Store | ir.Table, events: ir.Table, model: CycleModel) -> ir.Table:
+    """Per case with a conditional-stage event: ``first_recovery`` and ``dissatisfied`` (an
+    earlier low score, or a complaint on the case)."""
+    conditional = [s.id for s in model.stages if s.conditional]
+    recovery = (
+        events.filter(events.stage.isin(conditional))
+        .group_by("case_id")
+        .aggregate(first_recovery=lambda t: t.ts.min())
+    )
+    scored = events.join(recovery, "case_id")
+    low = (scored.csat <= 2) | (scored.nps <= 6)
+    earlier = scored.ts < scored.first_recovery
+    flags = scored.group_by("case_id", "first_recovery").aggregate(
+        low_before=(low & earlier).fill_null(False).any()
+    )
+    # Any store (DuckDB or Spark) has a complaints table; a bare Ibis table has none.
+    is_store = not isinstance(source, ibis.expr.types.Table) and callable(
+        getattr(source, "table", None)
+    )
+    if is_store:
+        complaints = source.table("complaints")
+        complained = complaints.filter(complaints.case_id.notnull()).select("case_id").distinct()
+        complained = complained.mutate(has_complaint=ibis.literal(True))
+        flags = flags.left_join(complained, "case_id").drop("case_id_right")
+        flags = flags.mutate(dissatisfied=flags.low_before | flags.has_complaint.fill_null(False))
+    else:
+        flags = flags.mutate(dissatisfied=flags.low_before)
+    return flags.select("case_id", "dissatisfied")
+
+
+def case_conformance_expr(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+) -> ir.Table:
+    """One row per selected case: event counts and the conformance flags (see the module
+    docstring), plus its breakdown columns. An Ibis expression; nothing runs."""
+    model = resolve_model(model)
+    by = as_list(by)
+    events, cases = case_table(source, by=by, period=period, channel=channel)
+    allowed, codes = _move_flags(model)
+    counts = events.group_by("case_id").aggregate(
+        events=events.count(), mapped=events.stage.isin(model.order).sum()
+    )
+    seq = stage_events(events, model)
+    different = seq.prev_code.notnull() & (seq.prev_code != seq.code)
+    ok = _is_allowed(seq.prev_code, seq.code, allowed)
+    per = seq.group_by("case_id").aggregate(
+        first_code=seq.code.min(where=seq.pos == 0),
+        n_repeats=(seq.prev_code == seq.code).sum(),
+        n_moves=different.sum(),
+        n_allowed=(different & ok).sum(),
+        n_skips=(different & ~ok & (seq.code > seq.prev_code)).sum(),
+        n_backward=(different & ~ok & (seq.code < seq.prev_code)).sum(),
+    )
+    table = cases.left_join(counts, "case_id").drop("case_id_right")
+    table = table.left_join(per, "case_id").drop("case_id_right")
+    rec = _dissatisfied_before(source, events, model)
+    table = table.left_join(rec, "case_id").drop("case_id_right")
+    first = codes[model.order[0]]
+    return table.mutate(
+        has_recovery=table.dissatisfied.notnull(),
+        recovery_without_dissatisfaction=table.dissatisfied.notnull() & ~table.dissatisfied,
+        conforming=(table.first_code == first) & (table.n_allowed == table.n_moves),
+        skipped=table.n_skips > 0,
+        backward=table.n_backward > 0,
+        repeats=table.n_repeats > 0,
+    ).drop("dissatisfied")
+
+
+def variants_expr(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+    collapse: bool = False,
+) -> ir.Table:
+    """Cases per variant (and breakdown group): ``variant`` is an array of stage codes."""
+    model = resolve_model(model)
+    by = as_list(by)
+    events, cases = case_table(source, by=by, period=period, channel=channel)
+    if collapse:
+        per_case = variant_codes(stage_events(events, model, collapse=True, neighbours=False))
+    else:
+        per_case = variant_codes(mapped_events(events, model), keys=("ts", "interaction_id"))
+    joined = per_case.join(cases.select("case_id", *by), "case_id")
+    return joined.group_by([*by, "variant"]).aggregate(cases=joined.count())
+
+
+def _decode(codes: Sequence[int], model: CycleModel) -> tuple[str, ...]:
+    return tuple(model.order[int(c) - 1] for c in codes)
+
+
+def _replay_variants(variants: pd.DataFrame, model: CycleModel) -> pd.DataFrame:
+    """Token counts per variant row (columns ``produced`` .. ``remaining``, ``fitness``)."""
+    net = model_net(model)
+    cache: dict[tuple[str, ...], tuple[int, int, int, int, float]] = {}
+    out = []
+    for stages in variants["stages"]:
+        if stages not in cache:
+            r = replay(net, stages)
+            cache[stages] = (r.produced, r.consumed, r.missing, r.remaining, r.fitness)
+        out.append(cache[stages])
+    return pd.DataFrame(
+        out,
+        columns=["produced", "consumed", "missing", "remaining", "fitness"],
+        index=variants.index,
+    )
+
+
+def _token_fitness(
+    source: Store | ir.Table,
+    by: list[str],
+    period: Period,
+    channel: str | Sequence[str] | None,
+    model: CycleModel,
+) -> pd.DataFrame:
+    """Per group: log fitness and mean case fitness by token replay, one replay per variant."""
+    raw = variants_expr(source, by=by, period=period, channel=channel, model=model).execute()
+    if raw.empty:
+        return pd.DataFrame(columns=[*by, "token_fitness", "token_fitness_cases"])
+    raw["stages"] = [_decode(v, model) for v in raw["variant"]]
+    raw = pd.concat([raw, _replay_variants(raw, model)], axis=1)
+    w = raw["cases"]
+    for col in ("produced", "consumed", "missing", "remaining"):
+        raw[col] = raw[col] * w
+    raw["fitness"] = raw["fitness"] * w
+    sums = (
+        raw.groupby(by, dropna=False)[
+            ["cases", "produced", "consumed", "missing", "remaining", "fitness"]
+        ]
+        .sum()
+        .reset_index()
+        if by
+        else raw[["cases", "produced", "consumed", "missing", "remaining", "fitness"]]
+        .sum()
+        .to_frame()
+        .T
+    )
+    sums["token_fitness"] = 0.5 * (1 - sums["missing"] / sums["consumed"]) + 0.5 * (
+        1 - sums["remaining"] / sums["produced"]
+    )
+    sums["token_fitness_cases"] = sums["fitness"] / sums["cases"]
+    return sums[[*by, "token_fitness", "token_fitness_cases"]]
+
+
+CONFORMANCE_COLUMNS = (
+    "events",
+    "events_mapped",
+    "coverage",
+    "coverage_lo",
+    "coverage_hi",
+    "cases",
+    *(
+        f"{name}{suffix}"
+        for name in CONFORMANCE_SHARES
+        for suffix in ("_cases", "_share", "_share_lo", "_share_hi")
+    ),
+    "recovery_cases",
+    "recovery_without_dissatisfaction",
+    "recovery_without_dissatisfaction_share",
+    "transitions",
+    "transitions_allowed",
+    "transition_fitness",
+    "token_fitness",
+    "token_fitness_cases",
+)
+
+
+@register("conformance", options=())
+def conformance(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Conformance to the cycle model: coverage, conforming cases, skips, backward moves,
+    repeats, recovery without prior dissatisfaction, transition and token-replay fitness.
+
+    Parameters
+    ----------
+    source
+        A :class:`~cycleanalytics.Store` (complaints then count as dissatisfaction), or an
+        Ibis table of canonical interactions.
+    by
+        Breakdown column(s): interactions columns (value at the case's first event), customer
+        columns, or a time grain of the case's start.
+    period, channel
+        Keep cases whose first event lies in the period / came through the channel(s).
+    model
+        The cycle model to check against (default: the five-stage model).
+    confidence
+        Level of the Wilson intervals of the shares.
+
+    Returns
+    -------
+    DataFrame
+        One row per breakdown group with the columns in ``CONFORMANCE_COLUMNS`` (see the module
+        docstring for the definitions). ``df.attrs`` names the model and the period.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     df = ca.metrics.conformance(store)
+    >>> bool(0 < df.loc[0, "coverage"] < 1), bool(0 < df.loc[0, "conforming_share"] < 1)
+    (True, True)
+    """
+    model = resolve_model(model)
+    by = as_list(by)
+    period = Period.parse(period)
+    per_case = case_conformance_expr(source, by=by, period=period, channel=channel, model=model)
+    t = per_case
+    aggs = {
+        "events": t.events.sum(),
+        "events_mapped": t.mapped.sum(),
+        "cases": t.count(),
+        **{f"{name}_cases": t[name].fill_null(False).sum() for name in CONFORMANCE_SHARES},
+        "recovery_cases": t.has_recovery.sum(),
+        "recovery_without_dissatisfaction": t.recovery_without_dissatisfaction.sum(),
+        "transitions": t.n_moves.sum(),
+        "transitions_allowed": t.n_allowed.sum(),
+    }
+    expr = t.group_by(by).aggregate(**aggs).order_by(by) if by else t.aggregate(**aggs)
+    counts = expr.execute()
+    if counts.empty and not by:
+        counts = pd.DataFrame({k: [0] for k in aggs})
+    counts = counts.fillna({k: 0 for k in aggs})
+    table = counts[by].copy() if by else pd.DataFrame(index=counts.index)
+    events = counts["events"].to_numpy(dtype="int64")
+    mapped = counts["events_mapped"].to_numpy(dtype="int64")
+    cases = counts["cases"].to_numpy(dtype="int64")
+    table["events"] = events
+    table["events_mapped"] = mapped
+    table["coverage"] = safe_ratio(mapped, events)
+    table["coverage_lo"], table["coverage_hi"] = wilson_interval(
+        mapped, events, confidence=confidence
+    )
+    table["cases"] = cases
+    for name in CONFORMANCE_SHARES:
+        x = counts[f"{name}_cases"].to_numpy(dtype="int64")
+        table[f"{name}_cases"] = x
+        table[f"{name}_share"] = safe_ratio(x, cases)
+        lo, hi = wilson_interval(x, cases, confidence=confidence)
+        table[f"{name}_share_lo"], table[f"{name}_share_hi"] = lo, hi
+    rec = counts["recovery_cases"].to_numpy(dtype="int64")
+    rwd = counts["recovery_without_dissatisfaction"].to_numpy(dtype="int64")
+    table["recovery_cases"] = rec
+    table["recovery_without_dissatisfaction"] = rwd
+    table["recovery_without_dissatisfaction_share"] = safe_ratio(rwd, rec)
+    moves = counts["transitions"].to_numpy(dtype="int64")
+    allowed = counts["transitions_allowed"].to_numpy(dtype="int64")
+    table["transitions"] = moves
+    table["transitions_allowed"] = allowed
+    table["transition_fitness"] = safe_ratio(allowed, moves)
+    fitness = _token_fitness(source, by, period, channel, model)
+    if by:
+        table = table.merge(fitness, on=by, how="left")
+    else:
+        table["token_fitness"] = fitness["token_fitness"].to_numpy()[:1] if len(fitness) else np.nan
+        table["token_fitness_cases"] = (
+            fitness["token_fitness_cases"].to_numpy()[:1] if len(fitness) else np.nan
+        )
+    table = table[[*by, *CONFORMANCE_COLUMNS]]
+    table.attrs.update(
+        metric="conformance",
+        period=period.label(),
+        channel=", ".join(as_list(channel)) or "all",
+        model=model.name,
+    )
+    return table
+
+
+def plot_conformance(
+    df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
+) -> go.Figure:
+    """Bars of the share of cases that conform, skip, move backward and repeat, with their
+    intervals; one series per row (breakdown group or model).
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.metrics.plot_conformance(ca.metrics.conformance(store))
+    >>> fig.data[0].type
+    'bar'
+    """
+    require_columns(df, tuple(f"{n}_share" for n in CONFORMANCE_SHARES), "plot_conformance")
+    fig = fig if fig is not None else go.Figure()
+    by = breakdown_columns(df, "events") if "events" in df.columns else []
+    labels = ["conforming", "skipped a stage", "moved backward", "repeated a stage"]
+    for i, (_, row) in enumerate(df.iterrows()):
+        name = " / ".join(str(row[c]) for c in by) if by else "all journeys"
+        values = [row[f"{n}_share"] for n in CONFORMANCE_SHARES]
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=values,
+                name=name,
+                marker_color=PALETTE[i % len(PALETTE)],
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [row[f"{n}_share_hi"] - row[f"{n}_share"] for n in CONFORMANCE_SHARES],
+                    "arrayminus": [
+                        row[f"{n}_share"] - row[f"{n}_share_lo"] for n in CONFORMANCE_SHARES
+                    ],
+                },
+            )
+        )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=".0%", title="share of journeys", range=[0, 1])
+    return finish_layout(fig, title=title, legend_title_text=", ".join(by) if by else None)
+
+
+# -- directly-follows ------------------------------------------------------------------------
+
+DFG_COLUMNS = ("source", "target", "count", "share", "median_hours", "allowed")
+
+
+def directly_follows_expr(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+    collapse: bool = False,
+) -> ir.Table:
+    """Counts and median microseconds per (breakdown group, stage code, next stage code)."""
+    model = resolve_model(model)
+    by = as_list(by)
+    events, cases = case_table(source, by=by, period=period, channel=channel)
+    seq = stage_events(events, model, collapse=collapse).filter(lambda t: t.next_code.notnull())
+    if by:
+        seq = seq.join(cases.select("case_id", *by), "case_id")
+    gap = micros_between(seq.next_ts, seq.ts)
+    return seq.group_by([*by, "code", "next_code"]).aggregate(
+        count=seq.count(), median=gap.quantile(0.5)
+    )
+
+
+@register(
+    "directly_follows",
+    options=(Option("collapse", bool, "Collapse repeats of a stage before counting.", False),),
+)
+def directly_follows(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+    collapse: bool = False,
+) -> pd.DataFrame:
+    """The directly-follows matrix: how often one stage is directly followed by another, the
+    median time between them, and whether the model allows the move.
+
+    Parameters
+    ----------
+    source, by, period, channel, model
+        As for :func:`conformance`.
+    collapse
+        Collapse repeats first (then no stage follows itself).
+
+    Returns
+    -------
+    DataFrame
+        One row per (breakdown group, source stage, target stage) observed, with the columns
+        in ``DFG_COLUMNS``; ``share`` is of all pairs in the group. Without ``collapse`` the
+        counts sum to the mapped events minus the cases that have any.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     dfg = ca.metrics.directly_follows(store)
+    >>> top = dfg.sort_values("count").iloc[-1]
+    >>> top["source"], bool(top["allowed"])
+    ('pre_interaction', True)
+    """
+    model = resolve_model(model)
+    by = as_list(by)
+    raw = directly_follows_expr(
+        source, by=by, period=period, channel=channel, model=model, collapse=collapse
+    ).execute()
+    table = raw[by].copy() if by else pd.DataFrame(index=raw.index)
+    table["source"] = [model.order[int(c) - 1] for c in raw["code"]]
+    table["target"] = [model.order[int(c) - 1] for c in raw["next_code"]]
+    table["count"] = raw["count"].to_numpy(dtype="int64")
+    totals = raw.groupby(by, dropna=False)["count"].transform("sum") if by else raw["count"].sum()
+    table["share"] = safe_ratio(raw["count"], totals)
+    table["median_hours"] = pd.to_numeric(raw["median"]).to_numpy(dtype=float) / _MICROS_PER_HOUR
+    table["allowed"] = pd.array(
+        [model.allows(a, b) for a, b in zip(table["source"], table["target"], strict=True)],
+        dtype=bool,
+    )
+    rank = {s: i for i, s in enumerate(model.order)}
+    table["_a"] = table["source"].map(rank)
+    table["_b"] = table["target"].map(rank)
+    table = table.sort_values([*by, "_a", "_b"]).drop(columns=["_a", "_b"]).reset_index(drop=True)
+    table = table[[*by, *DFG_COLUMNS]]
+    table.attrs.update(metric="directly_follows", model=model.name, collapse=collapse)
+    return table
+
+
+def plot_directly_follows(
+    df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
+) -> go.Figure:
+    """A heatmap of the directly-follows counts (rows: from, columns: to); moves the model
+    does not allow are marked with a cross in the hover text.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.metrics.plot_directly_follows(ca.metrics.directly_follows(store))
+    >>> fig.data[0].type
+    'heatmap'
+    """
+    require_columns(df, DFG_COLUMNS, "plot_directly_follows")
+    fig = fig if fig is not None else go.Figure()
+    pooled = df.groupby(["source", "target"], sort=False, as_index=False).agg(
+        count=("count", "sum"), allowed=("allowed", "first"), median_hours=("median_hours", "first")
+    )
+    order = list(dict.fromkeys([*pooled["source"], *pooled["target"]]))
+    grid = pooled.pivot(index="source", columns="target", values="count").reindex(
+        index=order, columns=order
+    )
+    note = (
+        pooled.assign(
+            text=lambda d: [
+                f"{c:,} ({'allowed' if a else '✗ not in the model'}); median {m:.1f} h"
+                for c, a, m in zip(d["count"], d["allowed"], d["median_hours"], strict=True)
+            ]
+        )
+        .pivot(index="source", columns="target", values="text")
+        .reindex(index=order, columns=order)
+    )
+    fig.add_trace(
+        go.Heatmap(
+            z=grid.to_numpy(dtype=float),
+            x=order,
+            y=order,
+            text=note.fillna("").to_numpy(),
+            hovertemplate="%{y} → %{x}<br>%{text}<extra></extra>",
+            colorscale="Blues",
+            colorbar={"title": "moves"},
+        )
+    )
+    fig.update_xaxes(title="to")
+    fig.update_yaxes(title="from", autorange="reversed")
+    return finish_layout(fig, title=title)
+
+
+def plot_stage_flows(
+    df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
+) -> go.Figure:
+    """A Sankey diagram of the flows between stages, from a :func:`directly_follows` table
+    (best with ``collapse=True``, so that repeats do not loop back).
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.metrics.plot_stage_flows(ca.metrics.directly_follows(store, collapse=True))
+    >>> fig.data[0].type
+    'sankey'
+    """
+    require_columns(df, DFG_COLUMNS, "plot_stage_flows")
+    fig = fig if fig is not None else go.Figure()
+    pooled = df.groupby(["source", "target", "allowed"], sort=False, as_index=False)["count"].sum()
+    nodes = list(dict.fromkeys([*pooled["source"], *pooled["target"]]))
+    index = {n: i for i, n in enumerate(nodes)}
+    fig.add_trace(
+        go.Sankey(
+            node={"label": nodes, "color": PALETTE[0]},
+            link={
+                "source": [index[s] for s in pooled["source"]],
+                "target": [index[t] for t in pooled["target"]],
+                "value": pooled["count"].tolist(),
+                "color": [
+                    "rgba(31,95,139,0.35)" if a else "rgba(184,71,90,0.55)"
+                    for a in pooled["allowed"]
+                ],
+            },
+        )
+    )
+    return finish_layout(fig, title=title)
+
+
+# -- variants --------------------------------------------------------------------------------
+
+VARIANT_COLUMNS = (
+    "variant",
+    "length",
+    "cases",
+    "share",
+    "share_lo",
+    "share_hi",
+    "conforming",
+    "fitness",
+)
+
+
+@register(
+    "variants",
+    options=(
+        Option("collapse", bool, "Collapse repeats of a stage before comparing journeys.", False),
+        Option("top", int, "Show only the N most frequent variants per group."),
+    ),
+)
+def variants(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+    collapse: bool = False,
+    top: int | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Variants: the distinct stage sequences of the journeys, with their cases and shares.
+
+    Parameters
+    ----------
+    source, by, period, channel, model
+        As for :func:`conformance`.
+    collapse
+        Collapse repeats of a stage before comparing sequences.
+    top
+        Keep only the N most frequent variants per group (shares stay of all cases).
+    confidence
+        Level of the Wilson interval of the share.
+
+    Returns
+    -------
+    DataFrame
+        One row per (breakdown group, variant), most frequent first, with the columns in
+        ``VARIANT_COLUMNS``: ``variant`` as ``"pre_interaction > initial_interaction > ..."``,
+        ``conforming`` per the conformance definition and ``fitness`` its token-replay
+        fitness. ``df.attrs["cases"]`` is the number of cases with a mapped event.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     v = ca.metrics.variants(store, collapse=True, top=3)
+    >>> len(v)
+    3
+    """
+    model = resolve_model(model)
+    by = as_list(by)
+    if top is not None and top < 1:
+        raise MetricError(f"top must be at least 1, not {top}")
+    raw = variants_expr(
+        source, by=by, period=period, channel=channel, model=model, collapse=collapse
+    ).execute()
+    raw["stages"] = [_decode(v, model) for v in raw["variant"]]
+    table = raw[by].copy() if by else pd.DataFrame(index=raw.index)
+    table["variant"] = [" > ".join(s) for s in raw["stages"]]
+    table["length"] = [len(s) for s in raw["stages"]]
+    table["cases"] = raw["cases"].to_numpy(dtype="int64")
+    totals = (
+        raw.groupby(by, dropna=False)["cases"].transform("sum").to_numpy(dtype="int64")
+        if by
+        else np.full(len(raw), int(raw["cases"].sum()))
+    )
+    table["share"] = safe_ratio(table["cases"], totals)
+    table["share_lo"], table["share_hi"] = wilson_interval(
+        table["cases"], totals, confidence=confidence
+    )
+    table["conforming"] = [_conforms(s, model) for s in raw["stages"]]
+    table["fitness"] = _replay_variants(raw, model)["fitness"] if len(raw) else []
+    table = table.sort_values(
+        [*by, "cases", "variant"], ascending=[*([True] * len(by)), False, True]
+    )
+    if top is not None:
+        table = table.groupby(by, sort=False, dropna=False).head(top) if by else table.head(top)
+    table = table.reset_index(drop=True)[[*by, *VARIANT_COLUMNS]]
+    table.attrs.update(
+        metric="variants", model=model.name, collapse=collapse, cases=int(raw["cases"].sum())
+    )
+    return table
+
+
+def _conforms(stages: Sequence[str], model: CycleModel) -> bool:
+    if not stages or stages[0] != model.order[0]:
+        return False
+    return all(model.allows(a, b) for a, b in itertools.pairwise(stages))
+
+
+def plot_variants(
+    df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
+) -> go.Figure:
+    """Horizontal bars of the most frequent variants (share of cases), conforming ones in the
+    first colour, the others in the second.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.metrics.plot_variants(ca.metrics.variants(store, collapse=True, top=10))
+    >>> fig.data[0].type
+    'bar'
+    """
+    require_columns(df, VARIANT_COLUMNS, "plot_variants")
+    fig = fig if fig is not None else go.Figure()
+    for conforming, name, colour in (
+        (True, "follows the model", PALETTE[0]),
+        (False, "deviates", PALETTE[3]),
+    ):
+        part = df[df["conforming"] == conforming]
+        fig.add_trace(
+            go.Bar(
+                x=part["share"],
+                y=part["variant"],
+                orientation="h",
+                name=name,
+                marker_color=colour,
+                customdata=part[["cases", "share_lo", "share_hi"]],
+                hovertemplate="%{y}<br>%{customdata[0]:,} journeys, %{x:.1%}"
+                " (95% interval %{customdata[1]:.1%} to %{customdata[2]:.1%})<extra></extra>",
+            )
+        )
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(df["variant"]))
+    fig.update_xaxes(tickformat=".0%", title="share of journeys")
+    return finish_layout(fig, title=title, height=max(300, 60 + 28 * len(df)))
+
+
+# -- per-case deviations ------------------------------------------------------------------------
+
+
+def case_deviations(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+    only_deviating: bool = True,
+) -> pd.DataFrame:
+    """Per case: what deviates from the model (skips, backward moves, repeats, a recovery with
+    no prior dissatisfaction, a late start) and its token-replay fitness.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     dev = ca.metrics.case_deviations(store)
+    >>> bool((~dev["conforming"] | dev["repeats"] | dev["recovery_without_dissatisfaction"]).all())
+    True
+    """
+    model = resolve_model(model)
+    by = as_list(by)
+    per_case = case_conformance_expr(source, by=by, period=period, channel=channel, model=model)
+    events, _ = case_table(source, by=None, period=period, channel=channel)
+    codes = variant_codes(mapped_events(events, model), keys=("ts", "interaction_id"))
+    per_case = per_case.left_join(codes, "case_id").drop("case_id_right")
+    if only_deviating:
+        per_case = per_case.filter(
+            ~per_case.conforming.fill_null(False)
+            | per_case.repeats.fill_null(False)
+            | per_case.recovery_without_dissatisfaction
+        )
+    df = per_case.order_by("case_id").execute()
+    df["stages"] = [_decode(v, model) if v is not None else () for v in df["variant"]]
+    df["late_start"] = [bool(s) and s[0] != model.order[0] for s in df["stages"]]
+    df["fitness"] = _replay_variants(df, model)["fitness"] if len(df) else []
+    df["sequence"] = [" > ".join(s) for s in df["stages"]]
+    keep = [
+        "case_id",
+        "customer_id",
+        *by,
+        "sequence",
+        "events",
+        "mapped",
+        "conforming",
+        "late_start",
+        "n_skips",
+        "n_backward",
+        "n_repeats",
+        "skipped",
+        "backward",
+        "repeats",
+        "recovery_without_dissatisfaction",
+        "fitness",
+    ]
+    out = df[list(dict.fromkeys(keep))].reset_index(drop=True)
+    for col in ("conforming", "skipped", "backward", "repeats"):
+        out[col] = out[col].fillna(False).astype(bool)
+    out.attrs.update(metric="case_deviations", model=model.name)
+    return out
+
+
+# -- declarative rules --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A declarative rule checked per case, in the spirit of bupaR's processcheckR.
+
+    Build with :func:`starts_with`, :func:`ends_with`, :func:`response`, :func:`precedence`
+    or :func:`recovery_after_dissatisfaction`."""
+
+    kind: str
+    a: str | None = None
+    b: str | None = None
+
+    @property
+    def name(self) -> str:
+        args = ", ".join(x for x in (self.a, self.b) if x)
+        return f"{self.kind}({args})"
+
+    @property
+    def description(self) -> str:
+        return {
+            "starts_with": f"the journey starts with {self.a}",
+            "ends_with": f"the journey ends with {self.a}",
+            "response": f"every {self.a} is eventually followed by {self.b}",
+            "precedence": f"every {self.b} is preceded by some {self.a}",
+            "recovery_after_dissatisfaction": "recovery only after dissatisfaction",
+        }[self.kind]
+
+
+def starts_with(stage: str) -> Rule:
+    """The case's first mapped event is of ``stage``."""
+    return Rule("starts_with", stage)
+
+
+def ends_with(stage: str) -> Rule:
+    """The case's last mapped event is of ``stage``."""
+    return Rule("ends_with", stage)
+
+
+def response(a: str, b: str) -> Rule:
+    """Every event of ``a`` is followed, later in the case, by an event of ``b``."""
+    return Rule("response", a, b)
+
+
+def precedence(a: str, b: str) -> Rule:
+    """Every event of ``b`` has an event of ``a`` before it in the case."""
+    return Rule("precedence", a, b)
+
+
+def recovery_after_dissatisfaction() -> Rule:
+    """A case with a recovery event had a low score before it, or a complaint."""
+    return Rule("recovery_after_dissatisfaction")
+
+
+def default_rules(model: CycleModel) -> tuple[Rule, ...]:
+    """The rules a model implies: starts with its first stage, ends with an end stage's
+    required one, each required stage preceded by the one before, recovery only after
+    dissatisfaction."""
+    stages = model.funnel_stages
+    rules = [starts_with(model.order[0]), ends_with(stages[-1])]
+    rules += [precedence(a, b) for a, b in itertools.pairwise(stages)]
+    rules += [response(stages[0], stages[1])] if len(stages) > 1 else []
+    if any(s.conditional for s in model.stages):
+        rules.append(recovery_after_dissatisfaction())
+    return tuple(rules)
+
+
+def _rule_checks(
+    source: Store | ir.Table, events: ir.Table, model: CycleModel, rules: Sequence[Rule]
+) -> ir.Table:
+    """One row per case with a boolean column per rule (``r0``, ``r1``, ...)."""
+    seq = stage_events(events, model)
+    for rule in rules:
+        for stage in (rule.a, rule.b):
+            if stage is not None:
+                model.stage(stage)  # raises ModelError naming the valid stages
+    code = {s: i for i, s in enumerate(model.order, start=1)}
+    n = seq.group_by("case_id").aggregate(_n=seq.count())
+    seq = seq.join(n, "case_id")
+    aggs: dict[str, ir.Value] = {}
+    base = seq.group_by("case_id")
+    firsts: dict[str, ir.Value] = {}
+    for i, rule in enumerate(rules):
+        if rule.kind == "starts_with":
+            aggs[f"r{i}"] = ((seq.pos == 0) & (seq.code == code[rule.a])).any()
+        elif rule.kind == "ends_with":
+            aggs[f"r{i}"] = ((seq.pos == seq._n - 1) & (seq.code == code[rule.a])).any()
+        elif rule.kind == "response":
+            firsts[f"last_a{i}"] = seq.pos.max(where=seq.code == code[rule.a])
+            firsts[f"last_b{i}"] = seq.pos.max(where=seq.code == code[rule.b])
+        elif rule.kind == "precedence":
+            firsts[f"first_a{i}"] = seq.pos.min(where=seq.code == code[rule.a])
+            firsts[f"first_b{i}"] = seq.pos.min(where=seq.code == code[rule.b])
+    table = (
+        base.aggregate(**aggs, **firsts) if (aggs or firsts) else seq.select("case_id").distinct()
+    )
+    checks = {}
+    for i, rule in enumerate(rules):
+        if rule.kind == "response":
+            la, lb = table[f"last_a{i}"], table[f"last_b{i}"]
+            checks[f"r{i}"] = la.isnull() | (lb.notnull() & (lb > la))
+        elif rule.kind == "precedence":
+            fa, fb = table[f"first_a{i}"], table[f"first_b{i}"]
+            checks[f"r{i}"] = fb.isnull() | (fa.notnull() & (fa < fb))
+    if checks:
+        table = table.mutate(**checks)
+    if any(r.kind == "recovery_after_dissatisfaction" for r in rules):
+        rec = _dissatisfied_before(source, events, model)
+        table = table.left_join(rec, "case_id").drop("case_id_right")
+        for i, rule in enumerate(rules):
+            if rule.kind == "recovery_after_dissatisfaction":
+                table = table.mutate(**{f"r{i}": table.dissatisfied.fill_null(True)})
+    return table.select("case_id", *(f"r{i}" for i in range(len(rules))))
+
+
+RULE_COLUMNS = ("rule", "description", "cases", "passing", "share", "share_lo", "share_hi")
+
+
+@register("conformance_rules", options=())
+def conformance_rules(
+    source: Store | ir.Table,
+    *,
+    rules: Sequence[Rule] | None = None,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Declarative rules (starts with, ends with, response, precedence, recovery only after
+    dissatisfaction) checked per case, with the share of cases passing each.
+
+    Parameters
+    ----------
+    rules
+        The rules to check (default: :func:`default_rules` of the model).
+    source, by, period, channel, model
+        As for :func:`conformance`; only cases with a mapped event are checked.
+    confidence
+        Level of the Wilson interval of the share.
+
+    Returns
+    -------
+    DataFrame
+        One row per (breakdown group, rule) with the columns in ``RULE_COLUMNS``.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> from cycleanalytics.metrics.conformance import precedence
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     df = ca.metrics.conformance_rules(
+    ...         store, rules=[precedence("initial_interaction", "service_delivery")]
+    ...     )
+    >>> df["rule"].tolist()
+    ['precedence(initial_interaction, service_delivery)']
+    """
+    model = resolve_model(model)
+    by = as_list(by)
+    rules = tuple(rules) if rules is not None else default_rules(model)
+    if not rules:
+        raise MetricError("no rules given; pass at least one, e.g. starts_with('pre_interaction')")
+    events, cases = case_table(source, by=by, period=period, channel=channel)
+    checks = _rule_checks(source, events, model, rules)
+    checks = checks.join(cases.select("case_id", *by), "case_id")
+    aggs = {"cases": checks.count()}
+    aggs.update({f"r{i}": checks[f"r{i}"].sum() for i in range(len(rules))})
+    expr = checks.group_by(by).aggregate(**aggs).order_by(by) if by else checks.aggregate(**aggs)
+    counts = expr.execute()
+    counts = counts.fillna({c: 0 for c in aggs})
+    rows = []
+    for i, rule in enumerate(rules):
+        part = counts[by].copy() if by else pd.DataFrame(index=counts.index)
+        n = counts["cases"].to_numpy(dtype="int64")
+        x = counts[f"r{i}"].to_numpy(dtype="int64")
+        part["rule"] = rule.name
+        part["description"] = rule.description
+        part["cases"] = n
+        part["passing"] = x
+        part["share"] = safe_ratio(x, n)
+        part["share_lo"], part["share_hi"] = wilson_interval(x, n, confidence=confidence)
+        part["_order"] = np.arange(len(part))
+        rows.append(part)
+    table = pd.concat(rows, ignore_index=True).sort_values("_order", kind="stable")
+    table = table.drop(columns="_order").reset_index(drop=True)[[*by, *RULE_COLUMNS]]
+    table.attrs.update(metric="conformance_rules", model=model.name)
+    return table
+
+
+def plot_conformance_rules(
+    df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
+) -> go.Figure:
+    """Horizontal bars: the share of journeys passing each rule, with its interval.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.metrics.plot_conformance_rules(ca.metrics.conformance_rules(store))
+    >>> fig.data[0].type
+    'bar'
+    """
+    require_columns(df, RULE_COLUMNS, "plot_conformance_rules")
+    fig = fig if fig is not None else go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=df["share"],
+            y=df["description"],
+            orientation="h",
+            marker_color=PALETTE[0],
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": df["share_hi"] - df["share"],
+                "arrayminus": df["share"] - df["share_lo"],
+            },
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickformat=".0%", range=[0, 1], title="share of journeys passing")
+    return finish_layout(fig, title=title)
+
+
+# -- comparing models ---------------------------------------------------------------------------
+
+
+@register(
+    "model_comparison",
+    options=(
+        Option("models", str, "A model TOML file to compare (repeat the option).", multiple=True),
+    ),
+)
+def model_comparison(
+    source: Store | ir.Table,
+    *,
+    models: Sequence[CycleModel | str | Path] | None = None,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Two or more cycle models side by side on the same journeys: one conformance row per
+    model (and breakdown group), with a leading ``model`` column.
+
+    ``model`` (the shared option) is included first when given; with neither, the default
+    model is compared with itself only. Models need distinct names.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> from cycleanalytics.model import CycleModel, default_model
+    >>> loose = CycleModel.from_dict({**default_model().to_dict(), "name": "loose",
+    ...     "transitions": {"pre_interaction": ["initial_interaction", "service_delivery"],
+    ...                     "initial_interaction": ["service_delivery"],
+    ...                     "service_delivery": ["follow_up", "service_recovery"],
+    ...                     "follow_up": ["service_recovery"],
+    ...                     "service_recovery": ["follow_up"]}})
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     df = ca.metrics.model_comparison(store, models=[default_model(), loose])
+    >>> bool(df.loc[1, "transition_fitness"] >= df.loc[0, "transition_fitness"])
+    True
+    """
+    chosen = [*([model] if model is not None else []), *(models or [])]
+    resolved = [resolve_model(m) for m in chosen] or [resolve_model(None)]
+    names = [m.name for m in resolved]
+    if len(set(names)) != len(names):
+        raise MetricError(
+            f"the models to compare need distinct names, got {names}; set 'name' in each TOML"
+        )
+    parts = []
+    for m in resolved:
+        df = conformance(
+            source, by=by, period=period, channel=channel, model=m, confidence=confidence
+        )
+        df.insert(0, "model", m.name)
+        parts.append(df)
+    table = pd.concat(parts, ignore_index=True)
+    table.attrs.update(metric="model_comparison", models=names)
+    return table
+
+
+def plot_model_comparison(
+    df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
+) -> go.Figure:
+    """The conformance bars with one series per model.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.metrics.plot_model_comparison(ca.metrics.model_comparison(store))
+    >>> fig.data[0].name
+    'five-stage service cycle'
+    """
+    return plot_conformance(df, fig=fig, title=title)
+
+
+_READABLE = (
+    ("coverage", "events with a stage", "{:.1%}"),
+    ("conforming_share", "journeys following the model", "{:.1%}"),
+    ("skipped_share", "journeys skipping a stage", "{:.1%}"),
+    ("backward_share", "journeys moving backward", "{:.1%}"),
+    ("repeats_share", "journeys repeating a stage", "{:.1%}"),
+    (
+        "recovery_without_dissatisfaction_share",
+        "recoveries without prior dissatisfaction",
+        "{:.1%}",
+    ),
+    ("transition_fitness", "transition fitness", "{:.3f}"),
+    ("token_fitness", "token-replay fitness (log)", "{:.3f}"),
+    ("token_fitness_cases", "token-replay fitness (mean per journey)", "{:.3f}"),
+)
+
+
+def readable_conformance(df: pd.DataFrame) -> pd.DataFrame:
+    """The conformance table as a person reads it in a terminal: one line per measure."""
+    keys = breakdown_columns(df, "events")
+    rows = []
+    for _, row in df.iterrows():
+        for column, label, fmt in _READABLE:
+            value = row[column]
+            shown = "–" if pd.isna(value) else fmt.format(value)
+            if column.endswith("_share") and f"{column}_lo" in df.columns and not pd.isna(value):
+                shown += f" ({row[f'{column}_lo']:.1%}–{row[f'{column}_hi']:.1%})"
+            rows.append({**{k: row[k] for k in keys}, "measure": label, "value": shown})
+    return pd.DataFrame(rows)
+
+
+def readable_model_comparison(df: pd.DataFrame) -> pd.DataFrame:
+    """The model comparison as a person reads it: one line per measure, one column per model."""
+    long = readable_conformance(df)
+    keys = [c for c in long.columns if c not in ("model", "measure", "value")]
+    wide = long.pivot_table(
+        index=[*keys, "measure"], columns="model", values="value", aggfunc="first", sort=False
+    )
+    return wide.reset_index().rename_axis(columns=None)
