@@ -6,7 +6,49 @@ tidy DataFrame, with ``plot_metric(df)`` beside it, and is listed in :data:`REGI
 
 from cycleanalytics.metrics._common import Period, parse_duration
 from cycleanalytics.metrics._registry import REGISTRY, MetricSpec, Option
-from cycleanalytics.metrics.funnel import FUNNEL_COLUMNS, funnel, funnel_expr, plot_funnel
+from cycleanalytics.metrics.complaints import (  # noqa: F401 (outcome metrics, issue 5)
+    complaint_backlog,
+    complaints,
+    plot_complaint_backlog,
+    plot_complaints,
+)
+from cycleanalytics.metrics.conformance import (
+    case_deviations,
+    conformance,
+    conformance_rules,
+    directly_follows,
+    model_comparison,
+    plot_conformance,
+    plot_conformance_rules,
+    plot_directly_follows,
+    plot_model_comparison,
+    plot_stage_flows,
+    plot_variants,
+    variants,
+)
+from cycleanalytics.metrics.cost import cost, plot_cost, plot_recovery_cost, recovery_cost  # noqa: F401
+from cycleanalytics.metrics.funnel import (
+    FUNNEL_COLUMNS,
+    funnel,
+    funnel_dropouts,
+    funnel_expr,
+    plot_funnel,
+    reach_table,
+)
+from cycleanalytics.metrics.recovery import (  # noqa: F401
+    plot_recovery,
+    plot_recovery_paradox,
+    recovery,
+    recovery_paradox,
+)
+from cycleanalytics.metrics.resolution import plot_resolution_time, resolution_time  # noqa: F401
+from cycleanalytics.metrics.satisfaction import (  # noqa: F401
+    plot_satisfaction,
+    plot_satisfaction_change,
+    satisfaction,
+    satisfaction_change,
+)
+from cycleanalytics.metrics.timing import plot_time_between_stages, time_between_stages
 
 __all__ = [
     "FUNNEL_COLUMNS",
@@ -14,8 +56,24 @@ __all__ = [
     "MetricSpec",
     "Option",
     "Period",
+    "case_deviations",
+    "conformance",
+    "conformance_rules",
+    "directly_follows",
     "funnel",
+    "funnel_dropouts",
     "funnel_expr",
+    "model_comparison",
     "parse_duration",
+    "plot_conformance",
+    "plot_conformance_rules",
+    "plot_directly_follows",
     "plot_funnel",
+    "plot_model_comparison",
+    "plot_stage_flows",
+    "plot_time_between_stages",
+    "plot_variants",
+    "reach_table",
+    "time_between_stages",
+    "variants",
 ]

@@ -1,0 +1,464 @@
+"""Satisfaction (DESIGN §3): CSAT, NPS and CES with their intervals and response rates, and
+their period-over-period change with a significance test.
+
+Definitions (contracts). Every interaction row that carries a score is a response.
+**CSAT** is the share of CSAT responses in the top box (4-5 on 1-5) with a Wilson interval.
+**NPS** is % promoters (9-10) minus % detractors (0-6), -100 to 100, with the Wald interval of
+the multinomial variance. **CES** is the mean effort score (1-7, 7 = very easy) with a Student-t
+interval. The **response rate** (interactions with any score / interactions) stands beside every
+score, because non-response biases CSAT. ``period`` and time-grain breakdowns use the time of the
+interaction; ``channel`` and other interaction columns (``stage``, ``agent_id``) its own value;
+``segment`` and ``region`` come from the customers table.
+
+The engine counts (one Ibis expression: responses, top-box answers, promoters, detractors, sums
+of CES and of its squares per group); the intervals are arithmetic on those counts.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from cycleanalytics.errors import MetricError
+from cycleanalytics.metrics._common import TIME_GRAINS, Period, as_list, attach_breakdown
+from cycleanalytics.metrics._outcomes import check_by, need, tables, with_interval
+from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.model import resolve_model
+from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
+from cycleanalytics.stats import (
+    mean_interval,
+    nps_difference_z,
+    nps_interval,
+    safe_ratio,
+    two_proportion_z,
+    wilson_interval,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    import ibis.expr.types as ir
+
+    from cycleanalytics.model import CycleModel
+    from cycleanalytics.store import Store
+
+SATISFACTION_COLUMNS = (
+    "interactions",
+    "responses",
+    "response_rate",
+    "response_rate_lo",
+    "response_rate_hi",
+    "csat_n",
+    "csat_top",
+    "csat",
+    "csat_lo",
+    "csat_hi",
+    "nps_n",
+    "promoters",
+    "passives",
+    "detractors",
+    "nps",
+    "nps_lo",
+    "nps_hi",
+    "ces_n",
+    "ces",
+    "ces_lo",
+    "ces_hi",
+    "low_n",
+)
+SCORES = ("csat", "nps", "ces")
+
+
+def satisfaction_expr(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    top_box: int = 4,
+) -> ir.Table:
+    """The counts behind :func:`satisfaction`, one row per group (an Ibis expression)."""
+    by = as_list(by)
+    period = Period.parse(period)
+    src = tables(source)
+    events = need(src.interactions, "interactions", "satisfaction")
+    check_by(by, events, src.customers, "satisfaction")
+    if not 1 <= top_box <= 5:
+        raise MetricError(f"top_box must be a CSAT value between 1 and 5, not {top_box}")
+    if not period.is_open:
+        events = events.filter(period.contains(events.ts))
+    channels = as_list(channel)
+    if channels:
+        events = events.filter(events.channel.isin(channels))
+    events = attach_breakdown(events, by, src.customers, "ts")
+    ces = events.ces.cast("int64")
+    answered = events.csat.notnull() | events.nps.notnull() | events.ces.notnull()
+    counts = {
+        "interactions": events.count(),
+        "responses": answered.sum().cast("int64"),
+        "csat_n": events.csat.count(),
+        "csat_top": (events.csat >= top_box).sum().cast("int64"),
+        "nps_n": events.nps.count(),
+        "promoters": (events.nps >= 9).sum().cast("int64"),
+        "detractors": (events.nps <= 6).sum().cast("int64"),
+        "ces_n": events.ces.count(),
+        "ces_sum": ces.sum(),
+        "ces_sumsq": (ces * ces).sum(),
+    }
+    if by:
+        return events.group_by(by).aggregate(**counts).order_by(by)
+    return events.aggregate(**counts)
+
+
+@register(
+    "satisfaction",
+    options=(
+        Option("top_box", int, "Lowest CSAT value counted as satisfied (1-5).", 4),
+        Option("min_n", int, "Flag groups with fewer CSAT responses than this (low_n).", 30),
+    ),
+)
+def satisfaction(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+    top_box: int = 4,
+    min_n: int = 30,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """CSAT, NPS and CES with intervals, and the response rate beside them.
+
+    Parameters
+    ----------
+    source
+        A :class:`~cycleanalytics.Store`, or an Ibis table of canonical interactions.
+    by
+        Column(s) to break down by: ``stage``, ``channel``, ``agent_id`` or any interactions
+        column, ``segment``/``region`` (customers), or a time grain of the interaction
+        (``day``, ``week``, ``month``, ``quarter``, ``year``: the trend).
+    period
+        Keep interactions in this period (``"START..END"``, ``"YYYY-MM"``).
+    channel
+        Keep interactions on this channel (or these channels).
+    model
+        Accepted for the shared metric signature; scores do not depend on the cycle model.
+    top_box
+        Lowest CSAT value counted as satisfied (default 4: 4-5 on 1-5).
+    min_n
+        Groups with fewer CSAT responses are flagged in ``low_n``: read them with care.
+    confidence
+        Level of every interval.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: the ``by`` columns, then ``SATISFACTION_COLUMNS``. ``nps`` is in
+        points (-100 to 100). ``df.attrs`` holds ``interactions``, ``responses``, ``period``,
+        ``channel``, ``top_box`` and ``min_n``.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     df = ca.metrics.satisfaction(store, by="channel")
+    >>> bool(((df["csat_lo"] <= df["csat"]) & (df["csat"] <= df["csat_hi"])).all())
+    True
+    """
+    resolve_model(model)
+    by = as_list(by)
+    period = Period.parse(period)
+    counts = satisfaction_expr(
+        source, by=by, period=period, channel=channel, top_box=top_box
+    ).execute()
+    table = _finish(counts, by, min_n, confidence)
+    table.attrs.update(
+        metric="satisfaction",
+        interactions=int(table["interactions"].sum()),
+        responses=int(table["responses"].sum()),
+        period=period.label(),
+        channel=", ".join(as_list(channel)) or "all",
+        top_box=top_box,
+        min_n=min_n,
+        confidence=confidence,
+    )
+    return table
+
+
+def _finish(counts: pd.DataFrame, by: list[str], min_n: int, confidence: float) -> pd.DataFrame:
+    if counts.empty and not by:
+        counts = pd.DataFrame({c: [0] for c in counts.columns})
+    out = counts[by].copy() if by else pd.DataFrame(index=counts.index)
+    n = counts["interactions"].to_numpy(dtype="int64")
+    responses = counts["responses"].fillna(0).to_numpy(dtype="int64")
+    out["interactions"] = n
+    out["responses"] = responses
+    out["response_rate"] = safe_ratio(responses, n)
+    out["response_rate_lo"], out["response_rate_hi"] = wilson_interval(
+        responses, n, confidence=confidence
+    )
+    csat_n = counts["csat_n"].to_numpy(dtype="int64")
+    top = counts["csat_top"].fillna(0).to_numpy(dtype="int64")
+    out["csat_n"] = csat_n
+    out["csat_top"] = top
+    out["csat"] = safe_ratio(top, csat_n)
+    out["csat_lo"], out["csat_hi"] = wilson_interval(top, csat_n, confidence=confidence)
+    nps_n = counts["nps_n"].to_numpy(dtype="int64")
+    pro = counts["promoters"].fillna(0).to_numpy(dtype="int64")
+    det = counts["detractors"].fillna(0).to_numpy(dtype="int64")
+    out["nps_n"] = nps_n
+    out["promoters"] = pro
+    out["passives"] = nps_n - pro - det
+    out["detractors"] = det
+    out["nps"], out["nps_lo"], out["nps_hi"] = nps_interval(
+        pro, nps_n - pro - det, det, confidence=confidence
+    )
+    ces_n = counts["ces_n"].to_numpy(dtype="float")
+    total = counts["ces_sum"].fillna(0).to_numpy(dtype="float")
+    squares = counts["ces_sumsq"].fillna(0).to_numpy(dtype="float")
+    mean = safe_ratio(total, ces_n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.where(ces_n > 1, (squares - total * total / ces_n) / (ces_n - 1), np.nan)
+    out["ces_n"] = ces_n.astype("int64")
+    out["ces"] = mean
+    out["ces_lo"], out["ces_hi"] = mean_interval(
+        mean, np.sqrt(np.maximum(var, 0)), ces_n, confidence=confidence
+    )
+    out["low_n"] = csat_n < min_n
+    return out.reset_index(drop=True)[[*by, *SATISFACTION_COLUMNS]]
+
+
+@register(
+    "satisfaction_change",
+    options=(
+        Option("score", SCORES[:2], "The score to compare between periods.", "csat"),
+        Option("grain", tuple(TIME_GRAINS), "Length of a period.", "month"),
+        Option("min_n", int, "Never flag a change when a period has fewer responses.", 30),
+        Option("alpha", float, "Significance level of the flag.", 0.05),
+    ),
+)
+def satisfaction_change(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+    score: str = "csat",
+    grain: str = "month",
+    min_n: int = 30,
+    alpha: float = 0.05,
+    top_box: int = 4,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Period-over-period change of CSAT or NPS, with its test and a flag that never fires on
+    small samples.
+
+    Each period (``grain``) is compared with the one before it, within each ``by`` group:
+    CSAT with the two-proportion z test (the same p-value as the 2x2 chi-square) and
+    Newcombe's interval of the difference; NPS with a z test on the difference of the two
+    NPS values (multinomial variances). ``flagged`` is true only when both periods have at
+    least ``min_n`` responses and ``p_value < alpha``.
+
+    Returns
+    -------
+    DataFrame
+        One row per (group, period) from the second period on: ``by`` columns, ``period``,
+        ``previous``, ``n``, ``previous_n``, ``value``, ``previous_value``, ``change``,
+        ``change_lo``, ``change_hi``, ``statistic``, ``p_value``, ``test``, ``enough_n``,
+        ``flagged``. CSAT changes are in share points (0.05 = 5 points), NPS in NPS points.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     df = ca.metrics.satisfaction_change(store, score="csat")
+    >>> len(df), bool(df["flagged"].dtype == bool)
+    (5, True)
+    """
+    if score not in SCORES[:2]:
+        raise MetricError(f"score must be 'csat' or 'nps', not {score!r}")
+    if grain not in TIME_GRAINS:
+        raise MetricError(f"grain must be one of {', '.join(TIME_GRAINS)}, not {grain!r}")
+    by = [c for c in as_list(by) if c != grain]
+    table = satisfaction(
+        source,
+        by=[*by, grain],
+        period=period,
+        channel=channel,
+        model=model,
+        top_box=top_box,
+        min_n=min_n,
+        confidence=confidence,
+    )
+    rows = []
+    groups = table.groupby(by, sort=False, dropna=False) if by else [((), table)]
+    for key, part in groups:
+        part = part.sort_values(grain)
+        records = part.to_dict("records")
+        for before, now in itertools.pairwise(records):
+            if score == "csat":
+                n0, n1 = int(before["csat_n"]), int(now["csat_n"])
+                top0, top1 = int(before["csat_top"]), int(now["csat_top"])
+                result = two_proportion_z(top0, n0, top1, n1, confidence=confidence)
+            else:
+                n0, n1 = int(before["nps_n"]), int(now["nps_n"])
+                result = nps_difference_z(
+                    (before["promoters"], before["passives"], before["detractors"]),
+                    (now["promoters"], now["passives"], now["detractors"]),
+                    confidence=confidence,
+                )
+            enough = min(n0, n1) >= min_n
+            keys = key if isinstance(key, tuple) else (key,)
+            rows.append(
+                {
+                    **dict(zip(by, keys, strict=True)),
+                    "period": now[grain],
+                    "previous": before[grain],
+                    "n": n1,
+                    "previous_n": n0,
+                    "value": now[score],
+                    "previous_value": before[score],
+                    "change": result.effect,
+                    "change_lo": result.effect_lo,
+                    "change_hi": result.effect_hi,
+                    "statistic": result.statistic,
+                    "p_value": result.p_value,
+                    "test": result.test,
+                    "enough_n": enough,
+                    "flagged": bool(enough and result.significant(alpha)),
+                }
+            )
+    columns = [*by, "period", "previous", "n", "previous_n", "value", "previous_value"]
+    columns += ["change", "change_lo", "change_hi", "statistic", "p_value", "test"]
+    columns += ["enough_n", "flagged"]
+    out = pd.DataFrame(rows, columns=columns)
+    out["enough_n"] = out["enough_n"].astype(bool)
+    out["flagged"] = out["flagged"].astype(bool)
+    out.attrs.update({**table.attrs, "metric": "satisfaction_change", "score": score})
+    out.attrs.update(grain=grain, alpha=alpha)
+    return out
+
+
+def plot_satisfaction(
+    df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
+) -> go.Figure:
+    """CSAT with its 95% interval: a line over time when a time grain is the breakdown (the
+    trend), bars per group otherwise.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.metrics.plot_satisfaction(ca.metrics.satisfaction(store, by="month"))
+    >>> fig.data[0].type
+    'scatter'
+    """
+    require_columns(df, ("csat", "csat_lo", "csat_hi", "csat_n"), "plot_satisfaction")
+    fig = fig if fig is not None else go.Figure()
+    by = breakdown_columns(df, "interactions")
+    grains = [c for c in by if c in TIME_GRAINS]
+    hover = "CSAT %{y:.1%}<br>%{customdata:,} responses<extra>%{fullData.name}</extra>"
+    if grains:
+        x = grains[0]
+        rest = [c for c in by if c != x]
+        parts = df.groupby(rest, sort=False, dropna=False) if rest else [("all", df)]
+        for i, (key, part) in enumerate(parts):
+            part = part.sort_values(x)
+            fig.add_trace(
+                go.Scatter(
+                    x=part[x],
+                    y=part["csat"],
+                    mode="lines+markers",
+                    name=" / ".join(map(str, key)) if isinstance(key, tuple) else str(key),
+                    line_color=PALETTE[i % len(PALETTE)],
+                    error_y={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": part["csat_hi"] - part["csat"],
+                        "arrayminus": part["csat"] - part["csat_lo"],
+                    },
+                    customdata=part["csat_n"],
+                    hovertemplate=hover,
+                )
+            )
+    else:
+        labels = df[by].astype(str).agg(" / ".join, axis=1) if by else pd.Series(["all"] * len(df))
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=df["csat"],
+                name="CSAT",
+                marker_color=PALETTE[0],
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": df["csat_hi"] - df["csat"],
+                    "arrayminus": df["csat"] - df["csat_lo"],
+                },
+                customdata=df["csat_n"],
+                hovertemplate=hover,
+            )
+        )
+    fig.update_yaxes(tickformat=".0%", title="CSAT (top-box share, 95% interval)")
+    return finish_layout(fig, title=title, height=380)
+
+
+def plot_satisfaction_change(
+    df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
+) -> go.Figure:
+    """The change from the previous period with its interval; flagged changes in a second
+    colour."""
+    require_columns(df, ("period", "change", "change_lo", "change_hi", "flagged"), "plot")
+    fig = fig if fig is not None else go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=df["period"],
+            y=df["change"],
+            marker_color=[PALETTE[1] if f else PALETTE[5] for f in df["flagged"]],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": df["change_hi"] - df["change"],
+                "arrayminus": df["change"] - df["change_lo"],
+            },
+            name="change from the previous period",
+        )
+    )
+    fig.update_yaxes(title="change from the previous period")
+    return finish_layout(fig, title=title, height=360)
+
+
+def readable_satisfaction(df: pd.DataFrame) -> pd.DataFrame:
+    """Scores with intervals and response rates, as a person reads them in a terminal."""
+    by = breakdown_columns(df, "interactions")
+    shown = df[by].copy()
+    shown["responses"] = df["responses"]
+    shown["response rate"] = [
+        with_interval(*v)
+        for v in zip(
+            df["response_rate"], df["response_rate_lo"], df["response_rate_hi"], strict=True
+        )
+    ]
+    shown["CSAT"] = [
+        with_interval(*v) for v in zip(df["csat"], df["csat_lo"], df["csat_hi"], strict=True)
+    ]
+    shown["NPS"] = [
+        with_interval(*v, fmt="{:+.0f}")
+        for v in zip(df["nps"], df["nps_lo"], df["nps_hi"], strict=True)
+    ]
+    shown["CES"] = [
+        with_interval(*v, fmt="{:.2f}")
+        for v in zip(df["ces"], df["ces_lo"], df["ces_hi"], strict=True)
+    ]
+    shown["few"] = df["low_n"].map({True: "yes", False: ""})
+    return shown
