@@ -3,6 +3,8 @@ and (when Debian's chromium is installed) that the page draws its charts offline
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -27,6 +29,20 @@ from cycleanalytics.reports import (
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE_GOLDEN = os.environ.get("CYCLEANALYTICS_UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed sample's CSV exports in a DuckDB file (the folder also holds truth.json,
+    which is no export)."""
+    path = tmp_path_factory.mktemp("sample_csv") / "sample.duckdb"
+    with ca.Store(path) as s:
+        ca.load(s, sorted(ca.sample_dir().glob("*.csv")))
+    return path
+
+
 PLOTLY_HEADER = f"* plotly.js v{plotly.offline.get_plotlyjs_version()}\n"
 
 
@@ -46,9 +62,13 @@ def test_stage_funnel_is_available_with_its_declared_parameters():
     assert "stage_funnel" in available_reports()
     assert notebook_parameters("stage_funnel") == {
         "db": "cycleanalytics.duckdb",
+        "period": None,
+        "as_of": None,
         "period_start": None,
         "period_end": None,
+        "segment": None,
         "channel": None,
+        "model": None,
     }
 
 
@@ -71,7 +91,7 @@ def test_unknown_parameter_is_rejected_with_the_closest_name(sample_db, tmp_path
     message = str(info.value)
     assert "'chanel'" in message
     assert "did you mean 'channel'?" in message
-    assert "channel, period_end, period_start" in message
+    assert "as_of, channel, model, period, period_end, period_start, segment" in message
     assert not any(tmp_path.iterdir()), "nothing is run or written for a rejected parameter"
 
 
@@ -340,7 +360,7 @@ def test_a_database_that_is_not_a_cycleanalytics_one_fails_in_the_data_cell(tmp_
     wrong = tmp_path / "wrong.duckdb"
     duckdb.connect(str(wrong)).close()
     with pytest.raises(
-        ReportError, match=r"'stage_funnel' failed in cell 3 \('period = .*StoreError"
+        ReportError, match=r"'stage_funnel' failed in cell 3 \('ctx = report_context\(.*StoreError"
     ):
         run_report("stage_funnel", db=wrong, out=tmp_path / "out")
     assert (tmp_path / "out" / "stage_funnel.ipynb").exists()
@@ -396,3 +416,246 @@ def test_report_draws_its_charts_in_a_browser_without_network(funnel_report):
     # plotly draws each chart into two main-svg layers (plot and hover)
     assert drawn >= funnel_report.charts, f"{drawn} drawn for {funnel_report.charts} charts"
     assert dom.count("js-plotly-plot") >= funnel_report.charts
+
+
+# -- typed parameters ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"language": "fr"}, r"'language'.*'fr'.*Choose one of: en, id, ms"),
+        ({"comparison": "previous_yr"}, r"did you mean 'previous_year'\?"),
+        ({"period": "last week"}, r"cannot read period 'last week'.*last_7_days"),
+        ({"period": 2026}, r"'period'.*cannot read period"),
+        ({"as_of": "tomorrow"}, r"as-of date 'tomorrow'.*YYYY-MM-DD"),
+        ({"model": "no/such/model.toml"}, r"cycle model file .*model.toml does not exist"),
+        ({"segment": 3}, r"'segment'.*must be text"),
+        (
+            {"period": "last_month", "period_start": "2026-01-01"},
+            r"either period or period_start/period_end",
+        ),
+    ],
+)
+def test_typed_parameters_are_rejected_before_running(sample_db, tmp_path, parameters, message):
+    name = "executive_summary" if "period_start" not in parameters else "stage_funnel"
+    with pytest.raises(ParameterError, match=message):
+        run_report(name, db=sample_db, out=tmp_path, parameters=parameters)
+    assert not any(tmp_path.iterdir()), "nothing is run or written for a rejected parameter"
+
+
+def test_an_invalid_model_file_is_rejected_with_the_model_error(sample_db, tmp_path):
+    bad = tmp_path / "model.toml"
+    bad.write_text('name = "x"\norder = ["a", "b"]\n[transitions]\na = ["zzz"]\n')
+    with pytest.raises(ca.ModelError, match="unknown stage 'zzz'"):
+        run_report("stage_funnel", db=sample_db, out=tmp_path / "out", parameters={"model": bad})
+
+
+def test_rolling_period_is_resolved_against_as_of_before_the_run():
+    declared = notebook_parameters("executive_summary")
+    checked = reports._check_parameters(
+        "executive_summary", declared, {"period": "last_quarter", "as_of": "2026-05-10"}
+    )
+    injected, period = reports._resolve("executive_summary", declared, checked)
+    assert injected["period"] == "2026-01-01..2026-03-31"  # Q1, the quarter before 10 May
+    assert injected["as_of"] == "2026-05-10"
+    assert period.name == "last_quarter"
+
+
+def test_every_report_declares_the_shared_parameters():
+    shared = {"db", "period", "as_of", "segment", "channel", "model"}
+    for name in available_reports():
+        assert shared <= set(notebook_parameters(name)), name
+    assert {"comparison", "language"} <= set(notebook_parameters("executive_summary"))
+
+
+# -- config files --------------------------------------------------------------------------
+
+CONFIG = """
+title = "Monthly service reports"
+db = "data/service.duckdb"
+out = "published"
+
+[parameters]
+period = "last_month"
+language = "en"
+
+[[report]]
+name = "stage_funnel"
+
+[[report]]
+name = "executive_summary"
+output = "ringkasan"
+parameters = { language = "id", segment = "enterprise" }
+"""
+
+
+def test_config_is_read_with_paths_relative_to_it(tmp_path):
+    path = tmp_path / "reports.toml"
+    path.write_text(CONFIG)
+    config = reports.load_config(path)
+    assert config.db == tmp_path / "data" / "service.duckdb"
+    assert config.out == tmp_path / "published"
+    assert config.subfolder == "{as_of}"
+    assert [(j.report, j.stem) for j in config.jobs] == [
+        ("stage_funnel", "stage_funnel"),
+        ("executive_summary", "ringkasan"),
+    ]
+    assert config.jobs[1].parameters == {
+        "period": "last_month",
+        "language": "id",
+        "segment": "enterprise",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("out = 'x'\n", "lists no reports"),
+        ("outt = 'x'\n[[report]]\nname = 'stage_funnel'\n", r"unknown key\(s\) outt"),
+        ("[[report]]\nnane = 'x'\n", "has no name"),
+        ("[[report]]\nname = 'stage_funnel'\nparams = {}\n", "keys are: name, output"),
+        ("[[report\n", "not valid TOML"),
+    ],
+)
+def test_bad_configs_are_rejected(tmp_path, text, message):
+    path = tmp_path / "reports.toml"
+    path.write_text(text)
+    with pytest.raises(ParameterError, match=message):
+        reports.load_config(path)
+
+
+def test_a_typo_in_a_set_fails_before_any_report_runs(sample_db, tmp_path):
+    jobs = [
+        reports.ReportJob("stage_funnel", {}),
+        reports.ReportJob("executive_summary", {"langauge": "id"}),
+    ]
+    with pytest.raises(ParameterError, match="did you mean 'language'"):
+        reports.run_reports(jobs, db=sample_db, out=tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def _numbers(page: Path) -> list[str]:
+    """The text of a page's tables, tiles and sentences (no run time, no chart ids)."""
+    text = page.read_text(encoding="utf-8")
+    return re.findall(r'<(?:td|p) class="(?:num|text|ca-takeaway|ca-note)">([^<]*)<', text) + [
+        m for m in re.findall(r'<div class="ca-tile-(?:value|change)">([^<]*)<', text)
+    ]
+
+
+@pytest.mark.slow
+def test_scheduled_set_with_a_fixed_as_of_is_reproducible(sample_db, tmp_path):
+    from click.testing import CliRunner
+
+    from cycleanalytics.cli import main
+
+    path = tmp_path / "reports.toml"
+    path.write_text(
+        f'db = "{sample_db}"\nout = "site"\n[parameters]\nperiod = "last_month"\n'
+        '[[report]]\nname = "executive_summary"\n'
+        '[[report]]\nname = "executive_summary"\noutput = "ringkasan"\n'
+        'parameters = { language = "id" }\n'
+    )
+    runner = CliRunner()
+    first = runner.invoke(main, ["report", "--config", str(path), "--as-of", "2026-04-15"])
+    assert first.exit_code == 0, first.output
+    folder = tmp_path / "site" / "2026-04-15"
+    english, indonesian = folder / "executive_summary.html", folder / "ringkasan.html"
+    assert english.exists() and indonesian.exists(), "two copies of one report, both kept"
+    injected = nbformat.read(folder / "ringkasan.ipynb", as_version=4)
+    params = [c for c in injected.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert 'period = "2026-03-01..2026-03-31"' in params[0].source  # March: the month before
+    assert 'as_of = "2026-04-15"' in params[0].source
+    summary = indonesian.read_text(encoding="utf-8")
+    assert "last_month: 2026-03-01 to 2026-03-31" in summary  # the header
+    assert "Ringkasan eksekutif" in summary and "perjalanan pelanggan dimulai" in summary
+    assert "Executive summary" in english.read_text(encoding="utf-8")
+    before = {p.name: _numbers(p) for p in (english, indonesian)}
+    assert all(before.values())
+    second = runner.invoke(main, ["report", "--config", str(path), "--as-of", "2026-04-15"])
+    assert second.exit_code == 0, second.output
+    assert {p.name: _numbers(p) for p in (english, indonesian)} == before
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'href="2026-04-15/executive_summary.html"' in index
+    assert 'href="2026-04-15/ringkasan.html"' in index
+    record = json.loads((folder / "run.json").read_text())
+    assert record["as_of"] == "2026-04-15" and all(r["ok"] for r in record["reports"])
+
+
+@pytest.mark.slow
+def test_a_failed_report_leaves_evidence_and_the_others_still_run(sample_db, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from cycleanalytics.cli import main
+
+    folder = _bad_notebook(tmp_path / "notebooks")
+    shutil.copy(reports._notebooks_dir() / "stage_funnel.ipynb", folder / "stage_funnel.ipynb")
+    monkeypatch.setattr(reports, "_notebooks_dir", lambda: folder)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["report", "broken", "stage_funnel", "--db", str(sample_db), "--out", str(out)]
+    )
+    assert result.exit_code == 7, result.output
+    assert (out / "stage_funnel.html").exists(), "the report after the failed one still ran"
+    assert not (out / "broken.html").exists()
+    assert (out / "broken.ipynb").exists(), "the partial notebook is kept"
+    record = json.loads((out / "run.json").read_text())
+    broken = record["reports"][0]
+    assert broken["ok"] is False and broken["notebook"] == "broken.ipynb"
+    assert "cell 3" in broken["error"] and "KeyError" in broken["error"]
+    assert str(out / "broken.ipynb") in broken["error"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "broken: failed" in index and 'href="broken.ipynb"' in index
+    assert 'href="stage_funnel.html"' in index
+    assert "1 of 2 reports failed (broken)" in result.output
+
+
+# -- golden snapshots of the key text ------------------------------------------------------
+
+
+def _key_text(page: str) -> str:
+    """Headings, KPI tiles, sentences and table cells of a page, one per line, without the
+    header's run time."""
+    body = _without_styles(page)
+    body = re.sub(r'<div class="ca-header".*?</div></div>', "", body, flags=re.DOTALL)
+    items = re.findall(
+        r"<h[123][^>]*>(.*?)</h[123]>|<div class=\"ca-tile-(?:label|value|change|n)\">(.*?)</div>"
+        r"|<p class=\"ca-(?:takeaway|note)\">(.*?)</p>|<t[dh] class=\"(?:num|text)\">(.*?)</t[dh]>",
+        body,
+        flags=re.DOTALL,
+    )
+    lines = [re.sub(r"<[^>]+>", "", next(x for x in m if x)).strip() for m in items]
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("report", "parameters", "golden"),
+    [
+        ("executive_summary", {"period": "2026-05", "language": "en"}, "executive_summary_en"),
+        ("executive_summary", {"period": "2026-05", "language": "id"}, "executive_summary_id"),
+        ("executive_summary", {"period": "2026-05", "language": "ms"}, "executive_summary_ms"),
+        ("stage_funnel", {}, "stage_funnel"),
+    ],
+)
+def test_key_text_matches_the_reviewed_snapshot(sample_db, tmp_path, report, parameters, golden):
+    """Snapshots in tests/golden, reviewed by hand; refresh with CYCLEANALYTICS_UPDATE_GOLDEN=1."""
+    result = run_report(report, db=sample_db, out=tmp_path, parameters=parameters)
+    text = _key_text(result.html.read_text(encoding="utf-8"))
+    path = GOLDEN / f"{golden}.txt"
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_the_executive_summary_shows_no_complaint_text_and_no_customer_ids(sample_db, tmp_path):
+    import pandas as pd
+
+    result = run_report("executive_summary", db=sample_db, out=tmp_path)
+    page = _without_bundle(result.html.read_text(encoding="utf-8"))
+    complaints = pd.read_csv(ca.sample_dir() / "complaints.csv")
+    for text in complaints["text"].dropna().unique():
+        assert str(text) not in page
+    assert not re.search(r"\bC\d{5}\b", page), "a customer id is shown"

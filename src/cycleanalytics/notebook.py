@@ -7,11 +7,17 @@ are plain, tested Python. Nothing here runs a notebook; that is :mod:`cycleanaly
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from cycleanalytics.periods import ReportPeriod
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
     import pandas as pd
+
+    from cycleanalytics.store import Store
 
 RENDERER_NAME = "cycleanalytics"
 
@@ -26,6 +32,13 @@ def plotly_bundle() -> tuple[str, str]:
 _REPORT_CSS = """
 <style>
 .ca-note { color: #444; font-size: 0.95em; margin: 0.2em 0 0.8em 0; padding-left: 0.2em; }
+.ca-tiles { display: flex; flex-wrap: wrap; gap: 0.8em; margin: 0.6em 0 1.2em 0; }
+.ca-tile { border: 1px solid #d8e2ea; border-radius: 6px; padding: 0.6em 0.9em; min-width: 11em;
+  flex: 1 1 11em; background: #fbfdfe; }
+.ca-tile-label { color: #1f5f8b; font-size: 0.85em; font-weight: 600; }
+.ca-tile-value { font-size: 1.7em; font-weight: 600; margin: 0.1em 0; }
+.ca-tile-change, .ca-tile-n { color: #555; font-size: 0.8em; }
+.ca-significant { color: #8a4b00; font-size: 0.8em; font-weight: 600; }
 .ca-takeaway { border-left: 4px solid #1f5f8b; background: #f3f7fa; padding: 0.7em 1em;
   margin: 0.6em 0 1em 0; font-size: 1.05em; }
 table.ca-table { border-collapse: collapse; margin: 0.4em 0 1.2em 0; font-size: 0.95em; }
@@ -88,6 +101,21 @@ def show_text(text: str, *, kind: str = "note") -> None:
     from IPython.display import HTML, display
 
     display(HTML(f'<p class="ca-{kind}">{html.escape(text)}</p>'))
+
+
+def show_heading(text: str, level: int = 2) -> None:
+    """Show a heading (level 1-3) in a report, HTML-escaped; for headings in the report's
+    language, which markdown cells cannot switch."""
+    from IPython.display import HTML, display
+
+    display(HTML(f"<h{level}>{html.escape(text)}</h{level}>"))
+
+
+def show_sql(sql: str) -> None:
+    """Show SQL (or any code-like text) as preformatted, escaped text."""
+    from IPython.display import HTML, display
+
+    display(HTML(f'<pre class="ca-sql">{html.escape(sql)}</pre>'))
 
 
 def show_table(df: pd.DataFrame) -> None:
@@ -253,3 +281,279 @@ def period_text(start: str | date | None, end: str | date | None) -> str | None:
     first = date.fromisoformat(str(start)).isoformat() if start else ""
     last = (date.fromisoformat(str(end)) + timedelta(days=1)).isoformat() if end else ""
     return f"{first}..{last}"
+
+
+# -- report context: parameters resolved once ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """A report's resolved parameters: period and comparison period (whole days), filters,
+    cycle model and language. Build it with :func:`report_context` from the parameters cell.
+
+    Examples
+    --------
+    >>> ctx = report_context(period="2026-03", comparison="previous", language="ms")
+    >>> ctx.metric_period, ctx.comparison_metric_period
+    ('2026-03-01..2026-04-01', '2026-02-01..2026-03-01')
+    >>> ctx.period_label
+    '2026-03-01 hingga 2026-03-31'
+    """
+
+    period: ReportPeriod | None
+    comparison: ReportPeriod | None
+    segment: str | None
+    channel: str | None
+    model: str | None
+    language: str
+    open_period: str | None = None  # a period open at one end (period_start or period_end only)
+
+    @property
+    def metric_period(self) -> str | None:
+        return self.period.metric_period() if self.period else self.open_period
+
+    @property
+    def comparison_metric_period(self) -> str | None:
+        return self.comparison.metric_period() if self.comparison else None
+
+    @property
+    def period_label(self) -> str:
+        from cycleanalytics.i18n import t
+
+        if self.period is None:
+            if self.open_period:
+                from cycleanalytics.metrics import Period
+
+                return Period.parse(self.open_period).label()
+            return t("header.all_data", self.language)
+        return self.period.label(t("word.to", self.language))
+
+    def source(self, store: Store) -> Store | ir.Table:
+        """What metrics read: the store, or its interactions of the chosen segment."""
+        from cycleanalytics.kpis import segment_interactions
+
+        return segment_interactions(store, self.segment)
+
+
+def report_context(
+    *,
+    period: str | None = None,
+    as_of: str | date | None = None,
+    comparison: str = "previous",
+    segment: str | None = None,
+    channel: str | None = None,
+    model: str | None = None,
+    language: str = "en",
+    period_start: str | None = None,
+    period_end: str | None = None,
+) -> ReportContext:
+    """Resolve a report's parameters (as the driver injects them, or as typed in JupyterLab).
+
+    ``period`` may be rolling (``last_month``...; resolved against ``as_of``, default today)
+    or explicit; ``period_start``/``period_end`` are the older explicit form. Without a
+    period, the report covers all data and compares with nothing.
+    """
+    from cycleanalytics.i18n import check_language
+    from cycleanalytics.periods import comparison_period, resolve_period
+
+    check_language(language)
+    resolved: ReportPeriod | None = None
+    if period:
+        resolved = resolve_period(period, as_of=as_of)
+    elif period_start and period_end:
+        resolved = ReportPeriod(
+            date.fromisoformat(str(period_start)), date.fromisoformat(str(period_end))
+        )
+    before = comparison_period(resolved, comparison) if resolved else None
+    open_period = None if resolved else period_text(period_start, period_end)
+    return ReportContext(resolved, before, segment, channel, model, language, open_period)
+
+
+# -- KPI tiles and generated sentences ----------------------------------------------------------
+
+
+def _kpi_label(row: Any, language: str) -> str:
+    from cycleanalytics.i18n import stage_label, t
+
+    if row["kpi"] == "dropoff":
+        return t("kpi.dropoff", language, stage=stage_label(str(row["stage"]), language))
+    return t(f"kpi.{row['kpi']}", language)
+
+
+def format_kpi(value: float, unit: str, language: str = "en") -> str:
+    """A KPI value the way a tile shows it (counts whole, shares as percents, NPS and rates
+    with one decimal, money with two).
+
+    >>> format_kpi(0.4567, "share"), format_kpi(1234, "count", "id"), format_kpi(-12.34, "score")
+    ('45.7%', '1.234', '-12.3')
+    """
+    from cycleanalytics.i18n import fmt_number, fmt_share
+
+    if unit == "share":
+        return fmt_share(value, language)
+    if unit == "count":
+        return fmt_number(value, language)
+    if unit == "money":
+        return fmt_number(value, language, decimals=2)
+    return fmt_number(value, language, decimals=1)
+
+
+def format_change(change: float, unit: str, language: str = "en") -> str:
+    """A change with its sign; shares change by percentage points.
+
+    >>> format_change(0.023, "share"), format_change(-5, "count"), format_change(0.0, "score")
+    ('+2.3 points', '-5', '±0.0')
+    """
+    from cycleanalytics.i18n import fmt_number, t
+
+    if change != change:  # NaN
+        return "–"
+    size = 100 * change if unit == "share" else change
+    decimals = 0 if unit == "count" else (2 if unit == "money" else 1)
+    text = fmt_number(abs(size), language, decimals=decimals)
+    sign = "±" if round(size, decimals) == 0 else ("+" if size > 0 else "-")
+    suffix = f" {t('tile.points', language)}" if unit == "share" else ""
+    return f"{sign}{text}{suffix}"
+
+
+def kpi_tiles_html(table: pd.DataFrame, language: str = "en") -> str:
+    """KPI tiles as HTML: label, value, change against the comparison period and a
+    significance marker (only where a test was made and found p < 0.05). Text is escaped;
+    each tile carries ``data-kpi`` and ``data-stage`` so tests can find it."""
+    import pandas as pd
+
+    from cycleanalytics.i18n import fmt_number, t
+
+    tiles = []
+    for _, row in table.iterrows():
+        value = format_kpi(row["value"], row["unit"], language)
+        if row.get("previous") is not None and row["previous"] == row["previous"]:
+            change = f"{format_change(row['change'], row['unit'], language)} " + t(
+                "tile.vs", language, value=format_kpi(row["previous"], row["unit"], language)
+            )
+        else:
+            change = t("tile.no_comparison", language)
+        marker = ""
+        significant = row.get("significant")
+        if significant is not None and not pd.isna(significant) and bool(significant):
+            sign = html.escape(t("tile.significant", language))
+            marker = f'<span class="ca-significant">● {sign}</span>'
+        base = t("tile.n", language, n=fmt_number(row["n"], language))
+        stage = "" if row["stage"] is None or row["stage"] != row["stage"] else str(row["stage"])
+        tiles.append(
+            f'<div class="ca-tile" data-kpi="{html.escape(str(row["kpi"]), quote=True)}" '
+            f'data-stage="{html.escape(stage, quote=True)}">'
+            f'<div class="ca-tile-label">{html.escape(_kpi_label(row, language))}</div>'
+            f'<div class="ca-tile-value">{html.escape(value)}</div>'
+            f'<div class="ca-tile-change">{html.escape(change)}</div>{marker}'
+            f'<div class="ca-tile-n">{html.escape(base)}</div></div>'
+        )
+    return f'<div class="ca-tiles">{"".join(tiles)}</div>'
+
+
+def show_kpi_tiles(table: pd.DataFrame, language: str = "en") -> None:
+    """Show :func:`kpi_tiles_html` in a report."""
+    from IPython.display import HTML, display
+
+    display(HTML(kpi_tiles_html(table, language)))
+
+
+def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> list[str]:
+    """Plain-language sentences generated from a KPI table (see :func:`kpi_tiles_html`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"kpi": ["cases", "csat"], "stage": [None, None],
+    ...     "value": [1200.0, 0.62], "unit": ["count", "share"], "n": [1200, 400],
+    ...     "previous": [1000.0, 0.55], "change": [200.0, 0.07], "significant": [pd.NA, True]})
+    >>> for s in kpi_sentences(table, period="March 2026"): print(s)
+    1,200 customer journeys started in March 2026.
+    CSAT (satisfied, 4-5 of 5) was 62.0%, up from 55.0% in the comparison period. This change is larger than chance would explain.
+    """  # noqa: E501
+    import pandas as pd
+
+    from cycleanalytics.i18n import fmt_number, fmt_share, stage_label, t
+
+    rows = {
+        (r["kpi"], r["stage"] if r["stage"] == r["stage"] else None): r for _, r in table.iterrows()
+    }
+    cases = rows.get(("cases", None))
+    if cases is not None and int(cases["value"]) == 0:
+        return [t("say.no_data", language, period=period)]
+    said = []
+    if cases is not None:
+        said.append(t("say.cases", language, n=fmt_number(cases["value"], language), period=period))
+    for (kpi, _stage), row in rows.items():
+        if kpi in ("cases", "dropoff") or row["value"] != row["value"]:
+            continue
+        label = _kpi_label(row, language)
+        value = format_kpi(row["value"], row["unit"], language)
+        previous = row.get("previous")
+        if previous is None or previous != previous:
+            said.append(t("say.value", language, kpi=label, value=value))
+            continue
+        before = format_kpi(previous, row["unit"], language)
+        if value == before:
+            said.append(t("say.same", language, kpi=label, value=value))
+            continue
+        direction = t("say.up" if row["change"] > 0 else "say.down", language)
+        sentence = t(
+            "say.change", language, kpi=label, value=value, direction=direction, before=before
+        )
+        significant = row.get("significant")
+        if significant is not None and not pd.isna(significant):
+            sentence += " " + t(
+                "say.significant" if significant else "say.not_significant", language
+            )
+        elif row.get("test", "none") != "none":
+            sentence += " " + t("say.few", language)
+        said.append(sentence)
+    drops = [r for (kpi, _), r in rows.items() if kpi == "dropoff" and r["value"] == r["value"]]
+    if drops:
+        worst = max(drops, key=lambda r: r["value"])
+        if worst["value"] > 0:
+            order = list(table.loc[table["kpi"] == "dropoff", "stage"])
+            position = order.index(worst["stage"])
+            before_stage = (
+                table.attrs.get("first_stage", "pre_interaction")
+                if position == 0
+                else order[position - 1]
+            )
+            said.append(
+                t(
+                    "say.dropoff",
+                    language,
+                    stage=stage_label(str(worst["stage"]), language),
+                    share=fmt_share(worst["value"], language, decimals=0),
+                    before=stage_label(str(before_stage), language),
+                )
+            )
+    return said
+
+
+def executive_kpis(store: Store, ctx: ReportContext) -> pd.DataFrame:
+    """The executive summary's KPI table for a context: the basic KPIs and the funnel's
+    drop-off per stage, each compared with the comparison period.
+
+    The cycle and outcome metrics (median resolution time, recovery success) add their rows
+    here as they land, with the same columns (:data:`cycleanalytics.kpis.KPI_COLUMNS`).
+    """
+    import pandas as pd
+
+    from cycleanalytics.kpis import basic_kpis, compare_kpis, funnel_kpis
+    from cycleanalytics.metrics import funnel
+
+    def one(period: str | None) -> pd.DataFrame:
+        basic = basic_kpis(store, period=period, channel=ctx.channel, segment=ctx.segment)
+        stages = funnel(ctx.source(store), period=period, channel=ctx.channel, model=ctx.model)
+        drops = funnel_kpis(stages)
+        table = pd.concat([basic, drops], ignore_index=True)
+        table.attrs["first_stage"] = str(stages.sort_values("stage_index")["stage"].iloc[0])
+        return table
+
+    now = one(ctx.metric_period)
+    before = one(ctx.comparison_metric_period) if ctx.comparison else None
+    table = compare_kpis(now, before)
+    table.attrs.update(now.attrs, period=ctx.period_label)
+    return table

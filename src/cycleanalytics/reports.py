@@ -26,13 +26,21 @@ import re
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cycleanalytics._resources import bundled
 from cycleanalytics.errors import ParameterError, ReportError
+from cycleanalytics.i18n import LANGUAGES
 from cycleanalytics.notebook import plotly_bundle
+from cycleanalytics.periods import (
+    COMPARISONS,
+    ReportPeriod,
+    _bad_period,
+    parse_as_of,
+    resolve_period,
+)
 
 if TYPE_CHECKING:
     pass
@@ -109,8 +117,8 @@ def notebook_parameters(name: str) -> dict[str, object]:
 
     Examples
     --------
-    >>> sorted(notebook_parameters("stage_funnel"))
-    ['channel', 'db', 'period_end', 'period_start']
+    >>> sorted(notebook_parameters("stage_funnel"))[:4]
+    ['as_of', 'channel', 'db', 'model']
     """
     declared = _declared(_report_path(name))
     return {key: _literal(info["default"]) for key, info in declared.items()}
@@ -120,8 +128,60 @@ def _is_date_parameter(key: str) -> bool:
     return key.endswith(DATE_SUFFIXES) or key in ("date", "since", "until")
 
 
+#: Parameters with a meaning of their own in every report; checked before any kernel starts.
+CHOICES = {"comparison": COMPARISONS, "language": LANGUAGES}
+TEXT_PARAMETERS = ("segment", "channel")
+
+
+def _is_none(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().lower() in ("", "none"))
+
+
+def _coerce_known(report: str, key: str, value: object) -> object:
+    """Check a parameter every report means the same by (period, model, language...)."""
+    if key == "period":
+        if _is_none(value):
+            return None
+        if not isinstance(value, str):
+            raise ParameterError(f"parameter 'period' of report {report!r}: {_bad_period(value)}")
+        resolve_period(value, as_of=date(2000, 1, 1))  # the form only; resolved in _resolve
+        return value.strip()
+    if key == "as_of":
+        return None if _is_none(value) else parse_as_of(value).isoformat()  # type: ignore[arg-type]
+    if key in CHOICES:
+        text = str(value).strip()
+        if text not in CHOICES[key]:
+            close = difflib.get_close_matches(text, CHOICES[key], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ParameterError(
+                f"parameter {key!r} of report {report!r} cannot be {value!r}{hint} "
+                f"Choose one of: {', '.join(CHOICES[key])}"
+            )
+        return text
+    if key == "model":
+        if _is_none(value):
+            return None
+        from cycleanalytics.model import CycleModel
+
+        path = Path(str(value)).expanduser().resolve()
+        if not path.is_file():
+            raise ParameterError(
+                f"parameter 'model' of report {report!r}: cycle model file {path} does not "
+                "exist; write one with `cycleanalytics model export FILE`"
+            )
+        CycleModel.from_toml(path)  # a ModelError names what is wrong in it
+        return str(path)
+    if _is_none(value):
+        return None
+    if not isinstance(value, str):
+        raise ParameterError(f"parameter {key!r} of report {report!r} must be text, not {value!r}")
+    return value
+
+
 def _coerce(report: str, key: str, value: object, default: object) -> object:
     """Check one parameter value against its declaration; return what to inject."""
+    if key in ("period", "as_of", "model", *CHOICES, *TEXT_PARAMETERS):
+        return _coerce_known(report, key, value)
     if _is_date_parameter(key):
         if value is None or value == "" or (isinstance(value, str) and value.lower() == "none"):
             return None
@@ -160,6 +220,35 @@ def _coerce(report: str, key: str, value: object, default: object) -> object:
         f"parameter {key!r} of report {report!r} must be {type(default).__name__} like its "
         f"default {default!r}, not {value!r}"
     )
+
+
+def _resolve(
+    report: str, declared: dict[str, object], checked: dict[str, object]
+) -> tuple[dict[str, object], ReportPeriod | None]:
+    """Resolve a rolling ``period`` against ``as_of`` (default today) into explicit days.
+
+    Returns the parameters to inject and the resolved period (None: all data). The
+    notebook receives ``period`` as ``FIRST..LAST`` and ``as_of`` as a date, so the same
+    as-of date always gives the same numbers.
+    """
+    out = dict(checked)
+    if "as_of" in declared:
+        out["as_of"] = parse_as_of(checked.get("as_of")).isoformat()  # type: ignore[arg-type]
+    resolved: ReportPeriod | None = None
+    period = checked.get("period", declared.get("period"))
+    if period:
+        if checked.get("period_start") or checked.get("period_end"):
+            raise ParameterError(
+                f"report {report!r}: give either period or period_start/period_end, not both"
+            )
+        resolved = resolve_period(str(period), as_of=out.get("as_of"))  # type: ignore[arg-type]
+        out["period"] = resolved.text()
+    elif checked.get("period_start") or checked.get("period_end"):
+        start = checked.get("period_start") or declared.get("period_start")
+        end = checked.get("period_end") or declared.get("period_end")
+        if start and end:
+            resolved = ReportPeriod(date.fromisoformat(str(start)), date.fromisoformat(str(end)))
+    return out, resolved
 
 
 def _check_parameters(
@@ -285,6 +374,7 @@ def run_report(
     parameters: dict[str, object] | None = None,
     title: str | None = None,
     timeout: int = 600,
+    output: str | None = None,
 ) -> ReportResult:
     """Run a report notebook and export it to a standalone, offline HTML page.
 
@@ -304,6 +394,8 @@ def run_report(
         Page title; by default the notebook's own.
     timeout
         Seconds a single cell may run.
+    output
+        File name (without suffix) of the page and notebook; by default the report's name.
 
     Returns
     -------
@@ -323,9 +415,11 @@ def run_report(
     from papermill.exceptions import PapermillExecutionError
 
     started = time.perf_counter()
+    run_started = datetime.now(UTC)
     source = _report_path(name)
     declared = notebook_parameters(name)
     checked = _check_parameters(name, declared, dict(parameters or {}))
+    checked, resolved = _resolve(name, declared, checked)
     db_path = Path(db).expanduser().resolve()
     if not db_path.is_file():
         raise ParameterError(
@@ -336,8 +430,8 @@ def run_report(
         checked = {"db": str(db_path), **checked}
     out_dir = Path(out).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    executed = out_dir / f"{name}.ipynb"
-    html_path = out_dir / f"{name}.html"
+    executed = out_dir / f"{output or name}.ipynb"
+    html_path = out_dir / f"{output or name}.html"
     html_path.unlink(missing_ok=True)  # never leave an old page beside a failed run
 
     try:
@@ -363,7 +457,14 @@ def run_report(
     nb = nbformat.read(executed, as_version=4)
     page_title = title or _report_title(nb, name)
     expected = int(nb.metadata.get("cycleanalytics", {}).get("min_charts", 1))
-    page = export_html(nb, title=page_title)
+    header = report_header(
+        db_path,
+        parameters={**declared, **checked},
+        period=resolved,
+        started=run_started,
+        seconds=time.perf_counter() - started,
+    )
+    page = export_html(nb, title=page_title, header=header)
     charts = check_report_html(page, min_charts=expected, name=name)
     html_path.write_text(page, encoding="utf-8")
     return ReportResult(
@@ -378,11 +479,12 @@ def run_report(
 # -- HTML export and its self-check --------------------------------------------------------
 
 
-def export_html(nb: Any, *, title: str) -> str:
+def export_html(nb: Any, *, title: str, header: str | None = None) -> str:
     """A standalone HTML page of an executed notebook: outputs only, no CDN scripts.
 
     Cells tagged ``parameters``, ``injected-parameters`` or ``remove-cell`` are dropped, as are
-    stderr streams (warnings) and code cells left with nothing to show.
+    stderr streams (warnings) and code cells left with nothing to show. ``header`` (HTML, see
+    :func:`report_header`) is shown above everything else.
     """
     import copy
 
@@ -408,6 +510,14 @@ def export_html(nb: Any, *, title: str) -> str:
 
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = title
+    if header:
+        import nbformat
+
+        cell = nbformat.v4.new_code_cell(source="# report header")
+        cell.outputs = [
+            nbformat.v4.new_output("display_data", data={"text/html": header}, metadata={})
+        ]
+        nb.cells.insert(0, cell)
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = set(HIDDEN_CELL_TAGS)
@@ -465,3 +575,428 @@ def check_report_html(page: str, *, min_charts: int = 1, name: str = "report") -
             f"empty report: the page exported for {name!r} is incomplete: {'; '.join(problems)}"
         )
     return charts
+
+
+# -- the header every page carries -----------------------------------------------------------
+
+
+def _load_ids(ids: list[int]) -> str:
+    if not ids:
+        return "–"
+    if len(ids) <= 8:
+        return ", ".join(str(i) for i in ids)
+    return f"{ids[0]}–{ids[-1]} ({len(ids)} loads)"
+
+
+def data_provenance(db: str | Path) -> tuple[str, list[int]]:
+    """The data's as-of time (latest timestamp, UTC) and the ids of the loads in a database."""
+    from cycleanalytics.store import Store
+
+    with Store(db, read_only=True) as store:
+        as_of = store.as_of()
+        ids = [
+            int(r[0]) for r in store.con.execute("SELECT load_id FROM loads ORDER BY 1").fetchall()
+        ]
+    text = "–" if as_of is None else f"{as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return text, ids
+
+
+def report_header(
+    db: str | Path,
+    *,
+    parameters: dict[str, object],
+    period: ReportPeriod | None,
+    started: datetime,
+    seconds: float,
+) -> str:
+    """The HTML header of a report page: period (and comparison), filters, data as-of, load ids,
+    library version and run time. Every value is HTML-escaped.
+
+    >>> from datetime import date
+    >>> html = report_header(
+    ...     sample_database(), parameters={"segment": "<b>x</b>", "language": "en"},
+    ...     period=ReportPeriod(date(2026, 3, 1), date(2026, 3, 31)),
+    ...     started=datetime(2026, 4, 1, 6, 0, tzinfo=UTC), seconds=2.5)
+    >>> "segment = &lt;b&gt;x&lt;/b&gt;" in html and "2026-03-01 to 2026-03-31" in html
+    True
+    """
+    import html
+
+    from cycleanalytics import __version__
+    from cycleanalytics.i18n import t
+    from cycleanalytics.periods import comparison_period
+
+    language = str(parameters.get("language") or "en")
+    as_of, loads = data_provenance(db)
+    period_text = period.label() if period else t("header.all_data", language)
+    if period is not None and period.name:
+        period_text = f"{period.name}: {period_text}"
+    rows = [(t("header.period", language), period_text)]
+    comparison = parameters.get("comparison")
+    if period is not None and comparison and comparison != "none":
+        before = comparison_period(period, str(comparison))
+        if before is not None:
+            rows.append((t("header.comparison", language), before.label()))
+    filters = [
+        f"{key} = {parameters[key]}"
+        for key in ("segment", "channel")
+        if parameters.get(key) is not None
+    ]
+    if parameters.get("model"):
+        filters.append(f"model = {Path(str(parameters['model'])).name}")
+    rows += [
+        (t("header.filters", language), "; ".join(filters) or t("header.no_filters", language)),
+        (t("header.data_as_of", language), as_of),
+        (t("header.loads", language), _load_ids(loads)),
+        (t("header.version", language), __version__),
+        (
+            t("header.run", language),
+            f"{started.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC ({seconds:.1f} s)",
+        ),
+    ]
+    cells = "".join(
+        f'<div class="ca-header-item"><span class="ca-header-key">{html.escape(k)}</span> '
+        f'<span class="ca-header-value" data-key="{html.escape(k)}">{html.escape(v)}</span></div>'
+        for k, v in rows
+    )
+    return (
+        "<style>.ca-header{display:flex;flex-wrap:wrap;gap:0.3em 1.6em;font-size:0.85em;"
+        "color:#445;border-bottom:1px solid #d8e2ea;padding:0.3em 0 0.6em 0;margin-bottom:0.8em}"
+        ".ca-header-key{color:#1f5f8b;font-weight:600}</style>"
+        f'<div class="ca-header" id="ca-header">{cells}</div>'
+    )
+
+
+def sample_database() -> Path:
+    """A DuckDB file with the bundled sample, made once per process (for examples)."""
+    global _SAMPLE_DB
+    if _SAMPLE_DB is None or not _SAMPLE_DB.exists():
+        import tempfile
+
+        from cycleanalytics.ingest import load
+        from cycleanalytics.sample import sample_dir
+        from cycleanalytics.store import Store
+
+        path = Path(tempfile.mkdtemp(prefix="cycleanalytics-")) / "sample.duckdb"
+        with Store(path) as store:
+            load(store, sorted(sample_dir().glob("*.csv")))
+        _SAMPLE_DB = path
+    return _SAMPLE_DB
+
+
+_SAMPLE_DB: Path | None = None
+
+
+# -- several reports per run, scheduled sets, the index page ----------------------------------
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One report of a run: which notebook, with which parameters, under which file name."""
+
+    report: str
+    parameters: dict[str, object]
+    output: str = ""  # file stem; by default the report's name
+
+    @property
+    def stem(self) -> str:
+        return self.output or self.report
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What became of one job: the result, or the error (its message is the evidence)."""
+
+    job: ReportJob
+    result: ReportResult | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class RunSet:
+    """A run of several reports into one folder, with its index page."""
+
+    folder: Path
+    as_of: str
+    outcomes: list[ReportOutcome]
+    index: Path
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[ReportOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """A scheduled report set read from TOML (see :func:`load_config`)."""
+
+    db: Path | None
+    out: Path
+    subfolder: str
+    jobs: list[ReportJob]
+    title: str
+
+
+def _run_one(job: ReportJob, db: Path, folder: Path, timeout: int) -> ReportOutcome:
+    try:
+        result = run_report(
+            job.report,
+            db=db,
+            out=folder,
+            parameters=job.parameters,
+            timeout=timeout,
+            output=job.stem,
+        )
+        return ReportOutcome(job, result, None)
+    except (ReportError, ParameterError) as exc:
+        return ReportOutcome(job, None, str(exc))
+    except Exception as exc:  # a bug or a broken database: still evidence, still next report
+        error = f"report {job.report!r} failed: {type(exc).__name__}: {exc}"
+        return ReportOutcome(job, None, error)
+
+
+def run_reports(
+    jobs: list[ReportJob] | list[str],
+    *,
+    db: str | Path,
+    out: str | Path,
+    as_of: str | date | None = None,
+    subfolder: str = "",
+    title: str = "Reports",
+    timeout: int = 600,
+) -> RunSet:
+    """Run several reports into one folder, one after the other, and update the index page.
+
+    A report that fails does not stop the others: its outcome carries the error (which
+    report, which cell, the partial notebook's path) and the run's record lists it. Every
+    job's parameters are checked before the first report runs, so a typo fails fast.
+
+    Parameters
+    ----------
+    jobs
+        Report names, or :class:`ReportJob` objects with parameters.
+    db
+        The database the reports read.
+    out
+        The folder holding ``index.html``; reports go to ``out/subfolder``.
+    as_of
+        The day rolling periods are resolved against (default today); given to every
+        report that declares ``as_of``.
+    subfolder
+        Folder under ``out`` for this run; ``{as_of}`` in it is replaced by the date.
+    title
+        Title of the index page.
+    timeout
+        Seconds a single cell may run.
+
+    Returns
+    -------
+    RunSet
+        The outcomes, the run's folder and the index page.
+    """
+    import json
+
+    day = parse_as_of(as_of).isoformat()  # type: ignore[arg-type]
+    jobs = [j if isinstance(j, ReportJob) else ReportJob(j, {}) for j in jobs]
+    prepared = []
+    for job in jobs:
+        declared = notebook_parameters(job.report)
+        parameters = dict(job.parameters)
+        if "as_of" in declared:
+            parameters.setdefault("as_of", day)
+        _resolve(job.report, declared, _check_parameters(job.report, declared, parameters))
+        prepared.append(ReportJob(job.report, parameters, job.output))
+    stems = [j.stem for j in prepared]
+    duplicates = sorted({s for s in stems if stems.count(s) > 1})
+    if duplicates:
+        raise ParameterError(
+            f"two reports of the set would write {', '.join(duplicates)}.html; give each an "
+            'output name (output = "..." in the config)'
+        )
+    out_dir = Path(out).expanduser().resolve()
+    folder = out_dir / subfolder.replace("{as_of}", day) if subfolder else out_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    db_path = Path(db).expanduser().resolve()
+    started = datetime.now(UTC)
+    outcomes = [_run_one(job, db_path, folder, timeout) for job in prepared]
+    record = {
+        "title": title,
+        "as_of": day,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "db": str(db_path),
+        "reports": [
+            {
+                "report": o.job.report,
+                "output": o.job.stem,
+                "parameters": {k: v for k, v in o.job.parameters.items()},
+                "ok": o.ok,
+                "html": o.result.html.name if o.result else None,
+                "notebook": f"{o.job.stem}.ipynb"
+                if (folder / f"{o.job.stem}.ipynb").exists()
+                else None,
+                "seconds": o.result.seconds if o.result else None,
+                "error": o.error,
+            }
+            for o in outcomes
+        ],
+    }
+    (folder / "run.json").write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+    index = write_index(out_dir, title=title)
+    return RunSet(folder=folder, as_of=day, outcomes=outcomes, index=index)
+
+
+def write_index(out: str | Path, *, title: str = "Reports") -> Path:
+    """Write ``out/index.html``: every run recorded under ``out`` (its ``run.json`` files, in
+    ``out`` itself and one folder down), newest first, with links to the pages and, for a
+    failed report, its error and partial notebook. The page is offline and has no script."""
+    import html
+    import json
+
+    out_dir = Path(out)
+    records = []
+    for path in [out_dir / "run.json", *sorted(out_dir.glob("*/run.json"))]:
+        if path.is_file():
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                continue
+            records.append((path.parent.relative_to(out_dir).as_posix(), record))
+    records.sort(key=lambda r: (r[1].get("as_of", ""), r[1].get("started", "")), reverse=True)
+    sections = []
+    for where, record in records:
+        prefix = "" if where == "." else f"{where}/"
+        items = []
+        for entry in record.get("reports", []):
+            name = html.escape(str(entry.get("output") or entry.get("report")))
+            params = ", ".join(
+                f"{html.escape(str(k))}={html.escape(str(v))}"
+                for k, v in sorted(entry.get("parameters", {}).items())
+                if v is not None
+            )
+            if entry.get("ok"):
+                link = html.escape(prefix + str(entry["html"]), quote=True)
+                items.append(
+                    f'<li class="ok"><a href="{link}">{name}</a> '
+                    f'<span class="params">{params}</span></li>'
+                )
+            else:
+                partial = ""
+                if entry.get("notebook"):
+                    nb_link = html.escape(prefix + str(entry["notebook"]), quote=True)
+                    partial = f' <a href="{nb_link}">partial notebook</a>'
+                items.append(
+                    f'<li class="failed"><strong>{name}: failed</strong>{partial} '
+                    f'<span class="params">{params}</span>'
+                    f'<div class="error">{html.escape(str(entry.get("error")))}</div></li>'
+                )
+        failed = sum(not e.get("ok") for e in record.get("reports", []))
+        status = f" – {failed} failed" if failed else ""
+        sections.append(
+            f"<section><h2>{html.escape(str(record.get('title', 'Reports')))}, as of "
+            f"{html.escape(str(record.get('as_of')))}{status}</h2>"
+            f'<p class="when">run {html.escape(str(record.get("started")))} UTC</p>'
+            f"<ul>{''.join(items)}</ul></section>"
+        )
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>"
+        "body{font-family:-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:900px;"
+        "margin:2em auto;padding:0 1em;color:#222}h1,h2{color:#1f5f8b}"
+        "h2{font-size:1.15em;border-bottom:1px solid #d8e2ea}.params,.when{color:#666;"
+        "font-size:.85em}.failed{color:#a40000}.error{font-family:monospace;font-size:.85em;"
+        "white-space:pre-wrap}li{margin:.3em 0}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>{''.join(sections) or '<p>No runs yet.</p>'}"
+        "</body></html>"
+    )
+    index = out_dir / "index.html"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+def load_config(path: str | Path) -> ReportConfig:
+    """Read a scheduled report set from TOML. Relative paths are relative to the file.
+
+    .. code-block:: toml
+
+        title = "Weekly service reports"
+        db = "service.duckdb"          # optional: the CLI's --db wins
+        out = "reports/weekly"         # holds index.html
+        subfolder = "{as_of}"          # one folder per as-of date (default)
+
+        [parameters]                   # for every report of the set
+        period = "last_month"
+        comparison = "previous"
+        language = "en"
+
+        [[report]]
+        name = "executive_summary"
+
+        [[report]]
+        name = "executive_summary"
+        output = "executive_summary_id"
+        parameters = { language = "id" }
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "r.toml").write_text('out = "out"\\n[[report]]\\nname = "stage_funnel"\\n')
+    >>> config = load_config(folder / "r.toml")
+    >>> config.out == folder / "out", [j.report for j in config.jobs]
+    (True, ['stage_funnel'])
+    """
+    import tomllib
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParameterError(f"report config {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"report config {path} is not valid TOML: {exc}") from None
+    known = {"title", "db", "out", "subfolder", "parameters", "report"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ParameterError(
+            f"report config {path}: unknown key(s) {', '.join(unknown)}; keys are: "
+            f"{', '.join(sorted(known))}"
+        )
+    base = path.parent.resolve()
+    common = dict(data.get("parameters", {}))
+    entries = data.get("report", [])
+    if not isinstance(entries, list) or not entries:
+        raise ParameterError(
+            f'report config {path} lists no reports; add [[report]] tables with name = "..."'
+        )
+    jobs = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise ParameterError(f"report config {path}: [[report]] number {number} has no name")
+        extra = sorted(set(entry) - {"name", "parameters", "output"})
+        if extra:
+            raise ParameterError(
+                f"report config {path}: [[report]] {entry['name']!r} has unknown key(s) "
+                f"{', '.join(extra)}; keys are: name, output, parameters"
+            )
+        parameters = {**common, **dict(entry.get("parameters", {}))}
+        if parameters.get("model"):
+            parameters["model"] = str((base / str(parameters["model"])).resolve())
+        jobs.append(ReportJob(str(entry["name"]), parameters, str(entry.get("output", ""))))
+    db = data.get("db")
+    return ReportConfig(
+        db=(base / db).resolve() if db else None,
+        out=(base / data.get("out", "reports")).resolve(),
+        subfolder=str(data.get("subfolder", "{as_of}")),
+        jobs=jobs,
+        title=str(data.get("title", "Reports")),
+    )

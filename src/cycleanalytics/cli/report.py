@@ -9,19 +9,74 @@ from pathlib import Path
 import click
 
 from cycleanalytics.cli import main
-from cycleanalytics.cli._common import console, db_option, print_frame
-from cycleanalytics.errors import ParameterError
+from cycleanalytics.cli._common import console, err, print_frame
+from cycleanalytics.errors import ParameterError, ReportError
+
+
+def _parameters(params: tuple[str, ...]) -> dict[str, str]:
+    parameters: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(f"report parameter {item!r} must look like KEY=VALUE")
+        parameters[key.strip()] = value
+    return parameters
+
+
+def _finish(run: object) -> None:
+    """Print each report's page (or its error), the index, and fail when any report failed."""
+    from cycleanalytics.reports import RunSet
+
+    assert isinstance(run, RunSet)
+    for outcome in run.outcomes:
+        if outcome.result is not None:
+            console.print(
+                f"report {outcome.job.stem}: {outcome.result.charts} charts in "
+                f"{outcome.result.seconds:.1f} s"
+            )
+    for outcome in run.failed:
+        err.print(f"[bold red]Failed:[/] {outcome.error}", markup=True, highlight=False)
+    click.echo(f"index: {run.index}")
+    for outcome in run.outcomes:
+        if outcome.result is not None:
+            click.echo(str(outcome.result.html))
+    if run.failed:
+        names = ", ".join(o.job.stem for o in run.failed)
+        raise ReportError(
+            f"{len(run.failed)} of {len(run.outcomes)} reports failed ({names}); the others "
+            f"were written; see {run.index}"
+        )
 
 
 @main.command()
-@click.argument("name", required=False)
-@db_option()
+@click.argument("names", nargs=-1)
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path, exists=True),
+    default=None,
+    help="The cycleanalytics database file (DuckDB); with --config, overrides its db.",
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Folder for the executed notebook and the HTML.",
+    default=None,
+    help="Folder for the executed notebooks, the HTML pages and index.html "
+    "[default: reports; with --config, its out].",
+)
+@click.option("--all", "run_all", is_flag=True, help="Run every report.")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path, exists=True),
+    default=None,
+    help="A reports.toml describing a scheduled report set (reports, parameters, folder).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The day rolling periods (last_month, ...) are counted back from [default: today].",
 )
 @click.option(
     "-p",
@@ -29,26 +84,55 @@ from cycleanalytics.errors import ParameterError
     "params",
     multiple=True,
     metavar="KEY=VALUE",
-    help="A notebook parameter (repeatable), e.g. -p period_start=2026-01-01.",
+    help="A notebook parameter for every report of the run (repeatable), e.g. "
+    "-p period=last_month -p language=id.",
 )
-def report(name: str | None, db: Path, out: Path, params: tuple[str, ...]) -> None:
-    """Run report NAME on a database into an executed notebook and an offline HTML page.
-    Without NAME, list the reports and their parameters."""
+def report(
+    names: tuple[str, ...],
+    db: Path | None,
+    out: Path | None,
+    run_all: bool,
+    config: Path | None,
+    as_of: str | None,
+    params: tuple[str, ...],
+) -> None:
+    """Run reports NAMES (or --all, or the set in --config) into executed notebooks, offline
+    HTML pages and an index.html. A failed report does not stop the others; the exit code is
+    then 7. Without NAMES, --all or --config, list the reports and their parameters."""
     from cycleanalytics import reports
 
-    if name is None:
+    parameters = _parameters(params)
+    if config is not None:
+        if names or run_all:
+            raise ParameterError("give either --config or report names / --all, not both")
+        spec = reports.load_config(config)
+        database = db or spec.db
+        if database is None:
+            raise ParameterError(f'{config} names no db; add db = "..." to it or pass --db')
+        jobs = [
+            reports.ReportJob(j.report, {**j.parameters, **parameters}, j.output) for j in spec.jobs
+        ]
+        run = reports.run_reports(
+            jobs,
+            db=database,
+            out=out or spec.out,
+            as_of=as_of,
+            subfolder=spec.subfolder,
+            title=spec.title,
+        )
+        _finish(run)
+        return
+    if not names and not run_all:
         for report_name in reports.available_reports():
             declared = reports.notebook_parameters(report_name)
             click.echo(f"{report_name}: " + ", ".join(f"{k}={v!r}" for k, v in declared.items()))
         return
-    parameters: dict[str, str] = {}
-    for item in params:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ParameterError(f"report parameter {item!r} must look like KEY=VALUE")
-        parameters[key.strip()] = value
-    result = reports.run_report(name, db=db, out=out, parameters=parameters)
-    click.echo(f"{result.html}  ({result.charts} charts, {result.seconds:.1f} s)")
+    if db is None:
+        raise ParameterError("give the database with --db FILE")
+    selected = reports.available_reports() if run_all else list(names)
+    jobs = [reports.ReportJob(name, dict(parameters)) for name in selected]
+    run = reports.run_reports(jobs, db=db, out=out or Path("reports"), as_of=as_of)
+    _finish(run)
 
 
 @main.command()
@@ -57,10 +141,13 @@ def report(name: str | None, db: Path, out: Path, params: tuple[str, ...]) -> No
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("reports/demo"),
     show_default=True,
-    help="Folder for the sample, the database and the reports.",
+    help="Folder for the sample, the database, the reports and index.html.",
 )
 def demo(out: Path) -> None:
-    """Generate the sample, load it into a fresh database and run every report on it."""
+    """Generate the sample, load it into a fresh database and run every report on it, with
+    the index page (the executive summary: the sample's last complete month)."""
+    from datetime import timedelta
+
     from cycleanalytics import reports
     from cycleanalytics.ingest import load as load_files
     from cycleanalytics.sample import generate_sample
@@ -76,12 +163,15 @@ def demo(out: Path) -> None:
     db.unlink(missing_ok=True)
     with Store(db) as store:
         result = load_files(store, [p for k, p in info.files.items() if k != "truth"])
+        last = store.as_of()
     print_frame(result.by_table(), "table", title=f"Sample loaded into {db}")
-    pages = []
-    for name in reports.available_reports():
-        page = reports.run_report(name, db=db, out=out)
-        pages.append(page.html)
-        console.print(f"report {name}: {page.charts} charts in {page.seconds:.1f} s")
+    as_of = (last.date() + timedelta(days=1)).isoformat() if last is not None else None
+    # the executive summary compares the last complete month with the one before; the
+    # other reports cover all the data
+    jobs = [
+        reports.ReportJob(name, {"period": "last_month"} if name == "executive_summary" else {})
+        for name in reports.available_reports()
+    ]
+    run = reports.run_reports(jobs, db=db, out=out, as_of=as_of, title="Demo reports")
     console.print(f"Done in {time.perf_counter() - started:.0f} s. Open in a browser:")
-    for page in pages:
-        click.echo(str(page.resolve()))
+    _finish(run)

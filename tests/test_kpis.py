@@ -1,0 +1,169 @@
+"""Executive-summary KPIs on a hand-computed fixture, and the tests behind the markers.
+
+The fixture (written below) has four cases and three complaints:
+
+- K1 (customer C1, segment a, entered by chat) 2026-03-02/03: costs 1.0 + 2.0, CSAT 5, NPS 10
+- K2 (C2, segment b, phone) 2026-03-05/06: costs 0.5 + 1.5, CSAT 2, NPS 3
+- K3 (C1, segment a, chat) 2026-03-10: cost 3.0, CSAT 4, NPS 8
+- K4 (C3, segment a, email) 2026-02-27: cost 10, CSAT 1, NPS 0 (starts in February)
+- complaints: C1 by chat on 2026-03-04, C2 by phone on 2026-03-20, C3 on 2026-02-10
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+import cycleanalytics as ca
+from cycleanalytics.kpis import (
+    basic_kpis,
+    compare_kpis,
+    funnel_kpis,
+    nps_difference_test,
+    rate_ratio_test,
+    two_proportion_test,
+)
+
+MARCH = "2026-03-01..2026-04-01"
+
+INTERACTIONS = """interaction_id,case_id,customer_id,ts,stage,channel,cost,csat,nps
+I1,K1,C1,2026-03-02T10:00:00Z,pre_interaction,chat,1.0,,
+I2,K1,C1,2026-03-03T10:00:00Z,initial_interaction,chat,2.0,5,10
+I3,K2,C2,2026-03-05T10:00:00Z,pre_interaction,phone,0.5,,
+I4,K2,C2,2026-03-06T10:00:00Z,follow_up,phone,1.5,2,3
+I5,K3,C1,2026-03-10T10:00:00Z,initial_interaction,chat,3.0,4,8
+I6,K4,C3,2026-02-27T10:00:00Z,pre_interaction,email,10.0,1,0
+"""
+COMPLAINTS = """complaint_id,customer_id,opened_at,channel,category,text
+P1,C1,2026-03-04T09:00:00Z,chat,communication,private words
+P2,C2,2026-03-20T09:00:00Z,phone,image,more private words
+P3,C3,2026-02-10T09:00:00Z,email,other,old words
+"""
+CUSTOMERS = """customer_id,segment
+C1,a
+C2,b
+C3,a
+"""
+
+
+@pytest.fixture
+def kpi_store(tmp_path, store):
+    for name, text in (
+        ("interactions.csv", INTERACTIONS),
+        ("complaints.csv", COMPLAINTS),
+        ("customers.csv", CUSTOMERS),
+    ):
+        (tmp_path / name).write_text(text)
+    ca.load(store, sorted(tmp_path.glob("*.csv")))
+    return store
+
+
+def _values(df: pd.DataFrame) -> dict[str, float]:
+    return dict(zip(df["kpi"], df["value"], strict=True))
+
+
+def test_march_kpis_by_hand(kpi_store):
+    df = basic_kpis(kpi_store, period=MARCH)
+    values = _values(df)
+    assert values["cases"] == 3  # K1, K2, K3
+    assert values["csat"] == pytest.approx(2 / 3)  # answers 5, 2, 4: two in the top box
+    assert values["nps"] == pytest.approx(0.0)  # 10, 3, 8: one promoter, one detractor
+    assert values["complaints_per_1000"] == pytest.approx(1000 * 2 / 3)  # P1, P2
+    assert values["cost_per_case"] == pytest.approx(8 / 3)  # 1 + 2 + 0.5 + 1.5 + 3
+    nps = df.set_index("kpi").loc["nps"]
+    assert (nps["n"], nps["hits"], nps["misses"]) == (3, 1, 1)
+    assert df.attrs["period"] == "2026-03-01 to 2026-03-31"
+
+
+def test_segment_and_channel_filters_by_hand(kpi_store):
+    a = _values(basic_kpis(kpi_store, period=MARCH, segment="a"))
+    # K1 and K3 (C1); K4 is C3's but started in February
+    assert (a["cases"], a["csat"], a["nps"]) == (2, 1.0, 50.0)
+    assert a["complaints_per_1000"] == pytest.approx(500.0)  # P1 of 2 cases
+    assert a["cost_per_case"] == pytest.approx(3.0)  # (1 + 2 + 3) / 2
+    chat = _values(basic_kpis(kpi_store, period=MARCH, channel="chat"))
+    assert (chat["cases"], chat["complaints_per_1000"]) == (2, 500.0)
+
+
+def test_a_filter_value_is_bound_not_pasted(kpi_store):
+    probe = "a' OR '1'='1"
+    values = _values(basic_kpis(kpi_store, period=MARCH, segment=probe))
+    assert values["cases"] == 0
+    assert math.isnan(values["csat"]) and math.isnan(values["cost_per_case"])
+
+
+def test_funnel_kpis_are_the_share_lost_before_each_stage():
+    df = pd.DataFrame(
+        {"stage": ["s1", "s2", "s3"], "stage_index": [1, 2, 3], "reached": [200, 150, 60]}
+    )
+    out = funnel_kpis(df)
+    assert list(out["stage"]) == ["s2", "s3"]
+    assert list(out["value"]) == [0.25, 0.6]  # 50 of 200, 90 of 150
+    assert list(out["n"]) == [200, 150]
+
+
+def test_two_proportion_z_by_hand():
+    # pooled p = 105/200 = 0.525; se = sqrt(0.525 * 0.475 * (1/100 + 1/100)) = 0.070622;
+    # z = 0.15 / 0.070622 = 2.1240; two-sided p = 0.03367 (normal table)
+    assert two_proportion_test(60, 100, 45, 100) == pytest.approx(0.03367, abs=5e-5)
+    assert math.isnan(two_proportion_test(0, 0, 1, 10))
+
+
+def test_nps_difference_z_by_hand():
+    # period 1: 50% promoters, 20% detractors, n 100: NPS 0.3, var (0.7 - 0.09)/100 = 0.0061
+    # period 2: 30% and 30%, n 100: NPS 0, var 0.6/100 = 0.006; z = 0.3 / 0.11 = 2.7273
+    # two-sided p = 2 * (1 - Phi(2.7273)) = 0.00639
+    assert nps_difference_test(50, 20, 100, 30, 30, 100) == pytest.approx(0.00639, abs=5e-5)
+
+
+def test_rate_ratio_exact_by_hand():
+    # 0 of 10 complaints in the first of two equal exposures: 2 * 0.5**10
+    assert rate_ratio_test(0, 100, 10, 100) == pytest.approx(2 * 0.5**10)
+    assert rate_ratio_test(10, 100, 10, 100) == pytest.approx(1.0)
+
+
+def _kpi(kpi, value, n, hits, misses, test, unit="share"):
+    return {
+        "kpi": kpi,
+        "stage": None,
+        "value": value,
+        "unit": unit,
+        "n": n,
+        "hits": hits,
+        "misses": misses,
+        "test": test,
+    }
+
+
+def test_significance_is_marked_only_with_enough_answers():
+    now = pd.DataFrame(
+        [
+            _kpi("csat", 0.60, 100, 60, 40, "two_proportion_z"),
+            _kpi("nps", 0.0, 20, 5, 5, "nps_difference_z", "score"),
+            _kpi("cases", 100.0, 100, 100, 0, "none", "count"),
+        ]
+    )
+    before = pd.DataFrame(
+        [
+            _kpi("csat", 0.45, 100, 45, 55, "two_proportion_z"),
+            _kpi("nps", 50.0, 20, 10, 0, "nps_difference_z", "score"),
+            _kpi("cases", 80.0, 80, 80, 0, "none", "count"),
+        ]
+    )
+    out = compare_kpis(now, before).set_index("kpi")
+    assert out.loc["csat", "change"] == pytest.approx(0.15)
+    assert out.loc["csat", "p_value"] == pytest.approx(0.03367, abs=5e-5)
+    assert bool(out.loc["csat", "significant"])
+    assert pd.isna(out.loc["nps", "significant"])  # 20 answers: too few to test
+    assert pd.isna(out.loc["cases", "significant"])  # no test for a count
+    assert out.loc["cases", "previous"] == 80.0
+    stricter = compare_kpis(now, before, alpha=0.01).set_index("kpi")
+    assert not bool(stricter.loc["csat", "significant"])
+
+
+def test_without_a_comparison_nothing_is_compared():
+    now = pd.DataFrame([_kpi("csat", 0.6, 100, 60, 40, "two_proportion_z")])
+    out = compare_kpis(now, None)
+    assert math.isnan(out["previous"].iloc[0]) and pd.isna(out["significant"].iloc[0])
