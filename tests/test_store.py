@@ -126,3 +126,19 @@ def test_second_writer_gets_database_busy(tmp_path):
             ca.Store(path)
     finally:
         holder.communicate("", timeout=30)
+
+
+def test_out_of_core_settings_reach_duckdb(tmp_path):
+    with ca.Store(memory_limit="1GB", temp_directory=tmp_path / "spill") as store:
+        limit, temp = store.con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchall()[0]
+    assert limit == "953.6 MiB"  # 10^9 bytes, as DuckDB reports it
+    assert temp == str(tmp_path / "spill")
+
+
+def test_scalar_queries_leave_the_connection_usable(funnel_store):
+    # DuckDB 2.0 blocks a connection with a partly fetched result; the store must not leave one.
+    assert funnel_store.as_of() is not None
+    assert funnel_store.counts()["interactions"] == 42
+    assert ca.funnel(funnel_store)["reached"].iloc[0] == 10

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import pandas as pd
 
 from cycleanalytics.errors import StoreError
 from cycleanalytics.schema import TABLES
@@ -139,16 +141,90 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Number of rows in each canonical table."""
-        return {
-            name: self.con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES
-        }
+        return {name: first_row(self.con, f"SELECT count(*) FROM {name}")[0] for name in TABLES}
+
+    def export_parquet(
+        self,
+        folder: str | Path,
+        tables: tuple[str, ...] = ("interactions", "complaints", "customers"),
+    ) -> dict[str, Path]:
+        """Write canonical tables as Parquet files ``folder/<table>.parquet`` (UTC timestamps).
+
+        This is how the same data reaches another engine: :class:`cycleanalytics.spark.SparkStore`
+        reads such a folder as it is.
+
+        Examples
+        --------
+        >>> import tempfile, cycleanalytics as ca
+        >>> with ca.Store() as store, tempfile.TemporaryDirectory() as tmp:
+        ...     _ = ca.load(store, ca.sample_dir())
+        ...     sorted(p.name for p in store.export_parquet(tmp).values())
+        ['complaints.parquet', 'customers.parquet', 'interactions.parquet']
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = {}
+        for name in tables:
+            if name not in TABLES:
+                raise StoreError(f"unknown table {name!r}; tables are: {', '.join(TABLES)}")
+            path = folder / f"{name}.parquet"
+            self.con.table(name).write_parquet(str(path))
+            written[name] = path
+        return written
 
     def as_of(self) -> object:
         """The data's as-of time: the latest timestamp in interactions and complaints."""
-        return self.con.execute(
+        return first_row(
+            self.con,
             """
             SELECT greatest(
                 (SELECT max(ts) FROM interactions),
                 (SELECT max(greatest(opened_at, first_response_at, resolved_at)) FROM complaints)
-            )"""
-        ).fetchone()[0]
+            )""",
+        )[0]
+
+
+def first_row(
+    con: duckdb.DuckDBPyConnection, sql: str, parameters: list[object] | None = None
+) -> tuple | None:
+    """The first row of a query, with the result fully consumed.
+
+    DuckDB 2.0 keeps a partly fetched result open and refuses other work on the connection
+    until it is finished, so ``execute(...).fetchone()`` must not be used on a shared
+    connection: this reads the whole (small) result instead.
+    """
+    rows = con.execute(sql, parameters or []).fetchall()
+    return rows[0] if rows else None
+
+
+def latest_time(source: object) -> datetime | None:
+    """The as-of time of any table source (a Store, a SparkStore): the latest timestamp in
+    interactions and complaints, computed through Ibis so that every engine agrees.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     latest_time(store) == store.as_of()
+    True
+    """
+    events = source.table("interactions")  # type: ignore[attr-defined]
+    complaints = source.table("complaints")  # type: ignore[attr-defined]
+    row = (
+        events.aggregate(a=events.ts.max())
+        .cross_join(
+            complaints.aggregate(
+                b=complaints.opened_at.max(),
+                c=complaints.first_response_at.max(),
+                d=complaints.resolved_at.max(),
+            )
+        )
+        .execute()
+    )
+    values = [v for v in row.iloc[0].tolist() if v is not None and not pd.isna(v)]
+    if not values:
+        return None
+    latest = pd.Timestamp(max(values))
+    latest = latest.tz_localize("UTC") if latest.tzinfo is None else latest.tz_convert("UTC")
+    return latest.to_pydatetime()

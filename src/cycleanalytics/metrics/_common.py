@@ -12,17 +12,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import ibis
 
-from cycleanalytics.errors import MetricError
+from cycleanalytics.errors import MetricError, StoreError
 from cycleanalytics.schema import CUSTOMERS, INTERACTIONS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
-
-    from cycleanalytics.store import Store
 
 TIME_GRAINS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 CUSTOMER_COLUMNS = tuple(c for c in CUSTOMERS.column_names if c not in ("customer_id", "load_id"))
@@ -132,12 +130,43 @@ def as_list(value: str | Sequence[str] | None) -> list[str]:
     return list(value)
 
 
-def source_tables(source: Store | ir.Table) -> tuple[ir.Table, ir.Table | None]:
-    """The interactions table and, when the source is a store, the customers table."""
-    from cycleanalytics.store import Store
+@runtime_checkable
+class TableSource(Protocol):
+    """Anything that hands out canonical tables as Ibis expressions by name: a DuckDB
+    :class:`~cycleanalytics.Store`, a :class:`~cycleanalytics.spark.SparkStore`, or your own
+    object over another Ibis backend. Metrics take any of them as ``source``."""
 
-    if isinstance(source, Store):
-        return source.table("interactions"), source.table("customers")
+    def table(self, name: str) -> ir.Table: ...
+
+
+def source_table(source: TableSource, name: str, *, optional: bool = False) -> ir.Table | None:
+    """One canonical table from a table source; ``None`` for a missing ``optional`` table.
+
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     source_table(store, "complaints").columns[:2]
+    ('complaint_id', 'customer_id')
+    """
+    if isinstance(source, ibis.expr.types.Table) or not callable(getattr(source, "table", None)):
+        raise MetricError(
+            f"this metric needs the {name!r} table: pass a Store or a SparkStore (an object "
+            f"with .table(name)), not {type(source).__name__}"
+        )
+    try:
+        return source.table(name)
+    except StoreError:
+        if optional:
+            return None
+        raise
+
+
+def source_tables(source: TableSource | ir.Table) -> tuple[ir.Table, ir.Table | None]:
+    """The interactions table and, when the source is a store, the customers table.
+
+    ``source`` is a :class:`TableSource` (a DuckDB ``Store``, a ``SparkStore``: anything with
+    ``.table(name)`` returning an Ibis table) or an Ibis table of canonical interactions on
+    any backend. Customers are ``None`` for a bare table or a store without that table.
+    """
     if isinstance(source, ibis.expr.types.Table):
         missing = [c for c in ("case_id", "ts", "stage") if c not in source.columns]
         if missing:
@@ -146,8 +175,11 @@ def source_tables(source: Store | ir.Table) -> tuple[ir.Table, ir.Table | None]:
                 "the canonical interactions columns"
             )
         return source, None
+    if callable(getattr(source, "table", None)):
+        return source.table("interactions"), source_table(source, "customers", optional=True)
     raise MetricError(
-        f"metrics take a cycleanalytics Store or an Ibis table, not {type(source).__name__}"
+        f"metrics take a cycleanalytics Store, a SparkStore or an Ibis table, not "
+        f"{type(source).__name__}"
     )
 
 
@@ -187,6 +219,25 @@ def attach_breakdown(
 
 
 INTERACTION_COLUMNS = INTERACTIONS.column_names
+
+
+def microseconds_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.IntegerValue:
+    """``end - start`` as a whole number of microseconds, identical on DuckDB and Spark.
+
+    Plain subtraction is not portable (Spark's intervals drop the fraction of a second) and
+    neither is ``delta(unit="second")``; microseconds are exact on both (tests/test_parity.py).
+    Divide in pandas (``/ 1e6`` for seconds) after the small result comes back.
+
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     t = store.table("interactions")
+    ...     span = t.aggregate(a=t.ts.min(), b=t.ts.max())
+    ...     us = span.select(d=microseconds_between(span.a, span.b)).execute()["d"].iloc[0]
+    >>> int(us) > 0
+    True
+    """
+    return end.delta(start, unit="microsecond")
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(w|d|h|m|s)\s*$", re.IGNORECASE)
