@@ -47,7 +47,7 @@ def test_load_reports_rows_per_table_and_is_idempotent(tmp_path, run):
 def test_failed_load_exits_4_with_the_reason_and_no_traceback(tmp_path, run):
     bad = tmp_path / "interactions.csv"
     bad.write_text("interaction_id,case_id,customer_id,ts\ne1,c1,u1,soon\n", encoding="utf-8")
-    code, stdout, stderr = run("load", bad, "--db", tmp_path / "t.duckdb")
+    code, stdout, stderr = run("load", bad, "--db", tmp_path / "t.duckdb", "--strict")
     assert code == 4
     assert "line 2, column 'ts': found 'soon'" in stderr
     assert "Traceback" not in stderr + stdout

@@ -102,8 +102,25 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def read_store(db: Path) -> Any:
+memory_limit_option = click.option(
+    "--memory-limit",
+    default=None,
+    envvar="CYCLEANALYTICS_MEMORY_LIMIT",
+    help="DuckDB memory limit, e.g. 4GB; beyond it DuckDB spills to --temp-directory.",
+)
+temp_directory_option = click.option(
+    "--temp-directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    envvar="CYCLEANALYTICS_TEMP_DIRECTORY",
+    help="Folder DuckDB spills to when memory runs short.",
+)
+
+
+def read_store(
+    db: Path, *, memory_limit: str | None = None, temp_directory: Path | None = None
+) -> Any:
     """Open a database for reading (metrics and reports never write)."""
     from cycleanalytics.store import Store
 
-    return Store(db, read_only=True)
+    return Store(db, read_only=True, memory_limit=memory_limit, temp_directory=temp_directory)

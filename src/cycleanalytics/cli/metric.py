@@ -21,10 +21,12 @@ from cycleanalytics.cli._common import (
     channel_option,
     db_option,
     format_option,
+    memory_limit_option,
     model_option,
     period_option,
     print_frame,
     read_store,
+    temp_directory_option,
 )
 from cycleanalytics.metrics import REGISTRY, MetricSpec, Option
 
@@ -56,12 +58,18 @@ def _command(spec: MetricSpec) -> click.Command:
     accepted = set(inspect.signature(spec.compute).parameters)
 
     def run(
-        db: Path, fmt: str, model_path: Path | None, by: tuple[str, ...], **kwargs: Any
+        db: Path,
+        fmt: str,
+        model_path: Path | None,
+        by: tuple[str, ...],
+        memory_limit: str | None,
+        temp_directory: Path | None,
+        **kwargs: Any,
     ) -> None:
         shared = {"by": list(by), "model": model_path}
         arguments = {k: v for k, v in {**shared, **kwargs}.items() if k in accepted}
         arguments = {k: list(v) if isinstance(v, tuple) else v for k, v in arguments.items()}
-        with read_store(db) as store:
+        with read_store(db, memory_limit=memory_limit, temp_directory=temp_directory) as store:
             df = spec.compute(store, **arguments)
         readable = getattr(inspect.getmodule(spec.compute), f"readable_{spec.name}", None)
         if fmt == "table" and readable is not None:
@@ -77,6 +85,8 @@ def _command(spec: MetricSpec) -> click.Command:
         channel_option,
         model_option,
         format_option,
+        memory_limit_option,
+        temp_directory_option,
     ]
     decorators += [_click_option(o) for o in spec.options]
     for decorate in decorators:
