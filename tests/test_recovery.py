@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import cycleanalytics as ca
@@ -183,3 +184,110 @@ def test_cfpb_complaints_give_a_recovery_success_by_company_response(store):
     overall = recovery(store).iloc[0]
     assert 0 < overall.recovery_rate < 1
     assert np.isnan(overall.retention_rate)  # no interactions: retention is not computable
+
+
+def test_paradox_stratified_by_severity_on_the_recovery_fixture(r_store):
+    """Strata of the module fixture: k1 (recovered), k2 (failed), k3 (not recovered) have no
+    complaint: "unknown"; k6 (recovered, q1) and q3 (not recovered): low; q2 (failed): high.
+    k4, k5 form the one no_failure row (no severity)."""
+    df = recovery_paradox(r_store, as_of=AS_OF, stratify="severity")
+    assert df.columns[0] == "severity" and df.attrs["stratify"] == "severity"
+    assert pd.isna(df.loc[0, "severity"]) and df.loc[0, "group"] == "no_failure"
+    cases = {(s, g): c for s, g, c in zip(df.severity[1:], df.group[1:], df.cases[1:], strict=True)}
+    assert cases == {
+        ("low", "recovered"): 1,
+        ("low", "failed_recovery"): 0,
+        ("low", "not_recovered"): 1,
+        ("high", "recovered"): 0,
+        ("high", "failed_recovery"): 1,
+        ("high", "not_recovered"): 0,
+        ("unknown", "recovered"): 1,
+        ("unknown", "failed_recovery"): 1,
+        ("unknown", "not_recovered"): 1,
+    }
+    assert list(df.attrs["verdicts"]) == ["low", "high", "unknown"]
+    # The strata add up to the unstratified groups.
+    whole = recovery_paradox(r_store, as_of=AS_OF).set_index("group")
+    assert df.groupby("group")["cases"].sum().to_dict() == whole["cases"].to_dict()
+    assert df.attrs["verdicts"]["low"].startswith("Severity low: Too few later ratings")
+    with pytest.raises(ca.MetricError, match="stratify by 'channel'"):
+        recovery_paradox(r_store, stratify="channel")
+
+
+def _stratified_fixture(folder: Path) -> list[Path]:
+    """No failure: n1 and n2 rate 4 and then 3 / 4 on a next case 10 days later. Failures
+    (CSAT 3, a Refund event, a complaint; csat_after 5 = recovered, 1 = failed), each followed
+    10 days later by a next case: high r1 -> 5, r2 -> 4, f1 (failed) -> 3; low r3 -> 5."""
+    head = "interaction_id,case_id,customer_id,ts,stage,activity,channel,agent_id,duration_s,"
+    lines = [head + "cost,csat,nps,ces"]
+    complaints = [
+        "complaint_id,customer_id,case_id,opened_at,first_response_at,resolved_at,category,"
+        "severity,channel,recovery_action,reopened,csat_after,text"
+    ]
+
+    def event(i: str, case: str, cust: str, day: int, stage: str, act: str, csat: str) -> None:
+        lines.append(
+            f"{i},{case},{cust},2026-01-{day:02d}T10:00:00Z,{stage},{act},web,,1,1,{csat},,"
+        )
+
+    for cust, later in (("n1", 3), ("n2", 4)):
+        event(f"{cust}a", f"{cust}a", cust, 1, "follow_up", "Survey", "4")
+        event(f"{cust}b", f"{cust}b", cust, 11, "follow_up", "Survey", str(later))
+    for cust, severity, after, later in (
+        ("r1", "high", 5, 5),
+        ("r2", "high", 5, 4),
+        ("f1", "high", 1, 3),
+        ("r3", "low", 5, 5),
+    ):
+        event(f"{cust}a1", f"{cust}a", cust, 1, "follow_up", "Survey", "3")
+        event(f"{cust}a2", f"{cust}a", cust, 2, "service_recovery", "Refund", "")
+        event(f"{cust}b", f"{cust}b", cust, 12, "follow_up", "Survey", str(later))
+        complaints.append(
+            f"q{cust},{cust},{cust}a,2026-01-01T12:00:00Z,2026-01-01T13:00:00Z,"
+            f"2026-01-03T00:00:00Z,product,{severity},web,refund,false,{after},"
+        )
+    # o1: a recovery whose complaint (medium) is still open: not judged, so no "medium" stratum.
+    event("o1a1", "o1a", "o1", 1, "follow_up", "Survey", "3")
+    event("o1a2", "o1a", "o1", 2, "service_recovery", "Refund", "")
+    complaints.append("qo1,o1,o1a,2026-01-01T12:00:00Z,,,product,medium,web,refund,false,,")
+    (folder / "s_interactions.csv").write_text("\n".join(lines) + "\n")
+    (folder / "s_complaints.csv").write_text("\n".join(complaints) + "\n")
+    return [folder / "s_interactions.csv", folder / "s_complaints.csv"]
+
+
+def test_paradox_strata_hand_computed_effects(store, tmp_path):
+    """No failure: 8 cases (n1a n1b n2a n2b and the four next cases), later CSAT 3 and 4,
+    retained 2 of 8 (n1a, n2a; as of 2026-12-31 every 90-day horizon has ended).
+    High, recovered r1 r2: later 5, 4 vs 3, 4: pairs won 3, tied 1 of 4 -> (3 + 0.5) / 4 =
+    0.875; retained 2/2: difference 1 - 2/8 = 0.75. High, failed f1: later 3 vs 3, 4: one
+    tie in 2 pairs -> 0.25. Low, recovered r3: later 5 -> 2 of 2 pairs = 1.0; retained 1/1."""
+    ca.load(store, _stratified_fixture(tmp_path), kind=None)
+    df = recovery_paradox(store, as_of="2026-12-31T00:00:00Z", stratify="severity")
+    df = df.set_index(["severity", "group"])
+    base = df.iloc[0]
+    assert (base.cases, base.later_csat_n, base.retention_judged) == (8, 2, 8)
+    assert base.retention == pytest.approx(2 / 8)
+    high, low = df.loc[("high", "recovered")], df.loc[("low", "recovered")]
+    assert (high.cases, high.later_csat_n, high.later_top_box) == (2, 2, 1.0)
+    assert high.csat_superiority == pytest.approx(0.875)
+    assert high.retention_difference == pytest.approx(0.75)
+    assert df.loc[("high", "failed_recovery"), "csat_superiority"] == pytest.approx(0.25)
+    assert low.csat_superiority == pytest.approx(1.0)
+    assert low.retention_difference == pytest.approx(0.75)
+    assert df.loc[("low", "failed_recovery"), "cases"] == 0
+    assert sorted(df.index.get_level_values("severity").dropna().unique()) == ["high", "low"]
+    # The unstratified view pools the strata: recovered later 5, 4, 5 vs 3, 4: (5 + 0.5) / 6.
+    pooled = recovery_paradox(store, as_of="2026-12-31T00:00:00Z").set_index("group")
+    assert pooled.loc["recovered", "csat_superiority"] == pytest.approx(5.5 / 6)
+
+
+def test_plot_recovery_names_groups_without_a_value():
+    """Dissatisfied cases without a complaint have no severity: labelled, no crash."""
+    import cycleanalytics as ca
+
+    with ca.Store() as store:
+        ca.load(store, ca.sample_dir())
+        df = ca.metrics.recovery(store, by="severity")
+    assert df["severity"].isna().any()
+    fig = ca.metrics.plot_recovery(df)
+    assert "(none)" in list(fig.data[0].x)

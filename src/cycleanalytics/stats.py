@@ -449,12 +449,14 @@ def _restricted_mean(
     widths = np.diff(grid)
     area_after = np.cumsum((levels * widths)[::-1])[::-1]  # area from grid[i] to tau
     rmst = float(area_after[0])
-    var = 0.0
     event_times, deaths = np.unique(t[d & (t <= tau)], return_counts=True)
-    for time, dj in zip(event_times, deaths, strict=True):
-        at_risk = float((t >= time).sum())
-        if at_risk > dj:
-            i = int(np.searchsorted(grid, time, side="left"))
-            a = float(area_after[i]) if i < len(area_after) else 0.0
-            var += a * a * dj / (at_risk * (at_risk - dj))
+    # Numbers at risk at each event time, from one sort (not a scan per event time).
+    at_risk = len(t) - np.searchsorted(np.sort(t), event_times, side="left")
+    index = np.searchsorted(grid, event_times, side="left")
+    area = np.where(
+        index < len(area_after), area_after[np.minimum(index, len(area_after) - 1)], 0.0
+    )
+    ok = at_risk > deaths
+    terms = area[ok] ** 2 * deaths[ok] / (at_risk[ok] * (at_risk[ok] - deaths[ok]))
+    var = float(terms.sum())
     return rmst, var

@@ -373,7 +373,11 @@ def plot_recovery(
     require_columns(df, ("recovery_rate", "success_rate", "retention_rate"), "plot_recovery")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "dissatisfied")
-    labels = df[by].astype(str).agg(" / ".join, axis=1) if by else pd.Series(["all"] * len(df))
+    labels = (
+        df[by].astype(object).fillna("(none)").astype(str).agg(" / ".join, axis=1)
+        if by
+        else pd.Series(["all"] * len(df))
+    )
     for i, (name, label) in enumerate(
         (
             ("recovery_rate", "got a recovery step"),
@@ -419,6 +423,8 @@ def readable_recovery(df: pd.DataFrame) -> pd.DataFrame:
 # -- the service recovery paradox ---------------------------------------------------------------
 
 GROUPS = ("no_failure", "recovered", "failed_recovery", "not_recovered")
+STRATA = ("severity",)
+UNKNOWN_STRATUM = "unknown"
 
 
 @register(
@@ -427,6 +433,7 @@ GROUPS = ("no_failure", "recovered", "failed_recovery", "not_recovered")
         Option("horizon", str, "Retention window, e.g. 90d.", "90d"),
         Option("min_n", int, "Give no verdict when a group has fewer customers' cases.", 30),
         Option("as_of", str, "The data's as-of time (default: its latest timestamp)."),
+        Option("stratify", STRATA, "Compare the failure groups within each severity."),
     ),
 )
 def recovery_paradox(
@@ -440,6 +447,7 @@ def recovery_paradox(
     top_box: int = 4,
     min_n: int = 30,
     as_of: str | datetime | None = None,
+    stratify: str | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """The service recovery paradox: later satisfaction and retention of customers whose
@@ -454,19 +462,34 @@ def recovery_paradox(
     difference in retention). ``df.attrs["verdict"]`` says in plain words what the data
     shows, with the sample sizes; it never claims a paradox on small or unclear evidence.
 
+    With ``stratify="severity"`` the three failure groups are split by the severity of the
+    case's complaint (``unknown`` for a failure without a complaint, e.g. a low score), and
+    each stratum's groups are compared with the one ``no_failure`` group (its ``severity``
+    is missing: a case without a failure has none). The output then has a ``severity``
+    column first and ``df.attrs["verdicts"]`` holds one verdict per stratum. Because every
+    stratum shares the same reference group, no Mantel-Haenszel pooled estimate is given:
+    the unstratified comparison (``attrs["verdict"]``) is the pooled view.
+
     Examples
     --------
     >>> import cycleanalytics as ca
     >>> with ca.Store() as store:
     ...     _ = ca.load(store, ca.sample_dir())
     ...     df = ca.metrics.recovery_paradox(store)
+    ...     strata = ca.metrics.recovery_paradox(store, stratify="severity")
     >>> df["group"].tolist()[:2], "n =" in df.attrs["verdict"]
     (['no_failure', 'recovered'], True)
+    >>> int(strata["cases"].sum()) == int(df["cases"].sum()), strata.columns[0]
+    (True, 'severity')
     """
     if as_list(by):
         raise MetricError("recovery_paradox compares fixed groups; it takes no breakdown")
     if as_list(channel):
         raise MetricError("recovery_paradox has no channel filter yet")
+    if stratify is not None and stratify not in STRATA:
+        raise MetricError(
+            f"recovery_paradox cannot stratify by {stratify!r}; use one of {', '.join(STRATA)}"
+        )
     u = case_outcomes_expr(
         source, period=period, model=model, top_box=top_box, horizon=horizon, as_of=as_of
     )
@@ -477,9 +500,12 @@ def recovery_paradox(
         (~u.recovered, "not_recovered"),
         else_="recovery_not_judged",
     )
-    u = u.mutate(group=group)
+    stratum = ibis.ifelse(
+        u.dissatisfied, u.severity.fill_null(UNKNOWN_STRATUM), ibis.null("string")
+    )
+    u = u.mutate(group=group, stratum=stratum)
     counts = (
-        u.group_by("group", "next_csat")
+        u.group_by("group", "stratum", "next_csat")
         .aggregate(
             cases=u.count(),
             judged=u.retention_judged.sum().cast("int64"),
@@ -487,6 +513,42 @@ def recovery_paradox(
         )
         .execute()
     )
+    rows, results = _paradox_rows(counts, top_box=top_box, confidence=confidence)
+    attrs = {
+        "metric": "recovery_paradox",
+        "verdict": verdict(results.get("recovered"), min_n=min_n),
+        "tests": {g: (mw.as_dict(), tz.as_dict()) for g, (mw, tz) in results.items()},
+        "horizon": str(parse_duration(horizon)),
+        "confidence": confidence,
+    }
+    if stratify is None:
+        out = pd.DataFrame(rows)
+        out.attrs.update(attrs)
+        return out
+    failed = counts[counts["group"].isin(GROUPS[1:])]
+    strata = sorted(failed["stratum"].dropna().unique(), key=_severity_order)
+    out_rows, verdicts = [{stratify: None, **rows[0]}], {}
+    for s in strata:
+        part = pd.concat([counts[counts["group"] == "no_failure"], failed[failed.stratum == s]])
+        s_rows, s_results = _paradox_rows(part, top_box=top_box, confidence=confidence)
+        out_rows += [{stratify: s, **row} for row in s_rows[1:]]
+        verdicts[s] = f"Severity {s}: " + verdict(s_results.get("recovered"), min_n=min_n)
+    out = pd.DataFrame(out_rows)
+    out.attrs.update(attrs, stratify=stratify, verdicts=verdicts, pooled="none (shared reference)")
+    return out
+
+
+def _severity_order(level: str) -> tuple[int, str]:
+    """Known severities from mild to severe, then others alphabetically, ``unknown`` last."""
+    known = {"low": 0, "medium": 1, "high": 2, UNKNOWN_STRATUM: 4}
+    return known.get(level, 3), level
+
+
+def _paradox_rows(
+    counts: pd.DataFrame, *, top_box: int, confidence: float
+) -> tuple[list[dict[str, object]], dict[str, tuple[TestResult, TestResult]]]:
+    """One row per group (``GROUPS`` order) from counts by group and next CSAT, each failure
+    group compared with ``no_failure``; also the tests by group."""
     scores = list(range(1, 6))
     rows, results = [], {}
     base = counts[counts["group"] == "no_failure"]
@@ -527,15 +589,7 @@ def recovery_paradox(
                 retention_p_value=tz.p_value,
             )
         rows.append(row)
-    out = pd.DataFrame(rows)
-    out.attrs.update(
-        metric="recovery_paradox",
-        verdict=verdict(results.get("recovered"), min_n=min_n),
-        tests={g: (mw.as_dict(), tz.as_dict()) for g, (mw, tz) in results.items()},
-        horizon=str(parse_duration(horizon)),
-        confidence=confidence,
-    )
-    return out
+    return rows, results
 
 
 def verdict(results: tuple[TestResult, TestResult] | None, *, min_n: int = 30) -> str:
