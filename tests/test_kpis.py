@@ -22,6 +22,7 @@ from cycleanalytics.kpis import (
     compare_kpis,
     funnel_kpis,
     nps_difference_test,
+    outcome_kpis,
     rate_ratio_test,
     two_proportion_test,
 )
@@ -167,3 +168,57 @@ def test_without_a_comparison_nothing_is_compared():
     now = pd.DataFrame([_kpi("csat", 0.6, 100, 60, 40, "two_proportion_z")])
     out = compare_kpis(now, None)
     assert math.isnan(out["previous"].iloc[0]) and pd.isna(out["significant"].iloc[0])
+
+
+# -- outcome KPIs: median resolution time and recovery success ---------------------------------
+
+DATA = __import__("pathlib").Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def outcome_store(store):
+    """tests/data/recovery_*.csv (hand counts in tests/test_recovery.py's docstring)."""
+    ca.load(
+        store,
+        [DATA / "recovery_interactions.csv", DATA / "recovery_complaints.csv"],
+        kind=None,
+    )
+    return store
+
+
+def test_outcome_kpis_by_hand(outcome_store):
+    df = outcome_kpis(outcome_store).set_index("kpi")
+    # complaints q1 (2026-01-15 12:00 -> 01-20 00:00: 108 h), q2 (01-18 -> 01-20: 48 h) and
+    # q3 (open, censored at the data's end, weeks later): Kaplan-Meier S(48) = 2/3,
+    # S(108) = 1/3, so the median is 108 h
+    resolution = df.loc["median_resolution_h"]
+    assert resolution["value"] == pytest.approx(108.0)
+    assert (resolution["unit"], resolution["n"], resolution["test"]) == ("hours", 3, "none")
+    # recoveries judged: k1 (success), k2 (failed), k6 (success), q2 (failed, reopened)
+    success = df.loc["recovery_success"]
+    assert success["value"] == pytest.approx(2 / 4)
+    assert (success["n"], success["hits"], success["misses"]) == (4, 2, 2)
+    assert success["test"] == "two_proportion_z"
+
+
+def test_outcome_kpis_follow_the_period_and_leave_recovery_out_for_a_channel(outcome_store):
+    # from 2026-01-16 on: q2 (48 h) and q3 (open, censored): S(48) = 1/2, so the median is
+    # 48 h; k1..k6 all started before 2026-01-16
+    later = outcome_kpis(outcome_store, period="2026-01-16..2026-02-01").set_index("kpi")
+    assert later.loc["median_resolution_h", "value"] == pytest.approx(48.0)
+    assert later.loc["median_resolution_h", "n"] == 2
+    assert later.loc["recovery_success", "value"] == pytest.approx(0 / 1)  # q2 failed
+    web = outcome_kpis(outcome_store, channel="web")
+    assert list(web["kpi"]) == ["median_resolution_h"]  # recovery has no channel filter
+    empty = outcome_kpis(outcome_store, channel="store").iloc[0]
+    assert empty["n"] == 0 and math.isnan(empty["value"])
+
+
+def test_few_recoveries_are_never_marked_significant(outcome_store):
+    now = outcome_kpis(outcome_store)
+    before = now.copy()
+    before.loc[before["kpi"] == "recovery_success", ["value", "hits", "misses"]] = [0.0, 0, 4]
+    out = compare_kpis(now, before).set_index("kpi")
+    assert out.loc["recovery_success", "change"] == pytest.approx(0.5)
+    assert pd.isna(out.loc["recovery_success", "significant"])  # 4 judged: below 30
+    assert pd.isna(out.loc["median_resolution_h", "significant"])  # no test on a median

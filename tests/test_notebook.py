@@ -129,3 +129,234 @@ def test_report_context_resolves_rolling_periods_against_as_of():
     assert report_context().metric_period is None and report_context().comparison is None
     assert report_context(period_start="2026-01-01").metric_period == "2026-01-01.."
     assert report_context(period="2026-03", comparison="none").comparison is None
+
+
+# -- helpers of the conformance, satisfaction, complaints and recovery reports ----------------
+
+
+def test_conformance_table_and_takeaway_by_hand():
+    from cycleanalytics.notebook import conformance_table, conformance_takeaway
+
+    row = {
+        "events": 1000, "events_mapped": 900, "coverage": 0.9, "coverage_lo": 0.88,
+        "coverage_hi": 0.92, "cases": 200, "conforming_cases": 50, "conforming_share": 0.25,
+        "conforming_share_lo": 0.2, "conforming_share_hi": 0.31, "skipped_cases": 80,
+        "skipped_share": 0.4, "skipped_share_lo": 0.33, "skipped_share_hi": 0.47,
+        "backward_cases": 10, "backward_share": 0.05, "backward_share_lo": 0.03,
+        "backward_share_hi": 0.09, "repeats_cases": 60, "repeats_share": 0.3,
+        "repeats_share_lo": 0.24, "repeats_share_hi": 0.37, "recovery_cases": 8,
+        "recovery_without_dissatisfaction": 2, "recovery_without_dissatisfaction_share": 0.25,
+        "transitions": 400, "transitions_allowed": 300, "transition_fitness": 0.75,
+        "token_fitness": 0.8125,
+    }  # fmt: skip
+    df = pd.DataFrame([row])
+    table = conformance_table(df)
+    assert table.iloc[1].tolist() == [
+        "Journeys that follow the model exactly",
+        "25.0% (20.0–31.0%)",
+        "50 of 200",
+    ]
+    assert table.iloc[6].tolist()[1:] == ["0.750", "300 of 400"]  # 300 / 400 steps allowed
+    assert table.iloc[7].tolist()[1] == "0.812"  # 0.8125 to three decimals (half to even)
+    # skipping (40%) beats repeating (30%) and going back (5%)
+    assert conformance_takeaway(df) == (
+        "50 of 200 journeys (25%) follow the cycle model exactly. "
+        "The commonest deviation is skipping a stage (40% of journeys)."
+    )
+
+
+def test_variants_and_rules_tables_use_stage_names_and_counts():
+    from cycleanalytics.notebook import rules_table, variants_table
+
+    variants = pd.DataFrame(
+        {
+            "variant": ["pre_interaction > initial_interaction", "follow_up"],
+            "cases": [30, 10],
+            "share": [0.75, 0.25],
+            "share_lo": [0.6, 0.14],
+            "share_hi": [0.86, 0.4],
+            "conforming": [True, False],
+            "fitness": [1.0, 0.0],
+        }
+    )
+    table = variants_table(variants, top=1, language="id")
+    assert table.to_dict("records") == [
+        {
+            "Path": "Pra-interaksi → Interaksi awal",
+            "Journeys": "30",
+            "Share (95% interval)": "75.0% (60.0–86.0%)",
+            "Allowed by the model": "yes",
+            "Fitness": "1.00",
+        }
+    ]
+    rules = pd.DataFrame(
+        {"description": ["the journey starts with x"], "cases": [4122], "passing": [2710],
+         "share": [2710 / 4122], "share_lo": [0.6428], "share_hi": [0.6718]}
+    )  # fmt: skip
+    assert rules_table(rules).iloc[0].tolist() == [
+        "The journey starts with x",
+        "2,710 of 4,122",
+        "65.7% (64.3–67.2%)",  # 2710 / 4122 = 0.65745
+    ]
+
+
+def test_satisfaction_table_marks_few_answers_and_formats_intervals():
+    from cycleanalytics.notebook import satisfaction_table
+
+    df = pd.DataFrame(
+        {
+            "month": [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01")],
+            "responses": [1200, 12], "response_rate": [0.06, 0.05],
+            "response_rate_lo": [0.055, 0.03], "response_rate_hi": [0.065, 0.08],
+            "csat": [0.5, 0.75], "csat_lo": [0.47, 0.47], "csat_hi": [0.53, 0.91],
+            "nps": [3.75, -10.0], "nps_lo": [-1.25, -40.0], "nps_hi": [8.75, 20.0],
+            "ces": [4.4, float("nan")], "ces_lo": [4.2, float("nan")],
+            "ces_hi": [4.6, float("nan")], "low_n": [False, True],
+        }
+    )  # fmt: skip
+    table = satisfaction_table(df, "month")
+    assert table.iloc[0].tolist() == [
+        "2026-01", "1,200", "6.0% (5.5–6.5%)", "50.0% (47.0–53.0%)",
+        "3.8 (-1.2 to 8.8)", "4.40 (4.20 to 4.60)",
+    ]  # fmt: skip
+    assert table.iloc[1, 0] == "2026-02 (few answers)" and table.iloc[1, 5] == "–"
+
+
+def test_change_table_marks_only_flagged_changes_and_names_too_few_answers():
+    from cycleanalytics.notebook import change_table, change_takeaway
+
+    df = pd.DataFrame(
+        {
+            "period": [pd.Timestamp("2026-02-01"), pd.Timestamp("2026-03-01")],
+            "n": [100, 20], "previous_n": [100, 100], "value": [0.6, 0.5],
+            "previous_value": [0.45, 0.6], "change": [0.15, -0.1],
+            "change_lo": [0.01, -0.33], "change_hi": [0.28, 0.14],
+            "p_value": [0.03367, 0.41], "enough_n": [True, False], "flagged": [True, False],
+        }
+    )  # fmt: skip
+    table = change_table(df)
+    assert table.iloc[0].tolist() == [
+        "2026-02", "60.0% (100)", "45.0% (100)", "15.0 (1.0 to 28.0)", "0.034", "● significant",
+    ]  # fmt: skip
+    assert table.iloc[1, -1] == "too few answers"
+    assert change_takeaway(df) == (
+        "In 2026-03, 50.0% were satisfied, down 10.0 points from 60.0% the period before; "
+        "there are too few answers to tell whether it is real."
+    )
+    assert change_takeaway(df.head(1)).endswith("larger than chance would explain.")
+    assert "no change to show" in change_takeaway(df.iloc[0:0])
+
+
+def test_complaints_table_and_pareto_by_hand():
+    from cycleanalytics.notebook import complaints_table, pareto_takeaway
+
+    df = pd.DataFrame(
+        {
+            "category": ["product", "image", None],
+            "complaints": [50, 30, 20], "cumulative_share": [0.5, 0.8, 1.0],
+            "rate_per_1000_cases": [25.0, 15.0, 10.0],
+            "first_response_median_h": [7.25, 8.0, float("nan")],
+            "reopen_rate": [0.1, 0.0, 0.05], "reopen_rate_lo": [0.04, 0.0, 0.01],
+            "reopen_rate_hi": [0.21, 0.11, 0.24], "recurrence_rate": [0.2, float("nan"), 0.0],
+            "recurrence_rate_lo": [0.1, float("nan"), 0.0],
+            "recurrence_rate_hi": [0.35, float("nan"), 0.3],
+        }
+    )  # fmt: skip
+    table = complaints_table(df)
+    assert table.iloc[0].tolist() == [
+        "product",
+        "50",
+        "25.0",
+        "50%",
+        "7.2",
+        "10.0% (4.0–21.0%)",
+        "20.0% (10.0–35.0%)",
+    ]  # fmt: skip  (7.25 rounds half to even)
+    assert table.iloc[2, 0] == "not recorded" and table.iloc[1, 6] == "–"
+    # 50 + 30 = 80 of 100 reaches 80%
+    assert pareto_takeaway(df) == (
+        "2 of 3 areas (product, image) account for 80% of the 100 complaints."
+    )
+    assert pareto_takeaway(df, share=0.5).startswith("1 of 3 areas (product)")
+    assert (
+        pareto_takeaway(df.assign(complaints=0)) == "No complaints were opened in this selection."
+    )
+
+
+def test_resolution_takeaway_when_the_median_is_not_reached():
+    from cycleanalytics.notebook import resolution_takeaway
+
+    df = pd.DataFrame(
+        {"complaints": [10], "censored": [6], "median_h": [float("nan")],
+         "median_lo": [float("nan")], "median_hi": [float("nan")]}
+    )  # fmt: skip
+    assert resolution_takeaway(df) == (
+        "Fewer than half of the 10 complaints have been resolved so far. 6 complaints are "
+        "still open; they count as unresolved up to the end of the data."
+    )
+    done = df.assign(censored=0, median_h=36.0, median_lo=24.0, median_hi=float("nan"))
+    assert resolution_takeaway(done) == (
+        "Half of the 10 complaints were resolved within 36 hours (1.5 days)."
+    )
+
+
+def test_recovery_and_paradox_tables_by_hand():
+    from cycleanalytics.notebook import fill_group, paradox_table, recovery_table
+
+    nan = float("nan")
+    df = pd.DataFrame(
+        {
+            "recovery_action": ["refund", None], "dissatisfied": [4, 2], "recovered": [4, 0],
+            "recovery_rate": [1.0, 0.0], "recovery_rate_lo": [0.51, 0.0],
+            "recovery_rate_hi": [1.0, 0.66], "success_judged": [4, 0], "successes": [3, 0],
+            "success_rate": [0.75, nan], "success_rate_lo": [0.3, nan],
+            "success_rate_hi": [0.95, nan], "retention_judged": [2, 0],
+            "retention_rate": [0.5, nan], "retention_rate_lo": [0.09, nan],
+            "retention_rate_hi": [0.91, nan],
+        }
+    )  # fmt: skip
+    table = recovery_table(fill_group(df, "recovery_action", "no recovery step"), "recovery_action")
+    assert table.iloc[0].tolist() == [
+        "refund", "4", "100.0% (51.0–100.0%)", "75.0% (30.0–95.0%) of 4", "50.0% (9.0–91.0%) of 2",
+    ]  # fmt: skip
+    assert table.iloc[1].tolist()[0::3] == ["no recovery step", "– of 0"]
+    paradox = pd.DataFrame(
+        {"group": ["no_failure", "recovered"], "cases": [3597, 276], "later_csat_n": [322, 21],
+         "later_top_box": [0.4, 0.6], "later_top_box_lo": [0.35, 0.4],
+         "later_top_box_hi": [0.46, 0.79], "retention_judged": [1229, 103],
+         "retention": [0.8, 0.9], "retention_lo": [0.78, 0.8], "retention_hi": [0.82, 0.95]}
+    )  # fmt: skip
+    assert paradox_table(paradox).iloc[1].tolist() == [
+        "Failure, recovered", "276", "60.0% (40.0–79.0%) of 21", "90.0% (80.0–95.0%) of 103",
+    ]  # fmt: skip
+
+
+def test_segment_view_binds_the_segment_and_leaves_other_tables_alone(tmp_path, store):
+    import cycleanalytics as ca
+    from cycleanalytics.notebook import SegmentView, outcome_source
+
+    (tmp_path / "complaints.csv").write_text(
+        "complaint_id,customer_id,opened_at,channel,category,text\n"
+        "P1,C1,2026-03-04T09:00:00Z,chat,communication,x\n"
+        "P2,C2,2026-03-20T09:00:00Z,phone,image,y\n"
+        "P3,C3,2026-02-10T09:00:00Z,email,other,z\n"
+    )
+    (tmp_path / "customers.csv").write_text("customer_id,segment\nC1,a\nC2,b\nC3,a\n")
+    ca.load(store, sorted(tmp_path.glob("*.csv")))
+    assert outcome_source(store, None) is store
+    view = outcome_source(store, "a")
+    assert sorted(view.table("complaints").complaint_id.to_pandas()) == ["P1", "P3"]
+    assert view.table("customers").count().to_pandas() == 3
+    probe = SegmentView(store, "a' OR '1'='1")
+    assert probe.table("complaints").count().to_pandas() == 0
+    assert int(ca.metrics.complaints(view)["complaints"].sum()) == 2  # P1 and P3
+
+
+def test_basis_and_chart_helpers():
+    from cycleanalytics.notebook import basis_text, number_text, share_text
+
+    assert basis_text("contacts", 1200, "2026-03-01 to 2026-03-31", channel="web") == (
+        "Based on 1,200 contacts, from 2026-03-01 to 2026-03-31, through web."
+    )
+    assert share_text(0.25, float("nan"), 0.3) == "25.0%"
+    assert number_text(-2.25, -3.0, -1.5, decimals=2) == "-2.25 (-3.00 to -1.50)"

@@ -624,7 +624,7 @@ def _key_text(page: str) -> str:
         body,
         flags=re.DOTALL,
     )
-    lines = [re.sub(r"<[^>]+>", "", next(x for x in m if x)).strip() for m in items]
+    lines = [re.sub(r"<[^>]+>", "", next((x for x in m if x), "")).strip() for m in items]
     return "\n".join(line for line in lines if line) + "\n"
 
 
@@ -659,3 +659,120 @@ def test_the_executive_summary_shows_no_complaint_text_and_no_customer_ids(sampl
     for text in complaints["text"].dropna().unique():
         assert str(text) not in page
     assert not re.search(r"\bC\d{5}\b", page), "a customer id is shown"
+
+
+# -- the conformance, satisfaction, complaints and recovery reports ----------------------------
+
+OUTCOME_REPORTS = ("conformance", "satisfaction", "complaints", "recovery")
+
+
+@pytest.fixture(scope="module")
+def outcome_reports(sample_db, tmp_path_factory) -> dict[str, ReportResult]:
+    """The four reports run once on the sample (all data), as in ``cycleanalytics demo``."""
+    out = tmp_path_factory.mktemp("outcome_reports")
+    return {name: run_report(name, db=sample_db, out=out) for name in OUTCOME_REPORTS}
+
+
+def test_the_new_reports_are_available_with_the_shared_parameters():
+    assert set(OUTCOME_REPORTS) <= set(available_reports())
+    for name in OUTCOME_REPORTS:
+        assert notebook_parameters(name) == notebook_parameters("stage_funnel"), name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", OUTCOME_REPORTS)
+def test_new_report_is_a_complete_offline_page(outcome_reports, name):
+    result = outcome_reports[name]
+    page = result.html.read_text(encoding="utf-8")
+    nb = nbformat.read(reports._notebooks_dir() / f"{name}.ipynb", as_version=4)
+    minimum = nb.metadata["cycleanalytics"]["min_charts"]
+    assert check_report_html(page, min_charts=minimum, name=name) == result.charts >= minimum
+    assert page.count(PLOTLY_HEADER) == 1, "plotly.js is embedded exactly once"
+    rest = _without_bundle(page)
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', rest), "a resource from the network"
+    assert "import cycleanalytics" not in rest, "code is shown"
+    assert result.html.stat().st_size < 6_000_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", OUTCOME_REPORTS)
+def test_new_report_key_text_matches_the_reviewed_snapshot(outcome_reports, name):
+    """Snapshots in tests/golden, reviewed by hand; refresh with CYCLEANALYTICS_UPDATE_GOLDEN=1."""
+    text = _key_text(outcome_reports[name].html.read_text(encoding="utf-8"))
+    path = GOLDEN / f"{name}.txt"
+    if UPDATE_GOLDEN:
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def _lines(result: ReportResult) -> list[str]:
+    return _key_text(result.html.read_text(encoding="utf-8")).splitlines()
+
+
+@pytest.mark.slow
+def test_new_reports_show_the_librarys_numbers(sample_db, outcome_reports):
+    import html as html_module
+
+    from cycleanalytics.notebook import share_text
+
+    with ca.Store(sample_db, read_only=True) as store:
+        conf = ca.metrics.conformance(store).iloc[0]
+        by_channel = ca.metrics.satisfaction(store, by="channel")
+        change = ca.metrics.satisfaction_change(store, score="csat", grain="month")
+        areas = ca.metrics.complaints(store, by="category")
+        resolution = ca.metrics.resolution_time(store).iloc[0]
+        recovered = ca.metrics.recovery(store).iloc[0]
+        paradox = ca.metrics.recovery_paradox(store)
+    lines = _lines(outcome_reports["conformance"])
+    share = conf["conforming_share"], conf["conforming_share_lo"], conf["conforming_share_hi"]
+    assert share_text(*share) in lines
+    assert f"{int(conf['conforming_cases']):,} of {int(conf['cases']):,}" in lines
+    assert f"{conf['token_fitness']:.3f}" in lines
+    lines = _lines(outcome_reports["satisfaction"])
+    for row in by_channel.itertuples():
+        assert share_text(row.csat, row.csat_lo, row.csat_hi) in lines, row.channel
+    marked = sum(line == "● significant" for line in lines)
+    assert marked == int(change["flagged"].sum())
+    lines = _lines(outcome_reports["complaints"])
+    for row in areas.itertuples():
+        assert str(row.category) in lines and f"{int(row.complaints):,}" in lines
+    assert f"within {resolution['median_h']:,.0f} hours" in "\n".join(lines)
+    text = "\n".join(_lines(outcome_reports["recovery"]))
+    assert f"{int(recovered['successes']):,} of the {int(recovered['success_judged']):,}" in text
+    page = outcome_reports["recovery"].html.read_text(encoding="utf-8")
+    assert html_module.escape(paradox.attrs["verdict"]) in page
+
+
+@pytest.mark.slow
+def test_new_reports_show_no_complaint_text_and_no_customer_ids(outcome_reports):
+    complaints = pd.read_csv(ca.sample_dir() / "complaints.csv")
+    texts = [str(t) for t in complaints["text"].dropna().unique() if len(str(t)) > 3]
+    for name, result in outcome_reports.items():
+        page = _without_bundle(result.html.read_text(encoding="utf-8"))
+        assert not [t for t in texts if t in page], f"{name} shows complaint text"
+        assert not re.search(r"\bC\d{5}\b", page), f"{name} shows a customer id"
+
+
+@pytest.mark.slow
+def test_executive_summary_tiles_for_resolution_and_recovery_equal_the_library(sample_db, tmp_path):
+    from cycleanalytics.notebook import format_kpi
+
+    result = run_report(
+        "executive_summary", db=sample_db, out=tmp_path, parameters={"period": "2026-05"}
+    )
+    page = result.html.read_text(encoding="utf-8")
+    with ca.Store(sample_db, read_only=True) as store:
+        now = ca.metrics.resolution_time(store, period="2026-05-01..2026-06-01").iloc[0]
+        before = ca.metrics.resolution_time(store, period="2026-04-01..2026-05-01").iloc[0]
+        success = ca.metrics.recovery(store, period="2026-05-01..2026-06-01").iloc[0]
+    tiles = {
+        kpi: body
+        for kpi, body in re.findall(
+            r'<div class="ca-tile" data-kpi="([^"]+)"(.*?)</div></div>', page
+        )
+    }
+    assert f">{format_kpi(now['median_h'], 'hours')}<" in tiles["median_resolution_h"]
+    assert f"vs {format_kpi(before['median_h'], 'hours')} before" in tiles["median_resolution_h"]
+    assert tiles["median_resolution_h"].endswith(f">n = {int(now['complaints']):,}")
+    assert f">{format_kpi(success['success_rate'], 'share')}<" in tiles["recovery_success"]
+    assert tiles["recovery_success"].endswith(f">n = {int(success['success_judged']):,}")

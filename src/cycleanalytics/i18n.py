@@ -72,6 +72,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "ms": "Aduan bagi setiap 1,000 kes",
     },
     "kpi.cost_per_case": {"en": "Cost per case", "id": "Biaya per kasus", "ms": "Kos setiap kes"},
+    "kpi.median_resolution_h": {
+        "en": "Median hours to resolve a complaint",
+        "id": "Median jam penyelesaian keluhan",
+        "ms": "Median jam untuk menyelesaikan aduan",
+    },
+    "kpi.recovery_success": {
+        "en": "Recovery success",
+        "id": "Keberhasilan pemulihan",
+        "ms": "Kejayaan pemulihan",
+    },
     "kpi.dropoff": {
         "en": "Lost before {stage}",
         "id": "Hilang sebelum {stage}",
@@ -170,11 +180,12 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "exec.marker_note": {
         "en": "● marks a change larger than chance would explain (tested only with at least "
-        "30 answers in both periods).",
+        "30 answers in both periods; the median resolution time is not tested).",
         "id": "● menandai perubahan yang lebih besar daripada kebetulan (diuji hanya bila "
-        "ada minimal 30 jawaban di kedua periode).",
+        "ada minimal 30 jawaban di kedua periode; median waktu penyelesaian tidak diuji).",
         "ms": "● menandakan perubahan yang lebih besar daripada kebetulan (diuji hanya jika "
-        "ada sekurang-kurangnya 30 jawapan dalam kedua-dua tempoh).",
+        "ada sekurang-kurangnya 30 jawapan dalam kedua-dua tempoh; median masa penyelesaian "
+        "tidak diuji).",
     },
     # index page
     "index.title": {"en": "Reports", "id": "Laporan", "ms": "Laporan"},

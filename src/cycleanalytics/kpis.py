@@ -47,6 +47,7 @@ __all__ = [
     "compare_kpis",
     "funnel_kpis",
     "nps_difference_test",
+    "outcome_kpis",
     "rate_ratio_test",
     "segment_interactions",
     "two_proportion_test",
@@ -184,6 +185,70 @@ def basic_kpis(
         ),
         ("cost_per_case", None, _ratio(cost, cases), "money", cases, 0, 0, "none"),
     ]
+    df = pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+    df.attrs.update(period=span.label(), channel=channel or "all", segment=segment or "all")
+    return df
+
+
+def _segment_row(df: pd.DataFrame, segment: str | None) -> pd.Series | None:
+    """The one row of a metric's table, or its row for ``segment`` (None when it has none)."""
+    if segment is None:
+        return df.iloc[0] if len(df) else None
+    rows = df[df["segment"] == segment]
+    return rows.iloc[0] if len(rows) else None
+
+
+def outcome_kpis(
+    store: Store,
+    *,
+    period: Period | str | None = None,
+    channel: str | None = None,
+    segment: str | None = None,
+) -> pd.DataFrame:
+    """Median resolution time and recovery success, as KPI rows (:data:`KPI_COLUMNS`).
+
+    ``median_resolution_h`` is the Kaplan-Meier median time from complaint to resolution in
+    hours (:func:`~cycleanalytics.metrics.resolution_time`, complaints opened in ``period``,
+    open ones censored; ``n`` complaints). No test is made on it (``test`` is ``"none"``).
+    ``recovery_success`` is the share of judged recoveries that succeeded
+    (:func:`~cycleanalytics.metrics.recovery`, cases started in ``period``; ``n`` judged
+    recoveries, ``hits`` successes), tested with the two-proportion z test. Recovery has no
+    channel filter, so with ``channel`` the recovery row is left out rather than shown for
+    all channels.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, sorted(ca.sample_dir().glob("*.csv")))
+    ...     table = outcome_kpis(store, period="2026-05-01..2026-06-01")
+    >>> list(table["kpi"]), list(table["n"])
+    (['median_resolution_h', 'recovery_success'], [85, 74])
+    """
+    from cycleanalytics.metrics import recovery, resolution_time
+
+    by = "segment" if segment is not None else None
+    span = Period.parse(period)
+    resolution = _segment_row(resolution_time(store, by=by, period=span, channel=channel), segment)
+    n = int(resolution["complaints"]) if resolution is not None else 0
+    median = float(resolution["median_h"]) if n else math.nan
+    rows = [("median_resolution_h", None, median, "hours", n, n, 0, "none")]
+    if channel is None:
+        recovered = _segment_row(recovery(store, by=by, period=span), segment)
+        judged = int(recovered["success_judged"]) if recovered is not None else 0
+        successes = int(recovered["successes"]) if recovered is not None else 0
+        rows.append(
+            (
+                "recovery_success",
+                None,
+                _ratio(successes, judged),
+                "share",
+                judged,
+                successes,
+                judged - successes,
+                "two_proportion_z",
+            )
+        )
     df = pd.DataFrame(rows, columns=list(KPI_COLUMNS))
     df.attrs.update(period=span.label(), channel=channel or "all", segment=segment or "all")
     return df

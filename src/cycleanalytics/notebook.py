@@ -533,22 +533,26 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
 
 
 def executive_kpis(store: Store, ctx: ReportContext) -> pd.DataFrame:
-    """The executive summary's KPI table for a context: the basic KPIs and the funnel's
-    drop-off per stage, each compared with the comparison period.
-
-    The cycle and outcome metrics (median resolution time, recovery success) add their rows
-    here as they land, with the same columns (:data:`cycleanalytics.kpis.KPI_COLUMNS`).
+    """The executive summary's KPI table for a context: the basic KPIs, median resolution
+    time and recovery success (:func:`cycleanalytics.kpis.outcome_kpis`, after complaints
+    per 1,000 cases) and the funnel's drop-off per stage, each compared with the comparison
+    period (columns :data:`cycleanalytics.kpis.KPI_COLUMNS` and those of
+    :func:`cycleanalytics.kpis.compare_kpis`).
     """
     import pandas as pd
 
-    from cycleanalytics.kpis import basic_kpis, compare_kpis, funnel_kpis
+    from cycleanalytics.kpis import basic_kpis, compare_kpis, funnel_kpis, outcome_kpis
     from cycleanalytics.metrics import funnel
 
     def one(period: str | None) -> pd.DataFrame:
         basic = basic_kpis(store, period=period, channel=ctx.channel, segment=ctx.segment)
+        outcomes = outcome_kpis(store, period=period, channel=ctx.channel, segment=ctx.segment)
         stages = funnel(ctx.source(store), period=period, channel=ctx.channel, model=ctx.model)
         drops = funnel_kpis(stages)
-        table = pd.concat([basic, drops], ignore_index=True)
+        split = int((basic["kpi"] == "complaints_per_1000").to_numpy().nonzero()[0][0]) + 1
+        table = pd.concat(
+            [basic.iloc[:split], outcomes, basic.iloc[split:], drops], ignore_index=True
+        )
         table.attrs["first_stage"] = str(stages.sort_values("stage_index")["stage"].iloc[0])
         return table
 
@@ -557,3 +561,599 @@ def executive_kpis(store: Store, ctx: ReportContext) -> pd.DataFrame:
     table = compare_kpis(now, before)
     table.attrs.update(now.attrs, period=ctx.period_label)
     return table
+
+
+# -- shared wording for the researcher and outcome reports --------------------------------------
+
+
+def share_text(value: float, lo: float | None = None, hi: float | None = None) -> str:
+    """A share as a whole-number-and-one-decimal percent, with its interval when known.
+
+    >>> share_text(0.6211, 0.6061, 0.6357), share_text(0.5), share_text(float("nan"))
+    ('62.1% (60.6–63.6%)', '50.0%', '–')
+    """
+    if value is None or value != value:
+        return "–"
+    if lo is None or hi is None or lo != lo or hi != hi:
+        return f"{value:.1%}"
+    return f"{value:.1%} ({100 * lo:.1f}–{hi:.1%})"
+
+
+def number_text(
+    value: float, lo: float | None = None, hi: float | None = None, *, decimals: int = 1
+) -> str:
+    """A number with one decimal (or ``decimals``), with its interval when known.
+
+    >>> number_text(3.7698, -4.0106, 11.5502), number_text(153.0114, 133.5, None, decimals=0)
+    ('3.8 (-4.0 to 11.6)', '153')
+    """
+    if value is None or value != value:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    if lo is None or hi is None or lo != lo or hi != hi:
+        return text
+    return f"{text} ({lo:,.{decimals}f} to {hi:,.{decimals}f})"
+
+
+def group_text(value: Any) -> str:
+    """A breakdown value as text: months as ``2026-03``, missing values as ``not recorded``.
+
+    >>> import pandas as pd
+    >>> group_text(pd.Timestamp("2026-03-01")), group_text(None), group_text("chat")
+    ('2026-03', 'not recorded', 'chat')
+    """
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "not recorded"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m")
+    return str(value)
+
+
+def with_stage_labels(
+    df: pd.DataFrame, columns: tuple[str, ...], language: str = "en"
+) -> pd.DataFrame:
+    """A copy of ``df`` whose stage-id ``columns`` show the stages' names (DESIGN §1).
+
+    >>> import pandas as pd
+    >>> with_stage_labels(pd.DataFrame({"source": ["follow_up"]}), ("source",))["source"][0]
+    'Follow-up'
+    """
+    from cycleanalytics.i18n import stage_label
+
+    out = df.copy()
+    for column in columns:
+        out[column] = [stage_label(str(s), language) for s in out[column]]
+    return out
+
+
+# -- conformance --------------------------------------------------------------------------------
+
+_CONFORMANCE_ROWS = (
+    ("Events that belong to a stage of the model", "coverage", "events_mapped", "events"),
+    ("Journeys that follow the model exactly", "conforming_share", "conforming_cases", "cases"),
+    ("Journeys that skip a stage", "skipped_share", "skipped_cases", "cases"),
+    ("Journeys that go back to an earlier stage", "backward_share", "backward_cases", "cases"),
+    ("Journeys that repeat a stage", "repeats_share", "repeats_cases", "cases"),
+)
+
+
+def conformance_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The one-row :func:`~cycleanalytics.metrics.conformance` table as a plain table:
+    measure, share with its 95% interval, and the count behind it ("n of N"); then the
+    recoveries without a dissatisfied answer and the two fitness values."""
+    import pandas as pd
+
+    row = df.iloc[0]
+    rows = [
+        (
+            label,
+            share_text(row[share], row[f"{share}_lo"], row[f"{share}_hi"]),
+            f"{int(row[hits]):,} of {int(row[base]):,}",
+        )
+        for label, share, hits, base in _CONFORMANCE_ROWS
+    ]
+    rows.append(
+        (
+            "Recoveries without a dissatisfied answer before",
+            share_text(row["recovery_without_dissatisfaction_share"]),
+            f"{int(row['recovery_without_dissatisfaction']):,} of {int(row['recovery_cases']):,}",
+        )
+    )
+    rows.append(
+        (
+            "Transition fitness (steps the model allows)",
+            f"{row['transition_fitness']:.3f}",
+            f"{int(row['transitions_allowed']):,} of {int(row['transitions']):,}",
+        )
+    )
+    rows.append(("Token-replay fitness", f"{row['token_fitness']:.3f}", "–"))
+    return pd.DataFrame(rows, columns=["Measure", "Value (95% interval)", "Count"])
+
+
+def conformance_takeaway(df: pd.DataFrame) -> str:
+    """One sentence: how many journeys follow the model, and the commonest deviation.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"cases": [200], "conforming_cases": [120], "conforming_share": [0.6],
+    ...     "skipped_share": [0.05], "backward_share": [0.1], "repeats_share": [0.3]})
+    >>> print(conformance_takeaway(df))  # doctest: +NORMALIZE_WHITESPACE
+    120 of 200 journeys (60%) follow the cycle model exactly. The commonest deviation is
+    repeating a stage (30% of journeys).
+    """
+    row = df.iloc[0]
+    cases = int(row["cases"])
+    if cases == 0:
+        return "No journeys in this selection, so there is nothing to compare with the model."
+    text = (
+        f"{int(row['conforming_cases']):,} of {cases:,} journeys "
+        f"({row['conforming_share']:.0%}) follow the cycle model exactly."
+    )
+    deviations = {
+        "skipping a stage": row["skipped_share"],
+        "going back to an earlier stage": row["backward_share"],
+        "repeating a stage": row["repeats_share"],
+    }
+    name, share = max(deviations.items(), key=lambda kv: kv[1])
+    if share > 0:
+        text += f" The commonest deviation is {name} ({share:.0%} of journeys)."
+    return text
+
+
+def variants_table(df: pd.DataFrame, *, top: int = 10, language: str = "en") -> pd.DataFrame:
+    """The ``top`` commonest paths of a :func:`~cycleanalytics.metrics.variants` table, with
+    stage names, journeys, share (95% interval), whether the model allows them and fitness.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"variant": ["pre_interaction > follow_up"], "cases": [1200],
+    ...     "share": [0.25], "share_lo": [0.2], "share_hi": [0.3], "conforming": [False],
+    ...     "fitness": [0.5]})
+    >>> variants_table(df).iloc[0].tolist()
+    ['Pre-interaction → Follow-up', '1,200', '25.0% (20.0–30.0%)', 'no', '0.50']
+    """
+    import pandas as pd
+
+    from cycleanalytics.i18n import stage_label
+
+    part = df.head(top)
+    return pd.DataFrame(
+        {
+            "Path": [
+                " → ".join(stage_label(s, language) for s in str(v).split(" > "))
+                for v in part["variant"]
+            ],
+            "Journeys": [f"{int(n):,}" for n in part["cases"]],
+            "Share (95% interval)": [
+                share_text(s, lo, hi)
+                for s, lo, hi in zip(part["share"], part["share_lo"], part["share_hi"], strict=True)
+            ],
+            "Allowed by the model": ["yes" if c else "no" for c in part["conforming"]],
+            "Fitness": [f"{f:.2f}" for f in part["fitness"]],
+        }
+    )
+
+
+def rules_table(df: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`~cycleanalytics.metrics.conformance_rules` table in words: rule, journeys
+    passing ("n of N") and share passing (95% interval)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "Rule": [str(d).capitalize() for d in df["description"]],
+            "Journeys passing": [
+                f"{int(p):,} of {int(n):,}" for p, n in zip(df["passing"], df["cases"], strict=True)
+            ],
+            "Share passing (95% interval)": [
+                share_text(s, lo, hi)
+                for s, lo, hi in zip(df["share"], df["share_lo"], df["share_hi"], strict=True)
+            ],
+        }
+    )
+
+
+# -- satisfaction -------------------------------------------------------------------------------
+
+
+def satisfaction_table(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    """A :func:`~cycleanalytics.metrics.satisfaction` table broken down by ``by`` in words:
+    responses, response rate, CSAT (share 4-5), NPS and CES, each with its 95% interval;
+    groups with fewer answers than the metric's ``min_n`` are marked "(few answers)"."""
+    import pandas as pd
+
+    rows = []
+    for r in df.to_dict("records"):
+        group = group_text(r[by]) + (" (few answers)" if bool(r.get("low_n", False)) else "")
+        rows.append(
+            {
+                by.replace("_", " ").capitalize(): group,
+                "Responses": f"{int(r['responses']):,}",
+                "Response rate": share_text(
+                    r["response_rate"], r["response_rate_lo"], r["response_rate_hi"]
+                ),
+                "CSAT, satisfied (4-5)": share_text(r["csat"], r["csat_lo"], r["csat_hi"]),
+                "NPS": number_text(r["nps"], r["nps_lo"], r["nps_hi"]),
+                "CES (1-7)": number_text(r["ces"], r["ces_lo"], r["ces_hi"], decimals=2),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def satisfaction_takeaway(df: pd.DataFrame) -> str:
+    """One sentence from the overall :func:`~cycleanalytics.metrics.satisfaction` row.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"interactions": [1000], "responses": [80], "csat_n": [80],
+    ...     "csat": [0.55], "csat_lo": [0.44], "csat_hi": [0.65], "nps": [3.75]})
+    >>> print(satisfaction_takeaway(df))  # doctest: +NORMALIZE_WHITESPACE
+    55% of the 80 customers who rated their contact were satisfied (4 or 5 of 5; between 44%
+    and 65% with 95% confidence). NPS was 3.8. Only 80 of 1,000 contacts (8.0%) got an answer.
+    """
+    r = df.iloc[0]
+    if int(r["csat_n"]) == 0:
+        return "No customer rated a contact in this selection."
+    text = (
+        f"{r['csat']:.0%} of the {int(r['csat_n']):,} customers who rated their contact were "
+        f"satisfied (4 or 5 of 5; between {r['csat_lo']:.0%} and {r['csat_hi']:.0%} with 95% "
+        "confidence)."
+    )
+    if r["nps"] == r["nps"]:
+        text += f" NPS was {r['nps']:.1f}."
+    share = int(r["responses"]) / int(r["interactions"]) if int(r["interactions"]) else 0.0
+    text += (
+        f" Only {int(r['responses']):,} of {int(r['interactions']):,} contacts ({share:.1%}) "
+        "got an answer."
+    )
+    return text
+
+
+def change_table(df: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`~cycleanalytics.metrics.satisfaction_change` table (CSAT) in words: period,
+    value and answers, the period before, the change in points with its 95% interval, and
+    the marker "● significant" only where the metric flagged the change."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "Month": [group_text(p) for p in df["period"]],
+            "CSAT (answers)": [
+                f"{v:.1%} ({int(n):,})" for v, n in zip(df["value"], df["n"], strict=True)
+            ],
+            "Before (answers)": [
+                f"{v:.1%} ({int(n):,})"
+                for v, n in zip(df["previous_value"], df["previous_n"], strict=True)
+            ],
+            "Change, points (95% interval)": [
+                number_text(100 * c, 100 * lo, 100 * hi)
+                for c, lo, hi in zip(df["change"], df["change_lo"], df["change_hi"], strict=True)
+            ],
+            "p-value": [f"{p:.3f}" if p == p else "–" for p in df["p_value"]],
+            "Marker": [
+                "● significant" if f else ("" if e else "too few answers")
+                for f, e in zip(df["flagged"], df["enough_n"], strict=True)
+            ],
+        }
+    )
+
+
+def change_takeaway(df: pd.DataFrame) -> str:
+    """One sentence on the latest period of a CSAT
+    :func:`~cycleanalytics.metrics.satisfaction_change` table.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"period": [pd.Timestamp("2026-06-01")], "value": [0.495],
+    ...     "previous_value": [0.56], "change": [-0.065], "flagged": [False],
+    ...     "enough_n": [True]})
+    >>> print(change_takeaway(df))  # doctest: +NORMALIZE_WHITESPACE
+    In 2026-06, 49.5% were satisfied, down 6.5 points from 56.0% the period before; this
+    change could be chance.
+    """
+    if df.empty:
+        return "There is only one period in this selection, so there is no change to show."
+    r = df.iloc[-1]
+    direction = "up" if r["change"] > 0 else "down"
+    text = (
+        f"In {group_text(r['period'])}, {r['value']:.1%} were satisfied, {direction} "
+        f"{abs(100 * r['change']):.1f} points from {r['previous_value']:.1%} the period before; "
+    )
+    if bool(r["flagged"]):
+        return text + "this change is larger than chance would explain."
+    if not bool(r["enough_n"]):
+        return text + "there are too few answers to tell whether it is real."
+    return text + "this change could be chance."
+
+
+# -- complaints ---------------------------------------------------------------------------------
+
+
+def complaints_table(df: pd.DataFrame, by: str = "category") -> pd.DataFrame:
+    """A :func:`~cycleanalytics.metrics.complaints` table by ``by`` in words: complaints, per
+    1,000 cases, cumulative share (Pareto), median first response in hours, reopen and
+    recurrence rates with their 95% intervals. Never any complaint text."""
+    import pandas as pd
+
+    rows = []
+    for r in df.to_dict("records"):
+        rows.append(
+            {
+                "Area" if by == "category" else by.capitalize(): group_text(r[by]),
+                "Complaints": f"{int(r['complaints']):,}",
+                "Per 1,000 cases": number_text(r["rate_per_1000_cases"]),
+                "Cumulative share": f"{r['cumulative_share']:.0%}",
+                "First response, median hours": number_text(r["first_response_median_h"]),
+                "Reopened (95% interval)": share_text(
+                    r["reopen_rate"], r["reopen_rate_lo"], r["reopen_rate_hi"]
+                ),
+                "Complained again (95% interval)": share_text(
+                    r["recurrence_rate"], r["recurrence_rate_lo"], r["recurrence_rate_hi"]
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def pareto_takeaway(df: pd.DataFrame, by: str = "category", *, share: float = 0.8) -> str:
+    """Which few groups make up ``share`` of the complaints (the Pareto reading), from a
+    :func:`~cycleanalytics.metrics.complaints` table sorted by complaints.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"category": ["product", "communication", "image"],
+    ...     "complaints": [60, 25, 15]})
+    >>> print(pareto_takeaway(df))  # doctest: +NORMALIZE_WHITESPACE
+    2 of 3 areas (product, communication) account for 85% of the 100 complaints.
+    """
+    ordered = df.sort_values("complaints", ascending=False, kind="stable")
+    total = int(ordered["complaints"].sum())
+    if total == 0:
+        return "No complaints were opened in this selection."
+    running, names = 0, []
+    for r in ordered.to_dict("records"):
+        running += int(r["complaints"])
+        names.append(group_text(r[by]))
+        if running / total >= share:
+            break
+    word = "areas" if by == "category" else f"{by} groups"
+    return (
+        f"{len(names)} of {len(ordered)} {word} ({', '.join(names)}) account for "
+        f"{running / total:.0%} of the {total:,} complaints."
+    )
+
+
+def resolution_takeaway(df: pd.DataFrame) -> str:
+    """One sentence from the overall :func:`~cycleanalytics.metrics.resolution_time` row.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"complaints": [392], "censored": [38], "median_h": [153.01],
+    ...     "median_lo": [133.5], "median_hi": [173.2]})
+    >>> print(resolution_takeaway(df))  # doctest: +NORMALIZE_WHITESPACE
+    Half of the 392 complaints were resolved within 153 hours (6.4 days; between 134 and
+    173 hours with 95% confidence). 38 complaints are still open; they count as unresolved
+    up to the end of the data.
+    """
+    r = df.iloc[0]
+    n = int(r["complaints"])
+    if n == 0:
+        return "No complaints were opened in this selection."
+    if r["median_h"] != r["median_h"]:
+        text = f"Fewer than half of the {n:,} complaints have been resolved so far."
+    else:
+        text = (
+            f"Half of the {n:,} complaints were resolved within {r['median_h']:,.0f} hours "
+            f"({r['median_h'] / 24:.1f} days"
+        )
+        if r["median_lo"] == r["median_lo"] and r["median_hi"] == r["median_hi"]:
+            text += (
+                f"; between {r['median_lo']:,.0f} and {r['median_hi']:,.0f} hours with 95% "
+                "confidence"
+            )
+        text += ")."
+    if int(r["censored"]):
+        text += (
+            f" {int(r['censored']):,} complaints are still open; they count as unresolved up "
+            "to the end of the data."
+        )
+    return text
+
+
+# -- recovery -----------------------------------------------------------------------------------
+
+
+def recovery_table(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    """A :func:`~cycleanalytics.metrics.recovery` table by ``by`` in words: dissatisfied
+    cases, recovery rate, success and retention, each "share (95% interval), n"."""
+    import pandas as pd
+
+    label = {"recovery_action": "Action", "category": "Area"}.get(by, by.capitalize())
+    rows = []
+    for r in df.to_dict("records"):
+        group = r[by]
+        rows.append(
+            {
+                label: "no recovery step"
+                if by == "recovery_action" and group_text(group) == "not recorded"
+                else group_text(group),
+                "Dissatisfied cases": f"{int(r['dissatisfied']):,}",
+                "Recovered": share_text(
+                    r["recovery_rate"], r["recovery_rate_lo"], r["recovery_rate_hi"]
+                ),
+                "Recovery succeeded": share_text(
+                    r["success_rate"], r["success_rate_lo"], r["success_rate_hi"]
+                )
+                + f" of {int(r['success_judged']):,}",
+                "Customer stayed": share_text(
+                    r["retention_rate"], r["retention_rate_lo"], r["retention_rate_hi"]
+                )
+                + f" of {int(r['retention_judged']):,}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def recovery_takeaway(df: pd.DataFrame) -> str:
+    """One sentence from the overall :func:`~cycleanalytics.metrics.recovery` row.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"dissatisfied": [558], "recovered": [378], "recovery_rate": [0.6774],
+    ...     "success_judged": [329], "successes": [276], "success_rate": [0.8389]})
+    >>> print(recovery_takeaway(df))  # doctest: +NORMALIZE_WHITESPACE
+    Of 558 dissatisfied cases, 378 (68%) got a recovery step; 276 of the 329 recoveries that
+    could be judged (84%) succeeded.
+    """
+    r = df.iloc[0]
+    if int(r["dissatisfied"]) == 0:
+        return "No case was dissatisfied in this selection, so there was nothing to recover."
+    text = (
+        f"Of {int(r['dissatisfied']):,} dissatisfied cases, {int(r['recovered']):,} "
+        f"({r['recovery_rate']:.0%}) got a recovery step"
+    )
+    if int(r["success_judged"]):
+        text += (
+            f"; {int(r['successes']):,} of the {int(r['success_judged']):,} recoveries that "
+            f"could be judged ({r['success_rate']:.0%}) succeeded."
+        )
+    else:
+        text += "; none could be judged yet."
+    return text
+
+
+_PARADOX_GROUPS = {
+    "no_failure": "No failure",
+    "recovered": "Failure, recovered",
+    "failed_recovery": "Failure, recovery failed",
+    "not_recovered": "Failure, no recovery step",
+    "recovery_not_judged": "Failure, recovery not judged yet",
+}
+
+
+def paradox_table(df: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`~cycleanalytics.metrics.recovery_paradox` table in words: group, cases,
+    satisfied with the next case (share with 95% interval, of how many ratings) and came
+    back within the horizon (share with 95% interval, of how many judged)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "Group": [_PARADOX_GROUPS.get(str(g), str(g)) for g in df["group"]],
+            "Cases": [f"{int(n):,}" for n in df["cases"]],
+            "Satisfied with the next case": [
+                f"{share_text(s, lo, hi)} of {int(n):,}"
+                for s, lo, hi, n in zip(
+                    df["later_top_box"],
+                    df["later_top_box_lo"],
+                    df["later_top_box_hi"],
+                    df["later_csat_n"],
+                    strict=True,
+                )
+            ],
+            "Came back": [
+                f"{share_text(s, lo, hi)} of {int(n):,}"
+                for s, lo, hi, n in zip(
+                    df["retention"],
+                    df["retention_lo"],
+                    df["retention_hi"],
+                    df["retention_judged"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+
+
+class SegmentView:
+    """A store seen through one customer segment: its ``interactions`` and ``complaints``
+    tables keep only that segment's customers (the value is bound, never query text); every
+    other table is the store's. Metrics that read a store read this the same way.
+
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, sorted(ca.sample_dir().glob("*.csv")))
+    ...     whole = int(ca.metrics.complaints(store)["complaints"].sum())
+    ...     parts = sum(int(ca.metrics.complaints(SegmentView(store, s))["complaints"].sum())
+    ...                 for s in ("consumer", "enterprise", "small_business"))
+    >>> whole == parts
+    True
+    """
+
+    def __init__(self, store: Store, segment: str) -> None:
+        self.store = store
+        self.segment = segment
+
+    def table(self, name: str) -> ir.Table:
+        import ibis
+
+        table = self.store.table(name)
+        if name not in ("interactions", "complaints"):
+            return table
+        customers = self.store.table("customers")
+        ids = customers.filter(
+            customers.segment == ibis.literal(self.segment, type="string")
+        ).customer_id
+        return table.filter(table.customer_id.isin(ids))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+def outcome_source(store: Store, segment: str | None) -> Store | SegmentView:
+    """What the outcome metrics (complaints, resolution, recovery) read for a report: the
+    store, or a :class:`SegmentView` of it."""
+    return store if segment is None else SegmentView(store, segment)
+
+
+def show_chart(plot: Any, df: pd.DataFrame, *, empty: str, **options: Any) -> None:
+    """Show ``plot(df, **options)``, or the sentence ``empty`` when ``df`` has no rows (a
+    short period can leave a chart with nothing to draw)."""
+    from IPython.display import display
+
+    if df.empty:
+        show_text(empty)
+    else:
+        display(plot(df, **options))
+
+
+def basis_text(
+    what: str,
+    n: int,
+    period: str,
+    *,
+    channel: str | None = None,
+    segment: str | None = None,
+    ignored_channel: bool = False,
+) -> str:
+    """What a report section is based on, in one sentence.
+
+    >>> print(basis_text("complaints", 392, "all data", segment="enterprise"))
+    Based on 392 complaints, from all the data available, of customers in segment enterprise.
+    >>> print(basis_text("dissatisfied cases", 12, "2026-05-01 to 2026-05-31", channel="chat",
+    ...                  ignored_channel=True))  # doctest: +NORMALIZE_WHITESPACE
+    Based on 12 dissatisfied cases, from 2026-05-01 to 2026-05-31, through every channel (this
+    measure cannot be split by channel yet, so the channel filter chat is not applied).
+    """
+    when = "from all the data available" if period in ("all data", "") else f"from {period}"
+    text = f"Based on {n:,} {what}, {when}"
+    if segment is not None:
+        text += f", of customers in segment {segment}"
+    if channel is not None and ignored_channel:
+        text += (
+            ", through every channel (this measure cannot be split by channel yet, so the "
+            f"channel filter {channel} is not applied)"
+        )
+    elif channel is not None:
+        text += f", through {channel}"
+    return text + "."
+
+
+def fill_group(df: pd.DataFrame, by: str, label: str = "not recorded") -> pd.DataFrame:
+    """A copy of ``df`` whose missing ``by`` values read ``label`` (charts need names).
+
+    >>> import pandas as pd
+    >>> fill_group(pd.DataFrame({"recovery_action": ["refund", None]}), "recovery_action",
+    ...            "no recovery step")["recovery_action"].tolist()
+    ['refund', 'no recovery step']
+    """
+    out = df.copy()
+    out[by] = [label if group_text(v) == "not recorded" else v for v in out[by]]
+    return out
