@@ -6,6 +6,7 @@ A test (tests/test_docs.py) fails when docs/cli.md differs from what this writes
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -15,11 +16,16 @@ from cycleanalytics.cli import main
 OUT = Path(__file__).with_name("cli.md")
 
 
-def _walk(command: click.Command, path: list[str]):
-    yield path, command
+def _walk(command: click.Command, path: list[str], parent: click.Context | None = None):
+    """Each command with a context made the way the command line makes it (so settings such
+    as the ``-h`` help option are inherited from the group, whatever ran before)."""
+    ctx = command.make_context(
+        path[-1], [], parent=parent, resilient_parsing=True, terminal_width=100
+    )
+    yield path, command, ctx
     if isinstance(command, click.Group):
         for name in sorted(command.commands):
-            yield from _walk(command.commands[name], [*path, name])
+            yield from _walk(command.commands[name], [*path, name], ctx)
 
 
 def render() -> str:
@@ -27,13 +33,14 @@ def render() -> str:
         "# Command-line reference\n",
         "Generated from `cycleanalytics --help` by `docs/generate_cli.py`; do not edit by hand.\n",
     ]
-    for path, command in _walk(main, ["cycleanalytics"]):
-        with click.Context(command, info_name=" ".join(path), terminal_width=100) as ctx:
-            text = command.get_help(ctx)
+    for path, command, ctx in _walk(main, ["cycleanalytics"]):
+        text = command.get_help(ctx)
         parts.append(f"## `{' '.join(path)}`\n\n```text\n{text}\n```\n")
     return "\n".join(parts)
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        sys.exit(f"usage: {sys.argv[0]} (no arguments; it rewrites {OUT})")
     OUT.write_text(render(), encoding="utf-8")
     print(OUT)

@@ -23,7 +23,8 @@ def test_cli_reference_is_up_to_date():
 
 def test_every_command_is_in_the_reference_with_help():
     text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    for path, command in _generator()._walk(_generator().main, ["cycleanalytics"]):
+    generator = _generator()
+    for path, command, _ in generator._walk(generator.main, ["cycleanalytics"]):
         assert f"## `{' '.join(path)}`" in text
         assert (command.help or "").strip(), f"{' '.join(path)} has no help text"
 

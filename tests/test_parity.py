@@ -35,6 +35,7 @@ import pandas as pd
 import pytest
 
 import cycleanalytics as ca
+from cycleanalytics.calendar import BusinessCalendar
 from cycleanalytics.errors import CycleAnalyticsError
 from cycleanalytics.metrics import REGISTRY
 
@@ -68,6 +69,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
 # Metric options worth a run of their own (metric name -> list of keyword sets).
 EXTRA: dict[str, list[dict[str, Any]]] = {
     "funnel": [{"entry_within": 2, "window": "2d", "by": "channel"}],
+    "recovery_paradox": [{"stratify": "severity"}],
+    "time_between_stages": [
+        {"calendar": BusinessCalendar({"mon": ("09:00", "17:00")}, timezone="Europe/Berlin")}
+    ],
 }
 
 

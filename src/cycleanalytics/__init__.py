@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from cycleanalytics.calendar import BusinessCalendar
 from cycleanalytics.errors import (
     CycleAnalyticsError,
     LoadError,
@@ -28,6 +29,7 @@ from cycleanalytics.sample import generate_sample, sample_dir
 from cycleanalytics.store import Store
 
 __all__ = [
+    "BusinessCalendar",
     "CycleAnalyticsError",
     "CycleModel",
     "LoadError",
