@@ -29,6 +29,14 @@ def breakdown_columns(df: pd.DataFrame, first_metric_column: str) -> list[str]:
     return list(df.columns[: list(df.columns).index(first_metric_column)])
 
 
+def group_labels(df: pd.DataFrame, by: list[str], *, default: str = "all") -> pd.Series:
+    """One label per row naming its breakdown group ("web / enterprise"); a missing value is
+    shown as "(none)", and a table without breakdown gets ``default`` on every row."""
+    if not by:
+        return pd.Series([default] * len(df), index=df.index)
+    return df[by].astype(object).fillna("(none)").astype(str).agg(" / ".join, axis=1)
+
+
 def finish_layout(fig: go.Figure, *, title: str | None, **layout: object) -> go.Figure:
     """The house style: white template, tight margins, optional title."""
     fig.update_layout(

@@ -25,7 +25,13 @@ from cycleanalytics.metrics._outcomes import attach_case_breakdown, check_by, ne
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics.recovery import case_outcomes_expr
 from cycleanalytics.model import resolve_model
-from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
+from cycleanalytics.plots import (
+    PALETTE,
+    breakdown_columns,
+    finish_layout,
+    group_labels,
+    require_columns,
+)
 from cycleanalytics.stats import mean_interval, safe_ratio
 
 if TYPE_CHECKING:
@@ -165,7 +171,7 @@ def plot_cost(
     require_columns(df, ("cost_per_case", "cost_per_case_lo", "cost_per_case_hi"), "plot_cost")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "cases")
-    labels = df[by].astype(str).agg(" / ".join, axis=1) if by else pd.Series(["all"] * len(df))
+    labels = group_labels(df, by)
     fig.add_trace(
         go.Bar(
             x=labels,
@@ -244,7 +250,7 @@ def plot_recovery_cost(
     require_columns(df, ("cost_per_recovered_customer",), "plot_recovery_cost")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "recovered_cases")
-    labels = df[by].astype(str).agg(" / ".join, axis=1) if by else pd.Series(["all"] * len(df))
+    labels = group_labels(df, by)
     fig.add_trace(go.Bar(x=labels, y=df["cost_per_recovered_customer"], marker_color=PALETTE[2]))
     fig.update_yaxes(title="recovery cost per recovered customer")
     return finish_layout(fig, title=title, height=360)

@@ -37,7 +37,13 @@ from cycleanalytics.metrics._outcomes import (
 )
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.model import resolve_model
-from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
+from cycleanalytics.plots import (
+    PALETTE,
+    breakdown_columns,
+    finish_layout,
+    group_labels,
+    require_columns,
+)
 from cycleanalytics.stats import (
     TestResult,
     mann_whitney_counts,
@@ -373,11 +379,7 @@ def plot_recovery(
     require_columns(df, ("recovery_rate", "success_rate", "retention_rate"), "plot_recovery")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "dissatisfied")
-    labels = (
-        df[by].astype(object).fillna("(none)").astype(str).agg(" / ".join, axis=1)
-        if by
-        else pd.Series(["all"] * len(df))
-    )
+    labels = group_labels(df, by)
     for i, (name, label) in enumerate(
         (
             ("recovery_rate", "got a recovery step"),

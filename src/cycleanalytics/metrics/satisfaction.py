@@ -28,7 +28,13 @@ from cycleanalytics.metrics._common import TIME_GRAINS, Period, as_list, attach_
 from cycleanalytics.metrics._outcomes import check_by, need, tables, with_interval
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.model import resolve_model
-from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
+from cycleanalytics.plots import (
+    PALETTE,
+    breakdown_columns,
+    finish_layout,
+    group_labels,
+    require_columns,
+)
 from cycleanalytics.stats import (
     mean_interval,
     nps_difference_z,
@@ -392,7 +398,7 @@ def plot_satisfaction(
                 )
             )
     else:
-        labels = df[by].astype(str).agg(" / ".join, axis=1) if by else pd.Series(["all"] * len(df))
+        labels = group_labels(df, by)
         fig.add_trace(
             go.Bar(
                 x=labels,
