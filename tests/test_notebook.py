@@ -108,6 +108,56 @@ def test_every_text_exists_in_every_language_with_the_same_placeholders():
             for lang, text in texts.items()
         }
         assert fields["id"] == fields["en"] == fields["ms"], key
+        assert all(text.strip() for text in texts.values()), key
+
+
+def test_every_chart_label_and_data_value_has_indonesian_and_malay():
+    from cycleanalytics.i18n import CHART_TEXTS, VALUE_LABELS
+
+    for table in (CHART_TEXTS, VALUE_LABELS):
+        for english, texts in table.items():
+            assert set(texts) == {"id", "ms"}, english
+            assert all(text.strip() for text in texts.values()), english
+
+
+def test_every_text_a_notebook_names_exists():
+    """Every key a bundled notebook passes to t(), show_section() or show_how_to_read()
+    exists, so a report never shows a key instead of a text."""
+    import re
+
+    import nbformat
+
+    from cycleanalytics import reports
+
+    folder = reports._notebooks_dir()
+    for name in reports.available_reports():
+        nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+        source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        for key in re.findall(r'\bt\("([\w.]+)"', source):
+            assert key in TEXTS, (name, key)
+        for key in re.findall(r'show_section\("([\w.]+)"', source):
+            assert any(k.startswith(f"{key}.") for k in TEXTS), (name, key)
+        for prefix in re.findall(r'show_how_to_read\("([\w.]+)"', source):
+            assert f"{prefix}.read.1" in TEXTS, (name, prefix)
+        title_key = nb.metadata["cycleanalytics"].get("title_key")
+        assert title_key is None or title_key in TEXTS, name
+
+
+def test_figures_are_labelled_in_the_report_language():
+    import plotly.graph_objects as go
+
+    from cycleanalytics.notebook import localize_figure
+
+    fig = go.Figure(go.Bar(x=["product", "complaint_handling"], y=[3, 1], name="complaints"))
+    fig.update_yaxes(title="complaints").update_xaxes(title="days since the complaint was opened")
+    fig.update_layout(legend_title_text="channel")
+    malay = localize_figure(go.Figure(fig), "ms")
+    assert list(malay.data[0].x) == ["produk", "pengendalian aduan"]
+    assert malay.data[0].name == "aduan" and malay.layout.yaxis.title.text == "aduan"
+    assert malay.layout.xaxis.title.text == "hari sejak aduan dibuka"
+    assert malay.layout.legend.title.text == "saluran"
+    assert localize_figure(fig, "en") is fig, "English figures are left alone"
+    assert list(fig.data[0].x) == ["product", "complaint_handling"]
 
 
 def test_stage_labels_follow_design_section_1():
@@ -179,14 +229,25 @@ def test_variants_and_rules_tables_use_stage_names_and_counts():
             "fitness": [1.0, 0.0],
         }
     )
-    table = variants_table(variants, top=1, language="id")
+    table = variants_table(variants, top=1)
     assert table.to_dict("records") == [
         {
-            "Path": "Pra-interaksi → Interaksi awal",
+            "Path": "Pre-interaction → Initial interaction",
             "Journeys": "30",
             "Share (95% interval)": "75.0% (60.0–86.0%)",
             "Allowed by the model": "yes",
             "Fitness": "1.00",
+        }
+    ]
+    # Indonesian: headers, stage names, yes/no and the decimal comma
+    table = variants_table(variants, top=1, language="id")
+    assert table.to_dict("records") == [
+        {
+            "Jalur": "Pra-interaksi → Interaksi awal",
+            "Perjalanan": "30",
+            "Bagian (interval 95%)": "75,0% (60,0–86,0%)",
+            "Diizinkan model": "ya",
+            "Kecocokan": "1,00",
         }
     ]
     rules = pd.DataFrame(
@@ -360,3 +421,49 @@ def test_basis_and_chart_helpers():
     )
     assert share_text(0.25, float("nan"), 0.3) == "25.0%"
     assert number_text(-2.25, -3.0, -1.5, decimals=2) == "-2.25 (-3.00 to -1.50)"
+
+
+@pytest.mark.parametrize(
+    ("p_value", "effect", "n_recovered"),
+    [(0.001, 0.64, 120), (0.002, 0.38, 120), (0.4, 0.52, 120), (0.001, 0.7, 12)],
+)
+def test_paradox_verdict_in_english_is_the_metrics_own_word_for_word(p_value, effect, n_recovered):
+    from cycleanalytics.metrics.recovery import verdict
+    from cycleanalytics.notebook import paradox_verdict
+    from cycleanalytics.stats import TestResult
+
+    mw = TestResult(
+        "Mann-Whitney U", 2.0, p_value, effect, effect - 0.1, effect + 0.1, "P", (1229, n_recovered)
+    )
+    tz = TestResult("two-proportion z", 1.4, 0.153, 0.056, -0.024, 0.112, "d", (1229, 103))
+    df = pd.DataFrame({"group": ["no_failure", "recovered"]})
+    df.attrs["tests"] = {"recovered": (mw.as_dict(), tz.as_dict())}
+    assert paradox_verdict(df) == verdict((mw, tz))
+    for language in ("id", "ms"):
+        text = paradox_verdict(df, language)
+        assert text != verdict((mw, tz)) and f"n = {n_recovered}" in text
+    assert (
+        paradox_verdict(pd.DataFrame(), "ms")
+        == "Tiada pelanggan yang dipulihkan untuk dibandingkan."
+    )
+
+
+def test_open_store_checks_the_engine_and_what_db_names(tmp_path, monkeypatch):
+    from cycleanalytics.errors import StoreError
+    from cycleanalytics.notebook import open_store, spark_session
+
+    with pytest.raises(ParameterError, match=r"engine 'sqlite'.*duckdb, spark"):
+        open_store(tmp_path / "x.duckdb", "sqlite")
+    database = tmp_path / "service.duckdb"
+    database.write_bytes(b"")
+    with pytest.raises(StoreError, match=r"is a file; write the folder with Store\.export_parquet"):
+        open_store(database, "spark", publish=False)  # refused before any session starts
+    pytest.importorskip("pyspark")
+    import cycleanalytics.spark
+
+    started = []
+    monkeypatch.setattr(cycleanalytics.spark, "local_session", lambda cores: started.append(cores))
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    spark_session(None)
+    spark_session("local[4]")
+    assert started == [2, 4]

@@ -55,6 +55,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "header.no_filters": {"en": "none", "id": "tidak ada", "ms": "tiada"},
     "header.data_as_of": {"en": "Data as of", "id": "Data per", "ms": "Data setakat"},
     "header.loads": {"en": "Loads", "id": "Muatan data", "ms": "Muatan data"},
+    "header.engine": {"en": "Engine", "id": "Mesin", "ms": "Enjin"},
     "header.version": {"en": "cycleanalytics", "id": "cycleanalytics", "ms": "cycleanalytics"},
     "header.run": {"en": "Run", "id": "Dijalankan", "ms": "Dijalankan"},
     "header.all_data": {"en": "all data", "id": "semua data", "ms": "semua data"},
@@ -193,6 +194,1112 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# -- the other reports: headings, prose, tables, sentences ----------------------------------------
+# Keys are grouped by report (``funnel.``, ``conf.``, ``sat.``, ``compl.``, ``rec.``); shared
+# words are ``word.``, ``col.`` (table column headers) and ``basis.``. Sections of prose are
+# shown by :func:`cycleanalytics.notebook.show_section` from ``<key>.heading``, ``<key>.text``
+# and the bullets ``<key>.1``, ``<key>.2``...
+
+REPORT_TEXTS: dict[str, dict[str, str]] = {
+    # shared words
+    "word.n_of": {"en": "{n} of {total}", "id": "{n} dari {total}", "ms": "{n} daripada {total}"},
+    "word.of_n": {"en": " of {n}", "id": " dari {n}", "ms": " daripada {n}"},
+    "word.yes": {"en": "yes", "id": "ya", "ms": "ya"},
+    "word.no": {"en": "no", "id": "tidak", "ms": "tidak"},
+    "word.not_recorded": {"en": "not recorded", "id": "tidak tercatat", "ms": "tidak direkodkan"},
+    "word.all": {"en": "all", "id": "semua", "ms": "semua"},
+    "word.few_answers": {
+        "en": " (few answers)",
+        "id": " (sedikit jawaban)",
+        "ms": " (sedikit jawapan)",
+    },
+    "word.significant": {"en": "● significant", "id": "● signifikan", "ms": "● signifikan"},
+    "word.too_few_answers": {
+        "en": "too few answers",
+        "id": "jawaban terlalu sedikit",
+        "ms": "jawapan terlalu sedikit",
+    },
+    "word.how_to_read": {
+        "en": "How to read these numbers",
+        "id": "Cara membaca angka-angka ini",
+        "ms": "Cara membaca angka-angka ini",
+    },
+    "word.english_only": {
+        "en": "This analyst notebook is in English only.",
+        "id": "Notebook analis ini hanya tersedia dalam bahasa Inggris.",
+        "ms": "Buku nota penganalisis ini hanya tersedia dalam bahasa Inggeris.",
+    },
+    # what a section is based on
+    "basis.all": {
+        "en": "Based on {n} {what}, from all the data available",
+        "id": "Berdasarkan {n} {what}, dari semua data yang tersedia",
+        "ms": "Berdasarkan {n} {what}, daripada semua data yang tersedia",
+    },
+    "basis.period": {
+        "en": "Based on {n} {what}, from {period}",
+        "id": "Berdasarkan {n} {what}, periode {period}",
+        "ms": "Berdasarkan {n} {what}, dalam tempoh {period}",
+    },
+    "basis.segment": {
+        "en": ", of customers in segment {segment}",
+        "id": ", dari pelanggan segmen {segment}",
+        "ms": ", daripada pelanggan segmen {segment}",
+    },
+    "basis.channel": {
+        "en": ", through {channel}",
+        "id": ", melalui {channel}",
+        "ms": ", melalui {channel}",
+    },
+    "basis.channel_ignored": {
+        "en": ", through every channel (this measure cannot be split by channel yet, so the "
+        "channel filter {channel} is not applied)",
+        "id": ", melalui semua saluran (ukuran ini belum dapat dipisah per saluran, jadi filter "
+        "saluran {channel} tidak diterapkan)",
+        "ms": ", melalui semua saluran (ukuran ini belum boleh dipecahkan mengikut saluran, jadi "
+        "penapis saluran {channel} tidak digunakan)",
+    },
+    "basis.complaints": {"en": "complaints", "id": "keluhan", "ms": "aduan"},
+    "basis.journeys": {
+        "en": "customer journeys",
+        "id": "perjalanan pelanggan",
+        "ms": "perjalanan pelanggan",
+    },
+    "basis.contacts": {"en": "contacts", "id": "kontak", "ms": "interaksi"},
+    "basis.dissatisfied": {
+        "en": "dissatisfied cases",
+        "id": "kasus tidak puas",
+        "ms": "kes tidak berpuas hati",
+    },
+    # column headers shared by several tables
+    "col.channel": {"en": "Channel", "id": "Saluran", "ms": "Saluran"},
+    "col.month": {"en": "Month", "id": "Bulan", "ms": "Bulan"},
+    "col.segment": {"en": "Segment", "id": "Segmen", "ms": "Segmen"},
+    "col.region": {"en": "Region", "id": "Wilayah", "ms": "Wilayah"},
+    "col.stage": {"en": "Stage", "id": "Tahap", "ms": "Peringkat"},
+    "col.area": {"en": "Area", "id": "Bidang", "ms": "Bidang"},
+    "col.action": {"en": "Action", "id": "Tindakan", "ms": "Tindakan"},
+    "col.severity": {"en": "Severity", "id": "Tingkat keparahan", "ms": "Tahap keterukan"},
+    # stage_funnel
+    "funnel.title": {
+        "en": "Where customers leave the service cycle",
+        "id": "Di mana pelanggan meninggalkan siklus layanan",
+        "ms": "Di mana pelanggan meninggalkan kitaran perkhidmatan",
+    },
+    "funnel.text": {
+        "en": "Every customer journey is meant to pass through the same stages: the customer "
+        "looks for information, gets in touch with us, receives the service, and is then asked "
+        "how it went. This report counts how many journeys reach each stage and shows where "
+        "customers drop out, so that effort can go where most journeys are lost.",
+        "id": "Setiap perjalanan pelanggan seharusnya melewati tahap yang sama: pelanggan mencari "
+        "informasi, menghubungi kami, menerima layanan, lalu ditanya bagaimana pengalamannya. "
+        "Laporan ini menghitung berapa banyak perjalanan yang mencapai setiap tahap dan "
+        "menunjukkan di mana pelanggan berhenti, agar upaya diarahkan ke tempat perjalanan "
+        "paling banyak hilang.",
+        "ms": "Setiap perjalanan pelanggan sepatutnya melalui peringkat yang sama: pelanggan "
+        "mencari maklumat, menghubungi kami, menerima perkhidmatan, kemudian ditanya bagaimana "
+        "pengalamannya. Laporan ini mengira berapa banyak perjalanan yang sampai ke setiap "
+        "peringkat dan menunjukkan di mana pelanggan tercicir, supaya usaha ditumpukan di tempat "
+        "paling banyak perjalanan hilang.",
+    },
+    "funnel.reach.heading": {
+        "en": "How many journeys reach each stage",
+        "id": "Berapa banyak perjalanan yang mencapai setiap tahap",
+        "ms": "Berapa banyak perjalanan yang sampai ke setiap peringkat",
+    },
+    "funnel.reach.text": {
+        "en": "Each bar is the number of journeys that reached the stage, after the stage before "
+        "it. The percentage is the share of all journeys that started.",
+        "id": "Setiap batang adalah jumlah perjalanan yang mencapai tahap itu, setelah tahap "
+        "sebelumnya. Persentasenya adalah bagian dari semua perjalanan yang dimulai.",
+        "ms": "Setiap bar ialah bilangan perjalanan yang sampai ke peringkat itu, selepas "
+        "peringkat sebelumnya. Peratusannya ialah bahagian daripada semua perjalanan yang "
+        "bermula.",
+    },
+    "funnel.by_channel.heading": {
+        "en": "By channel",
+        "id": "Per saluran",
+        "ms": "Mengikut saluran",
+    },
+    "funnel.by_channel.text": {
+        "en": "The same stages for each channel where journeys began, as a share of the journeys "
+        "that started in that channel. A channel with few journeys can look better or worse "
+        "than it really is.",
+        "id": "Tahap yang sama untuk setiap saluran tempat perjalanan dimulai, sebagai bagian dari "
+        "perjalanan yang dimulai di saluran itu. Saluran dengan sedikit perjalanan bisa tampak "
+        "lebih baik atau lebih buruk dari kenyataannya.",
+        "ms": "Peringkat yang sama bagi setiap saluran tempat perjalanan bermula, sebagai bahagian "
+        "daripada perjalanan yang bermula dalam saluran itu. Saluran dengan sedikit perjalanan "
+        "boleh kelihatan lebih baik atau lebih buruk daripada yang sebenarnya.",
+    },
+    "funnel.read.1": {
+        "en": "A journey counts at a stage only if it got there after the stage before.",
+        "id": "Sebuah perjalanan dihitung pada suatu tahap hanya jika sampai ke sana setelah tahap "
+        "sebelumnya.",
+        "ms": "Sesuatu perjalanan dikira pada sesuatu peringkat hanya jika ia sampai ke situ "
+        "selepas peringkat sebelumnya.",
+    },
+    "funnel.read.2": {
+        "en": "Share continuing is the part of the journeys at the stage before that also reached "
+        "this stage; journeys lost are the ones that did not.",
+        "id": "Bagian yang berlanjut adalah bagian perjalanan di tahap sebelumnya yang juga "
+        "mencapai tahap ini; perjalanan yang hilang adalah yang tidak.",
+        "ms": "Bahagian yang meneruskan ialah bahagian perjalanan di peringkat sebelumnya yang "
+        "juga sampai ke peringkat ini; perjalanan yang hilang ialah yang tidak.",
+    },
+    "funnel.read.3": {
+        "en": "Journeys still in progress at the end of the data may still reach later stages, so "
+        "the last weeks of a period can look weaker than they will turn out.",
+        "id": "Perjalanan yang masih berlangsung di akhir data mungkin masih mencapai tahap "
+        "berikutnya, jadi minggu-minggu terakhir suatu periode bisa tampak lebih lemah dari "
+        "hasil akhirnya.",
+        "ms": "Perjalanan yang masih berjalan pada akhir data mungkin masih sampai ke peringkat "
+        "seterusnya, jadi minggu-minggu terakhir sesuatu tempoh boleh kelihatan lebih lemah "
+        "daripada keputusan akhirnya.",
+    },
+    "funnel.col.reached": {
+        "en": "Journeys reaching it",
+        "id": "Perjalanan yang mencapainya",
+        "ms": "Perjalanan yang sampai",
+    },
+    "funnel.col.continuing": {
+        "en": "Share continuing from the stage before",
+        "id": "Bagian yang berlanjut dari tahap sebelumnya",
+        "ms": "Bahagian yang meneruskan dari peringkat sebelumnya",
+    },
+    "funnel.col.lost": {
+        "en": "Journeys lost before it",
+        "id": "Perjalanan yang hilang sebelumnya",
+        "ms": "Perjalanan yang hilang sebelumnya",
+    },
+    "funnel.say.empty": {
+        "en": "No journeys entered the cycle in this selection, so there is nothing to compare.",
+        "id": "Tidak ada perjalanan yang masuk ke siklus dalam pilihan ini, jadi tidak ada yang "
+        "bisa dibandingkan.",
+        "ms": "Tiada perjalanan yang memasuki kitaran dalam pilihan ini, jadi tiada apa yang "
+        "boleh dibandingkan.",
+    },
+    "funnel.say.no_loss": {
+        "en": "No journeys were lost between the stages in this selection.",
+        "id": "Tidak ada perjalanan yang hilang di antara tahap dalam pilihan ini.",
+        "ms": "Tiada perjalanan yang hilang antara peringkat dalam pilihan ini.",
+    },
+    "funnel.say.largest": {
+        "en": "The largest drop is between {before} and {after}: {share} of journeys that "
+        "reached {before} ({lost} of {reached}) did not reach {after}.",
+        "id": "Penurunan terbesar terjadi antara {before} dan {after}: {share} perjalanan yang "
+        "mencapai {before} ({lost} dari {reached}) tidak mencapai {after}.",
+        "ms": "Penurunan terbesar berlaku antara {before} dan {after}: {share} perjalanan yang "
+        "sampai ke {before} ({lost} daripada {reached}) tidak sampai ke {after}.",
+    },
+    "funnel.basis.all": {
+        "en": "Based on {n} customer journeys, from all the data available",
+        "id": "Berdasarkan {n} perjalanan pelanggan, dari semua data yang tersedia",
+        "ms": "Berdasarkan {n} perjalanan pelanggan, daripada semua data yang tersedia",
+    },
+    "funnel.basis.period": {
+        "en": "Based on {n} customer journeys that started from {period}",
+        "id": "Berdasarkan {n} perjalanan pelanggan yang dimulai pada {period}",
+        "ms": "Berdasarkan {n} perjalanan pelanggan yang bermula dalam tempoh {period}",
+    },
+    "funnel.basis.channel": {
+        "en": " and entered through {channel}",
+        "id": " dan masuk melalui {channel}",
+        "ms": " dan masuk melalui {channel}",
+    },
+    "funnel.basis.left_out_all": {
+        "en": "{n} other journeys in the data are not counted: they did not start with {first}",
+        "id": "{n} perjalanan lain dalam data tidak dihitung: perjalanan itu tidak dimulai "
+        "dengan {first}",
+        "ms": "{n} perjalanan lain dalam data tidak dikira: perjalanan itu tidak bermula dengan "
+        "{first}",
+    },
+    "funnel.basis.left_out_period": {
+        "en": "{n} other journeys of the period are not counted: they did not start with {first}",
+        "id": "{n} perjalanan lain pada periode ini tidak dihitung: perjalanan itu tidak dimulai "
+        "dengan {first}",
+        "ms": "{n} perjalanan lain dalam tempoh ini tidak dikira: perjalanan itu tidak bermula "
+        "dengan {first}",
+    },
+    "funnel.basis.other_channel": {
+        "en": " or came through another channel",
+        "id": " atau datang melalui saluran lain",
+        "ms": " atau datang melalui saluran lain",
+    },
+    # conformance
+    "conf.title": {
+        "en": "How real journeys compare with the cycle model",
+        "id": "Perbandingan perjalanan nyata dengan model siklus",
+        "ms": "Perbandingan perjalanan sebenar dengan model kitaran",
+    },
+    "conf.text": {
+        "en": "The cycle model says which stages a customer journey passes through and in which "
+        "order. This report, for researchers and process owners, checks the recorded journeys "
+        "against it: how many events belong to a stage of the model, how many journeys follow "
+        "it exactly, and where they deviate (skipping a stage, going back, repeating a stage).",
+        "id": "Model siklus menyatakan tahap mana yang dilalui perjalanan pelanggan dan dalam "
+        "urutan apa. Laporan ini, untuk peneliti dan pemilik proses, memeriksa perjalanan yang "
+        "tercatat terhadap model itu: berapa banyak peristiwa yang termasuk dalam suatu tahap "
+        "model, berapa banyak perjalanan yang mengikutinya dengan tepat, dan di mana perjalanan "
+        "menyimpang (melewatkan tahap, kembali ke tahap sebelumnya, mengulang tahap).",
+        "ms": "Model kitaran menyatakan peringkat mana yang dilalui perjalanan pelanggan dan "
+        "dalam susunan apa. Laporan ini, untuk penyelidik dan pemilik proses, menyemak "
+        "perjalanan yang direkodkan berbanding model itu: berapa banyak peristiwa yang tergolong "
+        "dalam sesuatu peringkat model, berapa banyak perjalanan yang mengikutinya dengan tepat, "
+        "dan di mana perjalanan menyimpang (melangkau peringkat, berundur, mengulang peringkat).",
+    },
+    "conf.coverage.heading": {
+        "en": "Coverage, conformance and fitness",
+        "id": "Cakupan, kesesuaian dan kecocokan",
+        "ms": "Liputan, pematuhan dan kesesuaian",
+    },
+    "conf.coverage.text": {
+        "en": "Each share comes with its 95% interval: the range the true share most likely lies "
+        "in, given how many journeys there are. Transition fitness is the share of steps between "
+        "stages that the model allows; token-replay fitness (0 to 1) measures how well the "
+        "journeys can be replayed on the model, 1 meaning perfectly.",
+        "id": "Setiap bagian disertai interval 95%: rentang tempat nilai sebenarnya paling mungkin "
+        "berada, mengingat jumlah perjalanannya. Kecocokan transisi adalah bagian langkah antar "
+        "tahap yang diizinkan model; kecocokan token-replay (0 sampai 1) mengukur seberapa baik "
+        "perjalanan dapat diputar ulang pada model, 1 berarti sempurna.",
+        "ms": "Setiap bahagian disertakan selang 95%: julat tempat nilai sebenar paling mungkin "
+        "berada, memandangkan bilangan perjalanan yang ada. Kesesuaian peralihan ialah bahagian "
+        "langkah antara peringkat yang dibenarkan oleh model; kesesuaian token-replay (0 hingga "
+        "1) mengukur sejauh mana perjalanan boleh dimainkan semula pada model, 1 bermaksud "
+        "sempurna.",
+    },
+    "conf.follows.heading": {
+        "en": "Which stage follows which",
+        "id": "Tahap mana mengikuti tahap mana",
+        "ms": "Peringkat mana mengikuti peringkat mana",
+    },
+    "conf.follows.text": {
+        "en": "Each cell counts how often one stage was directly followed by another in the same "
+        "journey. Steps the model does not allow are the deviations.",
+        "id": "Setiap sel menghitung seberapa sering satu tahap langsung diikuti tahap lain dalam "
+        "perjalanan yang sama. Langkah yang tidak diizinkan model adalah penyimpangannya.",
+        "ms": "Setiap sel mengira berapa kerap satu peringkat diikuti terus oleh peringkat lain "
+        "dalam perjalanan yang sama. Langkah yang tidak dibenarkan oleh model ialah "
+        "penyimpangannya.",
+    },
+    "conf.flows.heading": {
+        "en": "Flows between stages",
+        "id": "Aliran antar tahap",
+        "ms": "Aliran antara peringkat",
+    },
+    "conf.flows.text": {
+        "en": "The same steps as flows, with repeats of a stage merged. Red flows are steps the "
+        "model does not allow.",
+        "id": "Langkah yang sama sebagai aliran, dengan pengulangan tahap digabung. Aliran merah "
+        "adalah langkah yang tidak diizinkan model.",
+        "ms": "Langkah yang sama sebagai aliran, dengan ulangan peringkat digabungkan. Aliran "
+        "merah ialah langkah yang tidak dibenarkan oleh model.",
+    },
+    "conf.paths.heading": {
+        "en": "The commonest paths",
+        "id": "Jalur yang paling umum",
+        "ms": "Laluan yang paling biasa",
+    },
+    "conf.paths.text": {
+        "en": "A path is the sequence of stages of a journey. The most frequent paths show what "
+        "usually happens; fitness is how well each path fits the model (1 = perfectly).",
+        "id": "Jalur adalah urutan tahap sebuah perjalanan. Jalur yang paling sering menunjukkan "
+        "apa yang biasanya terjadi; kecocokan menunjukkan seberapa baik setiap jalur sesuai "
+        "dengan model (1 = sempurna).",
+        "ms": "Laluan ialah urutan peringkat sesuatu perjalanan. Laluan yang paling kerap "
+        "menunjukkan apa yang biasanya berlaku; kesesuaian menunjukkan sejauh mana setiap "
+        "laluan sepadan dengan model (1 = sempurna).",
+    },
+    "conf.rules.heading": {
+        "en": "Rules of the cycle",
+        "id": "Aturan siklus",
+        "ms": "Peraturan kitaran",
+    },
+    "conf.rules.text": {
+        "en": "Simple rules every journey should keep, and the share of journeys that keep them.",
+        "id": "Aturan sederhana yang harus dipatuhi setiap perjalanan, dan bagian perjalanan "
+        "yang mematuhinya.",
+        "ms": "Peraturan mudah yang patut dipatuhi oleh setiap perjalanan, dan bahagian "
+        "perjalanan yang mematuhinya.",
+    },
+    "conf.read.1": {
+        "en": "Events that belong to no stage of the model are left out of the paths; low "
+        "coverage means the model misses part of what happens.",
+        "id": "Peristiwa yang tidak termasuk tahap mana pun dalam model tidak dimasukkan ke "
+        "jalur; cakupan yang rendah berarti model melewatkan sebagian dari apa yang terjadi.",
+        "ms": "Peristiwa yang tidak tergolong dalam mana-mana peringkat model tidak dimasukkan "
+        "ke dalam laluan; liputan yang rendah bermaksud model terlepas sebahagian daripada apa "
+        "yang berlaku.",
+    },
+    "conf.read.2": {
+        "en": "Journeys still in progress at the end of the data may not have reached their last "
+        "stage yet, so rules about how a journey ends look weaker for recent journeys.",
+        "id": "Perjalanan yang masih berlangsung di akhir data mungkin belum mencapai tahap "
+        "terakhirnya, jadi aturan tentang akhir perjalanan tampak lebih lemah untuk perjalanan "
+        "terbaru.",
+        "ms": "Perjalanan yang masih berjalan pada akhir data mungkin belum sampai ke peringkat "
+        "terakhirnya, jadi peraturan tentang penghujung perjalanan kelihatan lebih lemah bagi "
+        "perjalanan terkini.",
+    },
+    "conf.read.3": {
+        "en": "These are descriptions of recorded behaviour, not of why customers behave so.",
+        "id": "Ini adalah gambaran perilaku yang tercatat, bukan alasan pelanggan berperilaku "
+        "demikian.",
+        "ms": "Ini ialah gambaran tingkah laku yang direkodkan, bukan sebab pelanggan bertindak "
+        "sedemikian.",
+    },
+    "conf.row.coverage": {
+        "en": "Events that belong to a stage of the model",
+        "id": "Peristiwa yang termasuk dalam suatu tahap model",
+        "ms": "Peristiwa yang tergolong dalam sesuatu peringkat model",
+    },
+    "conf.row.conforming": {
+        "en": "Journeys that follow the model exactly",
+        "id": "Perjalanan yang mengikuti model dengan tepat",
+        "ms": "Perjalanan yang mengikut model dengan tepat",
+    },
+    "conf.row.skipped": {
+        "en": "Journeys that skip a stage",
+        "id": "Perjalanan yang melewatkan suatu tahap",
+        "ms": "Perjalanan yang melangkau sesuatu peringkat",
+    },
+    "conf.row.backward": {
+        "en": "Journeys that go back to an earlier stage",
+        "id": "Perjalanan yang kembali ke tahap sebelumnya",
+        "ms": "Perjalanan yang kembali ke peringkat terdahulu",
+    },
+    "conf.row.repeats": {
+        "en": "Journeys that repeat a stage",
+        "id": "Perjalanan yang mengulang suatu tahap",
+        "ms": "Perjalanan yang mengulang sesuatu peringkat",
+    },
+    "conf.row.recovery": {
+        "en": "Recoveries without a dissatisfied answer before",
+        "id": "Pemulihan tanpa jawaban tidak puas sebelumnya",
+        "ms": "Pemulihan tanpa jawapan tidak berpuas hati sebelumnya",
+    },
+    "conf.row.transition_fitness": {
+        "en": "Transition fitness (steps the model allows)",
+        "id": "Kecocokan transisi (langkah yang diizinkan model)",
+        "ms": "Kesesuaian peralihan (langkah yang dibenarkan oleh model)",
+    },
+    "conf.row.token_fitness": {
+        "en": "Token-replay fitness",
+        "id": "Kecocokan token-replay",
+        "ms": "Kesesuaian token-replay",
+    },
+    "conf.col.measure": {"en": "Measure", "id": "Ukuran", "ms": "Ukuran"},
+    "conf.col.value": {
+        "en": "Value (95% interval)",
+        "id": "Nilai (interval 95%)",
+        "ms": "Nilai (selang 95%)",
+    },
+    "conf.col.count": {"en": "Count", "id": "Jumlah", "ms": "Bilangan"},
+    "conf.col.path": {"en": "Path", "id": "Jalur", "ms": "Laluan"},
+    "conf.col.journeys": {"en": "Journeys", "id": "Perjalanan", "ms": "Perjalanan"},
+    "conf.col.share": {
+        "en": "Share (95% interval)",
+        "id": "Bagian (interval 95%)",
+        "ms": "Bahagian (selang 95%)",
+    },
+    "conf.col.allowed": {
+        "en": "Allowed by the model",
+        "id": "Diizinkan model",
+        "ms": "Dibenarkan oleh model",
+    },
+    "conf.col.fitness": {"en": "Fitness", "id": "Kecocokan", "ms": "Kesesuaian"},
+    "conf.col.rule": {"en": "Rule", "id": "Aturan", "ms": "Peraturan"},
+    "conf.col.passing": {
+        "en": "Journeys passing",
+        "id": "Perjalanan yang lolos",
+        "ms": "Perjalanan yang lulus",
+    },
+    "conf.col.share_passing": {
+        "en": "Share passing (95% interval)",
+        "id": "Bagian yang lolos (interval 95%)",
+        "ms": "Bahagian yang lulus (selang 95%)",
+    },
+    "conf.rule.starts_with": {
+        "en": "The journey starts with {a}",
+        "id": "Perjalanan dimulai dengan {a}",
+        "ms": "Perjalanan bermula dengan {a}",
+    },
+    "conf.rule.ends_with": {
+        "en": "The journey ends with {a}",
+        "id": "Perjalanan diakhiri dengan {a}",
+        "ms": "Perjalanan berakhir dengan {a}",
+    },
+    "conf.rule.precedence": {
+        "en": "Every {b} is preceded by some {a}",
+        "id": "Setiap {b} didahului oleh {a}",
+        "ms": "Setiap {b} didahului oleh {a}",
+    },
+    "conf.rule.response": {
+        "en": "Every {a} is eventually followed by {b}",
+        "id": "Setiap {a} pada akhirnya diikuti oleh {b}",
+        "ms": "Setiap {a} akhirnya diikuti oleh {b}",
+    },
+    "conf.rule.recovery_after_dissatisfaction": {
+        "en": "Recovery only after dissatisfaction",
+        "id": "Pemulihan hanya setelah ketidakpuasan",
+        "ms": "Pemulihan hanya selepas rasa tidak berpuas hati",
+    },
+    "conf.say.empty": {
+        "en": "No journeys in this selection, so there is nothing to compare with the model.",
+        "id": "Tidak ada perjalanan dalam pilihan ini, jadi tidak ada yang bisa dibandingkan "
+        "dengan model.",
+        "ms": "Tiada perjalanan dalam pilihan ini, jadi tiada apa yang boleh dibandingkan dengan "
+        "model.",
+    },
+    "conf.say.conforming": {
+        "en": "{n} of {cases} journeys ({share}) follow the cycle model exactly.",
+        "id": "{n} dari {cases} perjalanan ({share}) mengikuti model siklus dengan tepat.",
+        "ms": "{n} daripada {cases} perjalanan ({share}) mengikut model kitaran dengan tepat.",
+    },
+    "conf.say.deviation": {
+        "en": " The commonest deviation is {name} ({share} of journeys).",
+        "id": " Penyimpangan yang paling umum adalah {name} ({share} perjalanan).",
+        "ms": " Penyimpangan yang paling biasa ialah {name} ({share} perjalanan).",
+    },
+    "conf.say.skipped": {
+        "en": "skipping a stage",
+        "id": "melewatkan suatu tahap",
+        "ms": "melangkau sesuatu peringkat",
+    },
+    "conf.say.backward": {
+        "en": "going back to an earlier stage",
+        "id": "kembali ke tahap sebelumnya",
+        "ms": "kembali ke peringkat terdahulu",
+    },
+    "conf.say.repeats": {
+        "en": "repeating a stage",
+        "id": "mengulang suatu tahap",
+        "ms": "mengulang sesuatu peringkat",
+    },
+    # satisfaction
+    "sat.title": {
+        "en": "Customer satisfaction",
+        "id": "Kepuasan pelanggan",
+        "ms": "Kepuasan pelanggan",
+    },
+    "sat.text": {
+        "en": "How satisfied customers are with their contacts: the share of customers who rated "
+        "a contact 4 or 5 out of 5 (CSAT), the Net Promoter Score (NPS: promoters minus "
+        "detractors, from -100 to 100) and the Customer Effort Score (CES: how easy it was, 1 "
+        "to 7). Every figure comes with its 95% interval and the number of answers behind it.",
+        "id": "Seberapa puas pelanggan dengan kontak mereka: bagian pelanggan yang menilai kontak "
+        "4 atau 5 dari 5 (CSAT), Net Promoter Score (NPS: promotor dikurangi detraktor, dari "
+        "-100 sampai 100) dan Customer Effort Score (CES: seberapa mudah, 1 sampai 7). Setiap "
+        "angka disertai interval 95% dan jumlah jawaban di baliknya.",
+        "ms": "Sejauh mana pelanggan berpuas hati dengan interaksi mereka: bahagian pelanggan yang "
+        "menilai sesuatu interaksi 4 atau 5 daripada 5 (CSAT), Net Promoter Score (NPS: promoter "
+        "tolak pengkritik, dari -100 hingga 100) dan Customer Effort Score (CES: betapa mudahnya, "
+        "1 hingga 7). Setiap angka disertakan selang 95% dan bilangan jawapan di sebaliknya.",
+    },
+    "sat.by_channel.heading": {"en": "By channel", "id": "Per saluran", "ms": "Mengikut saluran"},
+    "sat.by_channel.text": {
+        "en": "A channel with few answers has a wide interval: its score can look better or worse "
+        "than it really is. Groups with fewer than 30 answers are marked.",
+        "id": "Saluran dengan sedikit jawaban memiliki interval yang lebar: skornya bisa tampak "
+        "lebih baik atau lebih buruk dari kenyataannya. Kelompok dengan kurang dari 30 jawaban "
+        "diberi tanda.",
+        "ms": "Saluran dengan sedikit jawapan mempunyai selang yang lebar: skornya boleh "
+        "kelihatan lebih baik atau lebih buruk daripada yang sebenarnya. Kumpulan dengan kurang "
+        "daripada 30 jawapan ditanda.",
+    },
+    "sat.by_month.heading": {"en": "By month", "id": "Per bulan", "ms": "Mengikut bulan"},
+    "sat.change.heading": {
+        "en": "Change from month to month",
+        "id": "Perubahan dari bulan ke bulan",
+        "ms": "Perubahan dari bulan ke bulan",
+    },
+    "sat.change.text": {
+        "en": "Each month's CSAT against the month before. A change is marked ● significant only "
+        "when both months have at least 30 answers and the change is larger than chance would "
+        "explain (two-proportion test, p < 0.05).",
+        "id": "CSAT setiap bulan dibandingkan dengan bulan sebelumnya. Perubahan diberi tanda "
+        "● signifikan hanya jika kedua bulan memiliki minimal 30 jawaban dan perubahannya lebih "
+        "besar daripada yang dapat dijelaskan oleh kebetulan (uji dua proporsi, p < 0,05).",
+        "ms": "CSAT setiap bulan berbanding bulan sebelumnya. Perubahan ditanda ● signifikan "
+        "hanya jika kedua-dua bulan mempunyai sekurang-kurangnya 30 jawapan dan perubahannya "
+        "lebih besar daripada yang boleh dijelaskan oleh kebetulan (ujian dua perkadaran, "
+        "p < 0.05).",
+    },
+    "sat.read.1": {
+        "en": "Only customers who answered a survey are counted; the response rate says how many "
+        "did. Customers who answer may differ from those who do not.",
+        "id": "Hanya pelanggan yang menjawab survei yang dihitung; tingkat respons menunjukkan "
+        "berapa banyak yang menjawab. Pelanggan yang menjawab bisa berbeda dari yang tidak.",
+        "ms": "Hanya pelanggan yang menjawab tinjauan dikira; kadar respons menunjukkan berapa "
+        "ramai yang menjawab. Pelanggan yang menjawab mungkin berbeza daripada yang tidak.",
+    },
+    "sat.read.2": {
+        "en": "The interval is the range the true value most likely lies in; when two intervals "
+        "overlap a lot, the difference may be chance.",
+        "id": "Interval adalah rentang tempat nilai sebenarnya paling mungkin berada; jika dua "
+        "interval banyak tumpang tindih, perbedaannya mungkin kebetulan.",
+        "ms": "Selang ialah julat tempat nilai sebenar paling mungkin berada; jika dua selang "
+        "banyak bertindih, perbezaannya mungkin kebetulan.",
+    },
+    "sat.empty": {
+        "en": "No answers in this selection.",
+        "id": "Tidak ada jawaban dalam pilihan ini.",
+        "ms": "Tiada jawapan dalam pilihan ini.",
+    },
+    "sat.one_month": {
+        "en": "The selection covers one month only, so there is no change to show.",
+        "id": "Pilihan ini hanya mencakup satu bulan, jadi tidak ada perubahan yang bisa "
+        "ditampilkan.",
+        "ms": "Pilihan ini meliputi satu bulan sahaja, jadi tiada perubahan untuk ditunjukkan.",
+    },
+    "sat.col.responses": {"en": "Responses", "id": "Jawaban", "ms": "Jawapan"},
+    "sat.col.response_rate": {
+        "en": "Response rate",
+        "id": "Tingkat respons",
+        "ms": "Kadar respons",
+    },
+    "sat.col.csat": {
+        "en": "CSAT, satisfied (4-5)",
+        "id": "CSAT, puas (4-5)",
+        "ms": "CSAT, berpuas hati (4-5)",
+    },
+    "sat.col.nps": {"en": "NPS", "id": "NPS", "ms": "NPS"},
+    "sat.col.ces": {"en": "CES (1-7)", "id": "CES (1-7)", "ms": "CES (1-7)"},
+    "sat.col.csat_answers": {
+        "en": "CSAT (answers)",
+        "id": "CSAT (jawaban)",
+        "ms": "CSAT (jawapan)",
+    },
+    "sat.col.before": {
+        "en": "Before (answers)",
+        "id": "Sebelumnya (jawaban)",
+        "ms": "Sebelumnya (jawapan)",
+    },
+    "sat.col.change": {
+        "en": "Change, points (95% interval)",
+        "id": "Perubahan, poin (interval 95%)",
+        "ms": "Perubahan, mata (selang 95%)",
+    },
+    "sat.col.p_value": {"en": "p-value", "id": "nilai p", "ms": "nilai p"},
+    "sat.col.marker": {"en": "Marker", "id": "Penanda", "ms": "Penanda"},
+    "sat.say.none": {
+        "en": "No customer rated a contact in this selection.",
+        "id": "Tidak ada pelanggan yang menilai kontak dalam pilihan ini.",
+        "ms": "Tiada pelanggan yang menilai interaksi dalam pilihan ini.",
+    },
+    "sat.say.csat": {
+        "en": "{csat} of the {n} customers who rated their contact were satisfied (4 or 5 of 5; "
+        "between {lo} and {hi} with 95% confidence).",
+        "id": "{csat} dari {n} pelanggan yang menilai kontaknya merasa puas (4 atau 5 dari 5; "
+        "antara {lo} dan {hi} dengan keyakinan 95%).",
+        "ms": "{csat} daripada {n} pelanggan yang menilai interaksi mereka berpuas hati (4 atau 5 "
+        "daripada 5; antara {lo} dan {hi} dengan keyakinan 95%).",
+    },
+    "sat.say.nps": {
+        "en": " NPS was {nps}.",
+        "id": " NPS sebesar {nps}.",
+        "ms": " NPS ialah {nps}.",
+    },
+    "sat.say.responses": {
+        "en": " Only {responses} of {contacts} contacts ({share}) got an answer.",
+        "id": " Hanya {responses} dari {contacts} kontak ({share}) yang mendapat jawaban.",
+        "ms": " Hanya {responses} daripada {contacts} interaksi ({share}) yang mendapat jawapan.",
+    },
+    "sat.say.one_period": {
+        "en": "There is only one period in this selection, so there is no change to show.",
+        "id": "Hanya ada satu periode dalam pilihan ini, jadi tidak ada perubahan yang bisa "
+        "ditampilkan.",
+        "ms": "Hanya ada satu tempoh dalam pilihan ini, jadi tiada perubahan untuk ditunjukkan.",
+    },
+    "sat.say.change": {
+        "en": "In {period}, {value} were satisfied, {direction} {points} points from {before} the "
+        "period before; ",
+        "id": "Pada {period}, {value} merasa puas, {direction} {points} poin dari {before} pada "
+        "periode sebelumnya; ",
+        "ms": "Dalam {period}, {value} berpuas hati, {direction} {points} mata daripada {before} "
+        "dalam tempoh sebelumnya; ",
+    },
+    "sat.say.significant": {
+        "en": "this change is larger than chance would explain.",
+        "id": "perubahan ini lebih besar daripada yang dapat dijelaskan oleh kebetulan.",
+        "ms": "perubahan ini lebih besar daripada yang boleh dijelaskan oleh kebetulan.",
+    },
+    "sat.say.few": {
+        "en": "there are too few answers to tell whether it is real.",
+        "id": "jawaban terlalu sedikit untuk menilai apakah perubahan ini nyata.",
+        "ms": "jawapan terlalu sedikit untuk menilai sama ada perubahan ini benar.",
+    },
+    "sat.say.chance": {
+        "en": "this change could be chance.",
+        "id": "perubahan ini bisa jadi kebetulan.",
+        "ms": "perubahan ini mungkin kebetulan.",
+    },
+    # complaints
+    "compl.title": {"en": "Complaints", "id": "Keluhan", "ms": "Aduan"},
+    "compl.text": {
+        "en": "Where complaints come from, how quickly they are answered and resolved, and how "
+        "often they come back. Complaints are counted by area; the complaint texts themselves "
+        "are never shown in this report.",
+        "id": "Dari mana keluhan berasal, seberapa cepat keluhan ditanggapi dan diselesaikan, dan "
+        "seberapa sering keluhan muncul kembali. Keluhan dihitung per bidang; isi keluhan itu "
+        "sendiri tidak pernah ditampilkan dalam laporan ini.",
+        "ms": "Dari mana aduan datang, berapa cepat aduan dijawab dan diselesaikan, dan berapa "
+        "kerap aduan berulang. Aduan dikira mengikut bidang; teks aduan itu sendiri tidak "
+        "pernah ditunjukkan dalam laporan ini.",
+    },
+    "compl.by_area.heading": {"en": "By area", "id": "Per bidang", "ms": "Mengikut bidang"},
+    "compl.by_area.text": {
+        "en": "Areas sorted from the most complaints to the fewest, with the cumulative share: the "
+        "few areas at the top usually make up most of the complaints. Per 1,000 cases relates the "
+        "complaints to the number of customer journeys; reopened and complained again show "
+        "complaints that were not settled the first time.",
+        "id": "Bidang diurutkan dari keluhan terbanyak ke paling sedikit, dengan bagian "
+        "kumulatif: beberapa bidang teratas biasanya mencakup sebagian besar keluhan. Per 1.000 "
+        "kasus menghubungkan keluhan dengan jumlah perjalanan pelanggan; dibuka kembali dan "
+        "mengeluh lagi menunjukkan keluhan yang tidak tuntas pada kali pertama.",
+        "ms": "Bidang disusun daripada aduan terbanyak hingga paling sedikit, dengan bahagian "
+        "kumulatif: beberapa bidang teratas biasanya merangkumi kebanyakan aduan. Bagi setiap "
+        "1,000 kes mengaitkan aduan dengan bilangan perjalanan pelanggan; dibuka semula dan "
+        "mengadu lagi menunjukkan aduan yang tidak selesai pada kali pertama.",
+    },
+    "compl.backlog.heading": {
+        "en": "Open complaints over time",
+        "id": "Keluhan terbuka dari waktu ke waktu",
+        "ms": "Aduan terbuka dari semasa ke semasa",
+    },
+    "compl.backlog.text": {
+        "en": "The number of complaints still open at the end of each month.",
+        "id": "Jumlah keluhan yang masih terbuka pada akhir setiap bulan.",
+        "ms": "Bilangan aduan yang masih terbuka pada akhir setiap bulan.",
+    },
+    "compl.resolution.heading": {
+        "en": "Time to resolve",
+        "id": "Waktu penyelesaian",
+        "ms": "Masa penyelesaian",
+    },
+    "compl.resolution.text": {
+        "en": "The share of complaints still open after a given number of hours. Complaints that "
+        "are still open are counted as open up to the end of the data (Kaplan-Meier), so the "
+        "curve is not flattered by leaving them out.",
+        "id": "Bagian keluhan yang masih terbuka setelah sejumlah jam tertentu. Keluhan yang masih "
+        "terbuka dihitung terbuka sampai akhir data (Kaplan-Meier), sehingga kurva tidak tampak "
+        "lebih baik karena mengabaikannya.",
+        "ms": "Bahagian aduan yang masih terbuka selepas sejumlah jam tertentu. Aduan yang masih "
+        "terbuka dikira terbuka sehingga akhir data (Kaplan-Meier), supaya lengkung tidak "
+        "kelihatan lebih baik kerana mengetepikannya.",
+    },
+    "compl.read.1": {
+        "en": "Areas with few complaints have wide intervals; a high reopen rate on five "
+        "complaints says little.",
+        "id": "Bidang dengan sedikit keluhan memiliki interval yang lebar; tingkat pembukaan "
+        "kembali yang tinggi dari lima keluhan tidak banyak berarti.",
+        "ms": "Bidang dengan sedikit aduan mempunyai selang yang lebar; kadar pembukaan semula "
+        "yang tinggi daripada lima aduan tidak banyak bermakna.",
+    },
+    "compl.read.2": {
+        "en": "Complained again counts customers who complained again within 90 days, among those "
+        "whose 90 days had passed by the end of the data.",
+        "id": "Mengeluh lagi menghitung pelanggan yang mengeluh lagi dalam 90 hari, di antara "
+        "mereka yang 90 harinya sudah lewat pada akhir data.",
+        "ms": "Mengadu lagi mengira pelanggan yang mengadu lagi dalam tempoh 90 hari, antara "
+        "mereka yang tempoh 90 harinya telah berlalu pada akhir data.",
+    },
+    "compl.empty": {
+        "en": "No complaints in this selection.",
+        "id": "Tidak ada keluhan dalam pilihan ini.",
+        "ms": "Tiada aduan dalam pilihan ini.",
+    },
+    "compl.col.complaints": {"en": "Complaints", "id": "Keluhan", "ms": "Aduan"},
+    "compl.col.per_1000": {
+        "en": "Per 1,000 cases",
+        "id": "Per 1.000 kasus",
+        "ms": "Bagi setiap 1,000 kes",
+    },
+    "compl.col.cumulative": {
+        "en": "Cumulative share",
+        "id": "Bagian kumulatif",
+        "ms": "Bahagian kumulatif",
+    },
+    "compl.col.first_response": {
+        "en": "First response, median hours",
+        "id": "Tanggapan pertama, median jam",
+        "ms": "Respons pertama, median jam",
+    },
+    "compl.col.reopened": {
+        "en": "Reopened (95% interval)",
+        "id": "Dibuka kembali (interval 95%)",
+        "ms": "Dibuka semula (selang 95%)",
+    },
+    "compl.col.again": {
+        "en": "Complained again (95% interval)",
+        "id": "Mengeluh lagi (interval 95%)",
+        "ms": "Mengadu lagi (selang 95%)",
+    },
+    "compl.say.none": {
+        "en": "No complaints were opened in this selection.",
+        "id": "Tidak ada keluhan yang dibuka dalam pilihan ini.",
+        "ms": "Tiada aduan dibuka dalam pilihan ini.",
+    },
+    "compl.say.pareto": {
+        "en": "{k} of {n} {groups} ({names}) account for {share} of the {total} complaints.",
+        "id": "{k} dari {n} {groups} ({names}) mencakup {share} dari {total} keluhan.",
+        "ms": "{k} daripada {n} {groups} ({names}) merangkumi {share} daripada {total} aduan.",
+    },
+    "compl.say.areas": {"en": "areas", "id": "bidang", "ms": "bidang"},
+    "compl.say.groups": {
+        "en": "{by} groups",
+        "id": "kelompok {by}",
+        "ms": "kumpulan {by}",
+    },
+    "compl.say.unresolved": {
+        "en": "Fewer than half of the {n} complaints have been resolved so far.",
+        "id": "Kurang dari separuh dari {n} keluhan yang sudah diselesaikan sejauh ini.",
+        "ms": "Kurang daripada separuh daripada {n} aduan telah diselesaikan setakat ini.",
+    },
+    "compl.say.half": {
+        "en": "Half of the {n} complaints were resolved within {hours} hours ({days} days",
+        "id": "Separuh dari {n} keluhan diselesaikan dalam {hours} jam ({days} hari",
+        "ms": "Separuh daripada {n} aduan diselesaikan dalam tempoh {hours} jam ({days} hari",
+    },
+    "compl.say.interval": {
+        "en": "; between {lo} and {hi} hours with 95% confidence",
+        "id": "; antara {lo} dan {hi} jam dengan keyakinan 95%",
+        "ms": "; antara {lo} dan {hi} jam dengan keyakinan 95%",
+    },
+    "compl.say.open": {
+        "en": " {n} complaints are still open; they count as unresolved up to the end of the data.",
+        "id": " {n} keluhan masih terbuka; keluhan itu dihitung belum selesai sampai akhir data.",
+        "ms": " {n} aduan masih terbuka; aduan itu dikira belum selesai sehingga akhir data.",
+    },
+    # recovery
+    "rec.title": {
+        "en": "Service recovery",
+        "id": "Pemulihan layanan",
+        "ms": "Pemulihan perkhidmatan",
+    },
+    "rec.text": {
+        "en": "When a customer is dissatisfied, a recovery step (an apology, a refund, a "
+        "replacement...) can win them back. This report shows how often dissatisfied customers "
+        "got such a step, how often it worked, and whether they stayed, by action and by area. "
+        "It ends with the service recovery paradox: are customers whose problem was put right "
+        "happier than customers who never had a problem?",
+        "id": "Ketika pelanggan tidak puas, langkah pemulihan (permintaan maaf, pengembalian dana, "
+        "penggantian...) dapat memenangkan mereka kembali. Laporan ini menunjukkan seberapa "
+        "sering pelanggan yang tidak puas mendapat langkah tersebut, seberapa sering berhasil, "
+        "dan apakah mereka bertahan, per tindakan dan per bidang. Laporan diakhiri dengan "
+        "paradoks pemulihan layanan: apakah pelanggan yang masalahnya sudah diperbaiki lebih "
+        "puas daripada pelanggan yang tidak pernah mengalami masalah?",
+        "ms": "Apabila pelanggan tidak berpuas hati, langkah pemulihan (permohonan maaf, bayaran "
+        "balik, penggantian...) boleh memenangi mereka semula. Laporan ini menunjukkan berapa "
+        "kerap pelanggan yang tidak berpuas hati mendapat langkah sedemikian, berapa kerap ia "
+        "berjaya, dan sama ada mereka kekal, mengikut tindakan dan mengikut bidang. Laporan "
+        "berakhir dengan paradoks pemulihan perkhidmatan: adakah pelanggan yang masalahnya telah "
+        "dibetulkan lebih gembira daripada pelanggan yang tidak pernah menghadapi masalah?",
+    },
+    "rec.by_action.heading": {
+        "en": "By recovery action",
+        "id": "Per tindakan pemulihan",
+        "ms": "Mengikut tindakan pemulihan",
+    },
+    "rec.by_action.text": {
+        "en": "Recovered: share of dissatisfied cases that got a recovery step. Recovery "
+        "succeeded: share of judged recoveries after which the customer was satisfied or the "
+        "complaint was settled. Customer stayed: share of recovered customers who came back "
+        "within 90 days, among those whose 90 days had passed.",
+        "id": "Dipulihkan: bagian kasus tidak puas yang mendapat langkah pemulihan. Pemulihan "
+        "berhasil: bagian pemulihan yang dinilai, setelah itu pelanggan puas atau keluhannya "
+        "tuntas. Pelanggan bertahan: bagian pelanggan yang dipulihkan yang kembali dalam 90 "
+        "hari, di antara mereka yang 90 harinya sudah lewat.",
+        "ms": "Dipulihkan: bahagian kes tidak berpuas hati yang mendapat langkah pemulihan. "
+        "Pemulihan berjaya: bahagian pemulihan yang dinilai, selepas itu pelanggan berpuas hati "
+        "atau aduannya selesai. Pelanggan kekal: bahagian pelanggan yang dipulihkan yang kembali "
+        "dalam tempoh 90 hari, antara mereka yang tempoh 90 harinya telah berlalu.",
+    },
+    "rec.by_area.heading": {"en": "By area", "id": "Per bidang", "ms": "Mengikut bidang"},
+    "rec.paradox.heading": {
+        "en": "The service recovery paradox",
+        "id": "Paradoks pemulihan layanan",
+        "ms": "Paradoks pemulihan perkhidmatan",
+    },
+    "rec.paradox.text": {
+        "en": "Customers whose failure was recovered are compared with customers without a "
+        "failure: how satisfied they were with their next case, and whether they came back. The "
+        "verdict below states what the data shows and how many customers it rests on; it never "
+        "claims a paradox on small or unclear evidence.",
+        "id": "Pelanggan yang kegagalannya dipulihkan dibandingkan dengan pelanggan tanpa "
+        "kegagalan: seberapa puas mereka dengan kasus berikutnya, dan apakah mereka kembali. "
+        "Kesimpulan di bawah menyatakan apa yang ditunjukkan data dan pada berapa banyak "
+        "pelanggan kesimpulan itu bertumpu; kesimpulan ini tidak pernah mengklaim paradoks atas "
+        "bukti yang sedikit atau tidak jelas.",
+        "ms": "Pelanggan yang kegagalannya dipulihkan dibandingkan dengan pelanggan tanpa "
+        "kegagalan: sejauh mana mereka berpuas hati dengan kes seterusnya, dan sama ada mereka "
+        "kembali. Kesimpulan di bawah menyatakan apa yang ditunjukkan oleh data dan berapa ramai "
+        "pelanggan yang menjadi asasnya; ia tidak pernah mendakwa wujudnya paradoks berdasarkan "
+        "bukti yang sedikit atau tidak jelas.",
+    },
+    "rec.read.1": {
+        "en": "This is an observational comparison: customers who got a refund may differ from "
+        "those who got an apology in more ways than the action.",
+        "id": "Ini adalah perbandingan observasional: pelanggan yang mendapat pengembalian dana "
+        "bisa berbeda dari yang mendapat permintaan maaf dalam lebih banyak hal daripada "
+        "tindakannya.",
+        "ms": "Ini ialah perbandingan pemerhatian: pelanggan yang mendapat bayaran balik mungkin "
+        "berbeza daripada yang mendapat permohonan maaf dalam lebih banyak perkara daripada "
+        "tindakan itu.",
+    },
+    "rec.read.2": {
+        "en": "Groups with few cases have wide intervals.",
+        "id": "Kelompok dengan sedikit kasus memiliki interval yang lebar.",
+        "ms": "Kumpulan dengan sedikit kes mempunyai selang yang lebar.",
+    },
+    "rec.no_step": {
+        "en": "no recovery step",
+        "id": "tanpa langkah pemulihan",
+        "ms": "tiada langkah pemulihan",
+    },
+    "rec.col.dissatisfied": {
+        "en": "Dissatisfied cases",
+        "id": "Kasus tidak puas",
+        "ms": "Kes tidak berpuas hati",
+    },
+    "rec.col.recovered": {"en": "Recovered", "id": "Dipulihkan", "ms": "Dipulihkan"},
+    "rec.col.succeeded": {
+        "en": "Recovery succeeded",
+        "id": "Pemulihan berhasil",
+        "ms": "Pemulihan berjaya",
+    },
+    "rec.col.stayed": {
+        "en": "Customer stayed",
+        "id": "Pelanggan bertahan",
+        "ms": "Pelanggan kekal",
+    },
+    "rec.col.group": {"en": "Group", "id": "Kelompok", "ms": "Kumpulan"},
+    "rec.col.cases": {"en": "Cases", "id": "Kasus", "ms": "Kes"},
+    "rec.col.next_satisfied": {
+        "en": "Satisfied with the next case",
+        "id": "Puas dengan kasus berikutnya",
+        "ms": "Berpuas hati dengan kes seterusnya",
+    },
+    "rec.col.came_back": {"en": "Came back", "id": "Kembali", "ms": "Kembali"},
+    "rec.group.no_failure": {
+        "en": "No failure",
+        "id": "Tanpa kegagalan",
+        "ms": "Tiada kegagalan",
+    },
+    "rec.group.recovered": {
+        "en": "Failure, recovered",
+        "id": "Gagal, dipulihkan",
+        "ms": "Gagal, dipulihkan",
+    },
+    "rec.group.failed_recovery": {
+        "en": "Failure, recovery failed",
+        "id": "Gagal, pemulihan gagal",
+        "ms": "Gagal, pemulihan gagal",
+    },
+    "rec.group.not_recovered": {
+        "en": "Failure, no recovery step",
+        "id": "Gagal, tanpa langkah pemulihan",
+        "ms": "Gagal, tiada langkah pemulihan",
+    },
+    "rec.group.recovery_not_judged": {
+        "en": "Failure, recovery not judged yet",
+        "id": "Gagal, pemulihan belum dinilai",
+        "ms": "Gagal, pemulihan belum dinilai",
+    },
+    "rec.say.none": {
+        "en": "No case was dissatisfied in this selection, so there was nothing to recover.",
+        "id": "Tidak ada kasus yang tidak puas dalam pilihan ini, jadi tidak ada yang perlu "
+        "dipulihkan.",
+        "ms": "Tiada kes tidak berpuas hati dalam pilihan ini, jadi tiada apa yang perlu "
+        "dipulihkan.",
+    },
+    "rec.say.recovered": {
+        "en": "Of {n} dissatisfied cases, {k} ({share}) got a recovery step",
+        "id": "Dari {n} kasus tidak puas, {k} ({share}) mendapat langkah pemulihan",
+        "ms": "Daripada {n} kes tidak berpuas hati, {k} ({share}) mendapat langkah pemulihan",
+    },
+    "rec.say.succeeded": {
+        "en": "; {k} of the {n} recoveries that could be judged ({share}) succeeded.",
+        "id": "; {k} dari {n} pemulihan yang dapat dinilai ({share}) berhasil.",
+        "ms": "; {k} daripada {n} pemulihan yang boleh dinilai ({share}) berjaya.",
+    },
+    "rec.say.not_judged": {
+        "en": "; none could be judged yet.",
+        "id": "; belum ada yang dapat dinilai.",
+        "ms": "; belum ada yang boleh dinilai.",
+    },
+    "rec.verdict.nothing": {
+        "en": "No recovered customers to compare.",
+        "id": "Tidak ada pelanggan yang dipulihkan untuk dibandingkan.",
+        "ms": "Tiada pelanggan yang dipulihkan untuk dibandingkan.",
+    },
+    "rec.verdict.sizes": {
+        "en": "n = {n1} recovered and {n0} without a failure with a later rating",
+        "id": "n = {n1} dipulihkan dan {n0} tanpa kegagalan dengan penilaian berikutnya",
+        "ms": "n = {n1} dipulihkan dan {n0} tanpa kegagalan dengan penilaian seterusnya",
+    },
+    "rec.verdict.too_few": {
+        "en": "Too few later ratings to judge the recovery paradox ({sizes}; at least {min_n} in "
+        "each group are needed).",
+        "id": "Penilaian berikutnya terlalu sedikit untuk menilai paradoks pemulihan ({sizes}; "
+        "dibutuhkan minimal {min_n} di setiap kelompok).",
+        "ms": "Penilaian seterusnya terlalu sedikit untuk menilai paradoks pemulihan ({sizes}; "
+        "sekurang-kurangnya {min_n} dalam setiap kumpulan diperlukan).",
+    },
+    "rec.verdict.effect": {
+        "en": "probability that a recovered customer rates higher: {effect} ({lo}–{hi}; 0.50 = "
+        "no difference), p = {p}",
+        "id": "peluang pelanggan yang dipulihkan memberi nilai lebih tinggi: {effect} "
+        "({lo}–{hi}; 0,50 = tidak ada perbedaan), p = {p}",
+        "ms": "kebarangkalian pelanggan yang dipulihkan memberi penilaian lebih tinggi: {effect} "
+        "({lo}–{hi}; 0.50 = tiada perbezaan), p = {p}",
+    },
+    "rec.verdict.retention": {
+        "en": "retention difference {effect} ({lo} to {hi}, n = {n1} and {n0}), p = {p}",
+        "id": "selisih retensi {effect} ({lo} s.d. {hi}, n = {n1} dan {n0}), p = {p}",
+        "ms": "perbezaan pengekalan {effect} ({lo} hingga {hi}, n = {n1} dan {n0}), p = {p}",
+    },
+    "rec.verdict.paradox": {
+        "en": "Recovered customers rated their next case higher than customers without a "
+        "failure: consistent with a service recovery paradox in this data. It is an "
+        "observational comparison, not proof that the recovery caused it.",
+        "id": "Pelanggan yang dipulihkan menilai kasus berikutnya lebih tinggi daripada pelanggan "
+        "tanpa kegagalan: sesuai dengan paradoks pemulihan layanan dalam data ini. Ini adalah "
+        "perbandingan observasional, bukan bukti bahwa pemulihan yang menyebabkannya.",
+        "ms": "Pelanggan yang dipulihkan menilai kes seterusnya lebih tinggi daripada pelanggan "
+        "tanpa kegagalan: selaras dengan paradoks pemulihan perkhidmatan dalam data ini. Ini "
+        "ialah perbandingan pemerhatian, bukan bukti bahawa pemulihan yang menyebabkannya.",
+    },
+    "rec.verdict.lower": {
+        "en": "Recovered customers rated their next case lower than customers without a "
+        "failure: no service recovery paradox here.",
+        "id": "Pelanggan yang dipulihkan menilai kasus berikutnya lebih rendah daripada pelanggan "
+        "tanpa kegagalan: tidak ada paradoks pemulihan layanan di sini.",
+        "ms": "Pelanggan yang dipulihkan menilai kes seterusnya lebih rendah daripada pelanggan "
+        "tanpa kegagalan: tiada paradoks pemulihan perkhidmatan di sini.",
+    },
+    "rec.verdict.unclear": {
+        "en": "No clear difference in later satisfaction between recovered customers and "
+        "customers without a failure: this data neither shows nor rules out a paradox.",
+        "id": "Tidak ada perbedaan yang jelas dalam kepuasan berikutnya antara pelanggan yang "
+        "dipulihkan dan pelanggan tanpa kegagalan: data ini tidak menunjukkan maupun menyingkirkan "
+        "adanya paradoks.",
+        "ms": "Tiada perbezaan yang jelas dalam kepuasan seterusnya antara pelanggan yang "
+        "dipulihkan dan pelanggan tanpa kegagalan: data ini tidak menunjukkan dan tidak juga "
+        "menolak kewujudan paradoks.",
+    },
+    "rec.verdict.full": {
+        "en": "{head} ({sizes}; {effect}; {retention}.)",
+        "id": "{head} ({sizes}; {effect}; {retention}.)",
+        "ms": "{head} ({sizes}; {effect}; {retention}.)",
+    },
+    # explore (analysts; English only)
+    "explore.title": {
+        "en": "Exploring the service cycle",
+        "id": "Menjelajahi siklus layanan",
+        "ms": "Meneroka kitaran perkhidmatan",
+    },
+}
+
+#: Chart labels (axis titles, legend entries, category names) the metrics' figures write in
+#: English, with their Indonesian and Malay; :func:`cycleanalytics.notebook.localize_figure`
+#: swaps them in a figure. Keys are the exact English text of the figure.
+CHART_TEXTS: dict[str, dict[str, str]] = {
+    # funnel
+    "all journeys": {"id": "semua perjalanan", "ms": "semua perjalanan"},
+    "journeys reaching the stage": {
+        "id": "perjalanan yang mencapai tahap",
+        "ms": "perjalanan yang sampai ke peringkat",
+    },
+    "share of entering journeys that reached the stage": {
+        "id": "bagian perjalanan masuk yang mencapai tahap",
+        "ms": "bahagian perjalanan masuk yang sampai ke peringkat",
+    },
+    "channel": {"id": "saluran", "ms": "saluran"},
+    "month": {"id": "bulan", "ms": "bulan"},
+    "segment": {"id": "segmen", "ms": "segmen"},
+    "category": {"id": "bidang", "ms": "bidang"},
+    "all": {"id": "semua", "ms": "semua"},
+    "not recorded": {"id": "tidak tercatat", "ms": "tidak direkodkan"},
+    "no recovery step": {"id": "tanpa langkah pemulihan", "ms": "tiada langkah pemulihan"},
+    # conformance
+    "conforming": {"id": "sesuai model", "ms": "mematuhi model"},
+    "follows the model": {"id": "sesuai model", "ms": "mengikut model"},
+    "deviates": {"id": "menyimpang", "ms": "menyimpang"},
+    "(none)": {"id": "(tidak ada)", "ms": "(tiada)"},
+    "skipped a stage": {"id": "melewatkan tahap", "ms": "melangkau peringkat"},
+    "moved backward": {"id": "mundur", "ms": "berundur"},
+    "repeated a stage": {"id": "mengulang tahap", "ms": "mengulang peringkat"},
+    "share of journeys": {"id": "bagian perjalanan", "ms": "bahagian perjalanan"},
+    "share of journeys passing": {
+        "id": "bagian perjalanan yang lolos",
+        "ms": "bahagian perjalanan yang lulus",
+    },
+    "moves": {"id": "perpindahan", "ms": "perpindahan"},
+    "from": {"id": "dari", "ms": "dari"},
+    "to": {"id": "ke", "ms": "ke"},
+    # satisfaction
+    "CSAT (top-box share, 95% interval)": {
+        "id": "CSAT (bagian nilai 4-5, interval 95%)",
+        "ms": "CSAT (bahagian nilai 4-5, selang 95%)",
+    },
+    "change from the previous period": {
+        "id": "perubahan dari periode sebelumnya",
+        "ms": "perubahan daripada tempoh sebelumnya",
+    },
+    # complaints
+    "complaints": {"id": "keluhan", "ms": "aduan"},
+    "cumulative share": {"id": "bagian kumulatif", "ms": "bahagian kumulatif"},
+    "open complaints": {"id": "keluhan terbuka", "ms": "aduan terbuka"},
+    "open complaints at the period end": {
+        "id": "keluhan terbuka di akhir periode",
+        "ms": "aduan terbuka pada akhir tempoh",
+    },
+    "days since the complaint was opened": {
+        "id": "hari sejak keluhan dibuka",
+        "ms": "hari sejak aduan dibuka",
+    },
+    "share still open": {"id": "bagian yang masih terbuka", "ms": "bahagian yang masih terbuka"},
+    # recovery
+    "got a recovery step": {
+        "id": "mendapat langkah pemulihan",
+        "ms": "mendapat langkah pemulihan",
+    },
+    "recovered successfully": {"id": "berhasil dipulihkan", "ms": "berjaya dipulihkan"},
+    "came back within the horizon": {
+        "id": "kembali dalam jangka waktu",
+        "ms": "kembali dalam tempoh masa",
+    },
+    "next case rated top box": {
+        "id": "kasus berikutnya dinilai 4-5",
+        "ms": "kes seterusnya dinilai 4-5",
+    },
+    "came back": {"id": "kembali", "ms": "kembali"},
+    "no failure": {"id": "tanpa kegagalan", "ms": "tiada kegagalan"},
+    "recovered": {"id": "dipulihkan", "ms": "dipulihkan"},
+    "failed recovery": {"id": "pemulihan gagal", "ms": "pemulihan gagal"},
+    "not recovered": {"id": "tidak dipulihkan", "ms": "tidak dipulihkan"},
+    "recovery not judged": {"id": "pemulihan belum dinilai", "ms": "pemulihan belum dinilai"},
+}
+
+#: Values from the data that have a name in each language (complaint areas from DESIGN §1 and
+#: seed 001; recovery actions). English shows the value as the data holds it.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "communication": {"id": "komunikasi", "ms": "komunikasi"},
+    "customer_psychology": {"id": "psikologi pelanggan", "ms": "psikologi klien"},
+    "complaint_handling": {"id": "penanganan keluhan", "ms": "pengendalian aduan"},
+    "image": {"id": "citra", "ms": "imej"},
+    "product": {"id": "produk", "ms": "produk"},
+    "other": {"id": "lainnya", "ms": "lain-lain"},
+    "refund": {"id": "pengembalian dana", "ms": "bayaran balik"},
+    "discount": {"id": "diskon", "ms": "diskaun"},
+    "extra_service": {"id": "layanan tambahan", "ms": "perkhidmatan tambahan"},
+    "apology": {"id": "permintaan maaf", "ms": "permohonan maaf"},
+    "replacement": {"id": "penggantian", "ms": "penggantian"},
+    "none": {"id": "tidak ada", "ms": "tiada"},
+}
+TEXTS.update(REPORT_TEXTS)
+
+
 def check_language(language: str) -> str:
     """``language`` if it is one of :data:`LANGUAGES`, else a :class:`ParameterError`."""
     if language not in LANGUAGES:
@@ -211,6 +1318,50 @@ def t(key: str, language: str = "en", **values: object) -> str:
 def stage_label(stage: str, language: str = "en") -> str:
     """A stage's name in ``language`` (the id itself for a stage of another model)."""
     return STAGE_LABELS[check_language(language)].get(stage, stage.replace("_", " ").capitalize())
+
+
+def value_label(value: str, language: str = "en") -> str:
+    """A data value's name in ``language`` (complaint areas, recovery actions; see
+    :data:`VALUE_LABELS`); English, and values without a name, show the value itself.
+
+    >>> value_label("complaint_handling", "ms"), value_label("complaint_handling", "en")
+    ('pengendalian aduan', 'complaint_handling')
+    """
+    if check_language(language) == "en":
+        return value
+    return VALUE_LABELS.get(value, {}).get(language, value)
+
+
+def chart_text(text: str, language: str = "en") -> str:
+    """A figure's English label in ``language`` (:data:`CHART_TEXTS`, then stage names and
+    :data:`VALUE_LABELS`); unknown text is returned as it is.
+
+    >>> chart_text("share still open", "id"), chart_text("product", "ms")
+    ('bagian yang masih terbuka', 'produk')
+    """
+    if check_language(language) == "en":
+        return text
+    if text in CHART_TEXTS:
+        return CHART_TEXTS[text][language]
+    for labels in (STAGE_LABELS["en"],):
+        for stage, english in labels.items():
+            if text in (stage, english):
+                return STAGE_LABELS[language][stage]
+    key = text.replace(" ", "_")
+    if key in VALUE_LABELS:
+        return VALUE_LABELS[key][language]
+    return text
+
+
+def localize_number(text: str, language: str = "en") -> str:
+    """Number text written the English way (``1,234.5``) in ``language``'s separators.
+
+    >>> localize_number("62.1% (60.6–63.6%)", "id")
+    '62,1% (60,6–63,6%)'
+    """
+    if check_language(language) != "id":
+        return text
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def fmt_number(value: float | None, language: str = "en", *, decimals: int = 0) -> str:

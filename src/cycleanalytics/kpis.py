@@ -122,7 +122,8 @@ def basic_kpis(
     Parameters
     ----------
     store
-        The database.
+        The database: a :class:`~cycleanalytics.Store` or a
+        :class:`~cycleanalytics.spark.SparkStore` (the same expression runs on both).
     period
         Cases whose first event lies in it (``Period`` or ``"START..END"``, end excluded);
         their answers and costs count, and the complaints opened in it.
@@ -140,10 +141,11 @@ def basic_kpis(
         (``hits`` complaints, ``n`` cases) and ``cost_per_case``. ``df.attrs`` holds the
         period and filters.
     """
-    from cycleanalytics.store import Store
-
-    if not isinstance(store, Store):
-        raise MetricError(f"basic_kpis takes a cycleanalytics Store, not {type(store).__name__}")
+    if isinstance(store, ibis.expr.types.Table) or not callable(getattr(store, "table", None)):
+        raise MetricError(
+            "basic_kpis takes a cycleanalytics Store or a SparkStore (an object with "
+            f".table(name)), not {type(store).__name__}"
+        )
     span = Period.parse(period)
     row = _kpi_expr(store, span, channel, segment).to_pandas().iloc[0]
     cases = int(row["cases"])

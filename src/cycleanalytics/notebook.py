@@ -1,7 +1,10 @@
-"""What report notebooks call: kernel set-up for offline charts, and small presentation helpers.
+"""What report notebooks call: opening the data on either engine (:func:`open_store`), kernel
+set-up for offline charts, and small presentation helpers that write in the report's language.
 
-Notebooks stay thin: they compute with the metrics and present with the functions here, which
-are plain, tested Python. Nothing here runs a notebook; that is :mod:`cycleanalytics.reports`.
+Notebooks stay thin: they open the data with :func:`open_store`, compute with the metrics and
+present with the functions here, which are plain, tested Python. Their headings and prose come
+from :mod:`cycleanalytics.i18n` (:func:`show_section`), because markdown cells cannot switch
+language. Nothing here runs a notebook; that is :mod:`cycleanalytics.reports`.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cycleanalytics.periods import ReportPeriod
@@ -39,6 +43,7 @@ _REPORT_CSS = """
 .ca-tile-value { font-size: 1.7em; font-weight: 600; margin: 0.1em 0; }
 .ca-tile-change, .ca-tile-n { color: #555; font-size: 0.8em; }
 .ca-significant { color: #8a4b00; font-size: 0.8em; font-weight: 600; }
+.ca-list { color: #444; margin: 0.2em 0 1em 0; }
 .ca-takeaway { border-left: 4px solid #1f5f8b; background: #f3f7fa; padding: 0.7em 1em;
   margin: 0.6em 0 1em 0; font-size: 1.05em; }
 table.ca-table { border-collapse: collapse; margin: 0.4em 0 1.2em 0; font-size: 0.95em; }
@@ -111,6 +116,101 @@ def show_heading(text: str, level: int = 2) -> None:
     display(HTML(f"<h{level}>{html.escape(text)}</h{level}>"))
 
 
+def show_list(items: list[str]) -> None:
+    """Show sentences as a bulleted list, HTML-escaped."""
+    from IPython.display import HTML, display
+
+    rows = "".join(f'<li class="ca-item">{html.escape(item)}</li>' for item in items)
+    display(HTML(f'<ul class="ca-list">{rows}</ul>'))
+
+
+def show_section(key: str, language: str = "en", *, level: int = 2) -> None:
+    """Show a section of a report's prose from the i18n tables: the heading ``<key>.heading``
+    (or ``<key>.title`` at level 1), the paragraph ``<key>.text`` and the bullets
+    ``<key>.1``, ``<key>.2``... whichever exist, in ``language``.
+
+    Markdown cells cannot switch language, so report notebooks keep their headings and prose
+    in :data:`cycleanalytics.i18n.TEXTS` and show them with this.
+    """
+    from cycleanalytics.i18n import TEXTS, check_language, t
+
+    check_language(language)
+    for suffix in ("title", "heading"):
+        if f"{key}.{suffix}" in TEXTS:
+            show_heading(t(f"{key}.{suffix}", language), level)
+            break
+    if f"{key}.text" in TEXTS:
+        show_text(t(f"{key}.text", language))
+    bullets = []
+    while f"{key}.{len(bullets) + 1}" in TEXTS:
+        bullets.append(t(f"{key}.{len(bullets) + 1}", language))
+    if bullets:
+        show_list(bullets)
+
+
+def show_how_to_read(prefix: str, language: str = "en") -> None:
+    """The closing "How to read these numbers" section: a heading and the bullets
+    ``<prefix>.read.1``, ``<prefix>.read.2``..."""
+    from cycleanalytics.i18n import t
+
+    show_heading(t("word.how_to_read", language))
+    show_section(f"{prefix}.read", language)
+
+
+def localize_figure(fig: Any, language: str = "en") -> Any:
+    """``fig`` with its English labels in ``language``: axis and legend titles, colour-bar
+    titles, trace names and category labels (stage names, complaint areas, recovery actions,
+    the metrics' own words; see :func:`cycleanalytics.i18n.chart_text`). Numbers and hover
+    text are left as they are. English returns ``fig`` unchanged.
+
+    >>> import plotly.graph_objects as go
+    >>> fig = go.Figure(go.Bar(x=["product", "image"], y=[3, 1], name="complaints"))
+    >>> fig = localize_figure(fig.update_yaxes(title="complaints"), "ms")
+    >>> list(fig.data[0].x), fig.data[0].name, fig.layout.yaxis.title.text
+    (['produk', 'imej'], 'aduan', 'aduan')
+    """
+    from cycleanalytics.i18n import chart_text, check_language
+
+    if check_language(language) == "en":
+        return fig
+
+    def swap(value: Any) -> Any:
+        return chart_text(value, language) if isinstance(value, str) else value
+
+    def swap_all(values: Any) -> Any:
+        if values is None or isinstance(values, str):
+            return values
+        items = list(values)
+        if not items or not all(isinstance(v, str) for v in items):
+            return values
+        return [swap(v) for v in items]
+
+    for trace in fig.data:
+        if getattr(trace, "name", None):
+            trace.name = swap(trace.name)
+        for axis in ("x", "y", "labels"):
+            if axis in trace and trace[axis] is not None:
+                trace[axis] = swap_all(trace[axis])
+        if trace.type == "sankey":
+            trace.node.label = swap_all(trace.node.label)
+        if "colorbar" in trace and trace.colorbar.title.text:
+            trace.colorbar.title.text = swap(trace.colorbar.title.text)
+    fig.for_each_xaxis(lambda ax: ax.update(title_text=swap(ax.title.text)))
+    fig.for_each_yaxis(lambda ax: ax.update(title_text=swap(ax.title.text)))
+    if fig.layout.legend.title.text:
+        fig.layout.legend.title.text = swap(fig.layout.legend.title.text)
+    if fig.layout.title.text:
+        fig.layout.title.text = swap(fig.layout.title.text)
+    return fig
+
+
+def show_figure(fig: Any, language: str = "en") -> None:
+    """Show a figure with its labels in ``language`` (:func:`localize_figure`)."""
+    from IPython.display import display
+
+    display(localize_figure(fig, language))
+
+
 def show_sql(sql: str) -> None:
     """Show SQL (or any code-like text) as preformatted, escaped text."""
     from IPython.display import HTML, display
@@ -149,51 +249,100 @@ def _numeric_column(column: pd.Series) -> bool:
 # -- funnel wording ------------------------------------------------------------------------
 
 
-def _pct(share: float) -> str:
-    return "–" if share != share else f"{share:.0%}"  # NaN (nothing to divide) shows a dash
+def _pct(share: float, language: str = "en") -> str:
+    from cycleanalytics.i18n import fmt_share
+
+    return "–" if share != share else fmt_share(share, language, decimals=0)  # NaN: a dash
 
 
-def funnel_table(df: pd.DataFrame) -> pd.DataFrame:
+def _count(n: Any, language: str = "en") -> str:
+    from cycleanalytics.i18n import fmt_number
+
+    return fmt_number(int(n), language)
+
+
+def _column(by: str, language: str = "en") -> str:
+    """A breakdown column's header: ``col.<by>`` in ``language``, else the name itself."""
+    from cycleanalytics.i18n import TEXTS, t
+
+    if f"col.{by}" in TEXTS:
+        return t(f"col.{by}", language)
+    return by.replace("_", " ").capitalize()
+
+
+def label_stages(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """A copy of a funnel table whose ``label`` column names the stages in ``language``
+    (DESIGN §1); English keeps the model's own labels.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"stage": ["follow_up"], "label": ["Follow-up"]})
+    >>> label_stages(df, "ms")["label"].tolist()
+    ['Susulan']
+    """
+    from cycleanalytics.i18n import STAGE_LABELS, check_language
+
+    out = df.copy()
+    if check_language(language) == "en" or "stage" not in out:
+        return out
+    names = STAGE_LABELS[language]
+    labels = out["label"] if "label" in out else out["stage"]
+    out["label"] = [
+        names.get(str(s), str(old)) for s, old in zip(out["stage"], labels, strict=True)
+    ]
+    return out
+
+
+def _is_all_data(period: str | None) -> bool:
+    from cycleanalytics.i18n import LANGUAGES, t
+
+    return not period or period in {t("header.all_data", lang) for lang in LANGUAGES}
+
+
+def funnel_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """The funnel as a plain table for managers: stage, journeys reached, share continuing,
-    journeys lost. Counts are written with thousands separators, shares as whole percents."""
+    journeys lost. Counts are written with thousands separators, shares as whole percents;
+    headers and stage names in ``language``."""
     import pandas as pd
 
+    from cycleanalytics.i18n import t
+
+    df = label_stages(df, language)
     first = df["stage_index"].min()
     return pd.DataFrame(
         {
-            "Stage": df["label"].astype(str),
-            "Journeys reaching it": [f"{int(n):,}" for n in df["reached"]],
-            "Share continuing from the stage before": [
-                "–" if k == first else _pct(s)
+            t("col.stage", language): df["label"].astype(str),
+            t("funnel.col.reached", language): [_count(n, language) for n in df["reached"]],
+            t("funnel.col.continuing", language): [
+                "–" if k == first else _pct(s, language)
                 for k, s in zip(df["stage_index"], df["conversion"], strict=True)
             ],
-            "Journeys lost before it": [
-                "–" if k == first else f"{int(n):,}"
+            t("funnel.col.lost", language): [
+                "–" if k == first else _count(n, language)
                 for k, n in zip(df["stage_index"], df["dropped"], strict=True)
             ],
         }
     )
 
 
-def funnel_by_table(df: pd.DataFrame, by: str) -> pd.DataFrame:
+def funnel_by_table(df: pd.DataFrame, by: str, language: str = "en") -> pd.DataFrame:
     """A funnel broken down by ``by`` as one row per group: journeys entering, then for each
     later stage the journeys reaching it with their share of the group's entries."""
     import pandas as pd
 
+    df = label_stages(df, language)
     rows = []
     for group, part in df.groupby(by, sort=False, dropna=False):
         part = part.sort_values("stage_index")
-        label = "not recorded" if group is None or group != group else str(group)
-        row: dict[str, str] = {by.replace("_", " ").capitalize(): label}
+        row: dict[str, str] = {_column(by, language): group_text(group, language)}
         first = part["stage_index"].min()
         for stage in part.itertuples(index=False):
-            share = "" if stage.stage_index == first else f" ({_pct(stage.from_entry)})"
-            row[str(stage.label)] = f"{int(stage.reached):,}{share}"
+            share = "" if stage.stage_index == first else f" ({_pct(stage.from_entry, language)})"
+            row[str(stage.label)] = f"{_count(stage.reached, language)}{share}"
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def funnel_takeaway(df: pd.DataFrame) -> str:
+def funnel_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     """One sentence naming the largest drop between consecutive stages of a funnel.
 
     ``df`` is the table :func:`~cycleanalytics.funnel` returns, without a breakdown.
@@ -208,9 +357,11 @@ def funnel_takeaway(df: pd.DataFrame) -> str:
     The largest drop is between Contact and Service: 60% of journeys that reached Contact
     (90 of 150) did not reach Service.
     """
-    rows = df.sort_values("stage_index").reset_index(drop=True)
+    from cycleanalytics.i18n import t
+
+    rows = label_stages(df, language).sort_values("stage_index").reset_index(drop=True)
     if rows.empty or int(rows["reached"].iloc[0]) == 0:
-        return "No journeys entered the cycle in this selection, so there is nothing to compare."
+        return t("funnel.say.empty", language)
     best = None
     for k in range(1, len(rows)):
         before, after = rows.iloc[k - 1], rows.iloc[k]
@@ -221,19 +372,24 @@ def funnel_takeaway(df: pd.DataFrame) -> str:
         if best is None or share > best[0]:
             best = (share, lost, before, after)
     if best is None or best[1] <= 0:
-        return "No journeys were lost between the stages in this selection."
+        return t("funnel.say.no_loss", language)
     share, lost, before, after = best
-    return (
-        f"The largest drop is between {before['label']} and {after['label']}: "
-        f"{share:.0%} of journeys that reached {before['label']} "
-        f"({lost:,} of {int(before['reached']):,}) did not reach {after['label']}."
+    return t(
+        "funnel.say.largest",
+        language,
+        before=before["label"],
+        after=after["label"],
+        share=_pct(share, language),
+        lost=_count(lost, language),
+        reached=_count(before["reached"], language),
     )
 
 
-def funnel_basis(df: pd.DataFrame) -> str:
+def funnel_basis(df: pd.DataFrame, language: str = "en", *, period: str | None = None) -> str:
     """What a funnel's numbers are based on: journeys counted, period, channel, and how many
     journeys of the period were left out (they did not start at the first stage, or came
-    through another channel).
+    through another channel). ``period`` is the period as the report names it (default: the
+    funnel's own label).
 
     Examples
     --------
@@ -246,22 +402,28 @@ def funnel_basis(df: pd.DataFrame) -> str:
     through chat. 300 other journeys of the period are not counted: they did not start with
     Looking or came through another channel.
     """
+    from cycleanalytics.i18n import t
+
     attrs = df.attrs
     entered = int(attrs.get("cases_entered", 0))
     total = attrs.get("cases_total")
-    period = attrs.get("period") or "all data"
+    period = period if period is not None else (attrs.get("period") or "all data")
     channel = attrs.get("channel") or "all"
-    if period == "all data":
-        text = f"Based on {entered:,} customer journeys, from all the data available"
+    everything = _is_all_data(period)
+    if everything:
+        text = t("funnel.basis.all", language, n=_count(entered, language))
     else:
-        text = f"Based on {entered:,} customer journeys that started from {period}"
-    text += "." if channel == "all" else f" and entered through {channel}."
+        text = t("funnel.basis.period", language, n=_count(entered, language), period=period)
+    text += "." if channel == "all" else t("funnel.basis.channel", language, channel=channel) + "."
     if total is not None and int(total) > entered:
-        first = df.sort_values("stage_index")["label"].iloc[0] if len(df) else "the first stage"
-        where = "in the data" if period == "all data" else "of the period"
-        why = f"they did not start with {first}"
-        why += "." if channel == "all" else " or came through another channel."
-        text += f" {int(total) - entered:,} other journeys {where} are not counted: {why}"
+        labelled = label_stages(df, language)
+        first = (
+            labelled.sort_values("stage_index")["label"].iloc[0] if len(df) else "the first stage"
+        )
+        key = "funnel.basis.left_out_all" if everything else "funnel.basis.left_out_period"
+        why = t(key, language, n=_count(int(total) - entered, language), first=first)
+        why += "." if channel == "all" else t("funnel.basis.other_channel", language) + "."
+        text += f" {why}"
     return text
 
 
@@ -281,6 +443,142 @@ def period_text(start: str | date | None, end: str | date | None) -> str | None:
     first = date.fromisoformat(str(start)).isoformat() if start else ""
     last = (date.fromisoformat(str(end)) + timedelta(days=1)).isoformat() if end else ""
     return f"{first}..{last}"
+
+
+# -- opening the data: one function for every engine ------------------------------------------
+
+#: Engines a report can run on (the ``engine`` report parameter).
+ENGINES = ("duckdb", "spark")
+#: MIME type of the output in which a report kernel records the data's as-of time and load ids
+#: for the page header (:func:`publish_provenance`); the HTML export drops it.
+PROVENANCE_MIME = "application/vnd.cycleanalytics.provenance+json"
+
+
+def spark_session(master: str | None = None) -> Any:
+    """The Spark session a report runs on.
+
+    - ``master`` None and no ``SPARK_REMOTE`` in the environment: a small local session
+      (:func:`cycleanalytics.spark.local_session`, ``local[2]``);
+    - ``local[N]``: a local session with N cores;
+    - ``sc://host:15002``: Spark Connect; ``spark://...``, ``yarn``, ``k8s://...``: that
+      cluster manager (settings such as executor memory come from ``spark-defaults.conf`` in
+      ``SPARK_CONF_DIR``, or ``PYSPARK_SUBMIT_ARGS``, as for any pyspark program);
+    - ``master`` None with ``SPARK_REMOTE`` set: pyspark's own default, a Spark Connect session
+      to that address.
+
+    The session runs in UTC (``spark.sql.session.timeZone``), as the metrics expect.
+    """
+    import os
+    import re
+
+    from cycleanalytics.spark import _pyspark, local_session
+
+    local = re.fullmatch(r"local\[(\d+)\]", master or "")
+    if local:
+        return local_session(int(local[1]))
+    if master is None and not os.environ.get("SPARK_REMOTE"):
+        return local_session(2)
+    builder = _pyspark().sql.SparkSession.builder.appName("cycleanalytics-report")
+    if master is not None and master.startswith("sc://"):
+        builder = builder.remote(master)
+    elif master is not None:
+        builder = builder.master(master)
+    return builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+
+
+def open_store(
+    db: str | Path,
+    engine: str = "duckdb",
+    *,
+    spark_master: str | None = None,
+    publish: bool = True,
+) -> Any:
+    """Open what a report reads: the DuckDB database ``db`` (read only), or with
+    ``engine="spark"`` the lake ``db`` on Spark (a :class:`cycleanalytics.spark.SparkStore`:
+    a folder of Parquet or Delta tables, or, when no such folder exists, the name of a Spark
+    catalog database). Every report notebook opens its data with this, so the metric calls
+    are the same on both engines.
+
+    In a report kernel (``publish``), the data's as-of time and load ids are recorded for the
+    page header (:func:`publish_provenance`). Use it as a context manager.
+
+    >>> from cycleanalytics.reports import sample_database
+    >>> with open_store(sample_database(), publish=False) as store:
+    ...     type(store).__name__
+    'Store'
+    """
+    from cycleanalytics.errors import ParameterError, StoreError
+
+    if engine not in ENGINES:
+        raise ParameterError(f"engine {engine!r} is not available; choose one of: duckdb, spark")
+    if engine == "duckdb":
+        from cycleanalytics.store import Store
+
+        store: Any = Store(db, read_only=True)
+    else:
+        from cycleanalytics.spark import SparkStore
+
+        path = Path(str(db)).expanduser()
+        if path.is_file():
+            raise StoreError(
+                f"engine 'spark' reads a lake folder or a catalog database, and {path} is a "
+                "file; write the folder with Store.export_parquet(folder) (or run the report "
+                "with engine='duckdb' on the database file)"
+            )
+        session = spark_session(spark_master)
+        if path.is_dir():
+            store = SparkStore(session, folder=path)
+        else:
+            store = SparkStore(session, database=str(db))
+    if publish:
+        publish_provenance(store)
+    return store
+
+
+def data_provenance(store: Any) -> dict[str, Any]:
+    """The data's as-of time (latest timestamp, UTC, ISO text or None) and the ids of the
+    loads it came from, through Ibis so that every engine answers: a DuckDB store lists its
+    ``loads`` table, a lake (which has none) the load ids its tables carry.
+
+    >>> from cycleanalytics.reports import sample_database
+    >>> from cycleanalytics.store import Store
+    >>> with Store(sample_database(), read_only=True) as store:
+    ...     data_provenance(store)
+    {'as_of': '2026-06-30T23:57:14+00:00', 'loads': [1, 2, 3]}
+    """
+    import ibis
+
+    from cycleanalytics.errors import StoreError
+    from cycleanalytics.store import Store, latest_time
+
+    as_of = latest_time(store)
+    if isinstance(store, Store):
+        ids = store.table("loads").select("load_id").execute()["load_id"]
+    else:
+        parts = []
+        for name in ("interactions", "complaints", "customers"):
+            try:
+                table = store.table(name)
+            except StoreError:  # customers are optional
+                continue
+            parts.append(table.select(load_id=table.load_id.cast("int64")))
+        ids = ibis.union(*parts, distinct=True).execute()["load_id"] if parts else []
+    loads = sorted({int(i) for i in ids if i is not None and i == i})
+    return {"as_of": None if as_of is None else as_of.isoformat(), "loads": loads}
+
+
+def publish_provenance(store: Any) -> None:
+    """Record :func:`data_provenance` as an output of the running report kernel, for the
+    driver's page header (which therefore states what the report itself read, on any engine).
+    Does nothing outside IPython."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    display({PROVENANCE_MIME: data_provenance(store)}, raw=True)
 
 
 # -- report context: parameters resolved once ------------------------------------------------
@@ -566,49 +864,73 @@ def executive_kpis(store: Store, ctx: ReportContext) -> pd.DataFrame:
 # -- shared wording for the researcher and outcome reports --------------------------------------
 
 
-def share_text(value: float, lo: float | None = None, hi: float | None = None) -> str:
+def share_text(
+    value: float, lo: float | None = None, hi: float | None = None, language: str = "en"
+) -> str:
     """A share as a whole-number-and-one-decimal percent, with its interval when known.
 
     >>> share_text(0.6211, 0.6061, 0.6357), share_text(0.5), share_text(float("nan"))
     ('62.1% (60.6–63.6%)', '50.0%', '–')
+    >>> share_text(0.6211, 0.6061, 0.6357, "id")
+    '62,1% (60,6–63,6%)'
     """
+    from cycleanalytics.i18n import localize_number
+
     if value is None or value != value:
         return "–"
     if lo is None or hi is None or lo != lo or hi != hi:
-        return f"{value:.1%}"
-    return f"{value:.1%} ({100 * lo:.1f}–{hi:.1%})"
+        return localize_number(f"{value:.1%}", language)
+    return localize_number(f"{value:.1%} ({100 * lo:.1f}–{hi:.1%})", language)
 
 
 def number_text(
-    value: float, lo: float | None = None, hi: float | None = None, *, decimals: int = 1
+    value: float,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    decimals: int = 1,
+    language: str = "en",
 ) -> str:
     """A number with one decimal (or ``decimals``), with its interval when known.
 
     >>> number_text(3.7698, -4.0106, 11.5502), number_text(153.0114, 133.5, None, decimals=0)
     ('3.8 (-4.0 to 11.6)', '153')
+    >>> number_text(3.7698, -4.0106, 11.5502, language="ms")
+    '3.8 (-4.0 hingga 11.6)'
     """
+    from cycleanalytics.i18n import localize_number, t
+
     if value is None or value != value:
         return "–"
-    text = f"{value:,.{decimals}f}"
+    text = localize_number(f"{value:,.{decimals}f}", language)
     if lo is None or hi is None or lo != lo or hi != hi:
         return text
-    return f"{text} ({lo:,.{decimals}f} to {hi:,.{decimals}f})"
+    low = localize_number(f"{lo:,.{decimals}f}", language)
+    high = localize_number(f"{hi:,.{decimals}f}", language)
+    return f"{text} ({low} {t('word.to', language)} {high})"
 
 
-def group_text(value: Any) -> str:
-    """A breakdown value as text: months as ``2026-03``, missing values as ``not recorded``.
+def group_text(value: Any, language: str = "en") -> str:
+    """A breakdown value as text: months as ``2026-03``, missing values as ``not recorded``,
+    complaint areas and recovery actions named in ``language``.
 
     >>> import pandas as pd
     >>> group_text(pd.Timestamp("2026-03-01")), group_text(None), group_text("chat")
     ('2026-03', 'not recorded', 'chat')
+    >>> group_text(None, "id"), group_text("complaint_handling", "ms")
+    ('tidak tercatat', 'pengendalian aduan')
     """
     import pandas as pd
 
+    from cycleanalytics.i18n import t, value_label
+
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "not recorded"
+        return t("word.not_recorded", language)
+    if value == "not recorded":  # a missing group already named by fill_group
+        return t("word.not_recorded", language)
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m")
-    return str(value)
+    return value_label(str(value), language)
 
 
 def with_stage_labels(
@@ -631,48 +953,60 @@ def with_stage_labels(
 # -- conformance --------------------------------------------------------------------------------
 
 _CONFORMANCE_ROWS = (
-    ("Events that belong to a stage of the model", "coverage", "events_mapped", "events"),
-    ("Journeys that follow the model exactly", "conforming_share", "conforming_cases", "cases"),
-    ("Journeys that skip a stage", "skipped_share", "skipped_cases", "cases"),
-    ("Journeys that go back to an earlier stage", "backward_share", "backward_cases", "cases"),
-    ("Journeys that repeat a stage", "repeats_share", "repeats_cases", "cases"),
+    ("coverage", "coverage", "events_mapped", "events"),
+    ("conforming", "conforming_share", "conforming_cases", "cases"),
+    ("skipped", "skipped_share", "skipped_cases", "cases"),
+    ("backward", "backward_share", "backward_cases", "cases"),
+    ("repeats", "repeats_share", "repeats_cases", "cases"),
 )
 
 
-def conformance_table(df: pd.DataFrame) -> pd.DataFrame:
+def conformance_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """The one-row :func:`~cycleanalytics.metrics.conformance` table as a plain table:
     measure, share with its 95% interval, and the count behind it ("n of N"); then the
     recoveries without a dissatisfied answer and the two fitness values."""
     import pandas as pd
 
+    from cycleanalytics.i18n import localize_number, t
+
+    def n_of(n: Any, total: Any) -> str:
+        return t("word.n_of", language, n=_count(n, language), total=_count(total, language))
+
     row = df.iloc[0]
     rows = [
         (
-            label,
-            share_text(row[share], row[f"{share}_lo"], row[f"{share}_hi"]),
-            f"{int(row[hits]):,} of {int(row[base]):,}",
+            t(f"conf.row.{key}", language),
+            share_text(row[share], row[f"{share}_lo"], row[f"{share}_hi"], language),
+            n_of(row[hits], row[base]),
         )
-        for label, share, hits, base in _CONFORMANCE_ROWS
+        for key, share, hits, base in _CONFORMANCE_ROWS
     ]
     rows.append(
         (
-            "Recoveries without a dissatisfied answer before",
-            share_text(row["recovery_without_dissatisfaction_share"]),
-            f"{int(row['recovery_without_dissatisfaction']):,} of {int(row['recovery_cases']):,}",
+            t("conf.row.recovery", language),
+            share_text(row["recovery_without_dissatisfaction_share"], language=language),
+            n_of(row["recovery_without_dissatisfaction"], row["recovery_cases"]),
         )
     )
     rows.append(
         (
-            "Transition fitness (steps the model allows)",
-            f"{row['transition_fitness']:.3f}",
-            f"{int(row['transitions_allowed']):,} of {int(row['transitions']):,}",
+            t("conf.row.transition_fitness", language),
+            localize_number(f"{row['transition_fitness']:.3f}", language),
+            n_of(row["transitions_allowed"], row["transitions"]),
         )
     )
-    rows.append(("Token-replay fitness", f"{row['token_fitness']:.3f}", "–"))
-    return pd.DataFrame(rows, columns=["Measure", "Value (95% interval)", "Count"])
+    rows.append(
+        (
+            t("conf.row.token_fitness", language),
+            localize_number(f"{row['token_fitness']:.3f}", language),
+            "–",
+        )
+    )
+    columns = [t(f"conf.col.{c}", language) for c in ("measure", "value", "count")]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def conformance_takeaway(df: pd.DataFrame) -> str:
+def conformance_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     """One sentence: how many journeys follow the model, and the commonest deviation.
 
     Examples
@@ -684,22 +1018,32 @@ def conformance_takeaway(df: pd.DataFrame) -> str:
     120 of 200 journeys (60%) follow the cycle model exactly. The commonest deviation is
     repeating a stage (30% of journeys).
     """
+    from cycleanalytics.i18n import t
+
     row = df.iloc[0]
     cases = int(row["cases"])
     if cases == 0:
-        return "No journeys in this selection, so there is nothing to compare with the model."
-    text = (
-        f"{int(row['conforming_cases']):,} of {cases:,} journeys "
-        f"({row['conforming_share']:.0%}) follow the cycle model exactly."
+        return t("conf.say.empty", language)
+    text = t(
+        "conf.say.conforming",
+        language,
+        n=_count(row["conforming_cases"], language),
+        cases=_count(cases, language),
+        share=_pct(row["conforming_share"], language),
     )
     deviations = {
-        "skipping a stage": row["skipped_share"],
-        "going back to an earlier stage": row["backward_share"],
-        "repeating a stage": row["repeats_share"],
+        "skipped": row["skipped_share"],
+        "backward": row["backward_share"],
+        "repeats": row["repeats_share"],
     }
     name, share = max(deviations.items(), key=lambda kv: kv[1])
     if share > 0:
-        text += f" The commonest deviation is {name} ({share:.0%} of journeys)."
+        text += t(
+            "conf.say.deviation",
+            language,
+            name=t(f"conf.say.{name}", language),
+            share=_pct(share, language),
+        )
     return text
 
 
@@ -716,39 +1060,110 @@ def variants_table(df: pd.DataFrame, *, top: int = 10, language: str = "en") -> 
     """
     import pandas as pd
 
-    from cycleanalytics.i18n import stage_label
+    from cycleanalytics.i18n import localize_number, stage_label, t
 
     part = df.head(top)
     return pd.DataFrame(
         {
-            "Path": [
+            t("conf.col.path", language): [
                 " → ".join(stage_label(s, language) for s in str(v).split(" > "))
                 for v in part["variant"]
             ],
-            "Journeys": [f"{int(n):,}" for n in part["cases"]],
-            "Share (95% interval)": [
-                share_text(s, lo, hi)
+            t("conf.col.journeys", language): [_count(n, language) for n in part["cases"]],
+            t("conf.col.share", language): [
+                share_text(s, lo, hi, language)
                 for s, lo, hi in zip(part["share"], part["share_lo"], part["share_hi"], strict=True)
             ],
-            "Allowed by the model": ["yes" if c else "no" for c in part["conforming"]],
-            "Fitness": [f"{f:.2f}" for f in part["fitness"]],
+            t("conf.col.allowed", language): [
+                t("word.yes" if c else "word.no", language) for c in part["conforming"]
+            ],
+            t("conf.col.fitness", language): [
+                localize_number(f"{f:.2f}", language) for f in part["fitness"]
+            ],
         }
     )
 
 
-def rules_table(df: pd.DataFrame) -> pd.DataFrame:
+def rule_text(rule: str, description: str, language: str = "en") -> str:
+    """A conformance rule in words: its description (English), or its kind and stages named
+    in ``language``.
+
+    >>> rule_text("precedence(pre_interaction, follow_up)", "every follow_up is preceded ...", "id")
+    'Setiap Tindak lanjut didahului oleh Pra-interaksi'
+    """
+    import re
+
+    from cycleanalytics.i18n import TEXTS, check_language, stage_label, t
+
+    if check_language(language) == "en":
+        return str(description).capitalize()
+    match = re.fullmatch(r"(\w+)\((.*)\)", str(rule).strip())
+    if not match or f"conf.rule.{match[1]}" not in TEXTS:
+        return str(description).capitalize()
+    args = [a.strip() for a in match[2].split(",") if a.strip()]
+    names = dict(zip("ab", (stage_label(a, language) for a in args), strict=False))
+    try:
+        return (
+            t(f"conf.rule.{match[1]}", language, **names)
+            if names
+            else t(f"conf.rule.{match[1]}", language)
+        )
+    except (KeyError, IndexError):
+        return str(description).capitalize()
+
+
+def with_path_labels(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """A copy of a :func:`~cycleanalytics.metrics.variants` table whose paths name their
+    stages in ``language`` (for its chart); English keeps the table as it is.
+
+    >>> import pandas as pd
+    >>> with_path_labels(pd.DataFrame({"variant": ["pre_interaction > follow_up"]}), "ms")[
+    ...     "variant"].tolist()
+    ['Pra-interaksi → Susulan']
+    """
+    from cycleanalytics.i18n import check_language, stage_label
+
+    out = df.copy()
+    if check_language(language) != "en":
+        out["variant"] = [
+            " → ".join(stage_label(s, language) for s in str(v).split(" > "))
+            for v in out["variant"]
+        ]
+    return out
+
+
+def with_rule_texts(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """A copy of a :func:`~cycleanalytics.metrics.conformance_rules` table whose
+    ``description`` is the rule in ``language`` (:func:`rule_text`), for its chart."""
+    from cycleanalytics.i18n import check_language
+
+    out = df.copy()
+    if check_language(language) != "en" and "rule" in out:
+        out["description"] = [
+            rule_text(r, d, language) for r, d in zip(out["rule"], out["description"], strict=True)
+        ]
+    return out
+
+
+def rules_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """A :func:`~cycleanalytics.metrics.conformance_rules` table in words: rule, journeys
     passing ("n of N") and share passing (95% interval)."""
     import pandas as pd
 
+    from cycleanalytics.i18n import t
+
+    rules = df["rule"] if "rule" in df else df["description"]
     return pd.DataFrame(
         {
-            "Rule": [str(d).capitalize() for d in df["description"]],
-            "Journeys passing": [
-                f"{int(p):,} of {int(n):,}" for p, n in zip(df["passing"], df["cases"], strict=True)
+            t("conf.col.rule", language): [
+                rule_text(r, d, language) for r, d in zip(rules, df["description"], strict=True)
             ],
-            "Share passing (95% interval)": [
-                share_text(s, lo, hi)
+            t("conf.col.passing", language): [
+                t("word.n_of", language, n=_count(p, language), total=_count(n, language))
+                for p, n in zip(df["passing"], df["cases"], strict=True)
+            ],
+            t("conf.col.share_passing", language): [
+                share_text(s, lo, hi, language)
                 for s, lo, hi in zip(df["share"], df["share_lo"], df["share_hi"], strict=True)
             ],
         }
@@ -758,31 +1173,39 @@ def rules_table(df: pd.DataFrame) -> pd.DataFrame:
 # -- satisfaction -------------------------------------------------------------------------------
 
 
-def satisfaction_table(df: pd.DataFrame, by: str) -> pd.DataFrame:
+def satisfaction_table(df: pd.DataFrame, by: str, language: str = "en") -> pd.DataFrame:
     """A :func:`~cycleanalytics.metrics.satisfaction` table broken down by ``by`` in words:
     responses, response rate, CSAT (share 4-5), NPS and CES, each with its 95% interval;
     groups with fewer answers than the metric's ``min_n`` are marked "(few answers)"."""
     import pandas as pd
 
+    from cycleanalytics.i18n import t
+
     rows = []
     for r in df.to_dict("records"):
-        group = group_text(r[by]) + (" (few answers)" if bool(r.get("low_n", False)) else "")
+        few = t("word.few_answers", language) if bool(r.get("low_n", False)) else ""
         rows.append(
             {
-                by.replace("_", " ").capitalize(): group,
-                "Responses": f"{int(r['responses']):,}",
-                "Response rate": share_text(
-                    r["response_rate"], r["response_rate_lo"], r["response_rate_hi"]
+                _column(by, language): group_text(r[by], language) + few,
+                t("sat.col.responses", language): _count(r["responses"], language),
+                t("sat.col.response_rate", language): share_text(
+                    r["response_rate"], r["response_rate_lo"], r["response_rate_hi"], language
                 ),
-                "CSAT, satisfied (4-5)": share_text(r["csat"], r["csat_lo"], r["csat_hi"]),
-                "NPS": number_text(r["nps"], r["nps_lo"], r["nps_hi"]),
-                "CES (1-7)": number_text(r["ces"], r["ces_lo"], r["ces_hi"], decimals=2),
+                t("sat.col.csat", language): share_text(
+                    r["csat"], r["csat_lo"], r["csat_hi"], language
+                ),
+                t("sat.col.nps", language): number_text(
+                    r["nps"], r["nps_lo"], r["nps_hi"], language=language
+                ),
+                t("sat.col.ces", language): number_text(
+                    r["ces"], r["ces_lo"], r["ces_hi"], decimals=2, language=language
+                ),
             }
         )
     return pd.DataFrame(rows)
 
 
-def satisfaction_takeaway(df: pd.DataFrame) -> str:
+def satisfaction_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     """One sentence from the overall :func:`~cycleanalytics.metrics.satisfaction` row.
 
     >>> import pandas as pd
@@ -792,54 +1215,70 @@ def satisfaction_takeaway(df: pd.DataFrame) -> str:
     55% of the 80 customers who rated their contact were satisfied (4 or 5 of 5; between 44%
     and 65% with 95% confidence). NPS was 3.8. Only 80 of 1,000 contacts (8.0%) got an answer.
     """
+    from cycleanalytics.i18n import fmt_number, fmt_share, t
+
     r = df.iloc[0]
     if int(r["csat_n"]) == 0:
-        return "No customer rated a contact in this selection."
-    text = (
-        f"{r['csat']:.0%} of the {int(r['csat_n']):,} customers who rated their contact were "
-        f"satisfied (4 or 5 of 5; between {r['csat_lo']:.0%} and {r['csat_hi']:.0%} with 95% "
-        "confidence)."
+        return t("sat.say.none", language)
+    text = t(
+        "sat.say.csat",
+        language,
+        csat=_pct(r["csat"], language),
+        n=_count(r["csat_n"], language),
+        lo=_pct(r["csat_lo"], language),
+        hi=_pct(r["csat_hi"], language),
     )
     if r["nps"] == r["nps"]:
-        text += f" NPS was {r['nps']:.1f}."
+        text += t("sat.say.nps", language, nps=fmt_number(r["nps"], language, decimals=1))
     share = int(r["responses"]) / int(r["interactions"]) if int(r["interactions"]) else 0.0
-    text += (
-        f" Only {int(r['responses']):,} of {int(r['interactions']):,} contacts ({share:.1%}) "
-        "got an answer."
+    text += t(
+        "sat.say.responses",
+        language,
+        responses=_count(r["responses"], language),
+        contacts=_count(r["interactions"], language),
+        share=fmt_share(share, language),
     )
     return text
 
 
-def change_table(df: pd.DataFrame) -> pd.DataFrame:
+def change_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """A :func:`~cycleanalytics.metrics.satisfaction_change` table (CSAT) in words: period,
     value and answers, the period before, the change in points with its 95% interval, and
     the marker "● significant" only where the metric flagged the change."""
     import pandas as pd
 
+    from cycleanalytics.i18n import fmt_share, localize_number, t
+
+    def answers(v: float, n: Any) -> str:
+        return f"{fmt_share(v, language)} ({_count(n, language)})"
+
     return pd.DataFrame(
         {
-            "Month": [group_text(p) for p in df["period"]],
-            "CSAT (answers)": [
-                f"{v:.1%} ({int(n):,})" for v, n in zip(df["value"], df["n"], strict=True)
+            t("col.month", language): [group_text(p, language) for p in df["period"]],
+            t("sat.col.csat_answers", language): [
+                answers(v, n) for v, n in zip(df["value"], df["n"], strict=True)
             ],
-            "Before (answers)": [
-                f"{v:.1%} ({int(n):,})"
-                for v, n in zip(df["previous_value"], df["previous_n"], strict=True)
+            t("sat.col.before", language): [
+                answers(v, n) for v, n in zip(df["previous_value"], df["previous_n"], strict=True)
             ],
-            "Change, points (95% interval)": [
-                number_text(100 * c, 100 * lo, 100 * hi)
+            t("sat.col.change", language): [
+                number_text(100 * c, 100 * lo, 100 * hi, language=language)
                 for c, lo, hi in zip(df["change"], df["change_lo"], df["change_hi"], strict=True)
             ],
-            "p-value": [f"{p:.3f}" if p == p else "–" for p in df["p_value"]],
-            "Marker": [
-                "● significant" if f else ("" if e else "too few answers")
+            t("sat.col.p_value", language): [
+                localize_number(f"{p:.3f}", language) if p == p else "–" for p in df["p_value"]
+            ],
+            t("sat.col.marker", language): [
+                t("word.significant", language)
+                if f
+                else ("" if e else t("word.too_few_answers", language))
                 for f, e in zip(df["flagged"], df["enough_n"], strict=True)
             ],
         }
     )
 
 
-def change_takeaway(df: pd.DataFrame) -> str:
+def change_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     """One sentence on the latest period of a CSAT
     :func:`~cycleanalytics.metrics.satisfaction_change` table.
 
@@ -851,51 +1290,66 @@ def change_takeaway(df: pd.DataFrame) -> str:
     In 2026-06, 49.5% were satisfied, down 6.5 points from 56.0% the period before; this
     change could be chance.
     """
+    from cycleanalytics.i18n import fmt_number, fmt_share, t
+
     if df.empty:
-        return "There is only one period in this selection, so there is no change to show."
+        return t("sat.say.one_period", language)
     r = df.iloc[-1]
-    direction = "up" if r["change"] > 0 else "down"
-    text = (
-        f"In {group_text(r['period'])}, {r['value']:.1%} were satisfied, {direction} "
-        f"{abs(100 * r['change']):.1f} points from {r['previous_value']:.1%} the period before; "
+    text = t(
+        "sat.say.change",
+        language,
+        period=group_text(r["period"], language),
+        value=fmt_share(r["value"], language),
+        direction=t("say.up" if r["change"] > 0 else "say.down", language),
+        points=fmt_number(abs(100 * r["change"]), language, decimals=1),
+        before=fmt_share(r["previous_value"], language),
     )
     if bool(r["flagged"]):
-        return text + "this change is larger than chance would explain."
+        return text + t("sat.say.significant", language)
     if not bool(r["enough_n"]):
-        return text + "there are too few answers to tell whether it is real."
-    return text + "this change could be chance."
+        return text + t("sat.say.few", language)
+    return text + t("sat.say.chance", language)
 
 
 # -- complaints ---------------------------------------------------------------------------------
 
 
-def complaints_table(df: pd.DataFrame, by: str = "category") -> pd.DataFrame:
+def complaints_table(df: pd.DataFrame, by: str = "category", language: str = "en") -> pd.DataFrame:
     """A :func:`~cycleanalytics.metrics.complaints` table by ``by`` in words: complaints, per
     1,000 cases, cumulative share (Pareto), median first response in hours, reopen and
     recurrence rates with their 95% intervals. Never any complaint text."""
     import pandas as pd
 
+    from cycleanalytics.i18n import t
+
+    group = t("col.area", language) if by == "category" else _column(by, language)
     rows = []
     for r in df.to_dict("records"):
         rows.append(
             {
-                "Area" if by == "category" else by.capitalize(): group_text(r[by]),
-                "Complaints": f"{int(r['complaints']):,}",
-                "Per 1,000 cases": number_text(r["rate_per_1000_cases"]),
-                "Cumulative share": f"{r['cumulative_share']:.0%}",
-                "First response, median hours": number_text(r["first_response_median_h"]),
-                "Reopened (95% interval)": share_text(
-                    r["reopen_rate"], r["reopen_rate_lo"], r["reopen_rate_hi"]
+                group: group_text(r[by], language),
+                t("compl.col.complaints", language): _count(r["complaints"], language),
+                t("compl.col.per_1000", language): number_text(
+                    r["rate_per_1000_cases"], language=language
                 ),
-                "Complained again (95% interval)": share_text(
-                    r["recurrence_rate"], r["recurrence_rate_lo"], r["recurrence_rate_hi"]
+                t("compl.col.cumulative", language): _pct(r["cumulative_share"], language),
+                t("compl.col.first_response", language): number_text(
+                    r["first_response_median_h"], language=language
+                ),
+                t("compl.col.reopened", language): share_text(
+                    r["reopen_rate"], r["reopen_rate_lo"], r["reopen_rate_hi"], language
+                ),
+                t("compl.col.again", language): share_text(
+                    r["recurrence_rate"], r["recurrence_rate_lo"], r["recurrence_rate_hi"], language
                 ),
             }
         )
     return pd.DataFrame(rows)
 
 
-def pareto_takeaway(df: pd.DataFrame, by: str = "category", *, share: float = 0.8) -> str:
+def pareto_takeaway(
+    df: pd.DataFrame, by: str = "category", *, share: float = 0.8, language: str = "en"
+) -> str:
     """Which few groups make up ``share`` of the complaints (the Pareto reading), from a
     :func:`~cycleanalytics.metrics.complaints` table sorted by complaints.
 
@@ -905,24 +1359,35 @@ def pareto_takeaway(df: pd.DataFrame, by: str = "category", *, share: float = 0.
     >>> print(pareto_takeaway(df))  # doctest: +NORMALIZE_WHITESPACE
     2 of 3 areas (product, communication) account for 85% of the 100 complaints.
     """
+    from cycleanalytics.i18n import chart_text, t
+
     ordered = df.sort_values("complaints", ascending=False, kind="stable")
     total = int(ordered["complaints"].sum())
     if total == 0:
-        return "No complaints were opened in this selection."
+        return t("compl.say.none", language)
     running, names = 0, []
     for r in ordered.to_dict("records"):
         running += int(r["complaints"])
-        names.append(group_text(r[by]))
+        names.append(group_text(r[by], language))
         if running / total >= share:
             break
-    word = "areas" if by == "category" else f"{by} groups"
-    return (
-        f"{len(names)} of {len(ordered)} {word} ({', '.join(names)}) account for "
-        f"{running / total:.0%} of the {total:,} complaints."
+    if by == "category":
+        word = t("compl.say.areas", language)
+    else:
+        word = t("compl.say.groups", language, by=chart_text(by, language))
+    return t(
+        "compl.say.pareto",
+        language,
+        k=_count(len(names), language),
+        n=_count(len(ordered), language),
+        groups=word,
+        names=", ".join(names),
+        share=_pct(running / total, language),
+        total=_count(total, language),
     )
 
 
-def resolution_takeaway(df: pd.DataFrame) -> str:
+def resolution_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     """One sentence from the overall :func:`~cycleanalytics.metrics.resolution_time` row.
 
     >>> import pandas as pd
@@ -933,66 +1398,74 @@ def resolution_takeaway(df: pd.DataFrame) -> str:
     173 hours with 95% confidence). 38 complaints are still open; they count as unresolved
     up to the end of the data.
     """
+    from cycleanalytics.i18n import fmt_number, t
+
     r = df.iloc[0]
     n = int(r["complaints"])
     if n == 0:
-        return "No complaints were opened in this selection."
+        return t("compl.say.none", language)
     if r["median_h"] != r["median_h"]:
-        text = f"Fewer than half of the {n:,} complaints have been resolved so far."
+        text = t("compl.say.unresolved", language, n=_count(n, language))
     else:
-        text = (
-            f"Half of the {n:,} complaints were resolved within {r['median_h']:,.0f} hours "
-            f"({r['median_h'] / 24:.1f} days"
+        text = t(
+            "compl.say.half",
+            language,
+            n=_count(n, language),
+            hours=fmt_number(r["median_h"], language),
+            days=fmt_number(r["median_h"] / 24, language, decimals=1),
         )
         if r["median_lo"] == r["median_lo"] and r["median_hi"] == r["median_hi"]:
-            text += (
-                f"; between {r['median_lo']:,.0f} and {r['median_hi']:,.0f} hours with 95% "
-                "confidence"
+            text += t(
+                "compl.say.interval",
+                language,
+                lo=fmt_number(r["median_lo"], language),
+                hi=fmt_number(r["median_hi"], language),
             )
         text += ")."
     if int(r["censored"]):
-        text += (
-            f" {int(r['censored']):,} complaints are still open; they count as unresolved up "
-            "to the end of the data."
-        )
+        text += t("compl.say.open", language, n=_count(r["censored"], language))
     return text
 
 
 # -- recovery -----------------------------------------------------------------------------------
 
 
-def recovery_table(df: pd.DataFrame, by: str) -> pd.DataFrame:
+def recovery_table(df: pd.DataFrame, by: str, language: str = "en") -> pd.DataFrame:
     """A :func:`~cycleanalytics.metrics.recovery` table by ``by`` in words: dissatisfied
     cases, recovery rate, success and retention, each "share (95% interval), n"."""
     import pandas as pd
 
-    label = {"recovery_action": "Action", "category": "Area"}.get(by, by.capitalize())
+    from cycleanalytics.i18n import t
+
+    label = {"recovery_action": t("col.action", language), "category": t("col.area", language)}
+    header = label.get(by, _column(by, language))
     rows = []
     for r in df.to_dict("records"):
         group = r[by]
+        missing = group_text(group) == "not recorded" or group == "no recovery step"
         rows.append(
             {
-                label: "no recovery step"
-                if by == "recovery_action" and group_text(group) == "not recorded"
-                else group_text(group),
-                "Dissatisfied cases": f"{int(r['dissatisfied']):,}",
-                "Recovered": share_text(
-                    r["recovery_rate"], r["recovery_rate_lo"], r["recovery_rate_hi"]
+                header: t("rec.no_step", language)
+                if by == "recovery_action" and missing
+                else group_text(group, language),
+                t("rec.col.dissatisfied", language): _count(r["dissatisfied"], language),
+                t("rec.col.recovered", language): share_text(
+                    r["recovery_rate"], r["recovery_rate_lo"], r["recovery_rate_hi"], language
                 ),
-                "Recovery succeeded": share_text(
-                    r["success_rate"], r["success_rate_lo"], r["success_rate_hi"]
+                t("rec.col.succeeded", language): share_text(
+                    r["success_rate"], r["success_rate_lo"], r["success_rate_hi"], language
                 )
-                + f" of {int(r['success_judged']):,}",
-                "Customer stayed": share_text(
-                    r["retention_rate"], r["retention_rate_lo"], r["retention_rate_hi"]
+                + t("word.of_n", language, n=_count(r["success_judged"], language)),
+                t("rec.col.stayed", language): share_text(
+                    r["retention_rate"], r["retention_rate_lo"], r["retention_rate_hi"], language
                 )
-                + f" of {int(r['retention_judged']):,}",
+                + t("word.of_n", language, n=_count(r["retention_judged"], language)),
             }
         )
     return pd.DataFrame(rows)
 
 
-def recovery_takeaway(df: pd.DataFrame) -> str:
+def recovery_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     """One sentence from the overall :func:`~cycleanalytics.metrics.recovery` row.
 
     >>> import pandas as pd
@@ -1002,44 +1475,52 @@ def recovery_takeaway(df: pd.DataFrame) -> str:
     Of 558 dissatisfied cases, 378 (68%) got a recovery step; 276 of the 329 recoveries that
     could be judged (84%) succeeded.
     """
+    from cycleanalytics.i18n import t
+
     r = df.iloc[0]
     if int(r["dissatisfied"]) == 0:
-        return "No case was dissatisfied in this selection, so there was nothing to recover."
-    text = (
-        f"Of {int(r['dissatisfied']):,} dissatisfied cases, {int(r['recovered']):,} "
-        f"({r['recovery_rate']:.0%}) got a recovery step"
+        return t("rec.say.none", language)
+    text = t(
+        "rec.say.recovered",
+        language,
+        n=_count(r["dissatisfied"], language),
+        k=_count(r["recovered"], language),
+        share=_pct(r["recovery_rate"], language),
     )
     if int(r["success_judged"]):
-        text += (
-            f"; {int(r['successes']):,} of the {int(r['success_judged']):,} recoveries that "
-            f"could be judged ({r['success_rate']:.0%}) succeeded."
+        text += t(
+            "rec.say.succeeded",
+            language,
+            k=_count(r["successes"], language),
+            n=_count(r["success_judged"], language),
+            share=_pct(r["success_rate"], language),
         )
     else:
-        text += "; none could be judged yet."
+        text += t("rec.say.not_judged", language)
     return text
 
 
-_PARADOX_GROUPS = {
-    "no_failure": "No failure",
-    "recovered": "Failure, recovered",
-    "failed_recovery": "Failure, recovery failed",
-    "not_recovered": "Failure, no recovery step",
-    "recovery_not_judged": "Failure, recovery not judged yet",
-}
-
-
-def paradox_table(df: pd.DataFrame) -> pd.DataFrame:
+def paradox_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """A :func:`~cycleanalytics.metrics.recovery_paradox` table in words: group, cases,
     satisfied with the next case (share with 95% interval, of how many ratings) and came
     back within the horizon (share with 95% interval, of how many judged)."""
     import pandas as pd
 
+    from cycleanalytics.i18n import TEXTS, t
+
+    def group(g: Any) -> str:
+        key = f"rec.group.{g}"
+        return t(key, language) if key in TEXTS else str(g)
+
+    def of(share: str, n: Any) -> str:
+        return share + t("word.of_n", language, n=_count(n, language))
+
     return pd.DataFrame(
         {
-            "Group": [_PARADOX_GROUPS.get(str(g), str(g)) for g in df["group"]],
-            "Cases": [f"{int(n):,}" for n in df["cases"]],
-            "Satisfied with the next case": [
-                f"{share_text(s, lo, hi)} of {int(n):,}"
+            t("rec.col.group", language): [group(g) for g in df["group"]],
+            t("rec.col.cases", language): [_count(n, language) for n in df["cases"]],
+            t("rec.col.next_satisfied", language): [
+                of(share_text(s, lo, hi, language), n)
                 for s, lo, hi, n in zip(
                     df["later_top_box"],
                     df["later_top_box_lo"],
@@ -1048,8 +1529,8 @@ def paradox_table(df: pd.DataFrame) -> pd.DataFrame:
                     strict=True,
                 )
             ],
-            "Came back": [
-                f"{share_text(s, lo, hi)} of {int(n):,}"
+            t("rec.col.came_back", language): [
+                of(share_text(s, lo, hi, language), n)
                 for s, lo, hi, n in zip(
                     df["retention"],
                     df["retention_lo"],
@@ -1097,21 +1578,75 @@ class SegmentView:
         return getattr(self.store, name)
 
 
+def paradox_verdict(df: pd.DataFrame, language: str = "en", *, min_n: int = 30) -> str:
+    """The plain-language verdict on the service recovery paradox in ``language``, from the
+    tests a :func:`~cycleanalytics.metrics.recovery_paradox` table carries in its attrs (in
+    English it is the metric's own ``attrs["verdict"]``, word for word).
+
+    ``min_n`` must be the one the metric was run with (its default is 30).
+    """
+    import math
+
+    from cycleanalytics.i18n import localize_number, t
+
+    tests = df.attrs.get("tests", {}).get("recovered")
+    if not tests:
+        return t("rec.verdict.nothing", language)
+    mw, tz = tests
+    n0, n1 = int(mw["n_1"]), int(mw["n_2"])
+    sizes = t("rec.verdict.sizes", language, n1=_count(n1, language), n0=_count(n0, language))
+    if min(n0, n1) < min_n:
+        return t("rec.verdict.too_few", language, sizes=sizes, min_n=min_n)
+
+    def num(value: float, spec: str) -> str:
+        return localize_number(format(value, spec), language)
+
+    effect = t(
+        "rec.verdict.effect",
+        language,
+        effect=num(mw["effect"], ".2f"),
+        lo=num(mw["effect_lo"], ".2f"),
+        hi=num(mw["effect_hi"], ".2f"),
+        p=num(mw["p_value"], ".3f"),
+    )
+    retention = t(
+        "rec.verdict.retention",
+        language,
+        effect=num(tz["effect"], "+.1%"),
+        lo=num(tz["effect_lo"], "+.1%"),
+        hi=num(tz["effect_hi"], "+.1%"),
+        n1=_count(tz["n_2"], language),
+        n0=_count(tz["n_1"], language),
+        p=num(tz["p_value"], ".3f"),
+    )
+    p = float(mw["p_value"])
+    significant = math.isfinite(p) and p < 0.05
+    if significant and float(mw["effect"]) > 0.5:
+        head = t("rec.verdict.paradox", language)
+    elif significant:
+        head = t("rec.verdict.lower", language)
+    else:
+        head = t("rec.verdict.unclear", language)
+    return t(
+        "rec.verdict.full", language, head=head, sizes=sizes, effect=effect, retention=retention
+    )
+
+
 def outcome_source(store: Store, segment: str | None) -> Store | SegmentView:
     """What the outcome metrics (complaints, resolution, recovery) read for a report: the
     store, or a :class:`SegmentView` of it."""
     return store if segment is None else SegmentView(store, segment)
 
 
-def show_chart(plot: Any, df: pd.DataFrame, *, empty: str, **options: Any) -> None:
-    """Show ``plot(df, **options)``, or the sentence ``empty`` when ``df`` has no rows (a
-    short period can leave a chart with nothing to draw)."""
-    from IPython.display import display
-
+def show_chart(
+    plot: Any, df: pd.DataFrame, *, empty: str, language: str = "en", **options: Any
+) -> None:
+    """Show ``plot(df, **options)`` with its labels in ``language``, or the sentence ``empty``
+    when ``df`` has no rows (a short period can leave a chart with nothing to draw)."""
     if df.empty:
         show_text(empty)
     else:
-        display(plot(df, **options))
+        show_figure(plot(df, **options), language)
 
 
 def basis_text(
@@ -1122,6 +1657,7 @@ def basis_text(
     channel: str | None = None,
     segment: str | None = None,
     ignored_channel: bool = False,
+    language: str = "en",
 ) -> str:
     """What a report section is based on, in one sentence.
 
@@ -1131,18 +1667,21 @@ def basis_text(
     ...                  ignored_channel=True))  # doctest: +NORMALIZE_WHITESPACE
     Based on 12 dissatisfied cases, from 2026-05-01 to 2026-05-31, through every channel (this
     measure cannot be split by channel yet, so the channel filter chat is not applied).
+    >>> print(basis_text("keluhan", 392, "semua data", language="id"))
+    Berdasarkan 392 keluhan, dari semua data yang tersedia.
     """
-    when = "from all the data available" if period in ("all data", "") else f"from {period}"
-    text = f"Based on {n:,} {what}, {when}"
+    from cycleanalytics.i18n import t
+
+    if _is_all_data(period):
+        text = t("basis.all", language, n=_count(n, language), what=what)
+    else:
+        text = t("basis.period", language, n=_count(n, language), what=what, period=period)
     if segment is not None:
-        text += f", of customers in segment {segment}"
+        text += t("basis.segment", language, segment=segment)
     if channel is not None and ignored_channel:
-        text += (
-            ", through every channel (this measure cannot be split by channel yet, so the "
-            f"channel filter {channel} is not applied)"
-        )
+        text += t("basis.channel_ignored", language, channel=channel)
     elif channel is not None:
-        text += f", through {channel}"
+        text += t("basis.channel", language, channel=channel)
     return text + "."
 
 

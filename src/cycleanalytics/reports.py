@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from cycleanalytics._resources import bundled
 from cycleanalytics.errors import ParameterError, ReportError
 from cycleanalytics.i18n import LANGUAGES
-from cycleanalytics.notebook import plotly_bundle
+from cycleanalytics.notebook import ENGINES, PROVENANCE_MIME, plotly_bundle
 from cycleanalytics.periods import (
     COMPARISONS,
     ReportPeriod,
@@ -118,7 +118,7 @@ def notebook_parameters(name: str) -> dict[str, object]:
     Examples
     --------
     >>> sorted(notebook_parameters("stage_funnel"))[:4]
-    ['as_of', 'channel', 'db', 'model']
+    ['as_of', 'channel', 'db', 'engine']
     """
     declared = _declared(_report_path(name))
     return {key: _literal(info["default"]) for key, info in declared.items()}
@@ -129,8 +129,8 @@ def _is_date_parameter(key: str) -> bool:
 
 
 #: Parameters with a meaning of their own in every report; checked before any kernel starts.
-CHOICES = {"comparison": COMPARISONS, "language": LANGUAGES}
-TEXT_PARAMETERS = ("segment", "channel")
+CHOICES = {"comparison": COMPARISONS, "language": LANGUAGES, "engine": ENGINES}
+TEXT_PARAMETERS = ("segment", "channel", "spark_master")
 
 
 def _is_none(value: object) -> bool:
@@ -307,8 +307,13 @@ def _kernel_manager_class() -> type:
     return EnvironmentKernelManager
 
 
-def _report_title(nb: Any, name: str) -> str:
+def _report_title(nb: Any, name: str, language: str = "en") -> str:
+    """The page title: the notebook's ``title_key`` in the report's language, else its title."""
+    from cycleanalytics.i18n import TEXTS, t
+
     meta = nb.metadata.get("cycleanalytics", {})
+    if meta.get("title_key") in TEXTS and language in LANGUAGES:
+        return t(str(meta["title_key"]), language)
     if meta.get("title"):
         return str(meta["title"])
     for cell in nb.cells:
@@ -366,6 +371,46 @@ def _failure(name: str, partial: Path, exc: BaseException) -> ReportError:
     )
 
 
+def _check_db(report: str, db: str | Path, engine: str) -> str:
+    """What a report reads, checked before it runs: an existing DuckDB file, or for
+    ``engine="spark"`` a lake folder (or the name of a Spark catalog database)."""
+    path = Path(db).expanduser().resolve()
+    if engine == "spark":
+        if path.is_dir():
+            return str(path)
+        if path.is_file():
+            raise ParameterError(
+                f"report {report!r} runs on Spark (engine=spark) and {path} is a file: give "
+                "the lake folder (write one from a database with Store.export_parquet(folder)) "
+                "or run it with engine=duckdb"
+            )
+        name = str(db)
+        if re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)?", name):
+            return name  # a catalog database, looked up by the Spark session
+        raise ParameterError(
+            f"lake folder {path} does not exist; give the folder holding interactions, "
+            "complaints and customers (Parquet or Delta), or a Spark catalog database name"
+        )
+    if not path.is_file():
+        hint = " (a folder: for a lake, add -p engine=spark)" if path.is_dir() else ""
+        raise ParameterError(
+            f"database {path} does not exist{hint}; create it with `cycleanalytics load` "
+            "or pass --db with the path of an existing database"
+        )
+    return str(path)
+
+
+def _kernel_provenance(nb: Any) -> dict[str, Any] | None:
+    """The as-of time and load ids the report kernel recorded (``open_store``), if any."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if PROVENANCE_MIME in data:
+                found = data[PROVENANCE_MIME]
+                return dict(found) if isinstance(found, dict) else None
+    return None
+
+
 def run_report(
     name: str,
     *,
@@ -420,14 +465,11 @@ def run_report(
     declared = notebook_parameters(name)
     checked = _check_parameters(name, declared, dict(parameters or {}))
     checked, resolved = _resolve(name, declared, checked)
-    db_path = Path(db).expanduser().resolve()
-    if not db_path.is_file():
-        raise ParameterError(
-            f"database {db_path} does not exist; create it with `cycleanalytics load` "
-            "or pass --db with the path of an existing database"
-        )
+    engine = str({**declared, **checked}.get("engine") or "duckdb")
+    db_value = _check_db(name, db, engine)
+    db_path = Path(db_value)
     if "db" in declared:
-        checked = {"db": str(db_path), **checked}
+        checked = {"db": db_value, **checked}
     out_dir = Path(out).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{output or name}.ipynb"
@@ -455,10 +497,12 @@ def run_report(
         raise ReportError(f"report {name!r} could not be run: {exc}") from exc
 
     nb = nbformat.read(executed, as_version=4)
-    page_title = title or _report_title(nb, name)
+    language = str({**declared, **checked}.get("language") or "en")
+    page_title = title or _report_title(nb, name, language)
     expected = int(nb.metadata.get("cycleanalytics", {}).get("min_charts", 1))
     header = report_header(
         db_path,
+        provenance=_kernel_provenance(nb),
         parameters={**declared, **checked},
         period=resolved,
         started=run_started,
@@ -501,6 +545,7 @@ def export_html(nb: Any, *, title: str, header: str | None = None) -> str:
                         o
                         for o in cell.outputs
                         if not (o.output_type == "stream" and o.get("name") == "stderr")
+                        and PROVENANCE_MIME not in o.get("data", {})
                     ]
                     if not cell.outputs:
                         continue
@@ -590,15 +635,18 @@ def _load_ids(ids: list[int]) -> str:
 
 def data_provenance(db: str | Path) -> tuple[str, list[int]]:
     """The data's as-of time (latest timestamp, UTC) and the ids of the loads in a database."""
+    from cycleanalytics.notebook import data_provenance as provenance_of
     from cycleanalytics.store import Store
 
     with Store(db, read_only=True) as store:
-        as_of = store.as_of()
-        ids = [
-            int(r[0]) for r in store.con.execute("SELECT load_id FROM loads ORDER BY 1").fetchall()
-        ]
-    text = "–" if as_of is None else f"{as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-    return text, ids
+        found = provenance_of(store)
+    return _as_of_text(found["as_of"]), found["loads"]
+
+
+def _as_of_text(stamp: str | None) -> str:
+    if not stamp:
+        return "–"
+    return f"{datetime.fromisoformat(stamp).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def report_header(
@@ -608,6 +656,7 @@ def report_header(
     period: ReportPeriod | None,
     started: datetime,
     seconds: float,
+    provenance: dict[str, Any] | None = None,
 ) -> str:
     """The HTML header of a report page: period (and comparison), filters, data as-of, load ids,
     library version and run time. Every value is HTML-escaped.
@@ -627,7 +676,11 @@ def report_header(
     from cycleanalytics.periods import comparison_period
 
     language = str(parameters.get("language") or "en")
-    as_of, loads = data_provenance(db)
+    if provenance is not None:  # what the report kernel read, on whichever engine
+        as_of = _as_of_text(provenance.get("as_of"))
+        loads = [int(i) for i in provenance.get("loads", [])]
+    else:
+        as_of, loads = data_provenance(db)
     period_text = period.label() if period else t("header.all_data", language)
     if period is not None and period.name:
         period_text = f"{period.name}: {period_text}"
@@ -646,6 +699,11 @@ def report_header(
         filters.append(f"model = {Path(str(parameters['model'])).name}")
     rows += [
         (t("header.filters", language), "; ".join(filters) or t("header.no_filters", language)),
+        *(
+            [(t("header.engine", language), f"Spark ({parameters.get('spark_master') or 'local'})")]
+            if parameters.get("engine") == "spark"
+            else []
+        ),
         (t("header.data_as_of", language), as_of),
         (t("header.loads", language), _load_ids(loads)),
         (t("header.version", language), __version__),
@@ -812,7 +870,9 @@ def run_reports(
         parameters = dict(job.parameters)
         if "as_of" in declared:
             parameters.setdefault("as_of", day)
-        _resolve(job.report, declared, _check_parameters(job.report, declared, parameters))
+        checked = _check_parameters(job.report, declared, parameters)
+        _resolve(job.report, declared, checked)
+        _check_db(job.report, db, str({**declared, **checked}.get("engine") or "duckdb"))
         prepared.append(ReportJob(job.report, parameters, job.output))
     stems = [j.stem for j in prepared]
     duplicates = sorted({s for s in stems if stems.count(s) > 1})
@@ -824,7 +884,8 @@ def run_reports(
     out_dir = Path(out).expanduser().resolve()
     folder = out_dir / subfolder.replace("{as_of}", day) if subfolder else out_dir
     folder.mkdir(parents=True, exist_ok=True)
-    db_path = Path(db).expanduser().resolve()
+    db_path = Path(db).expanduser()
+    db_path = db_path.resolve() if db_path.exists() else db_path  # else a Spark catalog database
     started = datetime.now(UTC)
     outcomes = [_run_one(job, db_path, folder, timeout) for job in prepared]
     record = {

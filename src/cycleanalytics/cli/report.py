@@ -53,9 +53,10 @@ def _finish(run: object) -> None:
 @click.option(
     "--db",
     "db",
-    type=click.Path(dir_okay=False, path_type=Path, exists=True),
+    type=click.Path(path_type=Path),
     default=None,
-    help="The cycleanalytics database file (DuckDB); with --config, overrides its db.",
+    help="The cycleanalytics database file (DuckDB); with -p engine=spark, the lake folder "
+    "(Parquet or Delta tables) or a Spark catalog database. With --config, overrides its db.",
 )
 @click.option(
     "--out",
