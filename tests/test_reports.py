@@ -634,9 +634,9 @@ def test_a_failed_report_leaves_evidence_and_the_others_still_run(sample_db, tmp
     shutil.copy(reports._notebooks_dir() / "stage_funnel.ipynb", folder / "stage_funnel.ipynb")
     monkeypatch.setattr(reports, "_notebooks_dir", lambda: folder)
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        main, ["report", "broken", "stage_funnel", "--db", str(sample_db), "--out", str(out)]
-    )
+    # two at once (--jobs 2): the failure still leaves its evidence and the order is kept
+    arguments = ["report", "broken", "stage_funnel", "--db", str(sample_db), "--out", str(out)]
+    result = CliRunner().invoke(main, [*arguments, "--jobs", "2"])
     assert result.exit_code == 7, result.output
     assert (out / "stage_funnel.html").exists(), "the report after the failed one still ran"
     assert not (out / "broken.html").exists()

@@ -88,6 +88,14 @@ def _finish(run: object) -> None:
     help="A notebook parameter for every report of the run (repeatable), e.g. "
     "-p period=last_month -p language=id.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="How many reports run at once, each in its own kernel.",
+)
 def report(
     names: tuple[str, ...],
     db: Path | None,
@@ -96,6 +104,7 @@ def report(
     config: Path | None,
     as_of: str | None,
     params: tuple[str, ...],
+    jobs: int,
 ) -> None:
     """Run reports NAMES (or --all, or the set in --config) into executed notebooks, offline
     HTML pages and an index.html. A failed report does not stop the others; the exit code is
@@ -110,16 +119,17 @@ def report(
         database = db or spec.db
         if database is None:
             raise ParameterError(f'{config} names no db; add db = "..." to it or pass --db')
-        jobs = [
-            reports.ReportJob(j.report, {**j.parameters, **parameters}, j.output) for j in spec.jobs
-        ]
         run = reports.run_reports(
-            jobs,
+            [
+                reports.ReportJob(j.report, {**j.parameters, **parameters}, j.output)
+                for j in spec.jobs
+            ],
             db=database,
             out=out or spec.out,
             as_of=as_of,
             subfolder=spec.subfolder,
             title=spec.title,
+            jobs_at_once=jobs,
         )
         _finish(run)
         return
@@ -131,8 +141,13 @@ def report(
     if db is None:
         raise ParameterError("give the database with --db FILE")
     selected = reports.available_reports() if run_all else list(names)
-    jobs = [reports.ReportJob(name, dict(parameters)) for name in selected]
-    run = reports.run_reports(jobs, db=db, out=out or Path("reports"), as_of=as_of)
+    run = reports.run_reports(
+        [reports.ReportJob(name, dict(parameters)) for name in selected],
+        db=db,
+        out=out or Path("reports"),
+        as_of=as_of,
+        jobs_at_once=jobs,
+    )
     _finish(run)
 
 
@@ -144,7 +159,15 @@ def report(
     show_default=True,
     help="Folder for the sample, the database, the reports and index.html.",
 )
-def demo(out: Path) -> None:
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="How many reports run at once, each in its own kernel.",
+)
+def demo(out: Path, jobs: int) -> None:
     """Generate the sample, load it into a fresh database and run every report on it, with
     the index page (the executive summary: the sample's last complete month)."""
     from datetime import timedelta
@@ -169,10 +192,16 @@ def demo(out: Path) -> None:
     as_of = (last.date() + timedelta(days=1)).isoformat() if last is not None else None
     # the executive summary compares the last complete month with the one before; the
     # other reports cover all the data
-    jobs = [
-        reports.ReportJob(name, {"period": "last_month"} if name == "executive_summary" else {})
-        for name in reports.available_reports()
-    ]
-    run = reports.run_reports(jobs, db=db, out=out, as_of=as_of, title="Demo reports")
+    run = reports.run_reports(
+        [
+            reports.ReportJob(name, {"period": "last_month"} if name == "executive_summary" else {})
+            for name in reports.available_reports()
+        ],
+        db=db,
+        out=out,
+        as_of=as_of,
+        title="Demo reports",
+        jobs_at_once=jobs,
+    )
     console.print(f"Done in {time.perf_counter() - started:.0f} s. Open in a browser:")
     _finish(run)
