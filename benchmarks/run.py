@@ -8,7 +8,8 @@ the step. With ``--spark``, every portable metric is also timed on a local Spark
 (``local[2]``) over the same rows exported to Parquet, at the sizes up to ``--spark-max``.
 
     .venv/bin/python benchmarks/run.py --events 1M 10M [--repeat 3] [--spark]
-        [--memory-limit 4GB] [--temp-directory /tmp/ca-spill] [--threads 2] [--json out.json]
+        [--format csv|parquet] [--no-load] [--memory-limit 4GB] [--temp-directory /tmp/spill]
+        [--threads 2] [--workdir DIR] [--json out.json]
 
 Ratios are ``time / hand-written SQL`` of the same run (never absolute targets); results are
 compared before a ratio is printed. Generation is not timed. Figures and the machine they
@@ -170,33 +171,42 @@ def parse_size(text: str) -> int:
     return int(float(text[:-1] if factor > 1 else text) * factor)
 
 
-def generate(folder: Path, events: int) -> dict[str, Path]:
-    """Write the synthetic canonical exports (CSV) for ``events`` events; return the files."""
+def generate(
+    folder: Path, events: int, fmt: str = "csv", settings: dict[str, Any] | None = None
+) -> dict[str, Path]:
+    """Write the synthetic canonical exports (CSV or Parquet) for ``events`` events.
+
+    The log is built in a scratch database file under ``folder`` (not in memory), with the
+    run's ``memory_limit`` and ``temp_directory``: 100M events do not fit in RAM as a table.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config={"threads": str(os.cpu_count() or 2)})
+    config = {"threads": str(os.cpu_count() or 2), "preserve_insertion_order": "false"}
+    config |= {k: str(v) for k, v in (settings or {}).items() if v}
+    scratch = folder / "generate.duckdb"
+    con = duckdb.connect(str(scratch), config=config)
     con.execute("SET TimeZone = 'UTC'")
     con.execute("CREATE MACRO h(a, b) AS (hash(a, b) >> 1)::BIGINT")  # a signed 63-bit hash
     con.execute("CREATE TABLE interactions AS " + GENERATE_SQL, [events])
-    files = {
-        "interactions": folder / "interactions.csv",
-        "customers": folder / "customers.csv",
-        "complaints": folder / "complaints.csv",
-    }
-    con.table("interactions").write_csv(str(files["interactions"]))
-    con.sql(CUSTOMERS_SQL).write_csv(str(files["customers"]))
-    con.sql(COMPLAINTS_SQL).write_csv(str(files["complaints"]))
+    files = {name: folder / f"{name}.{fmt}" for name in ("interactions", "customers", "complaints")}
+    option = "(FORMAT csv, HEADER)" if fmt == "csv" else "(FORMAT parquet, COMPRESSION zstd)"
+    con.execute(f"COPY interactions TO '{files['interactions']}' {option}")
+    con.execute(f"COPY ({CUSTOMERS_SQL}) TO '{files['customers']}' {option}")
+    con.execute(f"COPY ({COMPLAINTS_SQL}) TO '{files['complaints']}' {option}")
     con.close()
+    scratch.unlink()
     return files
 
 
 def hand_ingest(db: Path, files: dict[str, Path], settings: dict[str, Any]) -> int:
-    """The ingest baseline: plain INSERT ... SELECT FROM read_csv into the canonical tables."""
+    """The ingest baseline: plain INSERT ... SELECT FROM read_csv / read_parquet."""
     with ca.Store(db, **settings) as store:
         for name in ("customers", "interactions", "complaints"):
-            columns = duckdb.execute("SELECT * FROM read_csv(?) LIMIT 0", [str(files[name])])
+            path = str(files[name])
+            reader = "read_parquet" if path.endswith(".parquet") else "read_csv"
+            columns = duckdb.execute(f"SELECT * FROM {reader}(?) LIMIT 0", [path])
             names = ", ".join(d[0] for d in columns.description)
             store.con.execute(
-                f"INSERT INTO {name} ({names}) SELECT {names} FROM read_csv(?)", [str(files[name])]
+                f"INSERT INTO {name} ({names}) SELECT {names} FROM {reader}(?)", [path]
             )
         return store.counts()["interactions"]
 
@@ -205,7 +215,14 @@ def run_size(events: int, args: argparse.Namespace, rows: list[dict[str, Any]]) 
     settings = {"memory_limit": args.memory_limit, "temp_directory": args.temp_directory}
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         tmp = Path(tmp)
-        files = generate(tmp / "exports", events)
+        started = time.perf_counter()
+        files = generate(tmp / "exports", events, args.format, settings)
+        size = sum(f.stat().st_size for f in files.values()) / 2**20
+        print(
+            f"{events:>11,}  (generated {args.format} exports, {size:,.0f} MiB, "
+            f"in {time.perf_counter() - started:.0f} s; not timed)",
+            flush=True,
+        )
 
         def add(step: str, engine: str, seconds: float, peak: int, **extra: Any) -> None:
             row = {"events": events, "step": step, "engine": engine, "seconds": seconds}
@@ -213,20 +230,26 @@ def run_size(events: int, args: argparse.Namespace, rows: list[dict[str, Any]]) 
             rows.append({**row, **extra})
             print(_line(row | extra), flush=True)
 
-        seconds, peak, _ = measure(lambda: hand_ingest(tmp / "hand.duckdb", files, settings), 1)
-        add("ingest", "hand SQL (INSERT ... read_csv)", seconds, peak)
-        base = seconds
-        db = tmp / "bench.duckdb"
-        with ca.Store(db, **settings) as store:
-            seconds, peak, _ = measure(lambda: ca.load(store, list(files.values())), 1)
-        add("ingest", "cycleanalytics (ca.load)", seconds, peak, ratio=seconds / base)
+        hand_db, db = tmp / "hand.duckdb", tmp / "bench.duckdb"
+        seconds, peak, _ = measure(lambda: hand_ingest(hand_db, files, settings), 1)
+        add("ingest", f"hand SQL (INSERT ... read_{args.format})", seconds, peak)
+        if args.load:
+            base = seconds
+            with ca.Store(db, **settings) as store:
+                seconds, peak, _ = measure(lambda: ca.load(store, list(files.values())), 1)
+            add("ingest", "cycleanalytics (ca.load)", seconds, peak, ratio=seconds / base)
+            hand_db.unlink()
+        else:  # --no-load: the metrics read the store the baseline filled
+            db = hand_db
         with ca.Store(db, read_only=True, **settings) as store:
             if args.threads:
-                store.con.execute("SELECT set_config('threads', ?)", [str(args.threads)])
+                store.con.execute(f"SET threads = {int(args.threads)}")
             for name, spec in sorted(REGISTRY.items()):
                 read, baselines = BASELINES.get(name, (None, {}))
                 base = None
                 for label, fn in baselines.items():
+                    if label == "pandas" and events > args.pandas_max:
+                        continue  # the whole log in pandas: out of reach of a 4 GB budget
                     seconds, peak, expected = measure(lambda fn=fn: fn(store), args.repeat)
                     add(name, label, seconds, peak, ratio=seconds / base if base else None)
                     base = base or seconds
@@ -276,12 +299,23 @@ def main() -> None:
     parser.add_argument("--temp-directory", default=None, help="DuckDB spill folder")
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads for metrics")
     parser.add_argument("--workdir", default=None, help="where the data and databases go")
+    parser.add_argument(
+        "--format", choices=("csv", "parquet"), default="csv", help="the generated exports"
+    )
+    parser.add_argument(
+        "--no-load",
+        dest="load",
+        action="store_false",
+        help="time only the baseline ingest; metrics read the store it filled",
+    )
+    parser.add_argument("--pandas-max", default="10M", help="largest size run in pandas")
     parser.add_argument("--spark", action="store_true", help="also time metrics on Spark")
     parser.add_argument("--spark-max", default="1M", help="largest size run on Spark")
     parser.add_argument("--spark-memory", default="2g", help="Spark driver memory")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     args = parser.parse_args()
     args.spark_max = parse_size(args.spark_max)
+    args.pandas_max = parse_size(args.pandas_max)
     machine = (
         f"{platform.machine()}, {psutil.cpu_count()} cores, "
         f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
