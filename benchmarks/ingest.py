@@ -68,15 +68,19 @@ def generate(folder: Path, rows: int) -> dict[str, Path]:
     return paths
 
 
-def run_child(args: list[str]) -> tuple[float, float]:
-    """Run a command; return (seconds, peak memory in MiB) of that child alone."""
+def run_child(args: list[str]) -> tuple[float, float, float]:
+    """Run a command; return (seconds, peak memory in MiB, CPU seconds) of that child alone.
+
+    CPU seconds (user + system, all threads) say how much work was done; on a busy machine
+    they vary less than the elapsed time does.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
         raise SystemExit(f"{args} failed: {proc.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def baseline(path: Path, fmt: str, db: Path) -> list[str]:
@@ -102,14 +106,16 @@ def main() -> None:
         folder = Path(tmp)
         mapping = folder / "mapping.toml"
         mapping.write_text(MAPPING, encoding="utf-8")
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(
             f"{'rows':>11} {'format':>8} {'file MiB':>9} {'duckdb s':>9} {'ours s':>8} "
-            f"{'ratio':>6} {'duckdb MiB':>11} {'ours MiB':>9}"
+            f"{'ratio':>6} {'duckdb MiB':>11} {'ours MiB':>9} {'duckdb cpu':>11} "
+            f"{'ours cpu':>9} {'cpu ratio':>10}"
         )
         for rows in args.rows:
             paths = generate(folder, rows)
             for fmt, path in paths.items():
-                best: dict[str, tuple[float, float]] = {}
+                best: dict[str, tuple[float, float, float]] = {}
                 for i in range(args.repeat):
                     for name, cmd in (
                         ("duckdb", baseline(path, fmt, folder / f"b{i}.duckdb")),
@@ -124,11 +130,14 @@ def main() -> None:
                 print(
                     f"{rows:>11,} {fmt:>8} {size:>9.0f} {best['duckdb'][0]:>9.2f} "
                     f"{best['ours'][0]:>8.2f} {best['ours'][0] / best['duckdb'][0]:>6.2f} "
-                    f"{best['duckdb'][1]:>11.0f} {best['ours'][1]:>9.0f}",
+                    f"{best['duckdb'][1]:>11.0f} {best['ours'][1]:>9.0f} "
+                    f"{best['duckdb'][2]:>11.2f} {best['ours'][2]:>9.2f} "
+                    f"{best['ours'][2] / best['duckdb'][2]:>10.2f}",
                     flush=True,
                 )
             for path in paths.values():
                 path.unlink()
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

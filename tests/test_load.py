@@ -289,3 +289,32 @@ def test_sigkill_mid_load_leaves_the_database_as_before_and_busy_is_clean(tmp_pa
         # ... and the load can simply be run again.
         f = ca.load(store, big).files[0]
         assert (f.rows_read, f.rows_loaded) == (1_500_000, 1_500_000)
+
+
+def test_repeats_in_a_file_and_ids_already_stored(store, tmp_path):
+    """Hand-made: e1 is stored; the new file has e1 twice and e2 twice. The later repeats are
+    quarantined (the first row of each id is kept), then e1 is skipped as already stored."""
+    first = write(
+        tmp_path, "interactions_1.csv", HEADER + "e1,c1,u1,2026-01-01T00:00:00Z,,x,web,\n"
+    )
+    second = write(
+        tmp_path,
+        "interactions_2.csv",
+        HEADER
+        + "e1,c1,u1,2026-01-01T00:00:00Z,,a,web,\n"
+        + "e2,c1,u1,2026-01-02T00:00:00Z,,b,web,\n"
+        + "e2,c1,u1,2026-01-03T00:00:00Z,,c,web,\n"
+        + "e1,c1,u1,2026-01-04T00:00:00Z,,d,web,\n",
+    )
+    ca.load(store, first)
+    f = ca.load(store, second).files[0]
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_skipped) == (4, 1, 2, 1)
+    rows = store.con.execute(
+        "SELECT interaction_id, activity FROM interactions ORDER BY interaction_id"
+    ).fetchall()
+    assert rows == [("e1", "x"), ("e2", "b")]
+    reasons = store.con.execute("SELECT line, reason FROM quarantine ORDER BY line").fetchall()
+    assert reasons == [
+        (4, "lines 3 and 4: interaction_id 'e2' appears more than once; line 3 was kept"),
+        (5, "lines 2 and 5: interaction_id 'e1' appears more than once; line 2 was kept"),
+    ]

@@ -156,3 +156,28 @@ def test_transcoded_file_with_duplicates_keeps_raw_records(store, tmp_path):
     record, reason = store.con.execute("SELECT record, reason FROM quarantine").fetchone()
     assert json.loads(record)["activity"] == "Crème"
     assert reason.startswith("lines 2 and 4: interaction_id 'e1' appears more than once")
+
+
+def test_parquet_rejects_are_numbered_by_row(store, tmp_path):
+    """Rows are numbered from 1 in file order, across row groups (two rows per group here)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids = ["e1", "e2", "e3", "e4", "e1"]
+    table = pa.table(
+        {
+            "interaction_id": ids,
+            "case_id": ["c1"] * 5,
+            "customer_id": ["u1"] * 5,
+            "ts": [f"2026-01-0{i + 1}T00:00:00Z" for i in range(5)],
+            "csat": ["4", "5", "3", "9", "2"],
+        }
+    )
+    path = tmp_path / "interactions.parquet"
+    pq.write_table(table, path, row_group_size=2)
+    f = ca.load(store, path).files[0]
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (5, 3, 2)
+    assert store.con.execute("SELECT line, reason FROM quarantine ORDER BY line").fetchall() == [
+        (4, "line 4, column 'csat': found '9', expected a value with csat BETWEEN 1 AND 5"),
+        (5, "lines 1 and 5: interaction_id 'e1' appears more than once; line 1 was kept"),
+    ]

@@ -2,14 +2,18 @@
 
 The load is a pipeline with one module per concern:
 
-1. *read* a file into a staging table of text numbered by record (:mod:`.readers`);
+1. *read*: a file becomes a relation of text columns numbered by record (:mod:`.readers`);
+   CSV, Parquet and JSON are scanned in place, XES and xlsx are staged first;
 2. *recognise* which canonical table it feeds, from the mapping, its name or its header;
 3. *map* source columns and values to canonical ones (:mod:`.mapping`);
-4. *validate* every row in one set-based pass; rows that break a rule go to ``quarantine``
-   with their line, raw record and reason (:mod:`.validate`);
-5. *insert* the accepted rows whose id is new (policy ``keep``) or replace them (policy
-   ``update``), and record the load in ``loads`` with rows read = loaded + quarantined +
-   skipped.
+4. *validate and insert*: one scan types and checks every row and inserts the accepted ones
+   straight into their table; a second scan keeps only the rejected rows, with their line,
+   raw record and reason, for ``quarantine`` (:mod:`.validate`). Nothing else is
+   materialised, so memory stays well below the size of a large file;
+5. *settle ids*: a repeat of an id within the file is quarantined (the first row is kept);
+   an id stored by an earlier load keeps the stored row (policy ``keep``, counted as
+   skipped) or is replaced (policy ``update``); the load is recorded in ``loads`` with rows
+   read = loaded + quarantined + skipped.
 
 A call to :func:`load` is one transaction over all its files. File-level problems (unknown
 kind, a required column no mapping supplies, an unreadable file) raise :class:`LoadError` and
@@ -19,7 +23,8 @@ change nothing. A file whose content (SHA-256) was loaded before is skipped.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,16 +35,33 @@ import pandas as pd
 
 from cycleanalytics.errors import LoadError
 from cycleanalytics.ingest import validate
-from cycleanalytics.ingest.mapping import Mapping, compile_raw, read_mapping
-from cycleanalytics.ingest.readers import FORMATS, GAPS, REJECTS, STAGING, stage
+from cycleanalytics.ingest.mapping import Compiled, Mapping, compile_raw, read_mapping
+from cycleanalytics.ingest.readers import (
+    FORMATS,
+    GAPS,
+    REJECTS,
+    STAGING,
+    Source,
+    finish,
+    line_sql,
+    stage,
+)
 from cycleanalytics.model import CycleModel, resolve_model
-from cycleanalytics.schema import EXPORT_TABLES
+from cycleanalytics.schema import EXPORT_TABLES, Table
 
 if TYPE_CHECKING:
     from cycleanalytics.store import Store
 
 POLICIES = ("keep", "update")
-_SCRATCH = (STAGING, validate.TYPED, REJECTS, GAPS, "_ca_csv_rejects", "_ca_csv_scans")
+_SCRATCH = (
+    STAGING,
+    validate.TYPED,
+    *validate.REPEATS,
+    REJECTS,
+    GAPS,
+    "_ca_csv_rejects",
+    "_ca_csv_scans",
+)
 
 
 @dataclass(frozen=True)
@@ -287,12 +309,22 @@ def _load_file(
         return FileLoad(
             path, name, rows_read, 0, rows_skipped=rows_read, load_id=load_id, already_loaded=True
         )
-    name, columns, _, _ = prepare(con, path, kind, model, mapping)
-    table = EXPORT_TABLES[name]
-    rows_read = con.execute(
-        f"SELECT (SELECT count(*) FROM {validate.TYPED}) + (SELECT count(*) FROM {GAPS})"
-    ).fetchone()[0]
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
+    source = stage(con, path, mapping.read)
+    try:
+        table = EXPORT_TABLES[kind or mapping.kind or _kind_of(path, source.header)]
+        compiled, _ = compile_raw(mapping, table, source.header, path)
+        stored = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+        if mapping.session_gap and "case_id" not in compiled.raw:
+            rows_read, inserted, repeats = _insert_sessionized(
+                con, source, compiled, table, mapping, model, load_id
+            )
+        else:
+            rows_read, inserted, repeats = _insert_streamed(
+                con, source, compiled, table, mapping, model, load_id
+            )
+    finally:
+        source.close()
     quarantined = con.execute(f"SELECT count(*) FROM {REJECTS}").fetchone()[0]
     if strict and quarantined:
         first = con.execute(f"SELECT reason FROM {REJECTS} ORDER BY _line LIMIT 1").fetchone()[0]
@@ -304,27 +336,26 @@ def _load_file(
         f"INSERT INTO quarantine SELECT ?, ?, _line, record, reason FROM {REJECTS}",
         [load_id, str(path)],
     )
+    # Ids already stored by earlier loads: the new rows went in beside them; now keep one.
     key = table.primary_key
-    cols = ", ".join(columns)
-    updated = 0
-    if policy == "update":
-        updated = con.execute(
-            f"SELECT count(*) FROM {validate.TYPED} s WHERE s._reason = '' AND EXISTS "
-            f"(SELECT 1 FROM {table.name} t WHERE t.{key} = s.{key})"
-        ).fetchone()[0]
-        if updated:
-            con.execute(
-                f"DELETE FROM {table.name} WHERE {key} IN "
-                f"(SELECT {key} FROM {validate.TYPED} WHERE _reason = '')"
+    skipped = updated = 0
+    if stored and inserted:
+        new, old = "load_id = $ca_load", "load_id IS DISTINCT FROM $ca_load"
+        if policy == "update":  # the stored rows go
+            updated = _count(
+                con,
+                f"DELETE FROM {table.name} WHERE {old} AND {key} IN "
+                f"(SELECT {key} FROM {table.name} WHERE {new})",
+                {"ca_load": load_id},
             )
-    before = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
-    con.execute(
-        f"INSERT INTO {table.name} ({cols}, load_id) SELECT {cols}, ? FROM {validate.TYPED} s "
-        f"WHERE s._reason = '' AND NOT EXISTS "
-        f"(SELECT 1 FROM {table.name} t WHERE t.{key} = s.{key})",
-        [load_id],
-    )
-    loaded = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0] - before
+        else:  # the new rows go
+            skipped = _count(
+                con,
+                f"DELETE FROM {table.name} WHERE {new} AND {key} IN "
+                f"(SELECT {key} FROM {table.name} WHERE {old})",
+                {"ca_load": load_id},
+            )
+    loaded = inserted - repeats - skipped
     skipped = rows_read - loaded - quarantined
     con.execute(
         "INSERT INTO loads (load_id, file, sha256, kind, mapping, rows_read, rows_loaded, "
@@ -356,6 +387,106 @@ def _load_file(
         load_id=load_id,
         rows_updated=updated,
     )
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> int:
+    """Run an INSERT or DELETE and return how many rows it changed."""
+    row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _insert_streamed(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    compiled: Compiled,
+    table: Table,
+    mapping: Mapping,
+    model: CycleModel,
+    load_id: int,
+) -> tuple[int, int, int]:
+    """Insert the accepted rows straight from the file; collect the rejected ones.
+
+    Nothing is materialised besides the table itself: one scan inserts every row that
+    breaks no rule (no line numbers, records or messages are computed for them); a second
+    scan keeps only the rejected rows (usually few) with their line, raw record and reason.
+    Repeated ids are found afterwards by one aggregate over the new rows' id hashes; only
+    when there are some is the file read a third time, for those ids alone.
+
+    Returns rows read, rows inserted and how many of them were repeats, removed again.
+    """
+    q = validate.typed_query(source, compiled, table, mapping, model)
+    cols = ", ".join(q.columns)
+    # Row order does not matter in the table (repeats are found by line, below), and letting
+    # DuckDB write in any order lets it fill whole row groups instead of merging small ones
+    # again at the next checkpoint. The filter stays where it is written, above the typed
+    # values: pushed down, it would recompute the typed values it checks (timestamps in a
+    # time zone, scores) once for the check and again for the insert.
+    with (
+        _setting(con, "preserve_insertion_order", False),
+        _setting(con, "disabled_optimizers", "filter_pushdown"),
+    ):
+        inserted = validate.run_scan(
+            con,
+            source,
+            f"INSERT INTO {table.name} ({cols}, load_id) SELECT {cols}, $ca_load "
+            f"FROM {q.relation} WHERE {q.ok()}",
+            {**q.params, "ca_load": load_id},
+        )
+    finish(con, source)  # records DuckDB could not split, and the line shifts they cause
+    line = line_sql("_line")
+    # Line numbers (row_number() OVER ()) need the file's order.
+    with _setting(con, "preserve_insertion_order", True):
+        rejected = 0
+        if source.rows(con) != inserted:  # else every row went in: nothing to look for
+            rejected = validate.run_scan(
+                con,
+                source,
+                f"INSERT INTO {REJECTS} SELECT {line}, to_json(_src), "
+                f"replace({q.reason(untyped=True)}, chr(1), {line}::VARCHAR) "
+                f"FROM {q.relation} WHERE NOT ({q.ok(untyped=True)})",
+                q.params,
+            )
+        gaps = con.execute(f"SELECT count(*) FROM {GAPS}").fetchone()[0]
+        repeats = validate.remove_repeats(con, source, q, table, load_id) if inserted > 1 else 0
+    return inserted + rejected + gaps, inserted, repeats
+
+
+@contextmanager
+def _setting(con: duckdb.DuckDBPyConnection, name: str, value: bool | str) -> Iterator[None]:
+    """DuckDB setting ``name`` set to ``value`` for a block, then as it was."""
+    before = con.execute("SELECT current_setting($name)", {"name": name}).fetchone()[0]
+    con.execute(f"SET {name} = $value", {"value": value})
+    try:
+        yield
+    finally:
+        con.execute(f"SET {name} = $value", {"value": before})
+
+
+def _insert_sessionized(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    compiled: Compiled,
+    table: Table,
+    mapping: Mapping,
+    model: CycleModel,
+    load_id: int,
+) -> tuple[int, int, int]:
+    """Case ids derived by sessionizing need every event of a customer first: type and check
+    the rows into a scratch table, then insert the accepted ones from it."""
+    columns = validate.build_typed(con, source, compiled, table, mapping, model)
+    validate.mark_duplicates(con, table.primary_key)
+    validate.collect_rejects(con, source, table.primary_key)
+    rows_read = con.execute(
+        f"SELECT (SELECT count(*) FROM {validate.TYPED}) + (SELECT count(*) FROM {GAPS})"
+    ).fetchone()[0]
+    cols = ", ".join(columns)
+    inserted = _count(
+        con,
+        f"INSERT INTO {table.name} ({cols}, load_id) SELECT {cols}, ? "
+        f"FROM {validate.TYPED} WHERE _reason = ''",
+        [load_id],
+    )
+    return rows_read, inserted, 0
 
 
 def _kind_from_name(path: Path) -> str | None:

@@ -39,6 +39,7 @@ and the canonical types are part of the query text.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,11 +320,25 @@ def compile_raw(
         )
     for name in list(out.raw):
         if name not in out.generated:
-            out.raw[name] = f"nullif(trim({out.raw[name]}), '')"
+            out.raw[name] = _trimmed(out.raw[name])
     if mapping.pseudonymize:
         _pseudonymize(out, mapping)
     unused = [h for h in header if h not in mapping.used_sources() and h not in specs]
     return out, unused
+
+
+def _trimmed(expr: str) -> str:
+    """SQL for ``expr`` without surrounding spaces, NULL when nothing is left.
+
+    For a plain column, trim only values that start or end with a space: trimming copies
+    every value, and checking the ends is several times cheaper on a large file.
+    """
+    if re.fullmatch(r's\."(?:[^"]|"")*"', expr):
+        return (
+            f"CASE WHEN {expr} LIKE ' %' OR {expr} LIKE '% ' THEN nullif(trim({expr}), '') "
+            f"ELSE nullif({expr}, '') END"
+        )
+    return f"nullif(trim({expr}), '')"
 
 
 def _require(

@@ -123,6 +123,16 @@ class Source:
     cleanup: Path | None = None
     csv_rejects: bool = False
 
+    def rows(self, con: duckdb.DuckDBPyConnection) -> int | None:
+        """The number of records, when it costs no scan (Parquet metadata, a staged table);
+        else None."""
+        if self.relation == STAGING:
+            return con.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0]
+        if self.format == "parquet":
+            query = "SELECT count(*) FROM read_parquet($src)"
+            return con.execute(query, {"src": str(self.path)}).fetchone()[0]
+        return None
+
     def close(self) -> None:
         if self.cleanup is not None:
             self.cleanup.unlink(missing_ok=True)
@@ -155,6 +165,13 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
                 "ndjson": "read_json($src, format = 'newline_delimited')",
             }[fmt]
             relation = f"(SELECT row_number() OVER () AS _line, COLUMNS(*)::VARCHAR FROM {reader})"
+            if fmt == "parquet" and _numbers_rows(con, path):
+                # Parquet numbers its rows itself: no ordered pass is needed to count them.
+                relation = (
+                    "(SELECT file_row_number + 1 AS _line, "
+                    "COLUMNS(* EXCLUDE (file_row_number))::VARCHAR "
+                    "FROM read_parquet($src, file_row_number = true))"
+                )
             source = Source(path, fmt, relation, {"src": str(path)}, [])
         elif fmt == "xes":
             _stage_batches(con, _xes_rows(path))
@@ -164,8 +181,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
             source = Source(path, fmt, STAGING, {}, [])
         described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}", source.params)
         source.header = [r[0] for r in described.fetchall() if r[0] != "_line"]
-        for table in (_DUCK_REJECTS, _DUCK_SCANS):  # the scan starts with none
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        forget_scan(con)  # the scan starts with none
     except duckdb.Error as exc:
         raise unreadable(path, fmt, exc) from None
     if not source.header:
@@ -173,6 +189,13 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
     if fmt in ("csv", "tsv"):
         _check_repeated_names(path, source.header)
     return source
+
+
+def _numbers_rows(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    """Whether DuckDB can number the rows of a Parquet file (unless a column is already
+    called ``file_row_number``)."""
+    described = con.execute("DESCRIBE SELECT * FROM read_parquet($src)", {"src": str(path)})
+    return "file_row_number" not in {r[0] for r in described.fetchall()}
 
 
 def unreadable(path: Path, fmt: str, exc: Exception) -> LoadError:
@@ -193,6 +216,7 @@ def finish(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         f"SELECT line, csv_line, error_type, column_name, error_message FROM {_DUCK_REJECTS} "
         "ORDER BY line"
     ).fetchall()
+    forget_scan(con)  # a later scan of the file starts afresh
     if not rejected:
         return
     lines = sorted({int(r[0]) for r in rejected})
@@ -207,6 +231,12 @@ def finish(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         seen.add(line)
         rows.append((int(line), record, _csv_reason(int(line), error_type, column, message)))
     con.executemany(f"INSERT INTO {REJECTS} VALUES (?, ?, ?)", rows)
+
+
+def forget_scan(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what DuckDB recorded about the last scan's unreadable records."""
+    for table in (_DUCK_REJECTS, _DUCK_SCANS):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def line_sql(row: str) -> str:

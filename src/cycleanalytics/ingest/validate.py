@@ -1,14 +1,18 @@
-"""Type and check the staged rows in one set-based pass; collect every rejected row's reasons.
+"""Type and check the rows of a source in set-based SQL; collect every rejected row's reasons.
 
-``build_typed`` turns the staging table into ``_ca_typed``: ``_line``, the canonical columns
-with their types, and ``_reason``, empty when the row is fine and otherwise every problem of
-the row (``line 3, column 'ts': found 'yesterday', expected a timestamp ...``). All rules
-(required values, types, ranges and other column checks, stage ids) are evaluated in the
-same scan, so validation costs one pass over the data, whatever the number of rules.
-Duplicate ids within a file are found by one aggregate (``mark_duplicates``).
+:func:`typed_query` builds the scan: the canonical columns with their types, and the rules
+(required values, types, ranges and other column checks, stage ids) as conditions with their
+messages (``line 3, column 'ts': found 'yesterday', expected a timestamp ...``). All rules
+are evaluated in the same scan, so validation costs one pass over the data, whatever their
+number. The load inserts the accepted rows straight from that scan and reads the rejected
+ones in another; repeated ids are then found by one aggregate (:func:`remove_repeats`).
+``build_typed`` materialises the scan in ``_ca_typed`` instead, for ``mapping check`` and for
+case ids derived by sessionizing, with ``mark_duplicates`` and ``collect_rejects``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import duckdb
 
@@ -17,6 +21,7 @@ from cycleanalytics.ingest.readers import (
     REJECTS,
     Source,
     finish,
+    forget_scan,
     line_sql,
     quote_ident,
     unreadable,
@@ -72,25 +77,74 @@ def _typed_expr(out: Compiled, column: Column, raw: str, mapping: Mapping) -> st
     return f"TRY_CAST({raw} AS {column.type})"
 
 
-def build_typed(
-    con: duckdb.DuckDBPyConnection,
+@dataclass
+class TypedQuery:
+    """The one scan that types and checks every row of a source, as SQL parts.
+
+    ``relation`` yields ``_line``, ``_src`` (the raw record as a struct), the raw text of
+    each mapped column and the canonical ``columns`` with their types; ``rules`` are the row
+    checks as (condition, message) pairs: a row is accepted when no condition is true.
+    Callers select what they need (the load inserts the accepted rows straight into their
+    table in one statement, and reads only the rejected rows' lines, records and reasons in
+    another), and DuckDB prunes the rest: line numbers, records and messages cost nothing
+    for rows that are fine.
+    """
+
+    relation: str
+    columns: list[str]
+    rules: list[tuple[str, str, str]]
+    params: dict[str, object]
+
+    def ok(self, *, untyped: bool = False) -> str:
+        """SQL that is true exactly when the row breaks no rule (its reason is empty).
+
+        ``untyped`` checks with expressions on the raw text that are cheaper where the typed
+        values are not computed anyway (a timestamp parses, before its time-zone conversion).
+        """
+        if not self.rules:
+            return "true"
+        conds = [cheap if untyped else cond for cond, _, cheap in self.rules]
+        # One expression, not a conjunction: DuckDB would push each conjunct below the
+        # projection that trims the raw values, and trim them again for every rule.
+        return "NOT coalesce(" + " OR ".join(f"({c})" for c in conds) + ", false)"
+
+    def reason(self, *, untyped: bool = False) -> str:
+        """SQL for the row's problems, ``chr(1)`` where the line number goes; '' when none."""
+        if not self.rules:
+            return "''"
+        cases = ", ".join(
+            f"CASE WHEN {cheap if untyped else cond} THEN {msg} END"
+            for cond, msg, cheap in self.rules
+        )
+        return f"concat_ws('; ', {cases})"
+
+
+def _untyped_null(out: Compiled, column: Column, raw: str, mapping: Mapping) -> str | None:
+    """A cheaper expression NULL exactly when the typed value is, if there is one: whether
+    a timestamp read in a source time zone parses, before the (costly) conversion."""
+    fmt = mapping.ts_format
+    if column.type == "TIMESTAMPTZ" and fmt and mapping.timezone and "%z" not in fmt.lower():
+        return f"try_strptime({raw}, {out.bind(fmt)})"
+    return None
+
+
+def typed_query(
     source: Source,
     out: Compiled,
     table: Table,
     mapping: Mapping,
     model: CycleModel,
-) -> list[str]:
-    """Create ``_ca_typed`` in one scan of ``source``; return the canonical columns it holds.
-
-    Besides the typed columns it holds ``_line`` (the scanned row), ``_reason`` (empty, or
-    the row's problems with ``chr(1)`` where the line number goes) and ``_record`` (the raw
-    record as JSON, only for rows with a reason).
-    """
+) -> TypedQuery:
+    """Build the typed, checked scan of ``source`` (see :class:`TypedQuery`)."""
     raws = {name: f"_r_{i}" for i, name in enumerate(out.raw)}
     derive_stage = table.name == "interactions" and "stage" not in out.raw and "activity" in out.raw
     inner = ", ".join(f"{expr} AS {raws[name]}" for name, expr in out.raw.items())
     typed: list[str] = []
-    reasons: list[str] = []
+    rules: list[tuple[str, str, str]] = []
+
+    def rule(cond: str, message: str, untyped: str | None = None) -> None:
+        rules.append((cond, message, untyped or cond))
+
     for column in table.data_columns:
         name = column.name
         if name not in raws:
@@ -99,10 +153,8 @@ def build_typed(
         typed.append(f"{_typed_expr(out, column, raw, mapping)} AS {name}")
         where = f"'line ' || chr(1) || {_lit(f', column {name!r}: ')}"
         if column.required:
-            reasons.append(
-                f"CASE WHEN {raw} IS NULL THEN {where} || "
-                f"{_lit('the value is empty, but it is required')} END"
-            )
+            empty = _lit("the value is empty, but it is required")
+            rule(f"{raw} IS NULL", f"{where} || {empty}")
         if column.type != "VARCHAR":
             expected = TYPE_WORDS.get(column.type, column.type)
             if name in mapping.rescale:
@@ -111,15 +163,18 @@ def build_typed(
             elif column.type == "TIMESTAMPTZ" and mapping.ts_format:
                 expected = f"a timestamp in the format {mapping.ts_format}"
             tail = _lit("', expected " + expected)
-            reasons.append(
-                f"CASE WHEN {raw} IS NOT NULL AND {name} IS NULL THEN {where} || 'found ''' || "
-                f"{raw} || {tail} END"
+            found = f"{where} || 'found ''' || {raw} || {tail}"
+            cheap = _untyped_null(out, column, raw, mapping)
+            if cheap:  # a column of the scan: its parameters are used whatever is selected
+                typed.append(f"{cheap} AS _u_{name}")
+            rule(
+                f"{raw} IS NOT NULL AND {name} IS NULL",
+                found,
+                f"{raw} IS NOT NULL AND _u_{name} IS NULL" if cheap else None,
             )
         if column.check:
             tail = _lit("', expected a value with " + column.check)
-            reasons.append(
-                f"CASE WHEN NOT ({column.check}) THEN {where} || 'found ''' || {raw} || {tail} END"
-            )
+            rule(f"NOT ({column.check})", f"{where} || 'found ''' || {raw} || {tail}")
     if derive_stage:
         typed.append(f"{stage_expr(out, mapping, model, raws['activity'])} AS stage")
     elif table.name == "interactions" and "stage" in raws:
@@ -137,32 +192,63 @@ def build_typed(
             f"{order}[list_position(list_transform({order}, "
             "lambda x: levenshtein(x, stage) <= 2), true)]"
         )
-        reasons.append(
-            f"CASE WHEN stage IS NOT NULL AND NOT list_contains({order}, stage) THEN "
+        rule(
+            f"stage IS NOT NULL AND NOT list_contains({order}, stage)",
             f"'line ' || chr(1) || {prefix} || stage || {not_stage} || "
-            f"coalesce({did_you_mean} || {closest} || {quote}, '') || {stages} END"
+            f"coalesce({did_you_mean} || {closest} || {quote}, '') || {stages}",
         )
-    reason = "concat_ws('; ', " + ", ".join(reasons) + ")" if reasons else "''"
     columns = [c.name for c in table.data_columns if c.name in raws]
     if derive_stage:
         columns.insert(columns.index("activity"), "stage")
-    sql = (
-        f"CREATE OR REPLACE TEMP TABLE {TYPED} AS "
-        f"SELECT _line, {', '.join(columns)}, _reason, "
-        "CASE WHEN _reason <> '' THEN to_json(_src) END AS _record FROM ("
-        f"SELECT _line, {', '.join(columns)}, _src, {reason} AS _reason FROM ("
-        f"SELECT _line, _src, {', '.join(raws.values())}, {', '.join(typed)} FROM ("
+    relation = (
+        f"(SELECT _line, _src, {', '.join(raws.values())}, {', '.join(typed)} FROM ("
         f"SELECT s._line, {_record_struct(source.header)} AS _src, {inner} "
-        f"FROM {source.relation} s)))"
+        f"FROM {source.relation} s))"
     )
+    return TypedQuery(relation, columns, rules, {**source.params, **out.params})
+
+
+def run_scan(
+    con: duckdb.DuckDBPyConnection, source: Source, sql: str, params: dict[str, object]
+) -> int:
+    """Run one statement that scans ``source`` and return its row count (for an INSERT or
+    DELETE); a file DuckDB cannot read becomes a :class:`LoadError` naming it."""
     try:
-        con.execute(sql, {**source.params, **out.params})
+        row = con.execute(sql, params).fetchone()
     except duckdb.Error as exc:
         if source.format in ("csv", "parquet", "json", "ndjson"):
             raise unreadable(source.path, source.format, exc) from None
         raise
+    return int(row[0]) if row else 0
+
+
+def build_typed(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    out: Compiled,
+    table: Table,
+    mapping: Mapping,
+    model: CycleModel,
+) -> list[str]:
+    """Create ``_ca_typed`` in one scan of ``source``; return the canonical columns it holds.
+
+    Besides the typed columns it holds ``_line`` (the scanned row), ``_reason`` (empty, or
+    the row's problems with ``chr(1)`` where the line number goes) and ``_record`` (the raw
+    record as JSON, only for rows with a reason). ``mapping check`` uses it, and so do loads
+    that derive case ids by sessionizing (a case id needs every event of the customer);
+    other loads insert straight from the scan (:func:`cycleanalytics.ingest.load.load`).
+    """
+    q = typed_query(source, out, table, mapping, model)
+    columns = list(q.columns)
+    sql = (
+        f"CREATE OR REPLACE TEMP TABLE {TYPED} AS "
+        f"SELECT _line, {', '.join(columns)}, _reason, "
+        "CASE WHEN _reason <> '' THEN to_json(_src) END AS _record FROM ("
+        f"SELECT _line, {', '.join(columns)}, _src, {q.reason()} AS _reason FROM {q.relation})"
+    )
+    run_scan(con, source, sql, q.params)
     finish(con, source)
-    if mapping.session_gap and "case_id" not in raws:
+    if mapping.session_gap and "case_id" not in q.columns:
         _sessionize(con, mapping.session_gap)
         columns.insert(1, "case_id")
     return columns
@@ -237,3 +323,67 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, source: Source, key: str) ->
         f"FROM {TYPED} t {join} WHERE t._reason <> ''"
     )
     con.execute("DROP TABLE IF EXISTS _ca_dup_records")
+
+
+REPEATS = ("_ca_repeat_hashes", "_ca_repeat_ids", "_ca_repeat_rows")
+
+
+def remove_repeats(
+    con: duckdb.DuckDBPyConnection, source: Source, q: TypedQuery, table: Table, load_id: int
+) -> int:
+    """Ids inserted more than once by load ``load_id``: keep the first row (in file order),
+    quarantine the others in ``_ca_rejects``; return how many rows were removed.
+
+    The search is one aggregate over 64-bit hashes of the new ids (fixed width: cheaper than
+    grouping the ids themselves); only the ids behind a repeated hash are compared, and only
+    the rows with those ids are read again from the file, with their lines and records.
+    """
+    key = table.primary_key
+    hashes, ids, rows = REPEATS
+    params = {"ca_load": load_id}
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {hashes} AS SELECT hash({key}) AS h FROM {table.name} "
+        "WHERE load_id = $ca_load GROUP BY h HAVING count(*) > 1",
+        params,
+    )
+    if not con.execute(f"SELECT count(*) FROM {hashes}").fetchone()[0]:
+        return 0
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ids} AS SELECT {key} FROM {table.name} "
+        f"WHERE load_id = $ca_load AND hash({key}) IN (SELECT h FROM {hashes}) "
+        f"GROUP BY {key} HAVING count(*) > 1",
+        params,
+    )
+    if not con.execute(f"SELECT count(*) FROM {ids}").fetchone()[0]:
+        return 0
+    forget_scan(con)
+    cols = ", ".join(q.columns)
+    run_scan(
+        con,
+        source,
+        f"CREATE OR REPLACE TEMP TABLE {rows} AS SELECT _line, {cols}, to_json(_src) AS record "
+        f"FROM {q.relation} WHERE {q.ok()} AND {key} IN (SELECT {key} FROM {ids})",
+        q.params,
+    )
+    con.execute(
+        f"DELETE FROM {table.name} WHERE load_id = $ca_load AND {key} IN (SELECT {key} FROM {ids})",
+        params,
+    )
+    first = f"(SELECT {key}, min(_line) AS first_line FROM {rows} GROUP BY {key})"
+    picked = ", ".join(f"r.{c}" for c in q.columns)
+    con.execute(
+        f"INSERT INTO {table.name} ({cols}, load_id) SELECT {picked}, $ca_load FROM {rows} r "
+        f"JOIN {first} f ON f.{key} = r.{key} AND f.first_line = r._line",
+        params,
+    )
+    line, first_line = line_sql("r._line"), line_sql("f.first_line")
+    q1 = "''''"  # a single quote, as a SQL literal
+    reason = (
+        f"'lines ' || {first_line} || ' and ' || {line} || ': {key} ' || {q1} || r.{key} || "
+        f"{q1} || ' appears more than once; line ' || {first_line} || ' was kept'"
+    )
+    removed = con.execute(
+        f"INSERT INTO {REJECTS} SELECT {line}, r.record, {reason} FROM {rows} r "
+        f"JOIN {first} f ON f.{key} = r.{key} WHERE r._line > f.first_line"
+    ).fetchone()[0]
+    return int(removed)
