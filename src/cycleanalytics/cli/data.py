@@ -86,7 +86,7 @@ kind_option = click.option(
 )
 @click.option(
     "--memory-limit",
-    default="1GB",
+    default="256MB",
     show_default=True,
     help="Memory DuckDB may use; beyond it, work spills to a temporary folder beside the "
     "database (large loads stay within it).",
