@@ -10,6 +10,7 @@ the step. With ``--spark``, every portable metric is also timed on a local Spark
     .venv/bin/python benchmarks/run.py --events 1M 10M [--repeat 3] [--spark]
         [--format csv|parquet] [--no-load] [--memory-limit 4GB] [--temp-directory /tmp/spill]
         [--threads 2] [--workdir DIR] [--json out.json]
+    .venv/bin/python benchmarks/run.py --db big.duckdb --metrics funnel variants   # existing data
 
 Ratios are ``time / hand-written SQL`` of the same run (never absolute targets); results are
 compared before a ratio is printed. Generation is not timed. Figures and the machine they
@@ -213,6 +214,13 @@ def hand_ingest(db: Path, files: dict[str, Path], settings: dict[str, Any]) -> i
 
 def run_size(events: int, args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
     settings = {"memory_limit": args.memory_limit, "temp_directory": args.temp_directory}
+
+    def add(step: str, engine: str, seconds: float, peak: int, **extra: Any) -> None:
+        row = {"events": events, "step": step, "engine": engine, "seconds": seconds}
+        row["peak_mb"] = peak / 2**20
+        rows.append({**row, **extra})
+        print(_line(row | extra), flush=True)
+
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         tmp = Path(tmp)
         started = time.perf_counter()
@@ -223,13 +231,6 @@ def run_size(events: int, args: argparse.Namespace, rows: list[dict[str, Any]]) 
             f"in {time.perf_counter() - started:.0f} s; not timed)",
             flush=True,
         )
-
-        def add(step: str, engine: str, seconds: float, peak: int, **extra: Any) -> None:
-            row = {"events": events, "step": step, "engine": engine, "seconds": seconds}
-            row["peak_mb"] = peak / 2**20
-            rows.append({**row, **extra})
-            print(_line(row | extra), flush=True)
-
         hand_db, db = tmp / "hand.duckdb", tmp / "bench.duckdb"
         seconds, peak, _ = measure(lambda: hand_ingest(hand_db, files, settings), 1)
         add("ingest", f"hand SQL (INSERT ... read_{args.format})", seconds, peak)
@@ -241,29 +242,39 @@ def run_size(events: int, args: argparse.Namespace, rows: list[dict[str, Any]]) 
             hand_db.unlink()
         else:  # --no-load: the metrics read the store the baseline filled
             db = hand_db
-        with ca.Store(db, read_only=True, **settings) as store:
-            if args.threads:
-                store.con.execute(f"SET threads = {int(args.threads)}")
-            for name, spec in sorted(REGISTRY.items()):
-                read, baselines = BASELINES.get(name, (None, {}))
-                base = None
-                for label, fn in baselines.items():
-                    if label == "pandas" and events > args.pandas_max:
-                        continue  # the whole log in pandas: out of reach of a 4 GB budget
-                    seconds, peak, expected = measure(lambda fn=fn: fn(store), args.repeat)
-                    add(name, label, seconds, peak, ratio=seconds / base if base else None)
-                    base = base or seconds
-                try:
-                    seconds, peak, df = measure(lambda spec=spec: spec.compute(store), args.repeat)
-                except Exception as exc:  # a half-written metric must not stop the suite
-                    print(f"{events:>11,}  {name:<22} FAILED: {type(exc).__name__}: {exc}")
-                    continue
-                if read is not None:
-                    assert read(df) == expected, (name, read(df), expected)
-                add(name, "cycleanalytics", seconds, peak, ratio=seconds / base if base else None)
-            if args.spark and events <= args.spark_max:
+        run_metrics(db, events, args, settings, add)
+        if args.spark and events <= args.spark_max:
+            with ca.Store(db, read_only=True, **settings) as store:
                 store.export_parquet(tmp / "lake")
-                run_spark(tmp / "lake", events, args, add)
+            run_spark(tmp / "lake", events, args, add)
+
+
+def run_metrics(
+    db: Path, events: int, args: argparse.Namespace, settings: dict[str, Any], add: Callable
+) -> None:
+    """Every registered metric (or those in ``--metrics``) beside its baselines, on ``db``."""
+    with ca.Store(db, read_only=True, **settings) as store:
+        if args.threads:
+            store.con.execute(f"SET threads = {int(args.threads)}")
+        for name, spec in sorted(REGISTRY.items()):
+            if args.metrics and name not in args.metrics:
+                continue
+            read, baselines = BASELINES.get(name, (None, {}))
+            base = None
+            for label, fn in baselines.items():
+                if label == "pandas" and events > args.pandas_max:
+                    continue  # the whole log in pandas: out of reach of a 4 GB budget
+                seconds, peak, expected = measure(lambda fn=fn: fn(store), args.repeat)
+                add(name, label, seconds, peak, ratio=seconds / base if base else None)
+                base = base or seconds
+            try:
+                seconds, peak, df = measure(lambda spec=spec: spec.compute(store), args.repeat)
+            except Exception as exc:  # one failing metric must not stop the suite
+                print(f"{events:>11,}  {name:<22} FAILED: {type(exc).__name__}: {exc}")
+                continue
+            if read is not None:
+                assert read(df) == expected, (name, read(df), expected)
+            add(name, "cycleanalytics", seconds, peak, ratio=seconds / base if base else None)
 
 
 def run_spark(lake: Path, events: int, args: argparse.Namespace, add: Callable) -> None:
@@ -312,6 +323,10 @@ def main() -> None:
     parser.add_argument("--spark", action="store_true", help="also time metrics on Spark")
     parser.add_argument("--spark-max", default="1M", help="largest size run on Spark")
     parser.add_argument("--spark-memory", default="2g", help="Spark driver memory")
+    parser.add_argument(
+        "--db", type=Path, default=None, help="time the metrics on this existing database only"
+    )
+    parser.add_argument("--metrics", nargs="+", default=None, help="only these metrics")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     args = parser.parse_args()
     args.spark_max = parse_size(args.spark_max)
@@ -329,7 +344,18 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     rows: list[dict[str, Any]] = []
-    for size in args.events:
+    if args.db is not None:
+        settings = {"memory_limit": args.memory_limit, "temp_directory": args.temp_directory}
+        with ca.Store(args.db, read_only=True) as store:
+            events = store.counts()["interactions"]
+
+        def add(step: str, engine: str, seconds: float, peak: int, **extra: Any) -> None:
+            row = {"events": events, "step": step, "engine": engine, "seconds": seconds}
+            rows.append(row := {**row, "peak_mb": peak / 2**20, **extra})
+            print(_line(row), flush=True)
+
+        run_metrics(args.db, events, args, settings, add)
+    for size in [] if args.db is not None else args.events:
         run_size(parse_size(size), args, rows)
     print(f"(best of {args.repeat}; ratio = time / the first baseline of the step, same run;")
     print(" peak MB = resident memory of the whole process during the step, sampled every 5 ms)")
