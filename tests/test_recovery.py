@@ -22,6 +22,7 @@ import pytest
 import cycleanalytics as ca
 from cycleanalytics.metrics.recovery import (
     RECOVERY_COLUMNS,
+    case_outcomes_expr,
     plot_recovery,
     plot_recovery_paradox,
     readable_recovery,
@@ -291,3 +292,61 @@ def test_plot_recovery_names_groups_without_a_value():
     assert df["severity"].isna().any()
     fig = ca.metrics.plot_recovery(df)
     assert "(none)" in list(fig.data[0].x)
+
+
+def test_case_severity_is_the_most_severe_complaint(store, tmp_path):
+    """Hand-ranked: critical > major > high > medium > low, any other value below low (the
+    first alphabetically among several), a missing severity ignored. c2 (low, medium) and c8
+    (medium, low, medium) are the cases the alphabetical minimum got wrong (it gave "low")."""
+    severities = {
+        "c1": ["low", "high", "medium"],  # -> high
+        "c2": ["low", "medium"],  # -> medium
+        "c3": ["low", "low"],  # -> low
+        "c4": ["urgent", "low"],  # -> low (an unknown value ranks least)
+        "c5": ["urgent", "blocker"],  # -> blocker (unknown values: alphabetically first)
+        "c9": ["high", "major", "critical"],  # -> critical
+        "c10": ["major", "high"],  # -> major (BPIC 2013's most severe impact)
+        "c6": ["", "low"],  # -> low (missing ignored)
+        "c7": [""],  # -> missing
+        "c8": ["medium", "low", "medium"],  # -> medium
+    }
+    lines = [
+        "complaint_id,customer_id,case_id,opened_at,first_response_at,resolved_at,category,"
+        "severity,channel,recovery_action,reopened,csat_after,text"
+    ]
+    for case, levels in severities.items():
+        for i, level in enumerate(levels):
+            lines.append(
+                f"q{case}{i},u{case},{case},2026-01-0{i + 1}T10:00:00Z,,,product,{level},web,"
+                "none,false,,"
+            )
+    path = tmp_path / "sev_complaints.csv"
+    path.write_text("\n".join(lines) + "\n")
+    ca.load(store, [path], kind=None)
+    got = case_outcomes_expr(store, as_of="2026-02-01T00:00:00Z").select("case_id", "severity")
+    got = {
+        r.case_id: (None if pd.isna(r.severity) else r.severity) for r in got.execute().itertuples()
+    }
+    assert got == {
+        "c1": "high",
+        "c2": "medium",
+        "c3": "low",
+        "c4": "low",
+        "c5": "blocker",
+        "c6": "low",
+        "c7": None,
+        "c8": "medium",
+        "c9": "critical",
+        "c10": "major",
+    }
+    by_severity = recovery(store, by="severity", as_of="2026-02-01T00:00:00Z")
+    counts = dict(zip(by_severity.severity.fillna("(none)"), by_severity.dissatisfied, strict=True))
+    assert counts == {
+        "blocker": 1,
+        "critical": 1,
+        "high": 1,
+        "low": 3,
+        "major": 1,
+        "medium": 2,
+        "(none)": 1,
+    }

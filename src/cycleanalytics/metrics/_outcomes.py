@@ -115,15 +115,19 @@ def resolve_as_of(src: Tables, as_of: str | datetime | None) -> datetime:
         value = _to_instant(as_of)
         assert value is not None
         return value
-    times = []
+    # One query for every table's latest time (one compile, one round trip).
+    parts = []
     if src.complaints is not None:
         c = src.complaints
-        latest = c.aggregate(
-            a=c.opened_at.max(), b=c.first_response_at.max(), c=c.resolved_at.max()
-        ).execute()
-        times.extend(latest.iloc[0].tolist())
+        parts.append(
+            c.aggregate(_a=c.opened_at.max(), _b=c.first_response_at.max(), _c=c.resolved_at.max())
+        )
     if src.interactions is not None:
-        times.append(src.interactions.ts.max().execute())
+        parts.append(src.interactions.aggregate(_d=src.interactions.ts.max()))
+    times = []
+    if parts:
+        latest = parts[0] if len(parts) == 1 else parts[0].cross_join(parts[1])
+        times = latest.execute().iloc[0].tolist()
     times = [t for t in times if t is not None and not pd.isna(t)]
     if not times:
         raise MetricError("the data has no timestamps; give as_of explicitly")

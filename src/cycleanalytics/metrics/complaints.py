@@ -34,6 +34,7 @@ from cycleanalytics.metrics._common import (
     Period,
     as_list,
     attach_breakdown,
+    microseconds_between,
     parse_duration,
 )
 from cycleanalytics.metrics._outcomes import (
@@ -129,15 +130,13 @@ def complaints_expr(
             | ((later.later_opened == base.opened_at) & (later.later_id > base.complaint_id)),
         ],
     )
-    pairs = pairs.filter(
-        pairs.later_opened.delta(pairs.opened_at, unit="microsecond") <= horizon_us
-    )
+    pairs = pairs.filter(microseconds_between(pairs.opened_at, pairs.later_opened) <= horizon_us)
     recurred = pairs.select("complaint_id").distinct().mutate(recurs=ibis.literal(True))
     c = c.left_join(recurred, "complaint_id").drop("complaint_id_right")
     c = attach_breakdown(c, by, src.customers, "opened_at")
 
-    response_h = c.first_response_at.delta(c.opened_at, unit="microsecond") / HOUR_US
-    eligible = cutoff.delta(c.opened_at, unit="microsecond") >= horizon_us
+    response_h = microseconds_between(c.opened_at, c.first_response_at) / HOUR_US
+    eligible = microseconds_between(c.opened_at, cutoff) >= horizon_us
     resolved = c.resolved_at.notnull() & (c.resolved_at <= cutoff)
     keys = [*by, AREA]
     counts = c.group_by(keys).aggregate(

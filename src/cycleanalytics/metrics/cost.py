@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cycleanalytics.metrics._common import Period, as_list, attach_breakdown
+from cycleanalytics.metrics._common import TIME_GRAINS, Period, as_list, attach_breakdown
 from cycleanalytics.metrics._outcomes import attach_case_breakdown, check_by, need, tables
 from cycleanalytics.metrics._registry import Option, register
-from cycleanalytics.metrics.recovery import case_outcomes_expr
+from cycleanalytics.metrics.recovery import _case_outcomes
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import (
     PALETTE,
@@ -68,8 +68,11 @@ def cost_expr(
     src = tables(source)
     events = need(src.interactions, "interactions", "cost")
     check_by(by, events, src.customers, "cost")
-    starts = events.group_by("case_id").aggregate(case_start=events.ts.min())
-    e = events.join(starts, "case_id")
+    e = events
+    if not period.is_open or any(b in TIME_GRAINS for b in by):
+        # The case's start: only when the period or a time grain needs it (a second pass).
+        starts = events.group_by("case_id").aggregate(case_start=events.ts.min())
+        e = events.join(starts, "case_id")
     if not period.is_open:
         e = e.filter(period.contains(e.case_start))
     channels = as_list(channel)
@@ -221,7 +224,15 @@ def recovery_cost(
     src = tables(source)
     events = need(src.interactions, "interactions", "recovery_cost")
     recovery_stages = [s.id for s in model.stages if s.conditional]
-    u = case_outcomes_expr(source, period=period, model=model, horizon=horizon, as_of=as_of)
+    u = _case_outcomes(
+        source,
+        period=period,
+        model=model,
+        horizon=horizon,
+        as_of=as_of,
+        activity="recovery_action" in by,
+        retention=False,
+    )
     u = attach_case_breakdown(u.filter(u.recovered), by, src.customers, "recovery_cost")
     rec = events.filter(events.stage.isin(recovery_stages))
     if as_list(channel):

@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 
 from cycleanalytics.errors import MetricError
 from cycleanalytics.metrics._common import (
+    CUSTOMER_COLUMNS,
     TIME_GRAINS,
     Period,
     as_list,
@@ -121,6 +122,51 @@ def reach_table(
     The building block of :func:`funnel`, :func:`funnel_dropouts` and the time between stages;
     an Ibis expression, nothing is executed.
     """
+    return _reach(
+        source,
+        by=by,
+        period=period,
+        channel=channel,
+        entry_within=entry_within,
+        window=window,
+        model=model,
+        mode=mode,
+        window_from=window_from,
+        cohort=cohort,
+        as_of=as_of,
+        with_span=with_span,
+        entry_event=True,
+    )
+
+
+def _reach(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    entry_within: int = 1,
+    window: timedelta | str | None = None,
+    model: CycleModel | str | Path | None = None,
+    mode: str = "ordered",
+    window_from: str = "first_event",
+    cohort: str | None = None,
+    as_of: datetime | str | None = None,
+    with_span: bool = False,
+    entry_event: bool = False,
+    gaps: bool = False,
+) -> ir.Table:
+    """:func:`reach_table`; with ``entry_event=False`` the columns of the entry event
+    (``customer_id``, ``entry_channel``) are left out unless a filter or breakdown needs them.
+
+    Without them the entry is one aggregate per case (first time per entry stage) instead of a
+    window ranking every entry-stage event: the same ``entry_ts`` and ``entry_index``
+    (earliest event, ties to the lower stage), at a fraction of the cost on large logs.
+
+    With ``gaps=True`` (ordered mode only) it returns, instead of one row per case, the rows
+    of :func:`_ordered_gaps`: what the funnel and the time between stages aggregate, without
+    pivoting the stage times back onto every case.
+    """
     model = resolve_model(model)
     stages = model.funnel_stages
     by = as_list(by)
@@ -136,37 +182,43 @@ def reach_table(
     index = ibis.cases(*((events.stage == s, i) for i, s in enumerate(stages, start=1)))
     staged = events.filter(events.stage.isin(stages)).mutate(stage_index=index)
 
-    # The entry event: earliest among stages 1..N; ties go to the lower stage, then the id.
-    candidates = staged.filter(staged.stage_index <= entry_within)
-    order = ibis.row_number().over(
-        group_by=candidates.case_id,
-        order_by=[candidates.ts, candidates.stage_index, candidates.interaction_id],
-    )
-    cases = (
-        candidates.mutate(_rank=order)
-        .filter(lambda t: t._rank == 0)
-        .select(
-            "case_id",
-            "customer_id",
-            entry_ts="ts",
-            entry_index="stage_index",
-            entry_channel="channel",
-            **{c: c for c in carried if c != "channel"},
-            **({"channel": "channel"} if "channel" in carried else {}),
-        )
-    )
-    # The case's first (and last) event: only joined in when something needs it.
+    # The case's first (and last) event, when something needs it.
     needs_start = (
         not period.is_open
         or (window is not None and window_from == "first_event")
         or any(g in TIME_GRAINS for g in by)
         or with_span
     )
-    if needs_start:
-        span = events.group_by("case_id").aggregate(
-            case_start=events.ts.min(), **({"case_end": events.ts.max()} if with_span else {})
+    span_columns = ["case_start"] if needs_start else []
+    span_columns += ["case_end"] if with_span else []
+    spans = case_spans(events, stages, entry_within)
+    # The entry event: earliest among stages 1..N; ties go to the lower stage, then the id.
+    candidates = staged.filter(staged.stage_index <= entry_within)
+    needs_customer = any(c in CUSTOMER_COLUMNS or c == "customer_id" for c in by)
+    if entry_event or carried or channels or needs_customer:
+        order = ibis.row_number().over(
+            group_by=candidates.case_id,
+            order_by=[candidates.ts, candidates.stage_index, candidates.interaction_id],
         )
-        cases = cases.join(span, "case_id")
+        cases = (
+            candidates.mutate(_rank=order)
+            .filter(lambda t: t._rank == 0)
+            .select(
+                "case_id",
+                "customer_id",
+                entry_ts="ts",
+                entry_index="stage_index",
+                entry_channel="channel",
+                **{c: c for c in carried if c != "channel"},
+                **({"channel": "channel"} if "channel" in carried else {}),
+            )
+        )
+        if span_columns:
+            cases = cases.join(spans.select("case_id", *span_columns), "case_id")
+    else:
+        cases = spans.filter(spans.entry_ts.notnull()).select(
+            "case_id", "entry_ts", *span_columns, entry_index=_entry_index(spans, entry_within)
+        )
     if not period.is_open:
         cases = cases.filter(period.contains(cases.case_start))
     if channels:
@@ -186,8 +238,16 @@ def reach_table(
     else:
         cases = cases.mutate(complete=ibis.literal(True))
 
+    if gaps:
+        if mode != "ordered":
+            raise ValueError("gaps=True is for the ordered mode")
+        if cohort is not None:
+            cases = cases.mutate(cohort=cases.entry_ts.truncate(TIME_GRAINS[cohort]))
+        cases = attach_breakdown(cases, by, customers, "case_start")
+        keys = (["cohort"] if cohort is not None else []) + by
+        return _ordered_gaps(cases, staged, len(stages), window is not None, entry_within, keys)
     if mode == "ordered":
-        times = _ordered_times(cases, staged, len(stages), window is not None)
+        times = _ordered_times(cases, staged, len(stages), window is not None, entry_within)
     elif mode == "strict":
         times = _strict_times(cases, events, model, window is not None)
     else:
@@ -207,7 +267,42 @@ def reach_table(
     return attach_breakdown(reach, by, customers, "case_start")
 
 
-def _ordered_times(cases: ir.Table, staged: ir.Table, n: int, windowed: bool) -> ir.Table:
+def case_spans(events: ir.Table, stages: Sequence[str], entry_within: int) -> ir.Table:
+    """One row per case of ``events`` (one aggregate, no window): its first and last event
+    (``case_start``, ``case_end``) and its entry time among funnel stages 1..``entry_within``
+    (``entry_ts``, NULL for a case that never entered), with the first time of each of those
+    stages (``_m<k>``) when more than one can be the entry.
+
+    The funnel's cases, its period filter and its count of cases that started in the period
+    all come from this one table; built with the same arguments it is the same Ibis node, so
+    the engine computes it once per query."""
+    index = ibis.cases(*((events.stage == s, i) for i, s in enumerate(stages, start=1)))
+    per_stage = (
+        {f"_m{k}": events.ts.min(where=index == k) for k in range(1, entry_within + 1)}
+        if entry_within > 1
+        else {}
+    )
+    return events.group_by("case_id").aggregate(
+        case_start=events.ts.min(),
+        case_end=events.ts.max(),
+        entry_ts=events.ts.min(where=index <= entry_within),
+        **per_stage,
+    )
+
+
+def _entry_index(spans: ir.Table, entry_within: int) -> ir.IntegerValue:
+    """The entry stage: the lowest stage among the events at the entry time (the window's
+    tie-break)."""
+    if entry_within == 1:
+        return ibis.literal(1, type="int8")
+    return ibis.cases(
+        *((spans[f"_m{k}"] == spans.entry_ts, k) for k in range(1, entry_within + 1))
+    ).cast("int8")
+
+
+def _ordered_times(
+    cases: ir.Table, staged: ir.Table, n: int, windowed: bool, entry_within: int
+) -> ir.Table:
     """Ordered mode: stage k is reached at its first event at or after reaching k-1.
 
     A chain of small per-case tables: each link joins the stage-k events to the previous link
@@ -220,9 +315,11 @@ def _ordered_times(cases: ir.Table, staged: ir.Table, n: int, windowed: bool) ->
     starts = cases.select("case_id", *extra, "entry_index", "entry_ts")
     found = []
     for k in range(2, n + 1):
-        # Cases that entered at stage k-1 start their chain there.
-        entered = starts.filter(starts.entry_index == k - 1).select("case_id", *extra, t="entry_ts")
-        if k > 2:
+        # Cases that entered at stage k-1 start their chain there (none past entry_within).
+        if 2 < k <= entry_within + 1:
+            entered = starts.filter(starts.entry_index == k - 1).select(
+                "case_id", *extra, t="entry_ts"
+            )
             nullable = {c: t.copy(nullable=True) for c, t in link.schema().items()}
             link = link.cast(nullable).union(entered.select(*link.columns).cast(nullable))
         later = staged.filter(staged.stage_index == k).select("case_id", "ts")
@@ -235,6 +332,63 @@ def _ordered_times(cases: ir.Table, staged: ir.Table, n: int, windowed: bool) ->
     return stacked.group_by("case_id").aggregate(
         **{f"t_{k}": stacked.t.min(where=stacked.k == k) for k in range(2, n + 1)}
     )
+
+
+def _ordered_gaps(
+    cases: ir.Table,
+    staged: ir.Table,
+    n: int,
+    windowed: bool,
+    entry_within: int,
+    keys: list[str],
+) -> ir.Table:
+    """Ordered mode as rows to aggregate: one row per entered case with ``k = 1`` and one per
+    case and stage k >= 2 it reached, with ``gap``, the microseconds from first reaching k-1
+    to first reaching k; each row carries the case's ``keys`` and ``complete``.
+
+    The same chain of links as :func:`_ordered_times` (same times, same entry rules: stages
+    before the entry stage are reached at the entry time, a gap of 0), but each link keeps its
+    gap and the links are stacked: counts and quantiles per stage are one aggregation of this
+    table, with no join back to every case."""
+    carried = list(dict.fromkeys([*keys, "complete"]))
+    extra = [c for c in (["deadline", *carried] if windowed else carried) if c != "case_id"]
+    null_gap = ibis.null("int64")
+    rows = [
+        cases.select(*carried, k=ibis.literal(1, type="int8"), gap=null_gap),
+    ]
+    # Stages before the entry stage: reached at the entry time.
+    for k in range(2, entry_within + 1):
+        early = cases.filter(cases.entry_index >= k)
+        rows.append(
+            early.select(*carried, k=ibis.literal(k, type="int8"), gap=ibis.literal(0, "int64"))
+        )
+    link = cases.filter(cases.entry_index < 2).select("case_id", *extra, t="entry_ts")
+    starts = cases.select("case_id", *extra, "entry_index", "entry_ts")
+    for k in range(2, n + 1):
+        # Cases that entered at stage k-1 start their chain there (none past entry_within).
+        if 2 < k <= entry_within + 1:
+            entered = starts.filter(starts.entry_index == k - 1).select(
+                "case_id", *extra, t="entry_ts"
+            )
+            nullable = {c: t.copy(nullable=True) for c, t in link.schema().items()}
+            link = link.cast(nullable).union(entered.select(*link.columns).cast(nullable))
+        later = staged.filter(staged.stage_index == k).select("case_id", _ts="ts")
+        joined = later.join(link, "case_id").filter(lambda t: t._ts >= t.t)
+        if windowed:
+            joined = joined.filter(lambda t: t._ts <= t.deadline)
+        found = joined.group_by("case_id", *extra).aggregate(
+            reached=joined._ts.min(), since=joined.t.min()
+        )
+        rows.append(
+            found.select(
+                *carried,
+                k=ibis.literal(k, type="int8"),
+                gap=micros_between(found.reached, found.since),
+            )
+        )
+        link = found.select("case_id", *extra, t="reached")
+    schema = {c: t.copy(nullable=True) for c, t in rows[0].schema().items()}
+    return ibis.union(*(r.cast(schema) for r in rows))
 
 
 def _any_order_times(cases: ir.Table, staged: ir.Table, n: int, windowed: bool) -> ir.Table:
@@ -311,7 +465,7 @@ def funnel_expr(
     model = resolve_model(model)
     n = len(model.funnel_stages)
     by = as_list(by)
-    reach = reach_table(
+    reach = _reach(
         source,
         by=by,
         period=period,
@@ -323,8 +477,11 @@ def funnel_expr(
         window_from=window_from,
         cohort=cohort,
         as_of=as_of,
+        gaps=mode == "ordered",
     )
     keys = (["cohort"] if cohort is not None else []) + by
+    if mode == "ordered":
+        return _ordered_funnel_counts(reach, keys, n, include_incomplete)
     counted = ibis.literal(True) if include_incomplete else reach.complete
     aggs = {
         "cases": reach.count(where=counted),
@@ -342,6 +499,29 @@ def funnel_expr(
     if keys:
         return reach.group_by(keys).aggregate(**aggs).order_by(keys)
     return reach.aggregate(**aggs)
+
+
+def _ordered_funnel_counts(
+    rows: ir.Table, keys: list[str], n: int, include_incomplete: bool
+) -> ir.Table:
+    """:func:`funnel_expr`'s table in ordered mode, from the rows of :func:`_ordered_gaps`
+    (one aggregation; a case that reached k reached k-1, so ``both_k`` is ``reached_k``)."""
+    counted = ibis.literal(True) if include_incomplete else rows.complete
+    first = rows.k == 1
+    aggs = {
+        "cases": rows.count(where=first & counted),
+        "incomplete": rows.count(where=first & ~rows.complete),
+        "reached_1": rows.count(where=first & counted),
+    }
+    for k in range(2, n + 1):
+        at = (rows.k == k) & counted
+        aggs[f"reached_{k}"] = rows.count(where=at)
+        aggs[f"both_{k}"] = rows.count(where=at)
+        aggs[f"median_{k}"] = rows.gap.quantile(0.5, where=at)
+        aggs[f"p90_{k}"] = rows.gap.quantile(0.9, where=at)
+    if keys:
+        return rows.group_by(keys).aggregate(**aggs).order_by(keys)
+    return rows.aggregate(**aggs)
 
 
 _FUNNEL_OPTIONS = (
@@ -469,14 +649,23 @@ def funnel(
         include_incomplete=include_incomplete,
         as_of=as_of,
     )
-    counts = expr.execute()
     keys = (["cohort"] if cohort is not None else []) + by
-    table = _finish(counts, keys, model, confidence)
+    # The cases that started in the period ride along in the same query (one scan, one
+    # compile), as a one-row table joined to every group.
     events, _ = source_tables(source)
-    starts = events.group_by("case_id").aggregate(case_start=events.ts.min())
+    starts = case_spans(events, model.funnel_stages, entry_within)
+    total = starts.filter(period.contains(starts.case_start)).aggregate(_cases_total=ibis._.count())
+    combined = expr.cross_join(total)
+    counts = (combined.order_by(keys) if keys else combined).execute()
+    if len(counts):
+        cases_total = int(counts["_cases_total"].iloc[0])
+    else:  # no group at all: the total still counts cases that started in the period
+        cases_total = int(total.execute()["_cases_total"].iloc[0])
+    counts = counts.drop(columns="_cases_total")
+    table = _finish(counts, keys, model, confidence)
     table.attrs.update(
         metric="funnel",
-        cases_total=int(starts.filter(period.contains(starts.case_start)).count().execute()),
+        cases_total=cases_total,
         cases_entered=int(counts["cases"].sum()) if len(counts) else 0,
         cases_incomplete=int(counts["incomplete"].sum()) if len(counts) else 0,
         incomplete_counted=bool(include_incomplete),

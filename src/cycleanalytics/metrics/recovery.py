@@ -27,7 +27,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cycleanalytics.errors import MetricError
-from cycleanalytics.metrics._common import Period, as_list, parse_duration
+from cycleanalytics.metrics._common import (
+    Period,
+    as_list,
+    microseconds_between,
+    parse_duration,
+)
 from cycleanalytics.metrics._outcomes import (
     attach_case_breakdown,
     resolve_as_of,
@@ -88,6 +93,17 @@ RECOVERY_COLUMNS = (
 )
 
 
+# Complaint severities from most to least severe; any other value ranks below them (0).
+# most severe first; "major" is above "high" as in BPIC 2013 (Low, Medium, High, Major)
+SEVERITY_RANK = {"critical": 5, "major": 4, "high": 3, "medium": 2, "low": 1}
+
+
+def _severity_rank(severity: ir.StringValue) -> ir.IntegerValue:
+    return ibis.cases(
+        *((severity == level, r) for level, r in SEVERITY_RANK.items()), else_=0
+    ).cast("int8")
+
+
 def case_outcomes_expr(
     source: Store | ir.Table,
     *,
@@ -99,6 +115,32 @@ def case_outcomes_expr(
 ) -> ir.Table:
     """One row per case with its dissatisfaction, recovery, success and retention flags, the
     CSAT of the customer's next case, and the breakdown columns (an Ibis expression)."""
+    return _case_outcomes(
+        source, period=period, model=model, top_box=top_box, horizon=horizon, as_of=as_of
+    )
+
+
+def _case_outcomes(
+    source: Store | ir.Table,
+    *,
+    period: Period | str | None = None,
+    model: CycleModel | str | Path | None = None,
+    top_box: int = 4,
+    horizon: str | timedelta = "90d",
+    as_of: str | datetime | None = None,
+    activity: bool = True,
+    retention: bool = True,
+    next_csat: bool = True,
+    retention_of_recovered: bool = False,
+) -> ir.Table:
+    """:func:`case_outcomes_expr`, leaving out the parts a metric does not read (each costs a
+    pass over the events): with ``activity=False`` ``recovery_action`` is the complaint's only
+    (no ranking of recovery events); with ``retention=False`` ``retained`` and ``next_csat``
+    are NULL (no search for the next case); with ``next_csat=False`` only ``next_csat`` is
+    NULL and the next case is found by one aggregate instead of a window; with
+    ``retention_of_recovered=True`` the next case is looked for only after recovered cases
+    (``retained`` is False for the others). The columns are the same either way; the values
+    the metric reads are identical."""
     model = resolve_model(model)
     recovery_stages = [s.id for s in model.stages if s.conditional]
     period = Period.parse(period)
@@ -117,13 +159,6 @@ def case_outcomes_expr(
     if e is not None:
         in_rec = e.stage.isin(recovery_stages) if recovery_stages else ibis.literal(False)
         low = (~in_rec.fill_null(False)) & ((e.csat <= 2) | (e.nps <= 6)).fill_null(False)
-        rec = e.filter(in_rec)
-        order = ibis.row_number().over(group_by=rec.case_id, order_by=[rec.ts, rec.interaction_id])
-        first_rec = (
-            rec.mutate(_r=order)
-            .filter(lambda t: t._r == 0)
-            .select("case_id", rec_activity=rec.activity)
-        )
         per_case = e.group_by("case_id", "customer_id").aggregate(
             start=e.ts.min(),
             end=e.ts.max(),
@@ -133,7 +168,19 @@ def case_outcomes_expr(
             after_n=e.csat.count(where=in_rec),
             after_top=(e.csat >= top_box).sum(where=in_rec).cast("int64"),
         )
-        per_case = per_case.left_join(first_rec, "case_id").drop("case_id_right")
+        if activity:
+            rec = e.filter(in_rec)
+            order = ibis.row_number().over(
+                group_by=rec.case_id, order_by=[rec.ts, rec.interaction_id]
+            )
+            first_rec = (
+                rec.mutate(_r=order)
+                .filter(lambda t: t._r == 0)
+                .select("case_id", rec_activity=rec.activity)
+            )
+            per_case = per_case.left_join(first_rec, "case_id").drop("case_id_right")
+        else:
+            per_case = per_case.mutate(rec_activity=null_s)
         parts.append(
             per_case.select(
                 "case_id",
@@ -205,8 +252,17 @@ def case_outcomes_expr(
         c_after_top=both.c_after_top.sum(),
         action=both.action.min(),
         category=both.category.min(),
-        severity=both.severity.min(),
+        _severity_rank=_severity_rank(both.severity).max(where=both.severity.notnull()),
+        _severity_other=both.severity.min(where=_severity_rank(both.severity) == 0),
     )
+    # The case's most severe complaint: high > medium > low > any other value (the first
+    # alphabetically among those).
+    u = u.mutate(
+        severity=ibis.cases(
+            *((u._severity_rank == r, level) for level, r in SEVERITY_RANK.items()),
+            else_=u._severity_other,
+        )
+    ).drop("_severity_rank", "_severity_other")
     if not period.is_open:
         u = u.filter(period.contains(u.start))
     complaint_action = ibis.ifelse(u.action == "none", null_s, u.action)
@@ -226,13 +282,30 @@ def case_outcomes_expr(
         sat_known=sat_known,
         top_after=sat_known & top,
         anchor=anchor,
-        retention_judged=cutoff.delta(anchor, unit="microsecond") >= horizon_us,
+        retention_judged=microseconds_between(anchor, cutoff) >= horizon_us,
     )
-    if e is None:
+    if e is None or not retention:
         return u.mutate(retained=ibis.null("boolean"), next_csat=ibis.null("int64"))
     # The customer's next case (from interactions): whether it starts within the horizon,
-    # and its first CSAT outside the recovery stage.
-    cases = e.group_by("case_id", "customer_id").aggregate(n_start=e.ts.min())
+    # and its first CSAT outside the recovery stage. The cases are the per-case aggregate
+    # above (the same node: the engine groups the events once).
+    cases = per_case.select("case_id", "customer_id", n_start="start")
+    left = u.filter(u.recovered) if retention_of_recovered else u
+    left = left.select("case_id", "customer_id", "anchor")
+    if not next_csat:
+        right = cases.rename(n_case_id="case_id", n_customer="customer_id")
+        later = left.join(right, left.customer_id == right.n_customer)
+        later = later.filter((later.n_start > later.anchor) & (later.n_case_id != later.case_id))
+        first = later.group_by(x_case=later.case_id).aggregate(
+            n_start=later.n_start.min(), x_anchor=later.anchor.min()
+        )
+        nxt = first.select(
+            "x_case",
+            next_within=microseconds_between(first.x_anchor, first.n_start) <= horizon_us,
+            next_csat=ibis.null("int64"),
+        )
+        u = u.left_join(nxt, u.case_id == nxt.x_case).drop("x_case")
+        return u.mutate(retained=u.next_within.fill_null(False))
     scored = e.filter(e.csat.notnull())
     if recovery_stages:
         scored = scored.filter(~scored.stage.isin(recovery_stages).fill_null(False))
@@ -246,19 +319,15 @@ def case_outcomes_expr(
         .select(n_case="case_id", n_csat=ibis._.csat.cast("int64"))
     )
     cases = cases.left_join(first_score, cases.case_id == first_score.n_case).drop("n_case")
-    left = u.select("case_id", "customer_id", "anchor")
     right = cases.rename(n_case_id="case_id", n_customer="customer_id")
     later = left.join(right, left.customer_id == right.n_customer)
     later = later.filter((later.n_start > later.anchor) & (later.n_case_id != later.case_id))
     rank = ibis.row_number().over(group_by=later.case_id, order_by=[later.n_start, later.n_case_id])
-    nxt = (
-        later.mutate(_r=rank)
-        .filter(lambda t: t._r == 0)
-        .select(
-            x_case="case_id",
-            next_within=ibis._.n_start.delta(ibis._.anchor, unit="microsecond") <= horizon_us,
-            next_csat="n_csat",
-        )
+    first = later.mutate(_r=rank).filter(lambda t: t._r == 0)
+    nxt = first.select(
+        x_case=first.case_id,
+        next_within=microseconds_between(first.anchor, first.n_start) <= horizon_us,
+        next_csat=first.n_csat,
     )
     u = u.left_join(nxt, u.case_id == nxt.x_case).drop("x_case")
     return u.mutate(retained=u.next_within.fill_null(False))
@@ -324,8 +393,16 @@ def recovery(
     if as_list(channel):
         raise MetricError("recovery has no channel filter yet; break down by category instead")
     src = tables(source)
-    u = case_outcomes_expr(
-        source, period=period, model=model, top_box=top_box, horizon=horizon, as_of=as_of
+    u = _case_outcomes(
+        source,
+        period=period,
+        model=model,
+        top_box=top_box,
+        horizon=horizon,
+        as_of=as_of,
+        activity="recovery_action" in by,
+        next_csat=False,
+        retention_of_recovered=True,
     )
     u = attach_case_breakdown(u.filter(u.dissatisfied), by, src.customers, "recovery")
     rec = u.recovered
@@ -492,8 +569,14 @@ def recovery_paradox(
         raise MetricError(
             f"recovery_paradox cannot stratify by {stratify!r}; use one of {', '.join(STRATA)}"
         )
-    u = case_outcomes_expr(
-        source, period=period, model=model, top_box=top_box, horizon=horizon, as_of=as_of
+    u = _case_outcomes(
+        source,
+        period=period,
+        model=model,
+        top_box=top_box,
+        horizon=horizon,
+        as_of=as_of,
+        activity=False,
     )
     group = ibis.cases(
         (~u.dissatisfied, "no_failure"),

@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cycleanalytics.metrics._common import Period, as_list, attach_breakdown, parse_duration
+from cycleanalytics.metrics._common import (
+    Period,
+    as_list,
+    attach_breakdown,
+    microseconds_between,
+    parse_duration,
+)
 from cycleanalytics.metrics._outcomes import (
     HOUR_US,
     check_by,
@@ -93,7 +99,7 @@ def resolution_time_expr(
     resolved = c.resolved_at.notnull() & (c.resolved_at <= cutoff)
     end = ibis.ifelse(resolved, c.resolved_at, cutoff)
     c = c.mutate(
-        duration_us=end.delta(c.opened_at, unit="microsecond").cast("int64"),
+        duration_us=microseconds_between(c.opened_at, end).cast("int64"),
         is_resolved=resolved,
     )
     return (

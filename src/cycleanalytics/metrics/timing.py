@@ -36,7 +36,7 @@ from scipy import stats
 from cycleanalytics.calendar import BusinessCalendar, resolve_calendar
 from cycleanalytics.metrics._common import Period, as_list
 from cycleanalytics.metrics._registry import Option, register
-from cycleanalytics.metrics.funnel import micros_between, reach_table
+from cycleanalytics.metrics.funnel import _reach
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 
@@ -81,7 +81,7 @@ def time_between_stages_expr(
     ``n_<k>``, ``mean_<k>``, ``sd_<k>`` and the quantiles ``<q>_<k>``, all in microseconds."""
     model = resolve_model(model)
     by = as_list(by)
-    reach = reach_table(
+    reach = _reach(
         source,
         by=by,
         period=period,
@@ -90,16 +90,20 @@ def time_between_stages_expr(
         window=window,
         model=model,
         as_of=as_of,
+        gaps=True,
     )
-    reach = reach.filter(reach.complete)
+    # One row per case and stage reached, with its gap (funnel._ordered_gaps): aggregated per
+    # stage directly, without pivoting the stage times back onto every case.
+    rows = reach.filter(reach.complete)
     aggs = {}
     for k in range(2, len(model.funnel_stages) + 1):
-        gap = micros_between(reach[f"t_{k}"], reach[f"t_{k - 1}"])
-        aggs[f"n_{k}"] = gap.count()
-        aggs[f"mean_{k}"] = gap.mean()
-        aggs[f"sd_{k}"] = gap.std()
+        at = rows.k == k
+        aggs[f"n_{k}"] = rows.gap.count(where=at)
+        aggs[f"mean_{k}"] = rows.gap.mean(where=at)
+        aggs[f"sd_{k}"] = rows.gap.std(where=at)
         for name, q in _QUANTILES.items():
-            aggs[f"{name}_{k}"] = gap.quantile(q)
+            aggs[f"{name}_{k}"] = rows.gap.quantile(q, where=at)
+    reach = rows
     if by:
         return reach.group_by(by).aggregate(**aggs).order_by(by)
     return reach.aggregate(**aggs)
@@ -236,7 +240,7 @@ def _business_counts(
     per-case reach times from the engine, business microseconds and aggregates in numpy."""
     by = arguments["by"]
     n = len(arguments["model"].funnel_stages)
-    reach = reach_table(source, **arguments)
+    reach = _reach(source, **arguments)
     reach = reach.filter(reach.complete).select(*by, *(f"t_{k}" for k in range(1, n + 1)))
     cases = reach.execute()
     for k in range(2, n + 1):
