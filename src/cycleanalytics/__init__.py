@@ -12,7 +12,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from cycleanalytics.calendar import BusinessCalendar
+from typing import TYPE_CHECKING
+
 from cycleanalytics.errors import (
     CycleAnalyticsError,
     LoadError,
@@ -22,11 +23,51 @@ from cycleanalytics.errors import (
     ReportError,
     StoreError,
 )
-from cycleanalytics.ingest import LoadResult, load
-from cycleanalytics.metrics import Period, funnel, plot_funnel
 from cycleanalytics.model import CycleModel, Stage, default_model
-from cycleanalytics.sample import generate_sample, sample_dir
 from cycleanalytics.store import Store
+
+if TYPE_CHECKING:
+    from cycleanalytics.calendar import BusinessCalendar
+    from cycleanalytics.ingest import LoadResult, load
+    from cycleanalytics.metrics import Period, funnel, plot_funnel
+    from cycleanalytics.sample import generate_sample, sample_dir
+
+# Imported on first use, so that `import cycleanalytics` (and the command line) does not pay
+# for Ibis, SciPy and plotly before a metric is asked for.
+_LAZY = {
+    "BusinessCalendar": "cycleanalytics.calendar",
+    "LoadResult": "cycleanalytics.ingest",
+    "load": "cycleanalytics.ingest",
+    "Period": "cycleanalytics.metrics",
+    "funnel": "cycleanalytics.metrics",
+    "plot_funnel": "cycleanalytics.metrics",
+    "generate_sample": "cycleanalytics.sample",
+    "sample_dir": "cycleanalytics.sample",
+}
+
+
+_SUBMODULES = (
+    "calendar", "ingest", "kpis", "metrics", "notebook", "periods", "plots", "reports",
+    "sample", "spark", "stats",
+)  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:  # `ca.metrics.variants(...)` without importing it first
+        value = importlib.import_module(f"cycleanalytics.{name}")
+    else:
+        raise AttributeError(f"module 'cycleanalytics' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+
 
 __all__ = [
     "BusinessCalendar",

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from cycleanalytics.cli import main
 from cycleanalytics.cli._common import (
@@ -28,10 +27,32 @@ from cycleanalytics.cli._common import (
     read_store,
     temp_directory_option,
 )
-from cycleanalytics.metrics import REGISTRY, MetricSpec, Option
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cycleanalytics.metrics import MetricSpec, Option
 
 
-@main.group(cls=CycleGroup)
+class MetricGroup(CycleGroup):
+    """One command per registered metric, built when the group is first listed or called (so
+    that other commands do not import the metrics and Ibis)."""
+
+    def _registry(self) -> dict[str, MetricSpec]:
+        from cycleanalytics.metrics import REGISTRY
+
+        return REGISTRY
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self._registry())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self._registry():
+            self.add_command(_command(self._registry()[cmd_name]))
+        return self.commands.get(cmd_name)
+
+
+@main.group(cls=MetricGroup)
 def metric() -> None:
     """Compute a metric on a database and print it."""
 
@@ -101,7 +122,3 @@ def _title(spec: MetricSpec, df: pd.DataFrame) -> str:
     if "period" in df.attrs:
         parts.append(str(df.attrs["period"]))
     return f"{spec.name}: {', '.join(parts)}" if parts else spec.name
-
-
-for _spec in REGISTRY.values():
-    metric.add_command(_command(_spec))
