@@ -95,6 +95,49 @@ def test_directly_follows_hand_counted(funnel_store):
     assert not (collapsed["source"] == collapsed["target"]).any()
 
 
+@pytest.mark.parametrize(("by", "collapse"), [(None, False), ("channel", True)])
+def test_directly_follows_sorted_median_is_the_exact_median(sample_db, by, collapse):
+    """The out-of-core plan (medians read off a sort) gives the aggregate's exact values."""
+    from cycleanalytics.metrics.conformance import directly_follows_expr
+
+    keys = [*([by] if by else []), "code", "next_code"]
+    with ca.Store(sample_db, read_only=True) as store:
+        runs = [
+            directly_follows_expr(store, by=by, collapse=collapse, sorted_median=plan)
+            .execute()
+            .sort_values(keys, ignore_index=True)
+            for plan in (False, True)
+        ]
+    aggregate, sorted_plan = runs
+    assert len(aggregate) > 10 and (aggregate["count"] % 2 == 0).any()  # even groups averaged
+    assert sorted_plan["count"].tolist() == aggregate["count"].tolist()
+    assert (
+        sorted_plan["median"].astype(float).tolist() == aggregate["median"].astype(float).tolist()
+    )
+
+
+def test_directly_follows_sorts_when_the_median_state_outgrows_memory(funnel_store, monkeypatch):
+    import importlib
+
+    import duckdb
+
+    conformance = importlib.import_module("cycleanalytics.metrics.conformance")  # not the function
+    original, plans = conformance.directly_follows_expr, []
+
+    def out_of_memory_unless_sorted(*args, sorted_median=False, **kwargs):
+        plans.append(sorted_median)
+        if not sorted_median:
+            raise duckdb.OutOfMemoryException("could not allocate block (3.7 GiB/3.7 GiB used)")
+        return original(*args, sorted_median=sorted_median, **kwargs)
+
+    monkeypatch.setattr(conformance, "directly_follows_expr", out_of_memory_unless_sorted)
+    dfg = ca.metrics.directly_follows(funnel_store)
+    assert plans == [False, True]
+    pairs = {(r.source, r.target): r for r in dfg.itertuples()}
+    assert pairs[("pre_interaction", "initial_interaction")].median_hours == pytest.approx(1)
+    assert dfg["count"].sum() == 41 - 11
+
+
 def test_variants_hand_counted(funnel_store):
     v = ca.metrics.variants(funnel_store, collapse=True)
     assert v["cases"].sum() == 11

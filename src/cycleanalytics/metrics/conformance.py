@@ -31,6 +31,7 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import duckdb
 import ibis
 import numpy as np
 import pandas as pd
@@ -422,18 +423,34 @@ def directly_follows_expr(
     channel: str | Sequence[str] | None = None,
     model: CycleModel | str | Path | None = None,
     collapse: bool = False,
+    sorted_median: bool = False,
 ) -> ir.Table:
-    """Counts and median microseconds per (breakdown group, stage code, next stage code)."""
+    """Counts and median microseconds per (breakdown group, stage code, next stage code).
+
+    The median is DuckDB's / Spark's exact quantile aggregate, which keeps every gap of a group
+    in memory. With ``sorted_median`` it is read off a sort of the gaps instead (the middle one
+    or two of each group): the same value, slower, but a sort spills to disk, so it completes
+    on more pairs than fit in memory.
+    """
     model = resolve_model(model)
     by = as_list(by)
     events, cases = case_table(source, by=by, period=period, channel=channel)
     seq = stage_events(events, model, collapse=collapse).filter(lambda t: t.next_code.notnull())
     if by:
         seq = seq.join(cases.select("case_id", *by), "case_id")
-    gap = micros_between(seq.next_ts, seq.ts)
-    return seq.group_by([*by, "code", "next_code"]).aggregate(
-        count=seq.count(), median=gap.quantile(0.5)
+    keys = [*by, "code", "next_code"]
+    if not sorted_median:
+        gap = micros_between(seq.next_ts, seq.ts)
+        return seq.group_by(keys).aggregate(count=seq.count(), median=gap.quantile(0.5))
+    pairs = seq.select(*keys, gap=micros_between(seq.next_ts, seq.ts))
+    ranked = pairs.mutate(
+        _rank=ibis.row_number().over(group_by=keys, order_by=pairs.gap),  # from 0
+        _n=pairs.gap.count().over(group_by=keys),
     )
+    middle = ranked.filter(
+        (ranked._rank == (ranked._n - 1) // 2) | (ranked._rank == ranked._n // 2)
+    )
+    return middle.group_by(keys).aggregate(count=middle._n.max(), median=middle.gap.mean())
 
 
 @register(
@@ -478,9 +495,12 @@ def directly_follows(
     """
     model = resolve_model(model)
     by = as_list(by)
-    raw = directly_follows_expr(
-        source, by=by, period=period, channel=channel, model=model, collapse=collapse
-    ).execute()
+    options = {"by": by, "period": period, "channel": channel, "model": model, "collapse": collapse}
+    try:
+        raw = directly_follows_expr(source, **options).execute()
+    except duckdb.OutOfMemoryException:
+        # the medians' in-memory state outgrew DuckDB's memory_limit: sort instead (spills)
+        raw = directly_follows_expr(source, **options, sorted_median=True).execute()
     table = raw[by].copy() if by else pd.DataFrame(index=raw.index)
     table["source"] = [model.order[int(c) - 1] for c in raw["code"]]
     table["target"] = [model.order[int(c) - 1] for c in raw["next_code"]]
