@@ -81,6 +81,7 @@ def test_token_replay_hand_computed():
 
 def test_directly_follows_hand_counted(funnel_store):
     dfg = ca.metrics.directly_follows(funnel_store)
+    assert dfg.attrs["median_plan"] == "aggregate"
     assert dfg["count"].sum() == 41 - 11  # mapped events minus cases
     pairs = {(r.source, r.target): r for r in dfg.itertuples()}
     assert pairs[("pre_interaction", "initial_interaction")].count == 8
@@ -133,6 +134,7 @@ def test_directly_follows_sorts_when_the_median_state_outgrows_memory(funnel_sto
     monkeypatch.setattr(conformance, "directly_follows_expr", out_of_memory_unless_sorted)
     dfg = ca.metrics.directly_follows(funnel_store)
     assert plans == [False, True]
+    assert dfg.attrs["median_plan"] == "sort"
     pairs = {(r.source, r.target): r for r in dfg.itertuples()}
     assert pairs[("pre_interaction", "initial_interaction")].median_hours == pytest.approx(1)
     assert dfg["count"].sum() == 41 - 11

@@ -481,7 +481,9 @@ def directly_follows(
     DataFrame
         One row per (breakdown group, source stage, target stage) observed, with the columns
         in ``DFG_COLUMNS``; ``share`` is of all pairs in the group. Without ``collapse`` the
-        counts sum to the mapped events minus the cases that have any.
+        counts sum to the mapped events minus the cases that have any. The medians are exact;
+        ``attrs["median_plan"]`` is ``"sort"`` when they did not fit in DuckDB's memory limit
+        and were read off a sort (slower, spills to disk), else ``"aggregate"``.
 
     Examples
     --------
@@ -496,10 +498,12 @@ def directly_follows(
     model = resolve_model(model)
     by = as_list(by)
     options = {"by": by, "period": period, "channel": channel, "model": model, "collapse": collapse}
+    median_plan = "aggregate"
     try:
         raw = directly_follows_expr(source, **options).execute()
     except duckdb.OutOfMemoryException:
         # the medians' in-memory state outgrew DuckDB's memory_limit: sort instead (spills)
+        median_plan = "sort"
         raw = directly_follows_expr(source, **options, sorted_median=True).execute()
     table = raw[by].copy() if by else pd.DataFrame(index=raw.index)
     table["source"] = [model.order[int(c) - 1] for c in raw["code"]]
@@ -517,7 +521,9 @@ def directly_follows(
     table["_b"] = table["target"].map(rank)
     table = table.sort_values([*by, "_a", "_b"]).drop(columns=["_a", "_b"]).reset_index(drop=True)
     table = table[[*by, *DFG_COLUMNS]]
-    table.attrs.update(metric="directly_follows", model=model.name, collapse=collapse)
+    table.attrs.update(
+        metric="directly_follows", model=model.name, collapse=collapse, median_plan=median_plan
+    )
     return table
 
 
