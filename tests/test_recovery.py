@@ -350,3 +350,23 @@ def test_case_severity_is_the_most_severe_complaint(store, tmp_path):
         "medium": 2,
         "(none)": 1,
     }
+
+
+def test_a_case_of_two_customers_belongs_to_the_first(store, tmp_path):
+    """By hand: k1 has events of u1 and u2, so it is u1's case (the smaller id, as for a
+    complaint's case). u2's recovered case k0 is then not retained: u2 has no later case of
+    their own, and k1 is not one."""
+    path = tmp_path / "two_customers.csv"
+    path.write_text(
+        "interaction_id,case_id,customer_id,ts,stage,activity,channel,agent_id,duration_s,cost,"
+        "csat,nps,ces\n"
+        "a1,k0,u2,2026-01-01T10:00:00Z,follow_up,Survey,web,,10,0.10,1,,\n"
+        "a2,k0,u2,2026-01-02T10:00:00Z,service_recovery,Refund,web,A1,300,40.00,,,\n"
+        "a3,k1,u2,2026-01-10T10:00:00Z,follow_up,Survey,web,,10,0.10,5,,\n"
+        "a4,k1,u1,2026-01-11T10:00:00Z,follow_up,Survey,web,,10,0.10,5,,\n"
+    )
+    ca.load(store, [path], kind=None)
+    cases = case_outcomes_expr(store, as_of="2026-12-31T00:00:00Z").execute()
+    assert dict(zip(cases.case_id, cases.customer_id, strict=True)) == {"k0": "u2", "k1": "u1"}
+    row = recovery(store, as_of="2026-12-31T00:00:00Z").iloc[0]
+    assert (row.dissatisfied, row.recovered, row.retention_judged, row.retained) == (1, 1, 1, 0)

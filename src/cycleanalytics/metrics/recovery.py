@@ -93,6 +93,9 @@ RECOVERY_COLUMNS = (
 )
 
 
+# Per-case columns from the interactions that stay NULL for a case without events.
+NULL_WHEN_NONE = ("rec_ts", "rec_activity")
+
 # Complaint severities from most to least severe; any other value ranks below them (0).
 # most severe first; "major" is above "high" as in BPIC 2013 (Low, Medium, High, Major)
 SEVERITY_RANK = {"critical": 5, "major": 4, "high": 3, "medium": 2, "low": 1}
@@ -102,6 +105,24 @@ def _severity_rank(severity: ir.StringValue) -> ir.IntegerValue:
     return ibis.cases(
         *((severity == level, r) for level, r in SEVERITY_RANK.items()), else_=0
     ).cast("int8")
+
+
+def _nullable(t: ir.Table) -> ir.Table:
+    """``t`` with every column nullable and the times as ``timestamp('UTC')``: the schema of
+    :func:`case_outcomes_expr` whichever tables the source has."""
+    schema = {n: dt.copy(nullable=True) for n, dt in t.schema().items()}
+    schema.update(start="timestamp('UTC')", end="timestamp('UTC')", rec_ts="timestamp('UTC')")
+    return t.cast(schema)
+
+
+def _first(a: ir.Value, b: ir.Value) -> ir.Value:
+    """The smaller of two values, ignoring NULL (as ``min`` over both would)."""
+    return ibis.ifelse(a.isnull() | (b < a).fill_null(False), b, a)
+
+
+def _last(a: ir.Value, b: ir.Value) -> ir.Value:
+    """The larger of two values, ignoring NULL (as ``max`` over both would)."""
+    return ibis.ifelse(a.isnull() | (b > a).fill_null(False), b, a)
 
 
 def case_outcomes_expr(
@@ -154,20 +175,28 @@ def _case_outcomes(
     cutoff = ts_literal(resolve_as_of(src, as_of))
     null_s, null_t = ibis.null("string"), ibis.null("timestamp('UTC')")
     zero = ibis.literal(0, type="int64")
-    parts = []
+    # Each table is aggregated per case on its own and the two are put side by side with one
+    # full outer join on the case (PORTABILITY.md): a case may have interactions, complaints or
+    # both. Stacking the rows of both tables and grouping them by case instead costs about
+    # twice as much on DuckDB (issue 7).
+    ic = cc = None
     e = src.interactions
     if e is not None:
         in_rec = e.stage.isin(recovery_stages) if recovery_stages else ibis.literal(False)
         low = (~in_rec.fill_null(False)) & ((e.csat <= 2) | (e.nps <= 6)).fill_null(False)
-        per_case = e.group_by("case_id", "customer_id").aggregate(
+        # One row per case; a case with events of several customers belongs to the first
+        # (as a complaint's case does below, and as the next-case search sees it).
+        ic = e.group_by("case_id").aggregate(
+            customer_id=e.customer_id.min(),
             start=e.ts.min(),
             end=e.ts.max(),
             events=e.count(),
             low=low.sum().cast("int64"),
             rec_ts=e.ts.min(where=in_rec),
             after_n=e.csat.count(where=in_rec),
-            after_top=(e.csat >= top_box).sum(where=in_rec).cast("int64"),
+            after_top=e.csat.count(where=in_rec & (e.csat >= top_box)),
         )
+        per_case = ic
         if activity:
             rec = e.filter(in_rec)
             order = ibis.row_number().over(
@@ -176,93 +205,83 @@ def _case_outcomes(
             first_rec = (
                 rec.mutate(_r=order)
                 .filter(lambda t: t._r == 0)
-                .select("case_id", rec_activity=rec.activity)
+                .select(a_case="case_id", rec_activity=rec.activity.lower().replace(" ", "_"))
             )
-            per_case = per_case.left_join(first_rec, "case_id").drop("case_id_right")
+            ic = ic.left_join(first_rec, ic.case_id == first_rec.a_case).drop("a_case")
         else:
-            per_case = per_case.mutate(rec_activity=null_s)
-        parts.append(
-            per_case.select(
-                "case_id",
-                "customer_id",
-                "start",
-                "end",
-                "events",
-                "low",
-                "rec_ts",
-                "after_n",
-                "after_top",
-                rec_activity=per_case.rec_activity.lower().replace(" ", "_"),
-                c_n=zero,
-                c_resolved=zero,
-                c_reopened=zero,
-                c_after_n=zero,
-                c_after_top=zero,
-                action=null_s,
-                category=null_s,
-                severity=null_s,
-            )
-        )
+            ic = ic.mutate(rec_activity=null_s)
     c = src.complaints
     if c is not None:
         c = c.filter(c.opened_at <= cutoff)
         resolved = c.resolved_at.notnull() & (c.resolved_at <= cutoff)
-        key = c.case_id.fill_null(ibis.literal("complaint:") + c.complaint_id)
-        parts.append(
-            c.select(
-                case_id=key,
-                customer_id=c.customer_id,
-                start=c.opened_at,
-                end=c.opened_at,
-                events=zero,
-                low=zero,
-                rec_ts=null_t,
-                after_n=zero,
-                after_top=zero,
-                rec_activity=null_s,
-                c_n=ibis.literal(1, type="int64"),
-                c_resolved=resolved.cast("int64"),
-                c_reopened=(resolved & c.reopened.fill_null(False)).cast("int64"),
-                c_after_n=c.csat_after.notnull().cast("int64"),
-                c_after_top=(c.csat_after >= top_box).fill_null(False).cast("int64"),
-                action=c.recovery_action,
-                category=c.category,
-                severity=c.severity,
+        rank = _severity_rank(c.severity)
+        cc = c.group_by(
+            c_case=c.case_id.fill_null(ibis.literal("complaint:") + c.complaint_id)
+        ).aggregate(
+            c_customer=c.customer_id.min(),
+            c_start=c.opened_at.min(),
+            c_end=c.opened_at.max(),
+            c_n=c.count(),
+            c_resolved=resolved.cast("int64").sum(),
+            c_reopened=(resolved & c.reopened.fill_null(False)).cast("int64").sum(),
+            c_after_n=c.csat_after.notnull().cast("int64").sum(),
+            c_after_top=(c.csat_after >= top_box).fill_null(False).cast("int64").sum(),
+            action=c.recovery_action.min(),
+            category=c.category.min(),
+            # The case's most severe complaint: critical > major > high > medium > low > any
+            # other value (the first alphabetically among those).
+            _severity_rank=rank.max(where=c.severity.notnull()),
+            _severity_other=c.severity.min(where=rank == 0),
+        )
+        cc = cc.mutate(
+            severity=ibis.cases(
+                *((cc._severity_rank == r, level) for level, r in SEVERITY_RANK.items()),
+                else_=cc._severity_other,
             )
+        ).drop("_severity_rank", "_severity_other")
+    no_events = {
+        "events": zero,
+        "low": zero,
+        "rec_ts": null_t,
+        "after_n": zero,
+        "after_top": zero,
+        "rec_activity": null_s,
+    }
+    no_complaints = {
+        "c_n": zero,
+        "c_resolved": zero,
+        "c_reopened": zero,
+        "c_after_n": zero,
+        "c_after_top": zero,
+        "action": null_s,
+        "category": null_s,
+        "severity": null_s,
+    }
+    if cc is None:
+        u = ic.mutate(**no_complaints)
+    elif ic is None:
+        u = cc.select(
+            case_id="c_case",
+            customer_id="c_customer",
+            start="c_start",
+            end="c_end",
+            **no_events,
+            **{k: k for k in no_complaints},
         )
-    schema = {n: t.copy(nullable=True) for n, t in parts[0].schema().items()}
-    schema.update(start="timestamp('UTC')", end="timestamp('UTC')", rec_ts="timestamp('UTC')")
-    both = parts[0].cast(schema)
-    for more in parts[1:]:
-        both = both.union(more.cast(schema))
-    u = both.group_by("case_id").aggregate(
-        customer_id=both.customer_id.min(),
-        start=both.start.min(),
-        end=both.end.max(),
-        events=both.events.sum(),
-        low=both.low.sum(),
-        rec_ts=both.rec_ts.min(),
-        after_n=both.after_n.sum(),
-        after_top=both.after_top.sum(),
-        rec_activity=both.rec_activity.min(),
-        c_n=both.c_n.sum(),
-        c_resolved=both.c_resolved.sum(),
-        c_reopened=both.c_reopened.sum(),
-        c_after_n=both.c_after_n.sum(),
-        c_after_top=both.c_after_top.sum(),
-        action=both.action.min(),
-        category=both.category.min(),
-        _severity_rank=_severity_rank(both.severity).max(where=both.severity.notnull()),
-        _severity_other=both.severity.min(where=_severity_rank(both.severity) == 0),
-    )
-    # The case's most severe complaint: high > medium > low > any other value (the first
-    # alphabetically among those).
-    u = u.mutate(
-        severity=ibis.cases(
-            *((u._severity_rank == r, level) for level, r in SEVERITY_RANK.items()),
-            else_=u._severity_other,
+    else:
+        j = ic.outer_join(cc, ic.case_id == cc.c_case)
+        u = j.select(
+            case_id=j.case_id.fill_null(j.c_case),
+            customer_id=_first(j.customer_id, j.c_customer),
+            start=_first(j.start, j.c_start),
+            end=_last(j.end, j.c_end),
+            **{k: j[k] if k in NULL_WHEN_NONE else j[k].fill_null(0) for k in no_events},
+            **{k: j[k].fill_null(0) for k in no_complaints if k.startswith("c_")},
+            action="action",
+            category="category",
+            severity="severity",
         )
-    ).drop("_severity_rank", "_severity_other")
+    u = _nullable(u)
     if not period.is_open:
         u = u.filter(period.contains(u.start))
     complaint_action = ibis.ifelse(u.action == "none", null_s, u.action)
