@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -48,6 +50,17 @@ def _finish(run: object) -> None:
         )
 
 
+def _jobs_option(default: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help="How many reports run at once, each in its own kernel.",
+    )
+
+
 @main.command()
 @click.argument("names", nargs=-1)
 @click.option(
@@ -88,14 +101,7 @@ def _finish(run: object) -> None:
     help="A notebook parameter for every report of the run (repeatable), e.g. "
     "-p period=last_month -p language=id.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="How many reports run at once, each in its own kernel.",
-)
+@_jobs_option(default=1)
 def report(
     names: tuple[str, ...],
     db: Path | None,
@@ -159,14 +165,7 @@ def report(
     show_default=True,
     help="Folder for the sample, the database, the reports and index.html.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="How many reports run at once, each in its own kernel.",
-)
+@_jobs_option(default=2)
 def demo(out: Path, jobs: int) -> None:
     """Generate the sample, load it into a fresh database and run every report on it, with
     the index page (the executive summary: the sample's last complete month)."""
