@@ -198,6 +198,18 @@ def test_kaplan_meier_restricted_mean_6mp_by_hand():
     assert km.horizon == 35
 
 
+def test_kaplan_meier_median_where_the_curve_is_exactly_one_half_after_many_steps():
+    """833,206 complaints resolved at hours 1, 2, ..., the last tenth still open: after 416,603
+    events S = 0.5 exactly, so the median is hour 416,603 (the first time S <= 0.5). The curve
+    is a product of 416,603 factors and comes out 4e-12 above 0.5; a fixed 1e-12 tolerance
+    gave hour 416,604 (the 100M-event benchmark found it against its hand-written query)."""
+    n = 833_206
+    t = np.arange(1, n + 1, dtype=float)
+    observed = t <= n - n // 10
+    km = kaplan_meier(t, observed, probs=(0.5,))
+    assert km.quantiles[0.5][0] == n // 2
+
+
 def test_kaplan_meier_all_censored_reaches_nothing():
     km = kaplan_meier([3, 4, 5], [False, False, False])
     assert np.isnan(km.quantiles[0.5][0]) and km.events == 0 and km.censored == 3
