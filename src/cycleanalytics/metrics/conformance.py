@@ -38,7 +38,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cycleanalytics.errors import MetricError
-from cycleanalytics.metrics._common import Period, as_list
+from cycleanalytics.metrics._common import Period, as_list, microseconds_between
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics._replay import model_net, replay
 from cycleanalytics.metrics._sequences import (
@@ -47,7 +47,6 @@ from cycleanalytics.metrics._sequences import (
     stage_events,
     variant_codes,
 )
-from cycleanalytics.metrics.funnel import micros_between
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 from cycleanalytics.stats import safe_ratio, wilson_interval
@@ -439,10 +438,9 @@ def directly_follows_expr(
     if by:
         seq = seq.join(cases.select("case_id", *by), "case_id")
     keys = [*by, "code", "next_code"]
+    pairs = seq.select(*keys, gap=microseconds_between(seq.ts, seq.next_ts))
     if not sorted_median:
-        gap = micros_between(seq.next_ts, seq.ts)
-        return seq.group_by(keys).aggregate(count=seq.count(), median=gap.quantile(0.5))
-    pairs = seq.select(*keys, gap=micros_between(seq.next_ts, seq.ts))
+        return pairs.group_by(keys).aggregate(count=pairs.count(), median=pairs.gap.quantile(0.5))
     ranked = pairs.mutate(
         _rank=ibis.row_number().over(group_by=keys, order_by=pairs.gap),  # from 0
         _n=pairs.gap.count().over(group_by=keys),

@@ -73,11 +73,6 @@ WINDOW_FROM = ("first_event", "entry")
 _MICROS_PER_HOUR = 3_600_000_000
 
 
-def micros_between(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.IntegerValue:
-    """``later - earlier`` in whole microseconds, the same on every engine (ENGINE.md)."""
-    return microseconds_between(earlier, later)
-
-
 def _check_options(
     stages: Sequence[str],
     entry_within: int,
@@ -383,7 +378,7 @@ def _ordered_gaps(
             found.select(
                 *carried,
                 k=ibis.literal(k, type="int8"),
-                gap=micros_between(found.reached, found.since),
+                gap=microseconds_between(found.since, found.reached),
             )
         )
         link = found.select("case_id", *extra, t="reached")
@@ -493,7 +488,7 @@ def funnel_expr(
             both = counted & reach[f"t_{k - 1}"].notnull()
             aggs[f"both_{k}"] = reach[f"t_{k}"].count(where=both)
             since = reach.entry_ts if mode == "any_order" else reach[f"t_{k - 1}"]
-            gap = micros_between(reach[f"t_{k}"], since)
+            gap = microseconds_between(since, reach[f"t_{k}"])
             aggs[f"median_{k}"] = gap.quantile(0.5, where=counted)
             aggs[f"p90_{k}"] = gap.quantile(0.9, where=counted)
     if keys:
@@ -740,7 +735,7 @@ def funnel_dropouts(
     lost = reach.filter(reach[f"t_{k - 1}"].notnull() & reach[f"t_{k}"].isnull())
     if not include_incomplete:
         lost = lost.filter(lost.complete)
-    hours = micros_between(lost.case_end, lost.case_start) / _MICROS_PER_HOUR
+    hours = microseconds_between(lost.case_start, lost.case_end) / _MICROS_PER_HOUR
     lost = lost.select(
         "case_id",
         "customer_id",

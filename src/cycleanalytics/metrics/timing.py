@@ -103,10 +103,9 @@ def time_between_stages_expr(
         aggs[f"sd_{k}"] = rows.gap.std(where=at)
         for name, q in _QUANTILES.items():
             aggs[f"{name}_{k}"] = rows.gap.quantile(q, where=at)
-    reach = rows
     if by:
-        return reach.group_by(by).aggregate(**aggs).order_by(by)
-    return reach.aggregate(**aggs)
+        return rows.group_by(by).aggregate(**aggs).order_by(by)
+    return rows.aggregate(**aggs)
 
 
 @register(
