@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cycleanalytics as ca
 
@@ -91,6 +94,45 @@ def test_stage_is_derived_from_activity_when_absent(store, tmp_path):
     ca.load(store, path)
     stages = store.con.execute("SELECT stage FROM interactions ORDER BY interaction_id").fetchall()
     assert stages == [("pre_interaction",), ("initial_interaction",), (None,)]
+
+
+ALIASES = sorted(ca.default_model().alias_map())
+WHITE = st.text(alphabet=" \t\n\r\f", min_size=1, max_size=3)
+
+
+@st.composite
+def labels(draw: st.DrawFn) -> str:
+    """An alias (or a word that is none) in random case, with white space around and inside."""
+    words = draw(st.sampled_from([*ALIASES, "internal note", "wait"])).split(" ")
+    words = ["".join(draw(st.sampled_from([c.lower(), c.upper()])) for c in w) for w in words]
+    gaps = [draw(st.one_of(st.just(""), WHITE)) for _ in range(2)]
+    inner = [draw(st.one_of(st.just(" "), WHITE)) for _ in words[1:]]
+    return gaps[0] + "".join(w + g for w, g in zip(words, [*inner, ""], strict=True)) + gaps[1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(activities=st.lists(labels(), min_size=1, max_size=20))
+def test_derived_stages_agree_with_the_model(activities):
+    """The SQL that derives stages on load classifies a label as CycleModel.stage_of does."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "interaction_id": [f"e{i}" for i in range(len(activities))],
+            "case_id": "c1",
+            "customer_id": "u1",
+            "ts": "2026-01-01T00:00:00Z",
+            "activity": activities,
+        }
+    )
+    model = ca.default_model()
+    with ca.Store() as store, tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "interactions.parquet"
+        frame.to_parquet(path)
+        ca.load(store, path)
+        got = store.con.execute("SELECT stage FROM interactions ORDER BY interaction_id").fetchall()
+    expected = sorted(zip(frame["interaction_id"], map(model.stage_of, activities), strict=True))
+    assert [g[0] for g in got] == [stage for _, stage in expected]
 
 
 # Row-level problems: the row goes to quarantine with the same explanation that used to stop

@@ -413,13 +413,24 @@ def _pseudonymize(out: Compiled, mapping: Mapping) -> None:
 
 
 def stage_expr(out: Compiled, mapping: Mapping, model: CycleModel, activity: str) -> str:
-    """SQL giving the stage of ``activity``: the mapping's rules in order, then aliases."""
-    norm = f"lower(regexp_replace(trim({activity}), '\\s+', ' ', 'g'))"
+    """SQL giving the stage of ``activity`` (text without surrounding spaces): the mapping's
+    rules in order, then the model's aliases.
+
+    Case-insensitive rules and aliases compare the label as :func:`normalize_label` writes
+    it. Most labels need only lower case: the costly collapsing of white space runs for
+    labels that have some to collapse, and aliases are looked up in a map.
+    """
+    white = ("'  '", "chr(9)", "chr(10)", "chr(12)", "chr(13)")  # the white space \s matches
+    messy = " OR ".join(f"contains({activity}, {w})" for w in white)
+    norm = (
+        f"lower(CASE WHEN {messy} THEN trim(regexp_replace({activity}, '\\s+', ' ', 'g')) "
+        f"ELSE {activity} END)"
+    )
     whens = []
     for rule in mapping.stage_rules:
         value = "NULL" if rule.stage is None else out.bind(rule.stage)
         if rule.how == "exact":
-            whens.append(f"WHEN trim({activity}) = {out.bind(rule.pattern)} THEN {value}")
+            whens.append(f"WHEN {activity} = {out.bind(rule.pattern)} THEN {value}")
         elif rule.how == "ignore_case":
             whens.append(f"WHEN {norm} = {out.bind(rule.pattern)} THEN {value}")
         else:
@@ -427,9 +438,7 @@ def stage_expr(out: Compiled, mapping: Mapping, model: CycleModel, activity: str
     fallback = "NULL"
     if mapping.use_aliases:
         aliases = model.alias_map()
-        src = out.bind(list(aliases))
-        dst = out.bind(list(aliases.values()))
-        fallback = f"{dst}[list_position({src}, {norm})]"
+        fallback = f"map({out.bind(list(aliases))}, {out.bind(list(aliases.values()))})[{norm}]"
     if not whens:
         return fallback
     return f"CASE {' '.join(whens)} ELSE {fallback} END"
