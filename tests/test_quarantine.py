@@ -294,3 +294,50 @@ def test_invariant_holds_and_accepted_rows_are_unaltered(tmp_path_factory, rows)
             and (csat is None or float(source[4]) == csat)
             for source in by_id[interaction_id]
         )
+
+
+# -- rejected rows found by the parallel scan keep their lines --------------------------------
+ROWS = 300_000  # enough for DuckDB to read the file on several threads
+# row -> what is wrong with it; rows 1000, 150000 and 299990 are the very same record.
+BROKEN = {
+    1000: ("bad", "9"),
+    3: ("e3", "9"),
+    77_777: ("", "2"),
+    150_000: ("bad", "9"),
+    200_001: ("", "4"),
+    299_990: ("bad", "9"),
+}
+
+
+@pytest.mark.parametrize(("fmt", "first_line"), [("csv", 2), ("parquet", 1), ("ndjson", 1)])
+def test_rejected_rows_of_a_large_file_keep_their_lines(tmp_path, fmt, first_line):
+    cases = " ".join(
+        f"WHEN {i} THEN {{'id': '{v[0]}', 'csat': '{v[1]}', 'case_id': 'c0'}}"
+        for i, v in BROKEN.items()
+    )
+    query = (
+        "SELECT CASE WHEN r.v.id = '' THEN NULL ELSE r.v.id END AS interaction_id, "
+        "coalesce(r.v.case_id, 'c' || (i // 5)) AS case_id, 'u1' AS customer_id, "
+        "'2026-01-01T00:00:00Z' AS ts, r.v.csat AS csat FROM ("
+        f"SELECT i, CASE i {cases} ELSE {{'id': 'e' || i, 'csat': '4', 'case_id': NULL}} END AS v "
+        f"FROM range({ROWS}) t(i)) r"
+    )
+    path = tmp_path / f"interactions.{fmt}"
+    options = {"csv": "HEADER", "parquet": "FORMAT parquet", "ndjson": "FORMAT json"}[fmt]
+    with ca.Store() as store:
+        store.con.execute(f"COPY ({query}) TO '{path}' ({options})")
+        f = ca.load(store, path).files[0]
+        got = quarantined(store)
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (ROWS, ROWS - 6, 6)
+    assert list(got["line"]) == [row + first_line for row in sorted(BROKEN)]
+    reasons = list(got["reason"])
+    assert reasons[1] == (
+        f"line {1000 + first_line}, column 'csat': found '9', "
+        "expected a value with csat BETWEEN 1 AND 5"
+    )
+    assert reasons[2].startswith(
+        f"line {77_777 + first_line}, column 'interaction_id': the value is empty"
+    )
+    records = [json.loads(r) for r in got["record"]]
+    assert records[1] == records[3] == records[5]
+    assert records[0]["interaction_id"] == "e3" and records[2]["interaction_id"] is None

@@ -185,7 +185,9 @@ class Store:
 
 
 def first_row(
-    con: duckdb.DuckDBPyConnection, sql: str, parameters: list[object] | None = None
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    parameters: list[object] | dict[str, object] | None = None,
 ) -> tuple | None:
     """The first row of a query, with the result fully consumed.
 

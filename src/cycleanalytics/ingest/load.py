@@ -43,11 +43,11 @@ from cycleanalytics.ingest.readers import (
     STAGING,
     Source,
     finish,
-    line_sql,
     stage,
 )
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.schema import EXPORT_TABLES, Table
+from cycleanalytics.store import first_row
 
 if TYPE_CHECKING:
     from cycleanalytics.store import Store
@@ -56,6 +56,7 @@ POLICIES = ("keep", "update")
 _SCRATCH = (
     STAGING,
     validate.TYPED,
+    validate.REJECTED,
     *validate.REPEATS,
     REJECTS,
     GAPS,
@@ -299,22 +300,23 @@ def _load_file(
     started = datetime.now(UTC)
     # The same content loaded before (into the same table, when the kind is known): nothing
     # to do, and no need to read the file again.
-    previous = con.execute(
+    previous = first_row(
+        con,
         "SELECT load_id, kind, rows_read FROM loads WHERE sha256 = $sha "
         "AND ($kind IS NULL OR kind = $kind) ORDER BY load_id LIMIT 1",
         {"sha": sha, "kind": kind or mapping.kind},
-    ).fetchone()
+    )
     if previous is not None:
         load_id, name, rows_read = previous
         return FileLoad(
             path, name, rows_read, 0, rows_skipped=rows_read, load_id=load_id, already_loaded=True
         )
-    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
+    load_id = first_row(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")[0]
     source = stage(con, path, mapping.read)
     try:
         table = EXPORT_TABLES[kind or mapping.kind or _kind_of(path, source.header)]
         compiled, _ = compile_raw(mapping, table, source.header, path)
-        stored = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+        stored = first_row(con, f"SELECT count(*) FROM {table.name}")[0]
         if mapping.session_gap and "case_id" not in compiled.raw:
             rows_read, inserted, repeats = _insert_sessionized(
                 con, source, compiled, table, mapping, model, load_id
@@ -325,9 +327,9 @@ def _load_file(
             )
     finally:
         source.close()
-    quarantined = con.execute(f"SELECT count(*) FROM {REJECTS}").fetchone()[0]
+    quarantined = first_row(con, f"SELECT count(*) FROM {REJECTS}")[0]
     if strict and quarantined:
-        first = con.execute(f"SELECT reason FROM {REJECTS} ORDER BY _line LIMIT 1").fetchone()[0]
+        first = first_row(con, f"SELECT reason FROM {REJECTS} ORDER BY _line LIMIT 1")[0]
         raise LoadError(
             f"{path}, {first} ({quarantined} row(s) would be quarantined; without --strict "
             "they are set aside in the quarantine table and the rest loads)"
@@ -391,7 +393,7 @@ def _load_file(
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> int:
     """Run an INSERT or DELETE and return how many rows it changed."""
-    row = con.execute(sql, params).fetchone()
+    row = first_row(con, sql, params)
     return int(row[0]) if row else 0
 
 
@@ -404,24 +406,27 @@ def _insert_streamed(
     model: CycleModel,
     load_id: int,
 ) -> tuple[int, int, int]:
-    """Insert the accepted rows straight from the file; collect the rejected ones.
+    """Insert the accepted rows straight from the file, in one parallel scan that hands the
+    rejected ones over as it goes (:func:`~cycleanalytics.ingest.validate.rejected_rows`).
 
-    Nothing is materialised besides the table itself: one scan inserts every row that
-    breaks no rule (no line numbers, records or messages are computed for them); a second
-    scan keeps only the rejected rows (usually few) with their line, raw record and reason.
-    Repeated ids are found afterwards by one aggregate over the new rows' id hashes; only
-    when there are some is the file read a third time, for those ids alone.
+    Nothing is materialised besides the table itself, and no rule is evaluated twice. Only
+    when rows were rejected from a file that does not number its rows (CSV, JSON) is it
+    read once more, in order, to find their lines. Repeated ids are found afterwards by one
+    aggregate over the new rows' id hashes; only when there are some is the file read
+    again, for those ids alone.
 
     Returns rows read, rows inserted and how many of them were repeats, removed again.
     """
     q = validate.typed_query(source, compiled, table, mapping, model)
     cols = ", ".join(q.columns)
+    key = _sifting_column(mapping, table, source.header)
     # Row order does not matter in the table (repeats are found by line, below), and letting
     # DuckDB write in any order lets it fill whole row groups instead of merging small ones
     # again at the next checkpoint. The filter stays where it is written, above the typed
     # values: pushed down, it would recompute the typed values it checks (timestamps in a
     # time zone, scores) once for the check and again for the insert.
     with (
+        validate.rejected_rows(con) as handed_over,
         _setting(con, "preserve_insertion_order", False),
         _setting(con, "disabled_optimizers", "filter_pushdown"),
     ):
@@ -429,32 +434,29 @@ def _insert_streamed(
             con,
             source,
             f"INSERT INTO {table.name} ({cols}, load_id) SELECT {cols}, $ca_load "
-            f"FROM {q.relation} WHERE {q.ok()}",
+            f"FROM {q.relation} WHERE {q.accepted(source, key)}",
             {**q.params, "ca_load": load_id},
         )
     finish(con, source)  # records DuckDB could not split, and the line shifts they cause
-    line = line_sql("_line")
-    # Line numbers (row_number() OVER ()) need the file's order.
-    with _setting(con, "preserve_insertion_order", True):
-        rejected = 0
-        if source.rows(con) != inserted:  # else every row went in: nothing to look for
-            rejected = validate.run_scan(
-                con,
-                source,
-                f"INSERT INTO {REJECTS} SELECT {line}, to_json(_src), "
-                f"replace({q.reason(untyped=True)}, chr(1), {line}::VARCHAR) "
-                f"FROM {q.relation} WHERE NOT ({q.ok(untyped=True)})",
-                q.params,
-            )
-        gaps = con.execute(f"SELECT count(*) FROM {GAPS}").fetchone()[0]
-        repeats = validate.remove_repeats(con, source, q, table, load_id) if inserted > 1 else 0
+    rejected = validate.quarantine_rejected(con, source, handed_over, key)
+    gaps = first_row(con, f"SELECT count(*) FROM {GAPS}")[0]
+    repeats = validate.remove_repeats(con, source, q, table, load_id) if inserted > 1 else 0
     return inserted + rejected + gaps, inserted, repeats
+
+
+def _sifting_column(mapping: Mapping, table: Table, header: list[str]) -> str:
+    """The source column most likely to tell records apart: the one the table's id is read
+    from, else the first."""
+    spec = mapping.columns.get(table.primary_key, table.primary_key)
+    if isinstance(spec, dict):
+        spec = spec.get("column")
+    return spec if spec in header else header[0]
 
 
 @contextmanager
 def _setting(con: duckdb.DuckDBPyConnection, name: str, value: bool | str) -> Iterator[None]:
     """DuckDB setting ``name`` set to ``value`` for a block, then as it was."""
-    before = con.execute("SELECT current_setting($name)", {"name": name}).fetchone()[0]
+    before = first_row(con, "SELECT current_setting($name)", {"name": name})[0]
     con.execute(f"SET {name} = $value", {"value": value})
     try:
         yield
@@ -476,9 +478,9 @@ def _insert_sessionized(
     columns = validate.build_typed(con, source, compiled, table, mapping, model)
     validate.mark_duplicates(con, table.primary_key)
     validate.collect_rejects(con, source, table.primary_key)
-    rows_read = con.execute(
-        f"SELECT (SELECT count(*) FROM {validate.TYPED}) + (SELECT count(*) FROM {GAPS})"
-    ).fetchone()[0]
+    rows_read = first_row(
+        con, f"SELECT (SELECT count(*) FROM {validate.TYPED}) + (SELECT count(*) FROM {GAPS})"
+    )[0]
     cols = ", ".join(columns)
     inserted = _count(
         con,

@@ -12,6 +12,7 @@ from cycleanalytics.ingest.mapping import Mapping, read_mapping
 from cycleanalytics.ingest.readers import REJECTS, ReadOptions, stage
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.schema import EXPORT_TABLES
+from cycleanalytics.store import first_row
 
 
 def draft_mapping(path: str | Path, *, kind: str | None = None) -> str:
@@ -137,8 +138,8 @@ def check_mapping(
         con = store.con
         name, columns, _, unused = prepare(con, path, kind, model, mapping)
         typed = validate.TYPED
-        rejected = con.execute(f"SELECT count(*) FROM {REJECTS}").fetchone()[0]
-        accepted = con.execute(f"SELECT count(*) FROM {typed} WHERE _reason = ''").fetchone()[0]
+        rejected = first_row(con, f"SELECT count(*) FROM {REJECTS}")[0]
+        accepted = first_row(con, f"SELECT count(*) FROM {typed} WHERE _reason = ''")[0]
         stages = unmapped = pd.DataFrame()
         if "stage" in columns:
             stages = con.execute(

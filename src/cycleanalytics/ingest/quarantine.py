@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cycleanalytics.errors import LoadError
+from cycleanalytics.store import first_row
 
 if TYPE_CHECKING:
     from cycleanalytics.store import Store
@@ -36,8 +37,8 @@ def quarantined(
     0
     """
     if load_id is not None:
-        known = store.con.execute("SELECT count(*) FROM loads WHERE load_id = ?", [load_id])
-        if known.fetchone()[0] == 0:
+        known = first_row(store.con, "SELECT count(*) FROM loads WHERE load_id = ?", [load_id])
+        if known[0] == 0:
             raise LoadError(
                 f"no load {load_id} in this database; `cycleanalytics quarantine --db ...` "
                 "without --load lists every load's rejected rows"

@@ -113,6 +113,10 @@ class Source:
 
     For CSV, Parquet and JSON the relation reads the file itself (no copy is made: the
     validation pass is the one scan); XES and xlsx are staged into a table first.
+
+    ``numbered`` says whether ``_line`` comes with each record (a staged table, Parquet's own
+    row numbers). Otherwise it is counted by ``row_number() OVER ()``, which reads the file
+    in order on one thread: a scan that does not select ``_line`` runs in parallel.
     """
 
     path: Path
@@ -122,16 +126,7 @@ class Source:
     header: list[str]
     cleanup: Path | None = None
     csv_rejects: bool = False
-
-    def rows(self, con: duckdb.DuckDBPyConnection) -> int | None:
-        """The number of records, when it costs no scan (Parquet metadata, a staged table);
-        else None."""
-        if self.relation == STAGING:
-            return con.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0]
-        if self.format == "parquet":
-            query = "SELECT count(*) FROM read_parquet($src)"
-            return con.execute(query, {"src": str(self.path)}).fetchone()[0]
-        return None
+    numbered: bool = False
 
     def close(self) -> None:
         if self.cleanup is not None:
@@ -165,20 +160,21 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
                 "ndjson": "read_json($src, format = 'newline_delimited')",
             }[fmt]
             relation = f"(SELECT row_number() OVER () AS _line, COLUMNS(*)::VARCHAR FROM {reader})"
-            if fmt == "parquet" and _numbers_rows(con, path):
+            numbered = fmt == "parquet" and _numbers_rows(con, path)
+            if numbered:
                 # Parquet numbers its rows itself: no ordered pass is needed to count them.
                 relation = (
                     "(SELECT file_row_number + 1 AS _line, "
                     "COLUMNS(* EXCLUDE (file_row_number))::VARCHAR "
                     "FROM read_parquet($src, file_row_number = true))"
                 )
-            source = Source(path, fmt, relation, {"src": str(path)}, [])
+            source = Source(path, fmt, relation, {"src": str(path)}, [], numbered=numbered)
         elif fmt == "xes":
             _stage_batches(con, _xes_rows(path))
-            source = Source(path, fmt, STAGING, {}, [])
+            source = Source(path, fmt, STAGING, {}, [], numbered=True)
         else:
             _stage_batches(con, _xlsx_rows(path, options.sheet), first=2)
-            source = Source(path, fmt, STAGING, {}, [])
+            source = Source(path, fmt, STAGING, {}, [], numbered=True)
         described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}", source.params)
         source.header = [r[0] for r in described.fetchall() if r[0] != "_line"]
         forget_scan(con)  # the scan starts with none

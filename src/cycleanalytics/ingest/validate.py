@@ -4,17 +4,21 @@
 (required values, types, ranges and other column checks, stage ids) as conditions with their
 messages (``line 3, column 'ts': found 'yesterday', expected a timestamp ...``). All rules
 are evaluated in the same scan, so validation costs one pass over the data, whatever their
-number. The load inserts the accepted rows straight from that scan and reads the rejected
-ones in another; repeated ids are then found by one aggregate (:func:`remove_repeats`).
+number. The load inserts the accepted rows straight from that scan, which hands the rejected
+ones over as it meets them (:func:`rejected_rows`); repeated ids are then found by one
+aggregate (:func:`remove_repeats`).
 ``build_typed`` materialises the scan in ``_ca_typed`` instead, for ``mapping check`` and for
 case ids derived by sessionizing, with ``mark_duplicates`` and ``collect_rejects``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from cycleanalytics.ingest.mapping import Compiled, Mapping, stage_expr
 from cycleanalytics.ingest.readers import (
@@ -28,6 +32,7 @@ from cycleanalytics.ingest.readers import (
 )
 from cycleanalytics.model import CycleModel
 from cycleanalytics.schema import Column, Table
+from cycleanalytics.store import first_row
 
 TYPED = "_ca_typed"
 TYPE_WORDS = {
@@ -38,6 +43,8 @@ TYPE_WORDS = {
     "BOOLEAN": "true or false",
 }
 _OFFSET = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|UTC|[+-]\d\d(:?\d\d)?)$"
+REJECTED = "_ca_rejected"
+_HAND_OVER = "_ca_reject"
 
 
 def _lit(text: str) -> str:
@@ -84,48 +91,43 @@ class TypedQuery:
     ``relation`` yields ``_line``, ``_src`` (the raw record as a struct), the raw text of
     each mapped column and the canonical ``columns`` with their types; ``rules`` are the row
     checks as (condition, message) pairs: a row is accepted when no condition is true.
-    Callers select what they need (the load inserts the accepted rows straight into their
-    table in one statement, and reads only the rejected rows' lines, records and reasons in
-    another), and DuckDB prunes the rest: line numbers, records and messages cost nothing
-    for rows that are fine.
+    Callers select what they need, and DuckDB prunes the rest: line numbers, records and
+    messages cost nothing for rows that are fine.
     """
 
     relation: str
     columns: list[str]
-    rules: list[tuple[str, str, str]]
+    rules: list[tuple[str, str]]
     params: dict[str, object]
 
-    def ok(self, *, untyped: bool = False) -> str:
-        """SQL that is true exactly when the row breaks no rule (its reason is empty).
-
-        ``untyped`` checks with expressions on the raw text that are cheaper where the typed
-        values are not computed anyway (a timestamp parses, before its time-zone conversion).
-        """
+    def ok(self) -> str:
+        """SQL that is true exactly when the row breaks no rule (its reason is empty)."""
         if not self.rules:
             return "true"
-        conds = [cheap if untyped else cond for cond, _, cheap in self.rules]
         # One expression, not a conjunction: DuckDB would push each conjunct below the
         # projection that trims the raw values, and trim them again for every rule.
-        return "NOT coalesce(" + " OR ".join(f"({c})" for c in conds) + ", false)"
+        return "NOT coalesce(" + " OR ".join(f"({cond})" for cond, _ in self.rules) + ", false)"
 
-    def reason(self, *, untyped: bool = False) -> str:
+    def reason(self) -> str:
         """SQL for the row's problems, ``chr(1)`` where the line number goes; '' when none."""
         if not self.rules:
             return "''"
-        cases = ", ".join(
-            f"CASE WHEN {cheap if untyped else cond} THEN {msg} END"
-            for cond, msg, cheap in self.rules
-        )
+        cases = ", ".join(f"CASE WHEN {cond} THEN {msg} END" for cond, msg in self.rules)
         return f"concat_ws('; ', {cases})"
 
+    def accepted(self, source: Source, key: str) -> str:
+        """SQL that is true for a row that breaks no rule, and hands a row that does over to
+        :func:`rejected_rows` before leaving it out: its line when ``source`` numbers its
+        rows, the raw text of its source column ``key``, its record and its reason.
 
-def _untyped_null(out: Compiled, column: Column, raw: str, mapping: Mapping) -> str | None:
-    """A cheaper expression NULL exactly when the typed value is, if there is one: whether
-    a timestamp read in a source time zone parses, before the (costly) conversion."""
-    fmt = mapping.ts_format
-    if column.type == "TIMESTAMPTZ" and fmt and mapping.timezone and "%z" not in fmt.lower():
-        return f"try_strptime({raw}, {out.bind(fmt)})"
-    return None
+        Only rejected rows compute the hand-over and its arguments: DuckDB evaluates the
+        ``ELSE`` of a ``CASE`` for the rows that reach it and no others.
+        """
+        line = "_line" if source.numbered else "NULL::BIGINT"
+        return (
+            f"CASE WHEN {self.ok()} THEN true ELSE {_HAND_OVER}({line}, "
+            f"_src.{quote_ident(key)}, hash(_src), to_json(_src), {self.reason()}) END"
+        )
 
 
 def typed_query(
@@ -140,10 +142,10 @@ def typed_query(
     derive_stage = table.name == "interactions" and "stage" not in out.raw and "activity" in out.raw
     inner = ", ".join(f"{expr} AS {raws[name]}" for name, expr in out.raw.items())
     typed: list[str] = []
-    rules: list[tuple[str, str, str]] = []
+    rules: list[tuple[str, str]] = []
 
-    def rule(cond: str, message: str, untyped: str | None = None) -> None:
-        rules.append((cond, message, untyped or cond))
+    def rule(cond: str, message: str) -> None:
+        rules.append((cond, message))
 
     for column in table.data_columns:
         name = column.name
@@ -164,14 +166,7 @@ def typed_query(
                 expected = f"a timestamp in the format {mapping.ts_format}"
             tail = _lit("', expected " + expected)
             found = f"{where} || 'found ''' || {raw} || {tail}"
-            cheap = _untyped_null(out, column, raw, mapping)
-            if cheap:  # a column of the scan: its parameters are used whatever is selected
-                typed.append(f"{cheap} AS _u_{name}")
-            rule(
-                f"{raw} IS NOT NULL AND {name} IS NULL",
-                found,
-                f"{raw} IS NOT NULL AND _u_{name} IS NULL" if cheap else None,
-            )
+            rule(f"{raw} IS NOT NULL AND {name} IS NULL", found)
         if column.check:
             tail = _lit("', expected a value with " + column.check)
             rule(f"NOT ({column.check})", f"{where} || 'found ''' || {raw} || {tail}")
@@ -214,12 +209,96 @@ def run_scan(
     """Run one statement that scans ``source`` and return its row count (for an INSERT or
     DELETE); a file DuckDB cannot read becomes a :class:`LoadError` naming it."""
     try:
-        row = con.execute(sql, params).fetchone()
+        row = first_row(con, sql, params)
     except duckdb.Error as exc:
         if source.format in ("csv", "parquet", "json", "ndjson"):
             raise unreadable(source.path, source.format, exc) from None
         raise
     return int(row[0]) if row else 0
+
+
+@contextmanager
+def rejected_rows(con: duckdb.DuckDBPyConnection) -> Iterator[list[pa.Table]]:
+    """Collect the rows a scan rejects (see :meth:`TypedQuery.accepted`) while the block runs.
+
+    The scan that inserts the accepted rows cannot also write the rejected ones to another
+    table, and scanning the file again for them would evaluate every rule twice. So the scan
+    hands each rejected row to a DuckDB function with a side effect: it keeps the row here,
+    in batches of Arrow tables (line, key, h, record, reason), and answers false. DuckDB
+    calls it from its worker threads; ``list.append`` is atomic.
+    """
+    batches: list[pa.Table] = []
+
+    def keep(
+        line: pa.Array, key: pa.Array, h: pa.Array, record: pa.Array, reason: pa.Array
+    ) -> pa.Array:
+        batches.append(
+            pa.table({"_line": line, "key": key, "h": h, "record": record, "reason": reason})
+        )
+        return pa.repeat(False, len(record))
+
+    con.create_function(
+        _HAND_OVER,
+        keep,
+        ["BIGINT", "VARCHAR", "UBIGINT", "VARCHAR", "VARCHAR"],
+        "BOOLEAN",
+        type="arrow",
+        null_handling="special",  # a NULL line or key is still a row to keep
+        side_effects=True,  # never folded, cached or skipped
+    )
+    try:
+        yield batches
+    finally:
+        con.remove_function(_HAND_OVER)
+
+
+def quarantine_rejected(
+    con: duckdb.DuckDBPyConnection, source: Source, batches: list[pa.Table], key: str
+) -> int:
+    """Add the rows handed over by :func:`rejected_rows` to ``_ca_rejects`` with their file
+    lines and reasons; return how many there were.
+
+    A source that does not number its rows (CSV, JSON) is read once more, in order, to count
+    lines, keeping only records equal to a rejected one: the raw ``key`` column sifts them
+    first (cheap), their hash next, their whole text last. Validation depends on a record's
+    text alone, so every record equal to a rejected one is a rejected one.
+    """
+    if not batches:
+        return 0
+    rows = pa.concat_tables(batches)
+    con.register("_ca_rejected_batches", rows)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {REJECTED} AS FROM _ca_rejected_batches")
+    finally:
+        con.unregister("_ca_rejected_batches")
+    line = line_sql("n._line")
+    if source.numbered:
+        found = f"SELECT _line, record, reason FROM {REJECTED}"
+    else:
+        null = chr(0)
+        found = (
+            "SELECT n._line, n.record, r.reason FROM ("
+            "  SELECT _line, to_json(_src) AS record FROM ("
+            f"    SELECT s._line, {_record_struct(source.header)} AS _src"
+            f"    FROM {source.relation} s WHERE coalesce(s.{quote_ident(key)}, '{null}') IN "
+            f"      (SELECT coalesce(key, '{null}') FROM {REJECTED})"
+            f"  ) WHERE hash(_src) IN (SELECT h FROM {REJECTED})"
+            f") n JOIN (SELECT DISTINCT record, reason FROM {REJECTED}) r USING (record)"
+        )
+    added = run_scan(
+        con,
+        source,
+        f"INSERT INTO {REJECTS} SELECT {line}, n.record, "
+        f"replace(n.reason, chr(1), {line}::VARCHAR) FROM ({found}) n",
+        source.params if not source.numbered else {},
+    )
+    forget_scan(con)
+    if added != rows.num_rows:  # every rejected record must be found again, once
+        raise RuntimeError(
+            f"{source.path}: {rows.num_rows} rows were rejected but {added} were found again "
+            "in the file; please report this"
+        )
+    return added
 
 
 def build_typed(
@@ -299,7 +378,7 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, key: str) -> None:
 def collect_rejects(con: duckdb.DuckDBPyConnection, source: Source, key: str) -> None:
     """Add the rows that failed a rule to ``_ca_rejects``: file line, raw record, reason."""
     dup = "starts_with(t._reason, chr(2))"
-    has_dups = con.execute(f"SELECT count(*) FROM {TYPED} t WHERE {dup}").fetchone()[0]
+    has_dups = first_row(con, f"SELECT count(*) FROM {TYPED} t WHERE {dup}")[0]
     if has_dups:  # their records were fine, so not kept by the scan: read them again
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _ca_dup_records AS "
@@ -346,7 +425,7 @@ def remove_repeats(
         "WHERE load_id = $ca_load GROUP BY h HAVING count(*) > 1",
         params,
     )
-    if not con.execute(f"SELECT count(*) FROM {hashes}").fetchone()[0]:
+    if not first_row(con, f"SELECT count(*) FROM {hashes}")[0]:
         return 0
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {ids} AS SELECT {key} FROM {table.name} "
@@ -354,7 +433,7 @@ def remove_repeats(
         f"GROUP BY {key} HAVING count(*) > 1",
         params,
     )
-    if not con.execute(f"SELECT count(*) FROM {ids}").fetchone()[0]:
+    if not first_row(con, f"SELECT count(*) FROM {ids}")[0]:
         return 0
     forget_scan(con)
     cols = ", ".join(q.columns)
@@ -382,8 +461,9 @@ def remove_repeats(
         f"'lines ' || {first_line} || ' and ' || {line} || ': {key} ' || {q1} || r.{key} || "
         f"{q1} || ' appears more than once; line ' || {first_line} || ' was kept'"
     )
-    removed = con.execute(
+    removed = first_row(
+        con,
         f"INSERT INTO {REJECTS} SELECT {line}, r.record, {reason} FROM {rows} r "
-        f"JOIN {first} f ON f.{key} = r.{key} WHERE r._line > f.first_line"
-    ).fetchone()[0]
+        f"JOIN {first} f ON f.{key} = r.{key} WHERE r._line > f.first_line",
+    )[0]
     return int(removed)
