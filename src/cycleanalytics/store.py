@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from cycleanalytics.errors import StoreError
 from cycleanalytics.schema import TABLES
@@ -224,6 +223,8 @@ def latest_time(source: object) -> datetime | None:
         )
         .execute()
     )
+    import pandas as pd
+
     values = [v for v in row.iloc[0].tolist() if v is not None and not pd.isna(v)]
     if not values:
         return None

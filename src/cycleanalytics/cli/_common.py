@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 from rich.console import Console
 from rich.table import Table as RichTable
 
 from cycleanalytics.errors import EXIT_CODES, CycleAnalyticsError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Piped output is not cut to 80 columns: tables stay one line per row.
 console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -83,22 +86,36 @@ def print_frame(df: pd.DataFrame, fmt: str, *, title: str | None = None) -> None
     elif fmt == "json":
         click.echo(df.to_json(orient="records", date_format="iso", indent=2))
     else:
-        table = RichTable(title=title, title_justify="left")
-        for column in df.columns:
-            numeric = pd.api.types.is_numeric_dtype(df[column])
-            table.add_column(str(column), justify="right" if numeric else "left")
-        for row in df.itertuples(index=False):
-            table.add_row(*(_cell(v) for v in row))
-        console.print(table)
+        import pandas as pd
+
+        numeric = [pd.api.types.is_numeric_dtype(df[column]) for column in df.columns]
+        print_rows(list(map(str, df.columns)), df.itertuples(index=False), numeric, title=title)
+
+
+def print_rows(
+    columns: list[str],
+    rows: Iterable[Iterable[object]],
+    numeric: list[bool],
+    *,
+    title: str | None = None,
+) -> None:
+    """A table on the console; ``numeric`` columns are right-aligned."""
+    table = RichTable(title=title, title_justify="left")
+    for column, right in zip(columns, numeric, strict=True):
+        table.add_column(column, justify="right" if right else "left")
+    for row in rows:
+        table.add_row(*(_cell(v) for v in row))
+    console.print(table)
 
 
 def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value != value:  # NaN and NaT are not equal to themselves
         return "–"
     if isinstance(value, float):
         return f"{value:.3f}"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
+    if isinstance(value, datetime):
+        midnight = (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0)
+        return value.strftime("%Y-%m-%d") if midnight else value.isoformat()
     return str(value)
 
 

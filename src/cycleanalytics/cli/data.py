@@ -14,6 +14,7 @@ from cycleanalytics.cli._common import (
     format_option,
     model_option,
     print_frame,
+    print_rows,
     read_store,
 )
 
@@ -107,6 +108,7 @@ def load(
     from rich.progress import Progress
 
     from cycleanalytics.ingest import load as load_files
+    from cycleanalytics.ingest.load import BY_TABLE_COLUMNS
     from cycleanalytics.store import Store
 
     with (
@@ -131,7 +133,8 @@ def load(
     for f in result.files:
         if f.already_loaded:
             console.print(f"{f.file}: already loaded (load {f.load_id}), nothing added")
-    print_frame(result.by_table(), "table", title=f"Loaded into {db}")
+    numeric = [False] + [True] * (len(BY_TABLE_COLUMNS) - 1)
+    print_rows(list(BY_TABLE_COLUMNS), result.table_rows(), numeric, title=f"Loaded into {db}")
     if result.rows_quarantined:
         loads = ", ".join(str(f.load_id) for f in result.files if f.rows_quarantined)
         err.print(

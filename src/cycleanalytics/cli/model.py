@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from cycleanalytics.cli import main
-from cycleanalytics.cli._common import CycleGroup, model_option, print_frame
+from cycleanalytics.cli._common import CycleGroup, model_option, print_rows
 
 
 @main.group(cls=CycleGroup)
@@ -24,17 +23,18 @@ def model_show(model_path: Path | None) -> None:
 
     m = resolve_model(model_path)
     rows = [
-        {
-            "#": i,
-            "stage": s.id,
-            "label": s.label,
-            "conditional": "yes" if s.conditional else "",
-            "next": ", ".join(m.transitions.get(s.id, ())),
-            "aliases": ", ".join(a for v in s.aliases.values() for a in v),
-        }
+        (
+            i,
+            s.id,
+            s.label,
+            "yes" if s.conditional else "",
+            ", ".join(m.transitions.get(s.id, ())),
+            ", ".join(a for v in s.aliases.values() for a in v),
+        )
         for i, s in enumerate(m.stages, start=1)
     ]
-    print_frame(pd.DataFrame(rows), "table", title=m.name)
+    columns = ["#", "stage", "label", "conditional", "next", "aliases"]
+    print_rows(columns, rows, [True] + [False] * 5, title=m.name)
 
 
 @model.command("export")

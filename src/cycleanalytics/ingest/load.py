@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from cycleanalytics.errors import LoadError
 from cycleanalytics.ingest import validate
@@ -50,9 +49,19 @@ from cycleanalytics.schema import EXPORT_TABLES, Table
 from cycleanalytics.store import first_row
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cycleanalytics.store import Store
 
 POLICIES = ("keep", "update")
+BY_TABLE_COLUMNS = (
+    "table",
+    "files",
+    "rows_read",
+    "rows_loaded",
+    "rows_skipped",
+    "rows_quarantined",
+)
 _SCRATCH = (
     STAGING,
     validate.TYPED,
@@ -88,31 +97,22 @@ class LoadResult:
 
     def by_table(self) -> pd.DataFrame:
         """Rows read, loaded, skipped (already present) and quarantined per table."""
-        frame = self.to_frame()
-        if frame.empty:
-            return pd.DataFrame(
-                columns=[
-                    "table",
-                    "files",
-                    "rows_read",
-                    "rows_loaded",
-                    "rows_skipped",
-                    "rows_quarantined",
-                ]
-            )
-        return (
-            frame.groupby("table", sort=True)
-            .agg(
-                files=("file", "count"),
-                rows_read=("rows_read", "sum"),
-                rows_loaded=("rows_loaded", "sum"),
-                rows_skipped=("rows_skipped", "sum"),
-                rows_quarantined=("rows_quarantined", "sum"),
-            )
-            .reset_index()
-        )
+        import pandas as pd
+
+        return pd.DataFrame(self.table_rows(), columns=list(BY_TABLE_COLUMNS))
+
+    def table_rows(self) -> list[tuple[str, int, int, int, int, int]]:
+        """:meth:`by_table` as plain tuples, in table order (no pandas needed)."""
+        totals: dict[str, list[int]] = {}
+        for f in self.files:
+            counts = (1, f.rows_read, f.rows_loaded, f.rows_skipped, f.rows_quarantined)
+            total = totals.setdefault(f.kind, [0] * len(counts))
+            total[:] = [a + b for a, b in zip(total, counts, strict=True)]
+        return [(name, *totals[name]) for name in sorted(totals)]  # type: ignore[misc]
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(
             [
                 {

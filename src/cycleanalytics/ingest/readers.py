@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from cycleanalytics.errors import LoadError
 
@@ -341,6 +340,8 @@ def _stage_batches(
     line = first
 
     def flush() -> None:
+        import pandas as pd
+
         if not batch:
             return
         frame = pd.DataFrame.from_records(batch)
