@@ -298,13 +298,14 @@ def test_invariant_holds_and_accepted_rows_are_unaltered(tmp_path_factory, rows)
 
 # -- rejected rows found by the parallel scan keep their lines --------------------------------
 ROWS = 300_000  # enough for DuckDB to read the file on several threads
-# row -> what is wrong with it; rows 1000, 150000 and 299990 are the very same record.
+# row -> (id, csat); rows 1000, 150000 and 299990 are the very same record.
 BROKEN = {
     1000: ("bad", "9"),
     3: ("e3", "9"),
     77_777: ("", "2"),
     150_000: ("bad", "9"),
     200_001: ("", "4"),
+    250_000: ("e7", "9"),  # the id of an accepted row
     299_990: ("bad", "9"),
 }
 
@@ -328,7 +329,7 @@ def test_rejected_rows_of_a_large_file_keep_their_lines(tmp_path, fmt, first_lin
         store.con.execute(f"COPY ({query}) TO '{path}' ({options})")
         f = ca.load(store, path).files[0]
         got = quarantined(store)
-    assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (ROWS, ROWS - 6, 6)
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (ROWS, ROWS - 7, 7)
     assert list(got["line"]) == [row + first_line for row in sorted(BROKEN)]
     reasons = list(got["reason"])
     assert reasons[1] == (
@@ -339,5 +340,6 @@ def test_rejected_rows_of_a_large_file_keep_their_lines(tmp_path, fmt, first_lin
         f"line {77_777 + first_line}, column 'interaction_id': the value is empty"
     )
     records = [json.loads(r) for r in got["record"]]
-    assert records[1] == records[3] == records[5]
+    assert records[1] == records[3] == records[6]
+    assert (records[5]["interaction_id"], records[5]["csat"]) == ("e7", "9")
     assert records[0]["interaction_id"] == "e3" and records[2]["interaction_id"] is None

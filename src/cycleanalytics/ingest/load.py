@@ -66,6 +66,8 @@ _SCRATCH = (
     STAGING,
     validate.TYPED,
     validate.REJECTED,
+    validate.CANDIDATES,
+    validate.SETTLED,
     *validate.REPEATS,
     REJECTS,
     GAPS,

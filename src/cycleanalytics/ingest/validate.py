@@ -44,6 +44,8 @@ TYPE_WORDS = {
 }
 _OFFSET = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|UTC|[+-]\d\d(:?\d\d)?)$"
 REJECTED = "_ca_rejected"
+CANDIDATES = "_ca_rejected_candidates"
+SETTLED = "_ca_rejected_settled"
 _HAND_OVER = "_ca_reject"
 
 
@@ -126,7 +128,7 @@ class TypedQuery:
         line = "_line" if source.numbered else "NULL::BIGINT"
         return (
             f"CASE WHEN {self.ok()} THEN true ELSE {_HAND_OVER}({line}, "
-            f"_src.{quote_ident(key)}, hash(_src), to_json(_src), {self.reason()}) END"
+            f"_src.{quote_ident(key)}, to_json(_src), {self.reason()}) END"
         )
 
 
@@ -224,23 +226,19 @@ def rejected_rows(con: duckdb.DuckDBPyConnection) -> Iterator[list[pa.Table]]:
     The scan that inserts the accepted rows cannot also write the rejected ones to another
     table, and scanning the file again for them would evaluate every rule twice. So the scan
     hands each rejected row to a DuckDB function with a side effect: it keeps the row here,
-    in batches of Arrow tables (line, key, h, record, reason), and answers false. DuckDB
+    in batches of Arrow tables (line, key, record, reason), and answers false. DuckDB
     calls it from its worker threads; ``list.append`` is atomic.
     """
     batches: list[pa.Table] = []
 
-    def keep(
-        line: pa.Array, key: pa.Array, h: pa.Array, record: pa.Array, reason: pa.Array
-    ) -> pa.Array:
-        batches.append(
-            pa.table({"_line": line, "key": key, "h": h, "record": record, "reason": reason})
-        )
+    def keep(line: pa.Array, key: pa.Array, record: pa.Array, reason: pa.Array) -> pa.Array:
+        batches.append(pa.table({"_line": line, "key": key, "record": record, "reason": reason}))
         return pa.repeat(False, len(record))
 
     con.create_function(
         _HAND_OVER,
         keep,
-        ["BIGINT", "VARCHAR", "UBIGINT", "VARCHAR", "VARCHAR"],
+        ["BIGINT", "VARCHAR", "VARCHAR", "VARCHAR"],
         "BOOLEAN",
         type="arrow",
         null_handling="special",  # a NULL line or key is still a row to keep
@@ -258,47 +256,90 @@ def quarantine_rejected(
     """Add the rows handed over by :func:`rejected_rows` to ``_ca_rejects`` with their file
     lines and reasons; return how many there were.
 
-    A source that does not number its rows (CSV, JSON) is read once more, in order, to count
-    lines, keeping only records equal to a rejected one: the raw ``key`` column sifts them
-    first (cheap), their hash next, their whole text last. Validation depends on a record's
-    text alone, so every record equal to a rejected one is a rejected one.
+    A source that does not number its rows (CSV, JSON) is read again, in order, to find
+    their lines (see :func:`_find_lines`).
     """
     if not batches:
         return 0
-    rows = pa.concat_tables(batches)
-    con.register("_ca_rejected_batches", rows)
+    con.register("_ca_rejected_batches", pa.concat_tables(batches))
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {REJECTED} AS FROM _ca_rejected_batches")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {REJECTED} AS SELECT _line, "
+            "coalesce(key, chr(0)) AS k, record, reason FROM _ca_rejected_batches"
+        )
     finally:
         con.unregister("_ca_rejected_batches")
-    line = line_sql("n._line")
+    rejected = first_row(con, f"SELECT count(*) FROM {REJECTED}")[0]
     if source.numbered:
-        found = f"SELECT _line, record, reason FROM {REJECTED}"
+        added = _reject_lines(con, source, f"SELECT _line, record, reason FROM {REJECTED}")
     else:
-        null = chr(0)
-        found = (
-            "SELECT n._line, n.record, r.reason FROM ("
-            "  SELECT _line, to_json(_src) AS record FROM ("
-            f"    SELECT s._line, {_record_struct(source.header)} AS _src"
-            f"    FROM {source.relation} s WHERE coalesce(s.{quote_ident(key)}, '{null}') IN "
-            f"      (SELECT coalesce(key, '{null}') FROM {REJECTED})"
-            f"  ) WHERE hash(_src) IN (SELECT h FROM {REJECTED})"
-            f") n JOIN (SELECT DISTINCT record, reason FROM {REJECTED}) r USING (record)"
+        added = _find_lines(con, source, key)
+    if added != rejected:  # every rejected record must be found again, once
+        raise RuntimeError(
+            f"{source.path}: {rejected} rows were rejected but {added} were found again in "
+            "the file; please report this"
         )
-    added = run_scan(
+    return added
+
+
+def _find_lines(con: duckdb.DuckDBPyConnection, source: Source, key: str) -> int:
+    """Find the lines of the rejected rows of an unnumbered source; add them to the rejects.
+
+    Counting lines takes one ordered pass, on one thread, so it reads as little as it can:
+    only the raw ``key`` column, keeping the lines whose key is a rejected row's. Validation
+    depends on a record's text alone, so where a key has as many lines as rejected rows, all
+    with the same record, those lines are the rejected rows. Only the lines of other keys
+    (shared with accepted rows, or keys of rejected rows that differ) are read again whole
+    and matched by their text.
+    """
+    k = f"coalesce(s.{quote_ident(key)}, chr(0))"
+    run_scan(
+        con,
+        source,
+        f"CREATE OR REPLACE TEMP TABLE {CANDIDATES} AS SELECT s._line, {k} AS k "
+        f"FROM {source.relation} s WHERE {k} IN (SELECT k FROM {REJECTED})",
+        source.params,
+    )
+    forget_scan(con)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SETTLED} AS SELECT r.k, r.record, r.reason FROM ("
+        "  SELECT k, count(*) AS n, count(DISTINCT record) AS records, "
+        f"  any_value(record) AS record, any_value(reason) AS reason FROM {REJECTED} GROUP BY k"
+        f") r JOIN (SELECT k, count(*) AS n FROM {CANDIDATES} GROUP BY k) c "
+        "ON c.k = r.k AND c.n = r.n WHERE r.records = 1"
+    )
+    added = _reject_lines(
+        con, source, f"SELECT _line, record, reason FROM {CANDIDATES} JOIN {SETTLED} USING (k)"
+    )
+    unsettled = f"SELECT _line FROM {CANDIDATES} WHERE k NOT IN (SELECT k FROM {SETTLED})"
+    if first_row(con, f"SELECT count(*) FROM ({unsettled})")[0]:
+        added += _reject_lines(
+            con,
+            source,
+            "SELECT n._line, n.record, r.reason FROM ("
+            f"  SELECT s._line, to_json({_record_struct(source.header)}) AS record "
+            f"  FROM {source.relation} s WHERE s._line IN ({unsettled})"
+            f") n JOIN (SELECT DISTINCT record, reason FROM {REJECTED} "
+            f"  WHERE k NOT IN (SELECT k FROM {SETTLED})) r USING (record)",
+            source.params,
+        )
+        forget_scan(con)
+    return added
+
+
+def _reject_lines(
+    con: duckdb.DuckDBPyConnection, source: Source, found: str, params: object = None
+) -> int:
+    """Add rows ``found`` (``_line``, ``record``, ``reason``) to the rejects, with the line
+    number written into the reason; return how many."""
+    line = line_sql("n._line")
+    return run_scan(
         con,
         source,
         f"INSERT INTO {REJECTS} SELECT {line}, n.record, "
         f"replace(n.reason, chr(1), {line}::VARCHAR) FROM ({found}) n",
-        source.params if not source.numbered else {},
+        params or {},
     )
-    forget_scan(con)
-    if added != rows.num_rows:  # every rejected record must be found again, once
-        raise RuntimeError(
-            f"{source.path}: {rows.num_rows} rows were rejected but {added} were found again "
-            "in the file; please report this"
-        )
-    return added
 
 
 def build_typed(
