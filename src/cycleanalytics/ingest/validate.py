@@ -454,13 +454,21 @@ def remove_repeats(
     """Ids inserted more than once by load ``load_id``: keep the first row (in file order),
     quarantine the others in ``_ca_rejects``; return how many rows were removed.
 
-    The search is one aggregate over 64-bit hashes of the new ids (fixed width: cheaper than
-    grouping the ids themselves); only the ids behind a repeated hash are compared, and only
+    The search counts the distinct 64-bit hashes of the new ids (fixed width: cheaper than
+    the ids themselves); only when some hash repeats are the ids behind it compared, and only
     the rows with those ids are read again from the file, with their lines and records.
     """
     key = table.primary_key
     hashes, ids, rows = REPEATS
     params = {"ca_load": load_id}
+    all_distinct = first_row(
+        con,
+        f"SELECT count(*) = count(DISTINCT hash({key})) FROM {table.name} "
+        "WHERE load_id = $ca_load",
+        params,
+    )[0]
+    if all_distinct:
+        return 0
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {hashes} AS SELECT hash({key}) AS h FROM {table.name} "
         "WHERE load_id = $ca_load GROUP BY h HAVING count(*) > 1",
