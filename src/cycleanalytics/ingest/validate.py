@@ -226,14 +226,16 @@ def rejected_rows(con: duckdb.DuckDBPyConnection) -> Iterator[list[pa.Table]]:
     The scan that inserts the accepted rows cannot also write the rejected ones to another
     table, and scanning the file again for them would evaluate every rule twice. So the scan
     hands each rejected row to a DuckDB function with a side effect: it keeps the row here,
-    in batches of Arrow tables (line, key, record, reason), and answers false. DuckDB
-    calls it from its worker threads; ``list.append`` is atomic.
+    in batches of Arrow tables (line, key, record, reason), and answers NULL, which a
+    ``WHERE`` treats as false. DuckDB calls it from its worker threads; ``list.append`` is
+    atomic.
     """
     batches: list[pa.Table] = []
 
     def keep(line: pa.Array, key: pa.Array, record: pa.Array, reason: pa.Array) -> pa.Array:
-        batches.append(pa.table({"_line": line, "key": key, "record": record, "reason": reason}))
-        return pa.repeat(False, len(record))
+        columns = [line, key, record, reason]
+        batches.append(pa.Table.from_arrays(columns, names=["_line", "key", "record", "reason"]))
+        return pa.nulls(len(record), pa.bool_())  # not true: the row is left out
 
     con.create_function(
         _HAND_OVER,
@@ -463,8 +465,7 @@ def remove_repeats(
     params = {"ca_load": load_id}
     all_distinct = first_row(
         con,
-        f"SELECT count(*) = count(DISTINCT hash({key})) FROM {table.name} "
-        "WHERE load_id = $ca_load",
+        f"SELECT count(*) = count(DISTINCT hash({key})) FROM {table.name} WHERE load_id = $ca_load",
         params,
     )[0]
     if all_distinct:
