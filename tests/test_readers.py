@@ -83,6 +83,29 @@ def test_xlsx_read_only_without_extensions(store, tmp_path):
     assert loaded(store) == EXPECTED
 
 
+def test_xlsx_rejected_rows_keep_their_sheet_rows(store, tmp_path):
+    from openpyxl import Workbook
+
+    from cycleanalytics.ingest.quarantine import quarantined
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(COLUMNS)
+    sheet.append(["e1", "c1", "u1", "2026-01-01T10:00:00Z", "Pra-interaksi", 4])
+    sheet.append(["e2", "c1", "u1", "yesterday", "Pra-interaksi", 4])
+    sheet.append(["e3", "c1", "u1", "2026-01-01T11:00:00Z", "Pra-interaksi", 9])
+    path = tmp_path / "interactions.xlsx"
+    book.save(path)
+    f = ca.load(store, path).files[0]
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (3, 1, 2)
+    got = quarantined(store)
+    assert list(got["line"]) == [3, 4]  # sheet rows: the header is row 1
+    assert got["reason"][0] == (
+        "line 3, column 'ts': found 'yesterday', expected a timestamp such as 2026-01-31T14:05:00Z"
+    )
+    assert got["reason"][1].startswith("line 4, column 'csat': found '9'")
+
+
 XES = """<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0" xmlns="http://www.xes-standard.org/">
   <string key="concept:name" value="log"/>
