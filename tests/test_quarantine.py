@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cycleanalytics as ca
+from cycleanalytics.ingest import validate
 from cycleanalytics.ingest.quarantine import quarantined
 
 BAD = Path(__file__).parent / "data" / "bad"
@@ -310,8 +311,15 @@ BROKEN = {
 }
 
 
+@pytest.mark.parametrize("hand_over", ["kept", "too many to keep"])
 @pytest.mark.parametrize(("fmt", "first_line"), [("csv", 2), ("parquet", 1), ("ndjson", 1)])
-def test_rejected_rows_of_a_large_file_keep_their_lines(tmp_path, fmt, first_line):
+def test_rejected_rows_of_a_large_file_keep_their_lines(
+    tmp_path, monkeypatch, fmt, first_line, hand_over
+):
+    """Rejected rows found by the parallel scan get their lines, whether the scan hands them
+    over or (past the memory limit for that) they are read again."""
+    if hand_over != "kept":
+        monkeypatch.setattr(validate, "HAND_OVER_LIMIT", 0)
     cases = " ".join(
         f"WHEN {i} THEN {{'id': '{v[0]}', 'csat': '{v[1]}', 'case_id': 'c0'}}"
         for i, v in BROKEN.items()

@@ -440,7 +440,7 @@ def _insert_streamed(
             {**q.params, "ca_load": load_id},
         )
     finish(con, source)  # records DuckDB could not split, and the line shifts they cause
-    rejected = validate.quarantine_rejected(con, source, handed_over, key)
+    rejected = validate.quarantine_rejected(con, source, handed_over, q, key)
     gaps = first_row(con, f"SELECT count(*) FROM {GAPS}")[0]
     repeats = validate.remove_repeats(con, source, q, table, load_id) if inserted > 1 else 0
     return inserted + rejected + gaps, inserted, repeats

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
@@ -219,27 +219,47 @@ def run_scan(
     return int(row[0]) if row else 0
 
 
+HAND_OVER_LIMIT = 64 << 20
+"""Bytes of rejected rows kept in memory during a scan; beyond, they are read again instead."""
+
+
+@dataclass
+class HandedOver:
+    """The rejected rows a scan handed over: Arrow batches of (line, key, record, reason),
+    unless they outgrew :data:`HAND_OVER_LIMIT` (``overflow``), when none are kept."""
+
+    batches: list[pa.Table] = field(default_factory=list)
+    size: int = 0
+    overflow: bool = False
+
+    def keep(self, line: pa.Array, key: pa.Array, record: pa.Array, reason: pa.Array) -> pa.Array:
+        if not self.overflow:
+            batch = pa.Table.from_arrays(
+                [line, key, record, reason], names=["_line", "key", "record", "reason"]
+            )
+            self.batches.append(batch)
+            self.size += batch.nbytes
+            if self.size > HAND_OVER_LIMIT:  # a file of mostly bad rows: read them again
+                self.overflow, self.batches = True, []
+        return pa.nulls(len(record), pa.bool_())  # not true: the row is left out
+
+
 @contextmanager
-def rejected_rows(con: duckdb.DuckDBPyConnection) -> Iterator[list[pa.Table]]:
+def rejected_rows(con: duckdb.DuckDBPyConnection) -> Iterator[HandedOver]:
     """Collect the rows a scan rejects (see :meth:`TypedQuery.accepted`) while the block runs.
 
     The scan that inserts the accepted rows cannot also write the rejected ones to another
     table, and scanning the file again for them would evaluate every rule twice. So the scan
-    hands each rejected row to a DuckDB function with a side effect: it keeps the row here,
-    in batches of Arrow tables (line, key, record, reason), and answers NULL, which a
-    ``WHERE`` treats as false. DuckDB calls it from its worker threads; ``list.append`` is
-    atomic.
+    hands each rejected row to a DuckDB function with a side effect: it keeps the row in
+    memory, as Arrow batches, and answers NULL, which a ``WHERE`` treats as false. DuckDB
+    calls it from its worker threads, one batch at a time (the GIL orders them). A file whose
+    rejected rows outgrow :data:`HAND_OVER_LIMIT` (a wrong mapping rejects every row) keeps
+    none, and :func:`quarantine_rejected` reads them again instead.
     """
-    batches: list[pa.Table] = []
-
-    def keep(line: pa.Array, key: pa.Array, record: pa.Array, reason: pa.Array) -> pa.Array:
-        columns = [line, key, record, reason]
-        batches.append(pa.Table.from_arrays(columns, names=["_line", "key", "record", "reason"]))
-        return pa.nulls(len(record), pa.bool_())  # not true: the row is left out
-
+    handed = HandedOver()
     con.create_function(
         _HAND_OVER,
-        keep,
+        handed.keep,
         ["BIGINT", "VARCHAR", "VARCHAR", "VARCHAR"],
         "BOOLEAN",
         type="arrow",
@@ -247,23 +267,36 @@ def rejected_rows(con: duckdb.DuckDBPyConnection) -> Iterator[list[pa.Table]]:
         side_effects=True,  # never folded, cached or skipped
     )
     try:
-        yield batches
+        yield handed
     finally:
         con.remove_function(_HAND_OVER)
 
 
 def quarantine_rejected(
-    con: duckdb.DuckDBPyConnection, source: Source, batches: list[pa.Table], key: str
+    con: duckdb.DuckDBPyConnection, source: Source, handed: HandedOver, q: TypedQuery, key: str
 ) -> int:
-    """Add the rows handed over by :func:`rejected_rows` to ``_ca_rejects`` with their file
-    lines and reasons; return how many there were.
+    """Add the rows a scan rejected to ``_ca_rejects`` with their file lines and reasons;
+    return how many there were.
 
-    A source that does not number its rows (CSV, JSON) is read again, in order, to find
-    their lines (see :func:`_find_lines`).
+    Rows handed over come with their lines when the source numbers its rows; for CSV and
+    JSON :func:`_find_lines` finds them. When too many were rejected to be handed over, all
+    of them are read again, with their lines, in one ordered scan of the source.
     """
-    if not batches:
+    if handed.overflow:
+        line = line_sql("_line")
+        added = run_scan(
+            con,
+            source,
+            f"INSERT INTO {REJECTS} SELECT {line}, to_json(_src), "
+            f"replace({q.reason()}, chr(1), {line}::VARCHAR) "
+            f"FROM {q.relation} WHERE NOT ({q.ok()})",
+            q.params,
+        )
+        forget_scan(con)
+        return added
+    if not handed.batches:
         return 0
-    con.register("_ca_rejected_batches", pa.concat_tables(batches))
+    con.register("_ca_rejected_batches", pa.concat_tables(handed.batches))
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {REJECTED} AS SELECT _line, "
