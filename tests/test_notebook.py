@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
 import pytest
 
+import cycleanalytics as ca
 from cycleanalytics.errors import ParameterError
 from cycleanalytics.i18n import LANGUAGES, TEXTS, fmt_number, fmt_share, stage_label, t
 from cycleanalytics.notebook import (
@@ -467,3 +469,60 @@ def test_open_store_checks_the_engine_and_what_db_names(tmp_path, monkeypatch):
     spark_session(None)
     spark_session("local[4]")
     assert started == [2, 4]
+
+
+def _sample_figures(sample_db):
+    """Every figure the metrics draw, from the sample (one per plot function and shape)."""
+    from cycleanalytics import metrics as m
+
+    with ca.Store(sample_db, read_only=True) as s:
+        return [
+            m.plot_funnel(m.funnel(s)),
+            m.plot_funnel(m.funnel(s, by="channel")),
+            m.plot_directly_follows(m.directly_follows(s)),
+            m.plot_stage_flows(m.directly_follows(s, collapse=True)),
+            m.plot_variants(m.variants(s)),
+            m.plot_conformance(m.conformance(s)),
+            m.plot_conformance_rules(m.conformance_rules(s)),
+            m.plot_resolution_time(m.resolution_time(s)),
+            m.plot_satisfaction(m.satisfaction(s)),
+            m.plot_satisfaction(m.satisfaction(s, by="month")),
+            m.plot_complaints(m.complaints(s)),
+            m.plot_recovery(m.recovery(s)),
+            m.plot_cost(m.cost(s)),
+            m.plot_time_between_stages(m.time_between_stages(s)),
+        ]
+
+
+@pytest.mark.parametrize("language", ["id", "ms"])
+def test_hover_text_and_numbers_of_figures_are_in_the_report_language(sample_db, language):
+    import copy
+
+    from cycleanalytics.i18n import HOVER_TEXTS
+    from cycleanalytics.notebook import localize_figure
+
+    placeholders = re.compile(r"%\{[^}]*\}|<[^>]*>|CSAT|[^A-Za-z]")
+    for fig in _sample_figures(sample_db):
+        local = localize_figure(copy.deepcopy(fig), language)
+        for english, trace in zip(fig.data, local.data, strict=True):
+            template = getattr(english, "hovertemplate", None)
+            if template and placeholders.sub("", template):  # it has words
+                assert template in HOVER_TEXTS, f"no translation of hover text {template!r}"
+                assert trace.hovertemplate == HOVER_TEXTS[template][language]
+            if trace.type == "heatmap":
+                cells = [v for row in trace.text for v in row if v]
+                assert cells and all(" jam" in v and "median" in v for v in cells)
+                assert not any("allowed" in v or "not in the model" in v for v in cells)
+        assert local.layout.separators == (",." if language == "id" else None)
+
+
+def test_indonesian_figures_write_numbers_the_indonesian_way(sample_db):
+    from cycleanalytics import metrics as m
+    from cycleanalytics.notebook import localize_figure
+
+    with ca.Store(sample_db, read_only=True) as s:
+        fig = m.plot_funnel(m.funnel(s))
+    english = list(fig.data[0].text)
+    assert english[0] == "2,710  (100%)"  # journeys entering the sample's funnel
+    local = localize_figure(fig, "id")
+    assert local.data[0].text[0] == "2.710  (100%)"

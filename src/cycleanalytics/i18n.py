@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 
 from cycleanalytics.errors import ParameterError
 
@@ -1281,6 +1282,48 @@ CHART_TEXTS: dict[str, dict[str, str]] = {
     "recovery not judged": {"id": "pemulihan belum dinilai", "ms": "pemulihan belum dinilai"},
 }
 
+#: Hover text of the metrics' figures (plotly ``hovertemplate``), keyed by the exact English
+#: template; :func:`hover_text` looks them up. Numbers are formatted by plotly, with the
+#: figure's separators (Indonesian figures get ``,`` for decimals).
+HOVER_TEXTS: dict[str, dict[str, str]] = {
+    "<b>%{y}</b><br>%{customdata[0]:,} journeys (%{customdata[1]:.1%} of entries)<br>"
+    "%{customdata[2]:.1%} of the previous stage continued (95% interval "
+    "%{customdata[3]:.1%} to %{customdata[4]:.1%})<extra>%{fullData.name}</extra>": {
+        "id": "<b>%{y}</b><br>%{customdata[0]:,} perjalanan (%{customdata[1]:.1%} dari yang "
+        "masuk)<br>%{customdata[2]:.1%} dari tahap sebelumnya berlanjut (interval 95% "
+        "%{customdata[3]:.1%} sampai %{customdata[4]:.1%})<extra>%{fullData.name}</extra>",
+        "ms": "<b>%{y}</b><br>%{customdata[0]:,} perjalanan (%{customdata[1]:.1%} daripada "
+        "yang masuk)<br>%{customdata[2]:.1%} daripada peringkat sebelumnya diteruskan (selang "
+        "95% %{customdata[3]:.1%} hingga %{customdata[4]:.1%})<extra>%{fullData.name}</extra>",
+    },
+    "%{y}<br>%{customdata[0]:,} journeys, %{x:.1%} (95% interval %{customdata[1]:.1%} to "
+    "%{customdata[2]:.1%})<extra></extra>": {
+        "id": "%{y}<br>%{customdata[0]:,} perjalanan, %{x:.1%} (interval 95% "
+        "%{customdata[1]:.1%} sampai %{customdata[2]:.1%})<extra></extra>",
+        "ms": "%{y}<br>%{customdata[0]:,} perjalanan, %{x:.1%} (selang 95% "
+        "%{customdata[1]:.1%} hingga %{customdata[2]:.1%})<extra></extra>",
+    },
+    "%{x:.1f} days: %{y:.0%} still open<extra>%{fullData.name}</extra>": {
+        "id": "%{x:.1f} hari: %{y:.0%} masih terbuka<extra>%{fullData.name}</extra>",
+        "ms": "%{x:.1f} hari: %{y:.0%} masih terbuka<extra>%{fullData.name}</extra>",
+    },
+    "CSAT %{y:.1%}<br>%{customdata:,} responses<extra>%{fullData.name}</extra>": {
+        "id": "CSAT %{y:.1%}<br>%{customdata:,} jawaban<extra>%{fullData.name}</extra>",
+        "ms": "CSAT %{y:.1%}<br>%{customdata:,} jawapan<extra>%{fullData.name}</extra>",
+    },
+}
+
+#: The words of a directly-follows cell (``"1,234 (allowed); median 2.5 h"``).
+MOVE_WORDS: dict[str, dict[str, str]] = {
+    "allowed": {"id": "diizinkan model", "ms": "dibenarkan oleh model"},
+    "✗ not in the model": {"id": "✗ tidak ada dalam model", "ms": "✗ tiada dalam model"},
+    "median": {"id": "median", "ms": "median"},
+    "h": {"id": "jam", "ms": "jam"},
+}
+_MOVE_CELL = re.compile(
+    r"(?P<count>[\d,]+) \((?P<kind>allowed|✗ not in the model)\); median (?P<hours>[\d.]+) h"
+)
+
 #: Values from the data that have a name in each language (complaint areas from DESIGN §1 and
 #: seed 001; recovery actions). English shows the value as the data holds it.
 VALUE_LABELS: dict[str, dict[str, str]] = {
@@ -1351,6 +1394,29 @@ def chart_text(text: str, language: str = "en") -> str:
     if key in VALUE_LABELS:
         return VALUE_LABELS[key][language]
     return text
+
+
+def hover_text(template: str, language: str = "en") -> str:
+    """A figure's English hover template in ``language`` (:data:`HOVER_TEXTS`); a template
+    with no translation is returned as it is."""
+    if check_language(language) == "en":
+        return template
+    return HOVER_TEXTS.get(template, {}).get(language, template)
+
+
+def move_text(text: str, language: str = "en") -> str:
+    """A directly-follows cell (``"1,234 (allowed); median 2.5 h"``) in ``language``.
+
+    >>> move_text("1,234 (✗ not in the model); median 2.5 h", "id")
+    '1.234 (✗ tidak ada dalam model); median 2,5 jam'
+    """
+    match = _MOVE_CELL.fullmatch(text)
+    if check_language(language) == "en" or not match:
+        return text
+    words = {english: names[language] for english, names in MOVE_WORDS.items()}
+    count = localize_number(match["count"], language)
+    hours = localize_number(match["hours"], language)
+    return f"{count} ({words[match['kind']]}); {words['median']} {hours} {words['h']}"
 
 
 def localize_number(text: str, language: str = "en") -> str:

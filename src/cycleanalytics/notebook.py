@@ -10,6 +10,7 @@ language. Nothing here runs a notebook; that is :mod:`cycleanalytics.reports`.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -157,11 +158,16 @@ def show_how_to_read(prefix: str, language: str = "en") -> None:
     show_section(f"{prefix}.read", language)
 
 
+_NUMBERS = re.compile(r"[\d,.%()\s–-]+")
+"""Text that is only numbers (bar labels such as ``1,234  (56%)``)."""
+
+
 def localize_figure(fig: Any, language: str = "en") -> Any:
     """``fig`` with its English labels in ``language``: axis and legend titles, colour-bar
     titles, trace names and category labels (stage names, complaint areas, recovery actions,
-    the metrics' own words; see :func:`cycleanalytics.i18n.chart_text`). Numbers and hover
-    text are left as they are. English returns ``fig`` unchanged.
+    the metrics' own words; see :func:`cycleanalytics.i18n.chart_text`), hover text
+    (:func:`~cycleanalytics.i18n.hover_text`) and, in Indonesian, numbers written with a
+    decimal comma. English returns ``fig`` unchanged.
 
     >>> import plotly.graph_objects as go
     >>> fig = go.Figure(go.Bar(x=["product", "image"], y=[3, 1], name="complaints"))
@@ -169,7 +175,13 @@ def localize_figure(fig: Any, language: str = "en") -> Any:
     >>> list(fig.data[0].x), fig.data[0].name, fig.layout.yaxis.title.text
     (['produk', 'imej'], 'aduan', 'aduan')
     """
-    from cycleanalytics.i18n import chart_text, check_language
+    from cycleanalytics.i18n import (
+        chart_text,
+        check_language,
+        hover_text,
+        localize_number,
+        move_text,
+    )
 
     if check_language(language) == "en":
         return fig
@@ -195,12 +207,23 @@ def localize_figure(fig: Any, language: str = "en") -> Any:
             trace.node.label = swap_all(trace.node.label)
         if "colorbar" in trace and trace.colorbar.title.text:
             trace.colorbar.title.text = swap(trace.colorbar.title.text)
+        if getattr(trace, "hovertemplate", None):
+            trace.hovertemplate = hover_text(trace.hovertemplate, language)
+        if trace.type == "heatmap" and trace.text is not None:
+            trace.text = [[move_text(str(v), language) for v in row] for row in trace.text]
+        elif getattr(trace, "text", None) is not None and not isinstance(trace.text, str):
+            trace.text = [
+                localize_number(v, language) if isinstance(v, str) and _NUMBERS.fullmatch(v) else v
+                for v in trace.text
+            ]
     fig.for_each_xaxis(lambda ax: ax.update(title_text=swap(ax.title.text)))
     fig.for_each_yaxis(lambda ax: ax.update(title_text=swap(ax.title.text)))
     if fig.layout.legend.title.text:
         fig.layout.legend.title.text = swap(fig.layout.legend.title.text)
     if fig.layout.title.text:
         fig.layout.title.text = swap(fig.layout.title.text)
+    if language == "id":  # plotly's own number formats: 1.234,5 and 62,1%
+        fig.layout.separators = ",."
     return fig
 
 
