@@ -13,6 +13,7 @@ case ids derived by sessionizing, with ``mark_duplicates`` and ``collect_rejects
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -231,16 +232,19 @@ class HandedOver:
     batches: list[pa.Table] = field(default_factory=list)
     size: int = 0
     overflow: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def keep(self, line: pa.Array, key: pa.Array, record: pa.Array, reason: pa.Array) -> pa.Array:
-        if not self.overflow:
-            batch = pa.Table.from_arrays(
-                [line, key, record, reason], names=["_line", "key", "record", "reason"]
-            )
-            self.batches.append(batch)
-            self.size += batch.nbytes
-            if self.size > HAND_OVER_LIMIT:  # a file of mostly bad rows: read them again
-                self.overflow, self.batches = True, []
+        """The function DuckDB calls, from any of its threads, with a batch of rejected rows."""
+        with self._lock:
+            if not self.overflow:
+                batch = pa.Table.from_arrays(
+                    [line, key, record, reason], names=["_line", "key", "record", "reason"]
+                )
+                self.batches.append(batch)
+                self.size += batch.nbytes
+                if self.size > HAND_OVER_LIMIT:  # a file of mostly bad rows: read them again
+                    self.overflow, self.batches = True, []
         return pa.nulls(len(record), pa.bool_())  # not true: the row is left out
 
 
@@ -252,7 +256,7 @@ def rejected_rows(con: duckdb.DuckDBPyConnection) -> Iterator[HandedOver]:
     table, and scanning the file again for them would evaluate every rule twice. So the scan
     hands each rejected row to a DuckDB function with a side effect: it keeps the row in
     memory, as Arrow batches, and answers NULL, which a ``WHERE`` treats as false. DuckDB
-    calls it from its worker threads, one batch at a time (the GIL orders them). A file whose
+    calls it from its worker threads, a batch at a time. A file whose
     rejected rows outgrow :data:`HAND_OVER_LIMIT` (a wrong mapping rejects every row) keeps
     none, and :func:`quarantine_rejected` reads them again instead.
     """
