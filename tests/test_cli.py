@@ -169,3 +169,16 @@ def test_demo_end_to_end(tmp_path):
     text = re.sub(r"<[^>]+>", " ", html)
     for reached in df["reached"]:
         assert f"{reached:,}" in text, f"funnel count {reached} not shown in the report"
+
+
+def test_table_cells_show_every_kind_of_missing_value_as_a_dash():
+    import numpy as np
+    import pandas as pd
+
+    from cycleanalytics.cli._common import _cell
+
+    missing = [None, float("nan"), np.nan, pd.NA, pd.NaT]
+    assert [_cell(v) for v in missing] == ["–"] * len(missing)
+    assert _cell(pd.Timestamp("2026-01-31")) == "2026-01-31"
+    assert _cell(pd.Timestamp("2026-01-31 14:05", tz="UTC")) == "2026-01-31T14:05:00+00:00"
+    assert (_cell(2.5), _cell(np.int64(4)), _cell("x")) == ("2.500", "4", "x")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -109,7 +110,7 @@ def print_rows(
 
 
 def _cell(value: object) -> str:
-    if value is None or value != value:  # NaN and NaT are not equal to themselves
+    if _missing(value):
         return "–"
     if isinstance(value, float):
         return f"{value:.3f}"
@@ -117,6 +118,14 @@ def _cell(value: object) -> str:
         midnight = (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0)
         return value.strftime("%Y-%m-%d") if midnight else value.isoformat()
     return str(value)
+
+
+def _missing(value: object) -> bool:
+    """None, NaN, and pandas' NA and NaT (a DataFrame's values: pandas is then loaded)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and pandas.api.types.is_scalar(value) and bool(pandas.isna(value))
 
 
 memory_limit_option = click.option(
