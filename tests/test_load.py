@@ -360,3 +360,37 @@ def test_repeats_in_a_file_and_ids_already_stored(store, tmp_path):
         (4, "lines 3 and 4: interaction_id 'e2' appears more than once; line 3 was kept"),
         (5, "lines 2 and 5: interaction_id 'e1' appears more than once; line 2 was kept"),
     ]
+
+
+def test_a_load_leaves_duckdb_progress_settings_as_it_found_them(store):
+    before = store.con.execute(
+        "SELECT current_setting('enable_progress_bar'), "
+        "current_setting('enable_progress_bar_print')"
+    ).fetchall()
+    ca.load(store, ca.sample_dir())
+    after = store.con.execute(
+        "SELECT current_setting('enable_progress_bar'), "
+        "current_setting('enable_progress_bar_print')"
+    ).fetchall()
+    assert after == before
+
+
+def test_the_command_line_follows_duckdb_progress_from_a_thread(tmp_path):
+    """The load's progress bar reads DuckDB's progress of the running query from a thread;
+    the reports are percentages and the thread is gone when the block ends."""
+    import threading
+
+    import duckdb
+
+    from cycleanalytics.cli.data import _query_progress
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+    reports: list[float] = []
+    threads = threading.active_count()
+    with _query_progress(con, reports.append):
+        con.execute(
+            "SELECT count(*) FROM range(30000000) a, range(3) b WHERE (a.range * b.range) % 7 = 1"
+        ).fetchall()
+    assert threading.active_count() == threads
+    assert all(0 <= r <= 100 for r in reports)

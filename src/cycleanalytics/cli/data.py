@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +21,9 @@ from cycleanalytics.cli._common import (
     print_rows,
     read_store,
 )
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 @main.command()
@@ -115,21 +122,28 @@ def load(
         Store(db, memory_limit=memory_limit) as store,
         Progress(console=err, transient=True) as bar,
     ):
-        task = bar.add_task("loading", total=None)
+        task = bar.add_task("loading", total=100)
+        shown = [0.0]  # the running file's share scanned, as drawn (DuckDB's progress only grows)
 
         def progress(path: Path) -> None:
-            bar.update(task, description=f"loading {path.name}", advance=1)
+            shown[0] = 0.0
+            bar.update(task, description=f"loading {path.name}", completed=0)
 
-        result = load_files(
-            store,
-            list(paths),
-            kind=kind,
-            model=model_path,
-            mapping=mapping_path,
-            policy=policy,
-            strict=strict,
-            progress=progress,
-        )
+        def follow(done: float) -> None:
+            shown[0] = max(shown[0], done)
+            bar.update(task, completed=shown[0])
+
+        with _query_progress(store.con, follow):
+            result = load_files(
+                store,
+                list(paths),
+                kind=kind,
+                model=model_path,
+                mapping=mapping_path,
+                policy=policy,
+                strict=strict,
+                progress=progress,
+            )
     for f in result.files:
         if f.already_loaded:
             console.print(f"{f.file}: already loaded (load {f.load_id}), nothing added")
@@ -214,3 +228,26 @@ def mapping_check(
         console.print(f"columns not used: {', '.join(check.unused_columns)}")
     if not check.quarantine.empty:
         print_frame(check.quarantine, "table", title="Rows that would be quarantined (first 20)")
+
+
+@contextmanager
+def _query_progress(
+    con: duckdb.DuckDBPyConnection, report: Callable[[float], None]
+) -> Iterator[None]:
+    """Call ``report`` with the percentage DuckDB gives for the running query, four times a
+    second, from a thread, while the block runs (DuckDB answers from any thread)."""
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.25):
+            done = con.query_progress()
+            if done >= 0:  # -1: no query running, or too early to tell
+                report(done)
+
+    thread = threading.Thread(target=poll, name="load-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

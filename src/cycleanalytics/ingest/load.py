@@ -214,9 +214,13 @@ def load(
         mapping = read_mapping(mapping, model)
     files = _expand(paths)
     done: list[FileLoad] = []
-    store.con.execute("SET enable_progress_bar = false")  # the CLI draws its own
     try:
-        with store.transaction() as con:
+        # DuckDB tracks each query's progress (the CLI draws it) but prints none itself.
+        with (
+            _setting(store.con, "enable_progress_bar", True),
+            _setting(store.con, "enable_progress_bar_print", False),
+            store.transaction() as con,
+        ):
             for path in files:
                 if progress is not None:
                     progress(path)
