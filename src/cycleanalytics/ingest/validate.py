@@ -287,12 +287,10 @@ def quarantine_rejected(
     of them are read again, with their lines, in one ordered scan of the source.
     """
     if handed.overflow:
-        line = line_sql("_line")
-        added = run_scan(
+        added = _reject_lines(
             con,
             source,
-            f"INSERT INTO {REJECTS} SELECT {line}, to_json(_src), "
-            f"replace({q.reason()}, chr(1), {line}::VARCHAR) "
+            f"SELECT _line, to_json(_src) AS record, {q.reason()} AS reason "
             f"FROM {q.relation} WHERE NOT ({q.ok()})",
             q.params,
         )
@@ -300,7 +298,8 @@ def quarantine_rejected(
         return added
     if not handed.batches:
         return 0
-    con.register("_ca_rejected_batches", pa.concat_tables(handed.batches))
+    rows = pa.concat_tables(handed.batches)
+    con.register("_ca_rejected_batches", rows)
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {REJECTED} AS SELECT _line, "
@@ -308,7 +307,7 @@ def quarantine_rejected(
         )
     finally:
         con.unregister("_ca_rejected_batches")
-    rejected = first_row(con, f"SELECT count(*) FROM {REJECTED}")[0]
+    rejected = rows.num_rows
     if source.numbered:
         added = _reject_lines(con, source, f"SELECT _line, record, reason FROM {REJECTED}")
     else:
@@ -467,13 +466,8 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, source: Source, key: str) ->
             f"(SELECT _line FROM {TYPED} t WHERE {dup})",
             source.params,
         )
-    first = "TRY_CAST(substr(t._reason, 2) AS BIGINT)"
-    line, first_line = line_sql("t._line"), line_sql(first)
-    q = "''''"  # a single quote, as a SQL literal
-    dup_reason = (
-        f"'lines ' || {first_line} || ' and ' || {line} || ': {key} ' || {q} || t.{key} || "
-        f"{q} || ' appears more than once; line ' || {first_line} || ' was kept'"
-    )
+    line = line_sql("t._line")
+    dup_reason = _repeat_reason("t", "TRY_CAST(substr(t._reason, 2) AS BIGINT)", key)
     record = "coalesce(t._record, d.record)" if has_dups else "t._record"
     join = "LEFT JOIN _ca_dup_records d USING (_line)" if has_dups else ""
     con.execute(
@@ -542,15 +536,23 @@ def remove_repeats(
         f"JOIN {first} f ON f.{key} = r.{key} AND f.first_line = r._line",
         params,
     )
-    line, first_line = line_sql("r._line"), line_sql("f.first_line")
-    q1 = "''''"  # a single quote, as a SQL literal
-    reason = (
-        f"'lines ' || {first_line} || ' and ' || {line} || ': {key} ' || {q1} || r.{key} || "
-        f"{q1} || ' appears more than once; line ' || {first_line} || ' was kept'"
-    )
+    line = line_sql("r._line")
+    reason = _repeat_reason("r", "f.first_line", key)
     removed = first_row(
         con,
         f"INSERT INTO {REJECTS} SELECT {line}, r.record, {reason} FROM {rows} r "
         f"JOIN {first} f ON f.{key} = r.{key} WHERE r._line > f.first_line",
     )[0]
     return int(removed)
+
+
+def _repeat_reason(alias: str, first: str, key: str) -> str:
+    """SQL for the reason of a repeated id: the row of table ``alias`` (its ``_line`` and
+    its id ``key``) and ``first``, the scanned row kept, as file lines."""
+    line, first_line = line_sql(f"{alias}._line"), line_sql(first)
+    quote = "''''"  # a single quote, as a SQL literal
+    return (
+        f"'lines ' || {first_line} || ' and ' || {line} || ': {key} ' || {quote} || "
+        f"{alias}.{key} || {quote} || ' appears more than once; line ' || {first_line} || "
+        "' was kept'"
+    )
