@@ -177,7 +177,7 @@ def test_stage_labels_follow_design_section_1():
 def test_report_context_resolves_rolling_periods_against_as_of():
     ctx = report_context(period="last_quarter", as_of="2026-05-10")
     assert (ctx.period.first, ctx.period.last) == (date(2026, 1, 1), date(2026, 3, 31))
-    assert ctx.comparison_metric_period == "2025-10-01..2026-01-01"
+    assert ctx.comparison_metric_period == "2025-10-01..2025-12-31"
     assert report_context().metric_period is None and report_context().comparison is None
     assert report_context(period_start="2026-01-01").metric_period == "2026-01-01.."
     assert report_context(period="2026-03", comparison="none").comparison is None

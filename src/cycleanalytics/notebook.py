@@ -452,19 +452,17 @@ def funnel_basis(df: pd.DataFrame, language: str = "en", *, period: str | None =
 
 def period_text(start: str | date | None, end: str | date | None) -> str | None:
     """The metrics' ``period`` from a report's ``period_start`` and ``period_end``, both days
-    included (the metrics' periods end before their end).
+    included (as the metrics read them).
 
     >>> period_text("2026-01-01", "2026-03-31")
-    '2026-01-01..2026-04-01'
+    '2026-01-01..2026-03-31'
     >>> period_text(None, None) is None
     True
     """
-    from datetime import timedelta
-
     if not start and not end:
         return None
     first = date.fromisoformat(str(start)).isoformat() if start else ""
-    last = (date.fromisoformat(str(end)) + timedelta(days=1)).isoformat() if end else ""
+    last = date.fromisoformat(str(end)).isoformat() if end else ""
     return f"{first}..{last}"
 
 
@@ -616,7 +614,7 @@ class ReportContext:
     --------
     >>> ctx = report_context(period="2026-03", comparison="previous", language="ms")
     >>> ctx.metric_period, ctx.comparison_metric_period
-    ('2026-03-01..2026-04-01', '2026-02-01..2026-03-01')
+    ('2026-03-01..2026-03-31', '2026-02-01..2026-02-28')
     >>> ctx.period_label
     '2026-03-01 hingga 2026-03-31'
     """
