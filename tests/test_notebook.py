@@ -394,9 +394,9 @@ def test_recovery_and_paradox_tables_by_hand():
     ]  # fmt: skip
 
 
-def test_segment_view_binds_the_segment_and_leaves_other_tables_alone(tmp_path, store):
+def test_segment_is_a_metric_filter_with_a_bound_value(tmp_path, store):
     import cycleanalytics as ca
-    from cycleanalytics.notebook import SegmentView, outcome_source
+    from cycleanalytics.notebook import outcome_source
 
     (tmp_path / "complaints.csv").write_text(
         "complaint_id,customer_id,opened_at,channel,category,text\n"
@@ -409,10 +409,14 @@ def test_segment_view_binds_the_segment_and_leaves_other_tables_alone(tmp_path, 
     assert outcome_source(store, None) is store
     view = outcome_source(store, "a")
     assert sorted(view.table("complaints").complaint_id.to_pandas()) == ["P1", "P3"]
-    assert view.table("customers").count().to_pandas() == 3
-    probe = SegmentView(store, "a' OR '1'='1")
+    assert view.table("customers").count().to_pandas() == 2  # C1 and C3
+    probe = outcome_source(store, "a' OR '1'='1")
     assert probe.table("complaints").count().to_pandas() == 0
     assert int(ca.metrics.complaints(view)["complaints"].sum()) == 2  # P1 and P3
+    direct = ca.metrics.complaints(store, segment="a")
+    assert int(direct["complaints"].sum()) == 2
+    assert direct.attrs["filters"]["segment"] == ["a"]
+    assert int(ca.metrics.complaints(store, segment=["a", "b"])["complaints"].sum()) == 3
 
 
 def test_basis_and_chart_helpers():

@@ -153,6 +153,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "ms": "Perjalanan paling banyak hilang sebelum {stage}: {share} daripada yang sampai ke "
         "{before} tidak tiba di sana.",
     },
+    "say.not_measured": {
+        "en": "{kpi}: not measured in this data.",
+        "id": "{kpi}: tidak terukur dalam data ini.",
+        "ms": "{kpi}: tidak dapat diukur dalam data ini.",
+    },
     "say.no_data": {
         "en": "No customer journeys started in {period}.",
         "id": "Tidak ada perjalanan pelanggan yang dimulai pada {period}.",
@@ -229,6 +234,73 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
         "en": "This analyst notebook is in English only.",
         "id": "Notebook analis ini hanya tersedia dalam bahasa Inggris.",
         "ms": "Buku nota penganalisis ini hanya tersedia dalam bahasa Inggeris.",
+    },
+    # how a measure is counted (the metrics' declared scopes, metrics/definitions.py)
+    "counted.line": {
+        "en": "How this is counted: {population}; the period by {time}, the channel by {channel}.",
+        "id": "Cara menghitung: {population}; periode menurut {time}, saluran menurut {channel}.",
+        "ms": "Cara dikira: {population}; tempoh mengikut {time}, saluran mengikut {channel}.",
+    },
+    "counted.kpi": {
+        "en": "{kpi}: {population}, by {time}",
+        "id": "{kpi}: {population}, menurut {time}",
+        "ms": "{kpi}: {population}, mengikut {time}",
+    },
+    "counted.kpis": {
+        "en": "How the tiles are counted",
+        "id": "Cara menghitung angka di atas",
+        "ms": "Cara angka di atas dikira",
+    },
+    "counted.time.case_start": {
+        "en": "the day the journey started",
+        "id": "hari perjalanan pelanggan dimulai",
+        "ms": "hari perjalanan pelanggan bermula",
+    },
+    "counted.time.event_time": {
+        "en": "the day of each contact or answer",
+        "id": "hari setiap kontak atau jawaban",
+        "ms": "hari setiap interaksi atau jawapan",
+    },
+    "counted.time.complaint_opened": {
+        "en": "the day each complaint was opened",
+        "id": "hari setiap keluhan dibuka",
+        "ms": "hari setiap aduan dibuka",
+    },
+    "counted.time.period_end": {
+        "en": "the end of each period",
+        "id": "akhir setiap periode",
+        "ms": "akhir setiap tempoh",
+    },
+    "counted.channel.entry_channel": {
+        "en": "the channel the journey started through",
+        "id": "saluran tempat perjalanan dimulai",
+        "ms": "saluran perjalanan bermula",
+    },
+    "counted.channel.event_channel": {
+        "en": "the channel of each contact",
+        "id": "saluran setiap kontak",
+        "ms": "saluran setiap interaksi",
+    },
+    "counted.channel.complaint_channel": {
+        "en": "the channel each complaint came through",
+        "id": "saluran masuknya setiap keluhan",
+        "ms": "saluran setiap aduan diterima",
+    },
+    "counted.population.cases": {
+        "en": "customer journeys",
+        "id": "perjalanan pelanggan",
+        "ms": "perjalanan pelanggan",
+    },
+    "counted.population.answers": {
+        "en": "answers to surveys",
+        "id": "jawaban survei",
+        "ms": "jawapan tinjauan",
+    },
+    "counted.population.complaints": {"en": "complaints", "id": "keluhan", "ms": "aduan"},
+    "counted.population.events": {
+        "en": "contacts and their costs",
+        "id": "kontak dan biayanya",
+        "ms": "interaksi dan kosnya",
     },
     # what a section is based on
     "basis.all": {
@@ -1222,6 +1294,7 @@ CHART_TEXTS: dict[str, dict[str, str]] = {
     "all": {"id": "semua", "ms": "semua"},
     "not recorded": {"id": "tidak tercatat", "ms": "tidak direkodkan"},
     "no recovery step": {"id": "tanpa langkah pemulihan", "ms": "tiada langkah pemulihan"},
+    "no action recorded": {"id": "tidak ada tindakan tercatat", "ms": "tiada tindakan direkodkan"},
     # conformance
     "conforming": {"id": "sesuai model", "ms": "mematuhi model"},
     "follows the model": {"id": "sesuai model", "ms": "mengikut model"},

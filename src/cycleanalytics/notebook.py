@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from cycleanalytics.periods import ReportPeriod
 
 if TYPE_CHECKING:
-    import ibis.expr.types as ir
     import pandas as pd
 
     from cycleanalytics.store import Store
@@ -647,11 +646,9 @@ class ReportContext:
             return t("header.all_data", self.language)
         return self.period.label(t("word.to", self.language))
 
-    def source(self, store: Store) -> Store | ir.Table:
-        """What metrics read: the store, or its interactions of the chosen segment."""
-        from cycleanalytics.kpis import segment_interactions
-
-        return segment_interactions(store, self.segment)
+    def source(self, store: Store) -> Any:
+        """What metrics read: the store, or the store narrowed to the chosen segment."""
+        return outcome_source(store, self.segment)
 
 
 def report_context(
@@ -798,10 +795,11 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
         (r["kpi"], r["stage"] if r["stage"] == r["stage"] else None): r for _, r in table.iterrows()
     }
     cases = rows.get(("cases", None))
-    if cases is not None and int(cases["value"]) == 0:
+    known = cases is not None and cases["value"] == cases["value"]
+    if known and int(cases["value"]) == 0:
         return [t("say.no_data", language, period=period)]
     said = []
-    if cases is not None:
+    if known:
         said.append(t("say.cases", language, n=fmt_number(cases["value"], language), period=period))
     for (kpi, _stage), row in rows.items():
         if kpi in ("cases", "dropoff") or row["value"] != row["value"]:
@@ -828,6 +826,10 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
         elif row.get("test", "none") != "none":
             sentence += " " + t("say.few", language)
         said.append(sentence)
+    for kpi in table.attrs.get("missing", {}):  # what this data cannot measure, said once
+        row = rows.get((kpi, None))
+        if row is not None:
+            said.append(t("say.not_measured", language, kpi=_kpi_label(row, language)))
     drops = [r for (kpi, _), r in rows.items() if kpi == "dropoff" and r["value"] == r["value"]]
     if drops:
         worst = max(drops, key=lambda r: r["value"])
@@ -852,28 +854,16 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
 
 
 def executive_kpis(store: Store, ctx: ReportContext) -> pd.DataFrame:
-    """The executive summary's KPI table for a context: the basic KPIs, median resolution
-    time and recovery success (:func:`cycleanalytics.kpis.outcome_kpis`, after complaints
-    per 1,000 cases) and the funnel's drop-off per stage, each compared with the comparison
-    period (columns :data:`cycleanalytics.kpis.KPI_COLUMNS` and those of
-    :func:`cycleanalytics.kpis.compare_kpis`).
+    """The executive summary's KPI table for a context (:func:`cycleanalytics.kpis.kpi_table`:
+    every KPI from its metric, with the report's period, channel and segment), compared with
+    the comparison period (:func:`cycleanalytics.kpis.compare_kpis`).
     """
-    import pandas as pd
-
-    from cycleanalytics.kpis import basic_kpis, compare_kpis, funnel_kpis, outcome_kpis
-    from cycleanalytics.metrics import funnel
+    from cycleanalytics.kpis import compare_kpis, kpi_table
 
     def one(period: str | None) -> pd.DataFrame:
-        basic = basic_kpis(store, period=period, channel=ctx.channel, segment=ctx.segment)
-        outcomes = outcome_kpis(store, period=period, channel=ctx.channel, segment=ctx.segment)
-        stages = funnel(ctx.source(store), period=period, channel=ctx.channel, model=ctx.model)
-        drops = funnel_kpis(stages)
-        split = int((basic["kpi"] == "complaints_per_1000").to_numpy().nonzero()[0][0]) + 1
-        table = pd.concat(
-            [basic.iloc[:split], outcomes, basic.iloc[split:], drops], ignore_index=True
+        return kpi_table(
+            store, period=period, channel=ctx.channel, segment=ctx.segment, model=ctx.model
         )
-        table.attrs["first_stage"] = str(stages.sort_values("stage_index")["stage"].iloc[0])
-        return table
 
     now = one(ctx.metric_period)
     before = one(ctx.comparison_metric_period) if ctx.comparison else None
@@ -1564,41 +1554,6 @@ def paradox_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     )
 
 
-class SegmentView:
-    """A store seen through one customer segment: its ``interactions`` and ``complaints``
-    tables keep only that segment's customers (the value is bound, never query text); every
-    other table is the store's. Metrics that read a store read this the same way.
-
-    >>> import cycleanalytics as ca
-    >>> with ca.Store() as store:
-    ...     _ = ca.load(store, sorted(ca.sample_dir().glob("*.csv")))
-    ...     whole = int(ca.metrics.complaints(store)["complaints"].sum())
-    ...     parts = sum(int(ca.metrics.complaints(SegmentView(store, s))["complaints"].sum())
-    ...                 for s in ("consumer", "enterprise", "small_business"))
-    >>> whole == parts
-    True
-    """
-
-    def __init__(self, store: Store, segment: str) -> None:
-        self.store = store
-        self.segment = segment
-
-    def table(self, name: str) -> ir.Table:
-        import ibis
-
-        table = self.store.table(name)
-        if name not in ("interactions", "complaints"):
-            return table
-        customers = self.store.table("customers")
-        ids = customers.filter(
-            customers.segment == ibis.literal(self.segment, type="string")
-        ).customer_id
-        return table.filter(table.customer_id.isin(ids))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.store, name)
-
-
 def paradox_verdict(df: pd.DataFrame, language: str = "en", *, min_n: int = 30) -> str:
     """The plain-language verdict on the service recovery paradox in ``language``, from the
     tests a :func:`~cycleanalytics.metrics.recovery_paradox` table carries in its attrs (in
@@ -1653,21 +1608,116 @@ def paradox_verdict(df: pd.DataFrame, language: str = "en", *, min_n: int = 30) 
     )
 
 
-def outcome_source(store: Store, segment: str | None) -> Store | SegmentView:
-    """What the outcome metrics (complaints, resolution, recovery) read for a report: the
-    store, or a :class:`SegmentView` of it."""
-    return store if segment is None else SegmentView(store, segment)
+def outcome_source(store: Store, segment: str | None) -> Any:
+    """What the metrics read for a report: the store, or the store narrowed to one customer
+    segment (the metrics' own ``segment`` filter,
+    :func:`cycleanalytics.metrics._sources.segment_source`)."""
+    from cycleanalytics.metrics._sources import segment_source
+
+    return segment_source(store, segment)
 
 
 def show_chart(
     plot: Any, df: pd.DataFrame, *, empty: str, language: str = "en", **options: Any
 ) -> None:
-    """Show ``plot(df, **options)`` with its labels in ``language``, or the sentence ``empty``
-    when ``df`` has no rows (a short period can leave a chart with nothing to draw)."""
+    """Show ``plot(df, **options)`` with its labels in ``language`` and, under it, how the
+    metric counted (:func:`counted_text`), or the sentence ``empty`` when ``df`` has no rows
+    (a short period can leave a chart with nothing to draw)."""
     if df.empty:
         show_text(empty)
     else:
         show_figure(plot(df, **options), language)
+        show_counted(df, language)
+
+
+def counted_text(df: pd.DataFrame, language: str = "en") -> str | None:
+    """How a metric's numbers are counted, from its declared scope (``attrs["definition"]``):
+    what is counted, and what its period and channel filters select on. None for a frame that
+    does not come from a metric.
+
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     df = ca.metrics.satisfaction(store, period="2026-06")
+    >>> print(counted_text(df))  # doctest: +NORMALIZE_WHITESPACE
+    How this is counted: answers to surveys; the period by the day of each contact or answer,
+    the channel by the channel of each contact.
+    >>> print(counted_text(df, "id"))  # doctest: +NORMALIZE_WHITESPACE
+    Cara menghitung: jawaban survei; periode menurut hari setiap kontak atau jawaban, saluran
+    menurut saluran setiap kontak.
+    """
+    from cycleanalytics.i18n import t
+
+    definition = df.attrs.get("definition")
+    if not definition:
+        return None
+    return t(
+        "counted.line",
+        language,
+        population=t(f"counted.population.{definition['counts']}", language),
+        time=t(f"counted.time.{definition['time_key']}", language),
+        channel=t(f"counted.channel.{definition['channel_key']}", language),
+    )
+
+
+def show_counted(df: pd.DataFrame, language: str = "en") -> None:
+    """Show :func:`counted_text` as a note (nothing for a frame without a definition)."""
+    text = counted_text(df, language)
+    if text:
+        show_text(text)
+
+
+def show_kpi_basis(table: pd.DataFrame, language: str = "en") -> None:
+    """Show :func:`kpi_basis_lines` folded under "How the tiles are counted" (escaped)."""
+    from IPython.display import HTML, display
+
+    from cycleanalytics.i18n import t
+
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in kpi_basis_lines(table, language))
+    summary = html.escape(t("counted.kpis", language))
+    display(
+        HTML(f'<details class="ca-basis"><summary>{summary}</summary><ul>{items}</ul></details>')
+    )
+
+
+def kpi_basis_lines(table: pd.DataFrame, language: str = "en") -> list[str]:
+    """One line per KPI of an executive table: what it counts and by which day, from the
+    declaration of the metric each KPI comes from (the ``metric`` column).
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"kpi": ["cases", "csat"], "stage": [None, None],
+    ...                       "metric": ["complaints", "satisfaction"]})
+    >>> for line in kpi_basis_lines(table): print(line)
+    Cases: customer journeys, by the day the journey started
+    CSAT (satisfied, 4-5 of 5): answers to surveys, by the day of each contact or answer
+    """
+    from cycleanalytics.i18n import t
+    from cycleanalytics.metrics import REGISTRY
+
+    lines = []
+    said = set()
+    for _, row in table.iterrows():
+        if row["kpi"] in said:  # one line for the drop-off of every stage
+            continue
+        said.add(row["kpi"])
+        definition = REGISTRY[row["metric"]].definition()
+        counts = definition["counts"]
+        if row["kpi"] == "cases":
+            counts, time = "cases", "case_start"
+        else:
+            time = definition["time_key"]
+        lines.append(
+            t(
+                "counted.kpi",
+                language,
+                kpi=t("exec.funnel", language)
+                if row["kpi"] == "dropoff"
+                else _kpi_label(row, language),
+                population=t(f"counted.population.{counts}", language),
+                time=t(f"counted.time.{time}", language),
+            )
+        )
+    return lines
 
 
 def basis_text(

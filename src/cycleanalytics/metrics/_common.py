@@ -174,16 +174,17 @@ def _is_midnight(value: datetime) -> bool:
 def _whole_days(text: str, whole: str) -> tuple[date, date] | None:
     """The first and last day of a day, month, quarter or year written as text; None when
     the text is an instant with a time of day."""
-    from cycleanalytics.periods import ReportPeriod, resolve_period
+    from cycleanalytics.periods import resolve_period
 
     if re.fullmatch(r"\d{4}", text):
         year = int(text)
         return date(year, 1, 1), date(year, 12, 31)
     if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?|\d{4}-[Qq][1-4]", text):
         try:
-            days: ReportPeriod = resolve_period(text)
+            days = resolve_period(text)
         except ParameterError:
-            raise MetricError(f"cannot read {text!r} in period {whole!r}; {_PERIOD_FORMS}") from None
+            message = f"cannot read {text!r} in period {whole!r}; {_PERIOD_FORMS}"
+            raise MetricError(message) from None
         return days.first, days.last
     return None
 

@@ -115,6 +115,10 @@ def resolve_as_of(src: Tables, as_of: str | datetime | None) -> datetime:
         value = _to_instant(as_of)
         assert value is not None
         return value
+    from cycleanalytics.metrics._sources import SegmentSource
+
+    if isinstance(src.store, SegmentSource):  # the data's end, whichever customers are kept
+        src = tables(src.store.source)
     # One query for every table's latest time (one compile, one round trip).
     parts = []
     if src.complaints is not None:
@@ -130,7 +134,10 @@ def resolve_as_of(src: Tables, as_of: str | datetime | None) -> datetime:
         times = latest.execute().iloc[0].tolist()
     times = [t for t in times if t is not None and not pd.isna(t)]
     if not times:
-        raise MetricError("the data has no timestamps; give as_of explicitly")
+        raise MetricError(
+            "there is no data to compute on: the tables hold no timestamps; load exports first "
+            "(cycleanalytics load) or give as_of explicitly"
+        )
     return _to_instant(max(times).to_pydatetime())  # type: ignore[arg-type]
 
 

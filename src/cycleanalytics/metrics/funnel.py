@@ -40,6 +40,7 @@ from cycleanalytics.metrics._common import (
     source_tables,
 )
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics.definitions import CASE_START, FUNNEL_ENTRY_CHANNEL, Scope
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 from cycleanalytics.stats import safe_ratio, wilson_interval
@@ -544,7 +545,17 @@ _FUNNEL_OPTIONS = (
 )
 
 
-@register("funnel", options=_FUNNEL_OPTIONS)
+@register(
+    "funnel",
+    unit="cases reaching each stage; shares of the stage before",
+    scopes=Scope(
+        CASE_START,
+        FUNNEL_ENTRY_CHANNEL,
+        "cases that started in the period and entered at the model's first stage (or one of "
+        "its first entry_within stages)",
+    ),
+    options=_FUNNEL_OPTIONS,
+)
 def funnel(
     source: Store | ir.Table,
     *,
@@ -658,11 +669,19 @@ def funnel(
         cases_total = int(total.execute()["_cases_total"].iloc[0])
     counts = counts.drop(columns="_cases_total")
     table = _finish(counts, keys, model, confidence)
+    entered = int(counts["cases"].sum()) if len(counts) else 0
+    incomplete = int(counts["incomplete"].sum()) if len(counts) else 0
+    excluded = {"did not enter at the first stage": cases_total - entered}
+    if not include_incomplete:
+        excluded["did not enter at the first stage"] -= incomplete
+        excluded["window still open at the as-of time"] = incomplete
     table.attrs.update(
         metric="funnel",
+        rows_used=entered,
+        rows_excluded=excluded,
         cases_total=cases_total,
-        cases_entered=int(counts["cases"].sum()) if len(counts) else 0,
-        cases_incomplete=int(counts["incomplete"].sum()) if len(counts) else 0,
+        cases_entered=entered,
+        cases_incomplete=incomplete,
         incomplete_counted=bool(include_incomplete),
         period=period.label(),
         channel=", ".join(as_list(channel)) or "all",

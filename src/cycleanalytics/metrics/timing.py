@@ -36,6 +36,7 @@ from scipy import stats
 from cycleanalytics.calendar import BusinessCalendar, resolve_calendar
 from cycleanalytics.metrics._common import Period, as_list
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics.definitions import CASE_START, FUNNEL_ENTRY_CHANNEL, Scope
 from cycleanalytics.metrics.funnel import _reach
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
@@ -110,6 +111,12 @@ def time_between_stages_expr(
 
 @register(
     "time_between_stages",
+    unit="hours (or business hours) between first reaching consecutive stages",
+    scopes=Scope(
+        CASE_START,
+        FUNNEL_ENTRY_CHANNEL,
+        "cases that started in the period and reached both stages of a pair, in order",
+    ),
     options=(
         Option("entry_within", int, "Let cases enter at the earliest of their first N stages.", 1),
         Option("window", str, "Count only stages reached within this time of the first event."),
@@ -222,6 +229,8 @@ def time_between_stages(
     table = table.sort_values(["_order"], kind="stable").drop(columns="_order")
     table = table.reset_index(drop=True)[[*by, *TIMING_COLUMNS]]
     table.attrs.update(
+        rows_used=int(table.loc[table["from_stage"] == stages[0], "cases"].sum()),
+        rows_excluded={},
         metric="time_between_stages",
         period=period.label(),
         channel=", ".join(as_list(channel)) or "all",
