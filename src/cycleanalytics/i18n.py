@@ -267,9 +267,9 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
         "ms": "hari setiap aduan dibuka",
     },
     "counted.time.period_end": {
-        "en": "the end of each period",
-        "id": "akhir setiap periode",
-        "ms": "akhir setiap tempoh",
+        "en": "the last day of each period shown",
+        "id": "hari terakhir setiap periode yang ditampilkan",
+        "ms": "hari terakhir setiap tempoh yang ditunjukkan",
     },
     "counted.channel.entry_channel": {
         "en": "the channel the journey started through",

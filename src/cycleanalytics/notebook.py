@@ -36,6 +36,10 @@ def plotly_bundle() -> tuple[str, str]:
 _REPORT_CSS = """
 <style>
 .ca-note { color: #444; font-size: 0.95em; margin: 0.2em 0 0.8em 0; padding-left: 0.2em; }
+.ca-empty { color: #444; font-size: 0.95em; margin: 0.6em 0 1em 0; padding: 1.2em 1em;
+  border: 1px dashed #c7d3dc; border-radius: 6px; background: #fafbfc; }
+.ca-basis { color: #444; font-size: 0.9em; margin: -0.4em 0 1.2em 0; }
+.ca-basis summary { cursor: pointer; color: #1f5f8b; }
 .ca-tiles { display: flex; flex-wrap: wrap; gap: 0.8em; margin: 0.6em 0 1.2em 0; }
 .ca-tile { border: 1px solid #d8e2ea; border-radius: 6px; padding: 0.6em 0.9em; min-width: 11em;
   flex: 1 1 11em; background: #fbfdfe; }
@@ -102,7 +106,9 @@ def setup_notebook() -> None:
 
 
 def show_text(text: str, *, kind: str = "note") -> None:
-    """Show a sentence in a report (``kind`` is ``"note"`` or ``"takeaway"``), HTML-escaped."""
+    """Show a sentence in a report, HTML-escaped. ``kind`` is ``"note"``, ``"takeaway"`` or
+    ``"empty"`` (a chart's place, saying why it has nothing to draw: the driver counts it as
+    the chart it stands for)."""
     from IPython.display import HTML, display
 
     display(HTML(f'<p class="ca-{kind}">{html.escape(text)}</p>'))
@@ -585,6 +591,103 @@ def data_provenance(store: Any) -> dict[str, Any]:
         ids = ibis.union(*parts, distinct=True).execute()["load_id"] if parts else []
     loads = sorted({int(i) for i in ids if i is not None and i == i})
     return {"as_of": None if as_of is None else as_of.isoformat(), "loads": loads}
+
+
+#: MIME type of the output in which a report kernel records the figures it shows (the
+#: headline numbers of :func:`publish_figures`); the HTML export drops it.
+FIGURES_MIME = "application/vnd.cycleanalytics.figures+json"
+
+
+def report_figures(**frames: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """The headline figures a report shows, by name, each with its value, base, metric and
+    scope (time and channel basis), from the frames it shows them from. Two reports showing a
+    figure of the same name and scope must show the same value (tests/test_consistency.py).
+
+    ``frames`` by role: ``kpis`` (:func:`executive_kpis`), ``satisfaction``, ``complaints``
+    (any breakdown: counts are summed), ``resolution``, ``recovery``, ``funnel`` (no
+    breakdown).
+
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     figures = report_figures(satisfaction=ca.metrics.satisfaction(store, period="2026-06"))
+    >>> figures["csat"]["n"], figures["csat"]["metric"], figures["csat"]["basis"]
+    (212, 'satisfaction', 'event_time/event_channel')
+    """
+    from cycleanalytics.kpis import funnel_kpis
+    from cycleanalytics.metrics import REGISTRY
+
+    def basis(definition: dict[str, str]) -> str:
+        return f"{definition['time_key']}/{definition['channel_key']}"
+
+    def number(value: Any) -> float | None:
+        return None if value is None or value != value else float(value)
+
+    out: dict[str, dict[str, Any]] = {}
+
+    def add(name: str, value: Any, n: Any, metric: str, definition: dict[str, str]) -> None:
+        out[name] = {"value": number(value), "n": int(n), "metric": metric}
+        out[name]["basis"] = basis(definition)
+
+    kpis = frames.get("kpis")
+    if kpis is not None:
+        for _, row in kpis.iterrows():
+            name = row["kpi"] if row["kpi"] != "dropoff" else f"dropoff:{row['stage']}"
+            definition = REGISTRY[row["metric"]].definition()
+            if row["kpi"] == "cases":
+                definition = {**definition, "time_key": "case_start"}
+            add(name, row["value"], row["n"], row["metric"], definition)
+            if row["kpi"] == "complaints_per_1000" and row["value"] == row["value"]:
+                add("complaints", row["hits"], row["hits"], row["metric"], definition)
+    scores = frames.get("satisfaction")
+    if scores is not None and len(scores):
+        first, definition = scores.iloc[0], scores.attrs["definition"]
+        add("csat", first["csat"], first["csat_n"], "satisfaction", definition)
+        add("nps", first["nps"], first["nps_n"], "satisfaction", definition)
+    raised = frames.get("complaints")
+    if raised is not None and "complaints" not in raised.attrs.get("missing", {}):
+        total = int(raised["complaints"].sum())
+        add("complaints", total, total, "complaints", raised.attrs["definition"])
+    waited = frames.get("resolution")
+    if waited is not None and len(waited):
+        first = waited.iloc[0]
+        add("median_resolution_h", first["median_h"], first["complaints"], "resolution_time",
+            waited.attrs["definition"])  # fmt: skip
+    recovered = frames.get("recovery")
+    if recovered is not None and len(recovered):
+        first = recovered.iloc[0]
+        add("recovery_success", first["success_rate"], first["success_judged"], "recovery",
+            recovered.attrs["definition"])  # fmt: skip
+    stages = frames.get("funnel")
+    if stages is not None and len(stages):
+        for _, row in funnel_kpis(stages).iterrows():
+            add(f"dropoff:{row['stage']}", row["value"], row["n"], "funnel",
+                stages.attrs["definition"])  # fmt: skip
+    return out
+
+
+def publish_figures(**frames: pd.DataFrame) -> None:
+    """Record :func:`report_figures` as an output of the running report kernel (read back with
+    :func:`read_figures`). Does nothing outside IPython."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    display({FIGURES_MIME: report_figures(**frames)}, raw=True)
+
+
+def read_figures(notebook: str | Path) -> dict[str, dict[str, Any]]:
+    """The figures an executed report notebook recorded with :func:`publish_figures`."""
+    import nbformat
+
+    found: dict[str, dict[str, Any]] = {}
+    for cell in nbformat.read(str(notebook), as_version=4).cells:
+        for output in cell.get("outputs", []):
+            found.update(output.get("data", {}).get(FIGURES_MIME, {}))
+    return found
 
 
 def publish_provenance(store: Any) -> None:
@@ -1618,13 +1721,20 @@ def outcome_source(store: Store, segment: str | None) -> Any:
 
 
 def show_chart(
-    plot: Any, df: pd.DataFrame, *, empty: str, language: str = "en", **options: Any
+    plot: Any,
+    df: pd.DataFrame,
+    *,
+    empty: str,
+    language: str = "en",
+    measure: str | None = None,
+    **options: Any,
 ) -> None:
     """Show ``plot(df, **options)`` with its labels in ``language`` and, under it, how the
-    metric counted (:func:`counted_text`), or the sentence ``empty`` when ``df`` has no rows
-    (a short period can leave a chart with nothing to draw)."""
-    if df.empty:
-        show_text(empty)
+    metric counted (:func:`counted_text`), or the sentence ``empty`` when there is nothing to
+    draw: no rows (a short period), or no value of the plotted ``measure`` column (a log that
+    records no scores)."""
+    if df.empty or (measure is not None and df[measure].isna().all()):
+        show_text(empty, kind="empty")
     else:
         show_figure(plot(df, **options), language)
         show_counted(df, language)

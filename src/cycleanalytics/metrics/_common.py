@@ -7,7 +7,6 @@ so a new metric gets them right by construction.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ def _parse_instant(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _to_instant(value: str | date | datetime | None) -> datetime | None:
+def to_instant(value: str | date | datetime | None) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -77,8 +76,8 @@ class Period:
     end: datetime | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _to_instant(self.start))
-        object.__setattr__(self, "end", _to_instant(self.end))
+        object.__setattr__(self, "start", to_instant(self.start))
+        object.__setattr__(self, "end", to_instant(self.end))
         if self.start and self.end and self.end <= self.start:
             raise MetricError(
                 f"period ends ({self.end:%Y-%m-%d}) before it starts ({self.start:%Y-%m-%d})"
@@ -200,14 +199,14 @@ def _period_start(text: str, whole: str) -> datetime | None:
     if not text:
         return None
     days = _whole_days(text, whole)
-    return _to_instant(days[0]) if days else _period_instant(text, whole)
+    return to_instant(days[0]) if days else _period_instant(text, whole)
 
 
 def _period_end(text: str, whole: str) -> datetime | None:
     if not text:
         return None
     days = _whole_days(text, whole)
-    return _to_instant(days[1] + timedelta(days=1)) if days else _period_instant(text, whole)
+    return to_instant(days[1] + timedelta(days=1)) if days else _period_instant(text, whole)
 
 
 def as_list(value: str | Sequence[str] | None) -> list[str]:
@@ -253,8 +252,11 @@ def source_tables(source: TableSource | ir.Table) -> tuple[ir.Table, ir.Table | 
 
     ``source`` is a :class:`TableSource` (a DuckDB ``Store``, a ``SparkStore``: anything with
     ``.table(name)`` returning an Ibis table) or an Ibis table of canonical interactions on
-    any backend. Customers are ``None`` for a bare table or a store without that table.
+    any backend. Customers are ``None`` for a bare table or a store without that table. The
+    tables come through the one resolver of every metric (``_outcomes.tables``).
     """
+    from cycleanalytics.metrics._outcomes import tables
+
     if isinstance(source, ibis.expr.types.Table):
         missing = [c for c in ("case_id", "ts", "stage") if c not in source.columns]
         if missing:
@@ -262,28 +264,19 @@ def source_tables(source: TableSource | ir.Table) -> tuple[ir.Table, ir.Table | 
                 f"the table given has no column(s) {missing}; pass a Store or an Ibis table with "
                 "the canonical interactions columns"
             )
-        return source, None
-    if callable(getattr(source, "table", None)):
-        return source.table("interactions"), source_table(source, "customers", optional=True)
-    raise MetricError(
-        f"metrics take a cycleanalytics Store, a SparkStore or an Ibis table, not "
-        f"{type(source).__name__}"
-    )
+    src = tables(source)
+    if src.interactions is None:
+        raise MetricError("this metric needs the interactions table; pass a Store")
+    return src.interactions, src.customers
 
 
 def check_breakdown(by: list[str], interactions: ir.Table, customers: ir.Table | None) -> None:
-    """Fail early, with the closest valid name, on a breakdown column that does not exist."""
-    valid = [c for c in interactions.columns if c not in ("ts", "load_id")]
-    valid += list(TIME_GRAINS)
-    if customers is not None:
-        valid += list(CUSTOMER_COLUMNS)
-    for name in by:
-        if name not in valid:
-            close = difflib.get_close_matches(name, valid, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise MetricError(
-                f"cannot break down by {name!r}{hint} Columns you can use: {', '.join(valid)}"
-            )
+    """Fail early, with the closest valid name, on a breakdown column that does not exist
+    (``_outcomes.check_by`` over the interactions, without the raw time)."""
+    from cycleanalytics.metrics._outcomes import check_by
+
+    usable = interactions.drop("ts") if "ts" in interactions.columns else interactions
+    check_by(by, usable, customers)
 
 
 def attach_breakdown(

@@ -40,7 +40,7 @@ from cycleanalytics.metrics._outcomes import (
 )
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics.definitions import CASE_START, EVENT_CHANNEL, Scope
-from cycleanalytics.metrics.recovery import CASE_SCOPE, _case_outcomes
+from cycleanalytics.metrics.recovery import CASE_SCOPE, case_outcomes_expr
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import (
     PALETTE,
@@ -283,7 +283,7 @@ def recovery_cost(
     span = parse_duration(horizon)
     horizon_us = int(span.total_seconds() * 1_000_000) if span else 0
     cutoff = resolve_as_of(src, as_of)
-    u = _case_outcomes(
+    u = case_outcomes_expr(
         source,
         period=period,
         model=model,

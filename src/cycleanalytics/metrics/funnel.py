@@ -110,50 +110,17 @@ def reach_table(
     cohort: str | None = None,
     as_of: datetime | str | None = None,
     with_span: bool = False,
+    entry_event: bool = True,
+    gaps: bool = False,
 ) -> ir.Table:
     """One row per entered case: when it first reached each funnel stage (``t_1`` .. ``t_n``,
     NULL when not reached), its entry, start and last event, whether its conversion window
     had elapsed by the as-of time (``complete``), and its breakdown columns.
 
     The building block of :func:`funnel`, :func:`funnel_dropouts` and the time between stages;
-    an Ibis expression, nothing is executed.
-    """
-    return _reach(
-        source,
-        by=by,
-        period=period,
-        channel=channel,
-        entry_within=entry_within,
-        window=window,
-        model=model,
-        mode=mode,
-        window_from=window_from,
-        cohort=cohort,
-        as_of=as_of,
-        with_span=with_span,
-        entry_event=True,
-    )
-
-
-def _reach(
-    source: Store | ir.Table,
-    *,
-    by: str | Sequence[str] | None = None,
-    period: Period | str | None = None,
-    channel: str | Sequence[str] | None = None,
-    entry_within: int = 1,
-    window: timedelta | str | None = None,
-    model: CycleModel | str | Path | None = None,
-    mode: str = "ordered",
-    window_from: str = "first_event",
-    cohort: str | None = None,
-    as_of: datetime | str | None = None,
-    with_span: bool = False,
-    entry_event: bool = False,
-    gaps: bool = False,
-) -> ir.Table:
-    """:func:`reach_table`; with ``entry_event=False`` the columns of the entry event
-    (``customer_id``, ``entry_channel``) are left out unless a filter or breakdown needs them.
+    an Ibis expression, nothing is executed. With ``entry_event=False`` the columns of the
+    entry event (``customer_id``, ``entry_channel``) are left out unless a filter or breakdown
+    needs them.
 
     Without them the entry is one aggregate per case (first time per entry stage) instead of a
     window ranking every entry-stage event: the same ``entry_ts`` and ``entry_index``
@@ -461,7 +428,7 @@ def funnel_expr(
     model = resolve_model(model)
     n = len(model.funnel_stages)
     by = as_list(by)
-    reach = _reach(
+    reach = reach_table(
         source,
         by=by,
         period=period,
@@ -473,6 +440,7 @@ def funnel_expr(
         window_from=window_from,
         cohort=cohort,
         as_of=as_of,
+        entry_event=False,
         gaps=mode == "ordered",
     )
     keys = (["cohort"] if cohort is not None else []) + by

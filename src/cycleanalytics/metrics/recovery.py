@@ -134,29 +134,16 @@ def case_outcomes_expr(
     top_box: int = THRESHOLDS.csat_top_box,
     horizon: str | timedelta = "90d",
     as_of: str | datetime | None = None,
-) -> ir.Table:
-    """One row per case with its dissatisfaction, recovery, success and retention flags, the
-    CSAT of the customer's next case, and the breakdown columns (an Ibis expression)."""
-    return _case_outcomes(
-        source, period=period, model=model, top_box=top_box, horizon=horizon, as_of=as_of
-    )
-
-
-def _case_outcomes(
-    source: Store | ir.Table,
-    *,
-    period: Period | str | None = None,
-    model: CycleModel | str | Path | None = None,
-    top_box: int = THRESHOLDS.csat_top_box,
-    horizon: str | timedelta = "90d",
-    as_of: str | datetime | None = None,
     channel: str | Sequence[str] | None = None,
     activity: bool = True,
     retention: bool = True,
     next_csat: bool = True,
     retention_of_recovered: bool = False,
 ) -> ir.Table:
-    """:func:`case_outcomes_expr`, leaving out the parts a metric does not read (each costs a
+    """One row per case with its dissatisfaction, recovery, success and retention flags, the
+    CSAT of the customer's next case, and the breakdown columns (an Ibis expression).
+
+    The options leave out the parts a metric does not read (each costs a
     pass over the events): with ``activity=False`` ``recovery_action`` is the complaint's only
     (no ranking of recovery events); with ``retention=False`` ``retained`` and ``next_csat``
     are NULL (no search for the next case); with ``next_csat=False`` only ``next_csat`` is
@@ -457,7 +444,7 @@ def recovery(
     by = as_list(by)
     src = tables(source)
     cutoff = resolve_as_of(src, as_of)
-    u = _case_outcomes(
+    u = case_outcomes_expr(
         source,
         period=period,
         model=model,
@@ -652,7 +639,7 @@ def recovery_paradox(
             f"recovery_paradox cannot stratify by {stratify!r}; use one of {', '.join(STRATA)}"
         )
     cutoff = resolve_as_of(tables(source), as_of)
-    u = _case_outcomes(
+    u = case_outcomes_expr(
         source,
         period=period,
         model=model,

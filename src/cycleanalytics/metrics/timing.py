@@ -37,7 +37,7 @@ from cycleanalytics.calendar import BusinessCalendar, resolve_calendar
 from cycleanalytics.metrics._common import Period, as_list
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics.definitions import CASE_START, FUNNEL_ENTRY_CHANNEL, Scope
-from cycleanalytics.metrics.funnel import _reach
+from cycleanalytics.metrics.funnel import reach_table
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 
@@ -82,7 +82,7 @@ def time_between_stages_expr(
     ``n_<k>``, ``mean_<k>``, ``sd_<k>`` and the quantiles ``<q>_<k>``, all in microseconds."""
     model = resolve_model(model)
     by = as_list(by)
-    reach = _reach(
+    reach = reach_table(
         source,
         by=by,
         period=period,
@@ -91,6 +91,7 @@ def time_between_stages_expr(
         window=window,
         model=model,
         as_of=as_of,
+        entry_event=False,
         gaps=True,
     )
     # One row per case and stage reached, with its gap (funnel._ordered_gaps): aggregated per
@@ -248,7 +249,7 @@ def _business_counts(
     per-case reach times from the engine, business microseconds and aggregates in numpy."""
     by = arguments["by"]
     n = len(arguments["model"].funnel_stages)
-    reach = _reach(source, **arguments)
+    reach = reach_table(source, **arguments, entry_event=False)
     reach = reach.filter(reach.complete).select(*by, *(f"t_{k}" for k in range(1, n + 1)))
     cases = reach.execute()
     for k in range(2, n + 1):
