@@ -662,7 +662,8 @@ def _key_text(page: str) -> str:
     body = re.sub(r'<div class="ca-header".*?</div></div>', "", body, flags=re.DOTALL)
     items = re.findall(
         r"<h[123][^>]*>(.*?)</h[123]>|<div class=\"ca-tile-(?:label|value|change|n)\">(.*?)</div>"
-        r"|<p class=\"ca-(?:takeaway|note|empty)\">(.*?)</p>|<t[dh] class=\"(?:num|text)\">(.*?)</t[dh]>"
+        r"|<p class=\"ca-(?:takeaway|note|empty)\">(.*?)</p>"
+        r"|<t[dh] class=\"(?:num|text)\">(.*?)</t[dh]>"
         r"|<li class=\"ca-item\">(.*?)</li>",
         body,
         flags=re.DOTALL,
