@@ -11,7 +11,7 @@ n-grams (1-2), and a multinomial logistic regression (scikit-learn). The languag
 ``id``, ``ms``) comes from a second logistic regression over character (1-4) and word n-grams,
 trained on the same labelled sentences. Nothing is downloaded: the **seed model** is trained,
 deterministically and in well under a second, from the labelled set that ships with the
-package (``data/complaint_areas_seed.csv``: 432 short complaints written for this project, 24
+package (``data/complaint_areas_seed.csv``: 540 short complaints written for this project, 30
 per area and language). Users train on their own labels (:func:`train_classifier`), save the
 result (:meth:`AreaClassifier.save`) and get the complaints the model is least sure of
 (:func:`uncertain_complaints`) to label next.
@@ -94,12 +94,12 @@ def seed_labels() -> pd.DataFrame:
     and ``scenario`` (translations and close variants of one complaint share a scenario, so
     cross-validation keeps them in the same fold).
 
-    The sentences were written for this project, 24 per area in each of English, Indonesian
+    The sentences were written for this project, 30 per area in each of English, Indonesian
     and Malay; they are not real complaints.
 
     >>> labels = seed_labels()
     >>> len(labels), sorted(labels["language"].unique())
-    (432, ['en', 'id', 'ms'])
+    (540, ['en', 'id', 'ms'])
     """
     return read_labels(Path(__file__).resolve().parent / "data" / SEED_FILE)
 
@@ -653,7 +653,6 @@ def classification_summary(predictions: pd.DataFrame, store: Store) -> pd.DataFr
     predicted area (``unclassified`` included) and language, with the share of those
     classified. ``attrs`` say how many complaints kept their recorded area and how many had
     neither an area nor a text."""
-    import pandas as pd
 
     from cycleanalytics.store import first_row
 
@@ -683,7 +682,7 @@ def classification_summary(predictions: pd.DataFrame, store: Store) -> pd.DataFr
         model_id=predictions.attrs.get("model_id"),
         threshold=predictions.attrs.get("threshold"),
     )
-    return pd.DataFrame(counts)
+    return counts
 
 
 def uncertain_complaints(
