@@ -615,18 +615,19 @@ def classify_complaints(
     columns = list(COMPLAINT_PREDICTIONS.column_names)
     table = pd.concat(parts, ignore_index=True) if parts else _empty_predictions()
     table = table[columns]
-    with store.transaction() as tx:
-        tx.execute(COMPLAINT_PREDICTIONS.ddl())
-        tx.execute(f"DELETE FROM {COMPLAINT_PREDICTIONS.name}")
-        if len(table):
-            tx.register("_ca_new_predictions", table)
-            try:
-                tx.execute(
-                    f"INSERT INTO {COMPLAINT_PREDICTIONS.name} ({', '.join(columns)}) "
-                    f"SELECT {', '.join(columns)} FROM _ca_new_predictions"
-                )
-            finally:
-                tx.unregister("_ca_new_predictions")
+    # Registered outside the transaction: after a failed statement DuckDB refuses everything
+    # but a rollback, and unregistering inside would hide the statement's own error.
+    con.register("_ca_new_predictions", table)
+    try:
+        with store.transaction() as tx:
+            tx.execute(COMPLAINT_PREDICTIONS.ddl())
+            tx.execute(f"DELETE FROM {COMPLAINT_PREDICTIONS.name}")
+            tx.execute(
+                f"INSERT INTO {COMPLAINT_PREDICTIONS.name} ({', '.join(columns)}) "
+                f"SELECT {', '.join(columns)} FROM _ca_new_predictions"
+            )
+    finally:
+        con.unregister("_ca_new_predictions")
     table.attrs["model_id"] = classifier.model_id
     table.attrs["threshold"] = cut
     return table
@@ -789,7 +790,7 @@ def area_sources(
         from_model, model = joined.p_area, joined.p_model
     else:
         joined = complaints
-        from_model, model = ibis.null(type="string"), ibis.null(type="string")
+        from_model, model = ibis.null("string"), ibis.null("string")
     recorded = joined.category.notnull() & (joined.category.strip() != "")
     kind = ibis.cases(
         (recorded, "recorded"),
