@@ -361,3 +361,49 @@ def test_cli_bad_labels_exit_4_with_the_line(run, tmp_path):
     labels.write_text("text,area\nDirty,imagery\n", encoding="utf-8")
     code, _, stderr = run("classify", "evaluate", "--labels", labels)
     assert code == 4 and "line 2: unknown area 'imagery'" in stderr
+
+
+# -- the complaints report -----------------------------------------------------------------------
+
+
+def test_without_predictions_the_report_says_how_to_get_them(complaints_store):
+    from cycleanalytics.classify import predicted_areas_takeaway
+
+    text = predicted_areas_takeaway(area_sources(complaints_store))
+    assert text == (
+        "8 of the 10 complaints have no recorded area and no predicted one yet. To predict "
+        "their areas from the complaint texts, run: cycleanalytics classify run --db <database>"
+    )
+
+
+def test_the_report_table_marks_predicted_areas_in_the_language(complaints_store):
+    from cycleanalytics.classify import predicted_areas_table, predicted_areas_takeaway
+
+    ca.classify_complaints(complaints_store)
+    table = area_sources(complaints_store)
+    words = predicted_areas_table(table, "ms")
+    assert list(words.columns) == ["Bidang", "Direkodkan", "Ramalan (model)", "Semua"]
+    assert words.iloc[-1].tolist() == ["tidak dikelaskan", "0", "2", "2"]
+    assert predicted_areas_takeaway(table) == (
+        "Of the 10 complaints, 2 (20%) have a recorded area, 5 (50%) a predicted area and "
+        "2 (20%) are unclassified (the model was not sure enough). 1 (10%) have neither: no "
+        "text, or recorded after the last classification."
+    )
+
+
+@pytest.mark.slow
+def test_the_complaints_report_shows_predicted_areas_and_no_text(tmp_path):
+    from cycleanalytics.reports import run_report
+
+    db = tmp_path / "s.duckdb"
+    with ca.Store(db) as store:
+        ca.load(store, ca.sample_dir())
+        store.con.execute("UPDATE complaints SET category = NULL WHERE complaint_id < 'P000100'")
+        ca.classify_complaints(store)
+        texts = [r[0] for r in store.con.execute("SELECT DISTINCT text FROM complaints").fetchall()]
+    result = run_report("complaints", db=db, out=tmp_path / "out", parameters={"language": "ms"})
+    page = result.html.read_text(encoding="utf-8")
+    assert "Bidang direkodkan dan bidang ramalan" in page
+    assert "Ramalan (model)" in page and "tidak dikelaskan" in page
+    assert re.search(r"Daripada 392 aduan, 293 \(75%\) mempunyai bidang yang direkodkan", page)
+    assert not [text for text in texts if text and text in page], "a complaint text is shown"

@@ -758,11 +758,13 @@ def area_sources(
     """Where each complaint's area comes from: recorded, predicted, or unclassified (the model
     abstained), by area, for the complaints opened in ``period`` (and through ``channel``).
 
-    One row per area with ``recorded`` and ``predicted`` counts, and the rows
-    ``unclassified`` (predictions that abstained) and ``not classified`` (no area recorded
-    and no prediction: no text, or `cycleanalytics classify` not run since). ``attrs`` hold
-    the totals (``complaints``, ``recorded``, ``predicted``, ``unclassified``,
-    ``not_classified``) and ``models`` (ids of the models the predictions came from).
+    One row per area (the six of :data:`AREAS`, then any other recorded value) with the
+    ``recorded`` and ``predicted`` counts and their sum ``complaints``, and a last row
+    ``unclassified`` (predictions that abstained). ``attrs`` hold the totals
+    (``complaints``, ``recorded``, ``predicted``, ``unclassified``, and ``not_classified``:
+    neither recorded nor predicted, for want of a text or of a `classify` run since) and
+    ``models`` (ids of the models the predictions came from). Predictions are read from a
+    DuckDB store (or a segment view of one); other sources have none.
 
     Never any complaint text.
     """
@@ -833,3 +835,86 @@ def area_sources(
         models=models,
     )
     return table
+
+
+def _command_hint() -> str:
+    return "cycleanalytics classify run --db <database>"
+
+
+def predicted_areas_takeaway(table: pd.DataFrame, language: str = "en") -> str:
+    """One sentence on where the areas of an :func:`area_sources` table come from, in
+    ``language``: recorded, predicted (marked so) and unclassified, as counts and shares; or
+    how to get predictions when there are none.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"area": ["product"], "recorded": [6], "predicted": [3]})
+    >>> table.attrs.update(complaints=10, recorded=6, predicted=3, unclassified=1,
+    ...                    not_classified=0)
+    >>> print(predicted_areas_takeaway(table))  # doctest: +NORMALIZE_WHITESPACE
+    Of the 10 complaints, 6 (60%) have a recorded area, 3 (30%) a predicted area and 1 (10%)
+    are unclassified (the model was not sure enough).
+    """
+    from cycleanalytics.i18n import fmt_number, fmt_share, t
+
+    a = table.attrs
+    total = int(a.get("complaints", 0))
+    if total == 0:
+        return t("compl.say.none", language)
+
+    def part(n: int) -> str:
+        return f"{fmt_number(n, language)} ({fmt_share(n / total, language, decimals=0)})"
+
+    if a["predicted"] == 0 and a["unclassified"] == 0:
+        if a["not_classified"] == 0:
+            return t("compl.predicted.all_recorded", language, n=fmt_number(total, language))
+        return t(
+            "compl.predicted.none",
+            language,
+            n=fmt_number(a["not_classified"], language),
+            total=fmt_number(total, language),
+            command=_command_hint(),
+        )
+    text = t(
+        "compl.predicted.say",
+        language,
+        total=fmt_number(total, language),
+        recorded=part(a["recorded"]),
+        predicted=part(a["predicted"]),
+        unclassified=part(a["unclassified"]),
+    )
+    if a["not_classified"]:
+        text += t("compl.predicted.rest", language, n=part(a["not_classified"]))
+    return text
+
+
+def predicted_areas_table(table: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """An :func:`area_sources` table in words: area, recorded, predicted (marked as the
+    model's), all. Never any complaint text."""
+    import pandas as pd
+
+    from cycleanalytics.i18n import fmt_number, t
+    from cycleanalytics.notebook import group_text
+
+    return pd.DataFrame(
+        {
+            t("col.area", language): [group_text(a, language) for a in table["area"]],
+            t("compl.col.recorded", language): [fmt_number(n, language) for n in table["recorded"]],
+            t("compl.col.predicted", language): [
+                fmt_number(n, language) for n in table["predicted"]
+            ],
+            t("compl.col.all", language): [fmt_number(n, language) for n in table["complaints"]],
+        }
+    )
+
+
+def show_predicted_areas(table: pd.DataFrame, language: str = "en") -> None:
+    """The complaints report's section body: the takeaway sentence, and when there are
+    predictions, the table of recorded and predicted areas and the models they came from."""
+    from cycleanalytics.i18n import t
+    from cycleanalytics.notebook import show_table, show_text
+
+    show_text(predicted_areas_takeaway(table, language), kind="takeaway")
+    if table.attrs.get("predicted") or table.attrs.get("unclassified"):
+        show_table(predicted_areas_table(table, language))
+        models = ", ".join(table.attrs.get("models") or [])
+        show_text(t("compl.predicted.model", language, models=models))
