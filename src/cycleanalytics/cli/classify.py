@@ -101,9 +101,15 @@ def classify_run(db: Path, model_path: Path | None, threshold: float | None, fmt
         err.print(title)
 
 
-@classify.command("evaluate")
+@classify.command("evaluate", short_help="Cross-validated macro-F1 per language of the model.")
 @labels_option
-@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True, help="Folds.")
+@click.option(
+    "--folds",
+    type=click.IntRange(2, 20),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds.",
+)
 @threshold_option
 @format_option
 def classify_evaluate(
@@ -126,7 +132,7 @@ def classify_evaluate(
         print_frame(confusion, fmt, title="Confusion (rows: labelled area; columns: predicted)")
 
 
-@classify.command("train")
+@classify.command("train", short_help="Train an area model on your own labels.")
 @click.option(
     "--labels",
     "labels_path",
@@ -174,7 +180,7 @@ def classify_train(labels_path: Path, out: Path, threshold: float, folds: int) -
     print_frame(table, "table", title=f"{folds}-fold cross-validation on {labels_path}")
 
 
-@classify.command("queue")
+@classify.command("queue", short_help="Complaints the model is least sure of, to label next.")
 @db_option()
 @area_model_option
 @click.option(
