@@ -237,6 +237,14 @@ def test_bad_labels_and_model_files_say_what_is_wrong(tmp_path):
     labels.write_text("text,area\nDirty floor,image\nRude staff,rudeness\n", encoding="utf-8")
     with pytest.raises(LoadError, match=r"line 3: unknown area 'rudeness'; areas are"):
         read_labels(labels)
+    labels.write_text("text,area\nDirty floor,\n", encoding="utf-8")
+    with pytest.raises(LoadError, match="no labelled rows"):
+        read_labels(labels)
+    labels.write_text(
+        "text,area,complaint_id\nDirty floor,image,c1\nRude,,c2\nCharged twice,other,c3\n",
+        encoding="utf-8",
+    )
+    assert list(read_labels(labels)["text"]) == ["Dirty floor", "Charged twice"]
     labels.write_text("complaint,area\nDirty floor,image\n", encoding="utf-8")
     with pytest.raises(LoadError, match="no column text"):
         read_labels(labels)

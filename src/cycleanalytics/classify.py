@@ -60,7 +60,7 @@ LANGUAGES = ("en", "id", "ms")
 #: What a prediction says when the model abstains.
 UNCLASSIFIED = "unclassified"
 #: Abstain when the top probability is below this. On the seed set's cross-validation it keeps
-#: about half the complaints and gets about two in three of those right (docs/classify.md).
+#: about half the complaints and gets about seven in ten of those right (docs/classify.md).
 DEFAULT_THRESHOLD = 0.4
 
 SEED_FILE = "complaint_areas_seed.csv"
@@ -107,7 +107,9 @@ def seed_labels() -> pd.DataFrame:
 def read_labels(path: str | Path) -> pd.DataFrame:
     """Labelled complaints from a CSV file with the columns ``text`` and ``area`` (an area of
     :data:`AREAS`), optionally ``language`` (``en``, ``id``, ``ms``) and ``scenario`` (rows
-    that must stay together in cross-validation, e.g. translations).
+    that must stay together in cross-validation, e.g. translations). Rows with a blank area
+    are skipped, so a queue file (:func:`uncertain_complaints`) partly filled in is a labels
+    file; other columns are ignored.
 
     Raises
     ------
@@ -146,7 +148,11 @@ def check_labels(frame: pd.DataFrame, *, source: str = "labels") -> pd.DataFrame
     out = out.apply(lambda column: column.str.strip())
     out["area"] = out["area"].str.lower()
     out["language"] = out["language"].str.lower()
-    for i, row in enumerate(out.itertuples(index=False), start=2):
+    out.index = range(2, len(out) + 2)  # line numbers, the header being line 1
+    out = out[out["area"] != ""]  # not labelled (yet): a queue file half filled in is usable
+    if out.empty:
+        raise LoadError(f"{source} has no labelled rows: fill in the area column")
+    for i, row in zip(out.index, out.itertuples(index=False), strict=True):
         if not row.text:
             raise LoadError(f"{source}, line {i}: the text is blank")
         if row.area not in AREAS:
