@@ -433,7 +433,8 @@ def evaluate_classifier(
     default): every example is predicted by a model trained on the other folds only.
 
     Folds are stratified by area and, when the labels have a ``scenario`` column, grouped by
-    it (translations of one complaint never sit on both sides). Rows without a language get
+    it (translations of one complaint never sit on both sides; a row with a blank scenario is
+    a group of its own). Rows without a language get
     the one the seed language model detects.
 
     Returns one row per language and one ``all`` row: ``examples``, ``macro_f1`` (over the
@@ -469,20 +470,27 @@ def evaluate_classifier(
         )
     texts = frame["text"].tolist()
     y = frame["area"].to_numpy()
-    grouped = frame["scenario"].str.len().gt(0).all()
+    grouped = bool(frame["scenario"].str.len().gt(0).any())
     if grouped:
+        # A row without a scenario is a group of its own (e.g. your labels added to the seed).
+        groups = [g or f"\x00row {i}" for i, g in enumerate(frame["scenario"])]
         splitter: Any = StratifiedGroupKFold(
             n_splits=folds, shuffle=True, random_state=random_state
         )
-        splits = splitter.split(texts, y, groups=frame["scenario"].to_numpy())
+        splits = splitter.split(texts, y, groups=groups)
     else:
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
         splits = splitter.split(texts, y)
     classes = sorted(set(y))
     labelled = frame["language"].to_numpy()
     # The language model is cross-validated too: it learns from the training folds' labelled
-    # languages (and from the seed set when these labels are not the seed set).
-    extra = [] if labels is None else list(seed_labels()[["text", "language"]].itertuples(False))
+    # languages, and from the seed sentences that are not among these labels.
+    seed = seed_labels() if labels is not None else None
+    extra = (
+        []
+        if seed is None
+        else list(seed.loc[~seed["text"].isin(texts), ["text", "language"]].itertuples(False))
+    )
     proba = np.zeros((len(texts), len(classes)))
     detected = np.empty(len(texts), dtype=object)
     with _one_thread():
