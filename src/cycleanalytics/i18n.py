@@ -1043,6 +1043,72 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
         "id": " {n} keluhan masih terbuka; keluhan itu dihitung belum selesai sampai akhir data.",
         "ms": " {n} aduan masih terbuka; aduan itu dikira belum selesai sehingga akhir data.",
     },
+    # complaints: recorded and predicted areas (cycleanalytics.classify)
+    "compl.predicted.heading": {
+        "en": "Recorded and predicted areas",
+        "id": "Bidang tercatat dan bidang prediksi",
+        "ms": "Bidang direkodkan dan bidang ramalan",
+    },
+    "compl.predicted.text": {
+        "en": "The sections above count complaints by their recorded area. For complaints "
+        "recorded without an area, a model can predict one from the complaint text; those "
+        "predicted areas are shown here only, marked as predicted. Where the model is not sure "
+        "enough, it abstains and the complaint stays unclassified.",
+        "id": "Bagian di atas menghitung keluhan menurut bidang yang tercatat. Untuk keluhan yang "
+        "dicatat tanpa bidang, sebuah model dapat memprediksi bidangnya dari isi keluhan; bidang "
+        "hasil prediksi itu hanya ditampilkan di sini, ditandai sebagai prediksi. Jika model "
+        "kurang yakin, model tidak memberi jawaban dan keluhan tetap tidak terklasifikasi.",
+        "ms": "Bahagian di atas mengira aduan mengikut bidang yang direkodkan. Bagi aduan yang "
+        "direkodkan tanpa bidang, satu model boleh meramalkan bidangnya daripada teks aduan; "
+        "bidang ramalan itu hanya ditunjukkan di sini, ditandakan sebagai ramalan. Jika model "
+        "kurang pasti, model tidak memberi jawapan dan aduan itu kekal tidak dikelaskan.",
+    },
+    "compl.predicted.all_recorded": {
+        "en": "All {n} complaints in this selection have a recorded area; none needs a "
+        "predicted one.",
+        "id": "Semua {n} keluhan dalam pilihan ini memiliki bidang yang tercatat; tidak ada yang "
+        "perlu diprediksi.",
+        "ms": "Kesemua {n} aduan dalam pilihan ini mempunyai bidang yang direkodkan; tiada yang "
+        "perlu diramalkan.",
+    },
+    "compl.predicted.none": {
+        "en": "{n} of the {total} complaints have no recorded area and no predicted one yet. "
+        "To predict their areas from the complaint texts, run: {command}",
+        "id": "{n} dari {total} keluhan tidak memiliki bidang yang tercatat dan belum ada "
+        "prediksinya. Untuk memprediksi bidangnya dari isi keluhan, jalankan: {command}",
+        "ms": "{n} daripada {total} aduan tiada bidang yang direkodkan dan belum diramalkan. "
+        "Untuk meramalkan bidangnya daripada teks aduan, jalankan: {command}",
+    },
+    "compl.predicted.say": {
+        "en": "Of the {total} complaints, {recorded} have a recorded area, {predicted} a "
+        "predicted area and {unclassified} are unclassified (the model was not sure enough).",
+        "id": "Dari {total} keluhan, {recorded} memiliki bidang yang tercatat, {predicted} "
+        "bidang hasil prediksi, dan {unclassified} tidak terklasifikasi (model kurang yakin).",
+        "ms": "Daripada {total} aduan, {recorded} mempunyai bidang yang direkodkan, {predicted} "
+        "bidang ramalan, dan {unclassified} tidak dikelaskan (model kurang pasti).",
+    },
+    "compl.predicted.rest": {
+        "en": " {n} have neither: no text, or recorded after the last classification.",
+        "id": " {n} tidak memiliki keduanya: tanpa teks, atau dicatat setelah klasifikasi "
+        "terakhir.",
+        "ms": " {n} tidak mempunyai kedua-duanya: tiada teks, atau direkodkan selepas "
+        "pengelasan terakhir.",
+    },
+    "compl.predicted.model": {
+        "en": "Predicted by the model {models}; how often such predictions are right is "
+        "measured in the documentation (docs/classify.md).",
+        "id": "Diprediksi oleh model {models}; seberapa sering prediksi seperti ini benar diukur "
+        "dalam dokumentasi (docs/classify.md).",
+        "ms": "Diramalkan oleh model {models}; kekerapan ramalan sebegini betul diukur dalam "
+        "dokumentasi (docs/classify.md).",
+    },
+    "compl.col.recorded": {"en": "Recorded", "id": "Tercatat", "ms": "Direkodkan"},
+    "compl.col.predicted": {
+        "en": "Predicted (model)",
+        "id": "Prediksi (model)",
+        "ms": "Ramalan (model)",
+    },
+    "compl.col.all": {"en": "All", "id": "Semua", "ms": "Semua"},
     # recovery
     "rec.title": {
         "en": "Service recovery",
@@ -1412,6 +1478,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "apology": {"id": "permintaan maaf", "ms": "permohonan maaf"},
     "replacement": {"id": "penggantian", "ms": "penggantian"},
     "none": {"id": "tidak ada", "ms": "tiada"},
+    "unclassified": {"id": "tidak terklasifikasi", "ms": "tidak dikelaskan"},
 }
 TEXTS.update(REPORT_TEXTS)
 
