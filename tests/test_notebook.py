@@ -83,6 +83,19 @@ def test_tiles_show_value_change_and_marker_only_where_significant():
     assert "Lost before Initial interaction" in tiles[3] and "±0.0 points" in tiles[3]
 
 
+def test_what_the_data_cannot_measure_has_no_tile_and_one_sentence():
+    table = _table()
+    table.loc[2, ["value", "n"]] = [float("nan"), 0]  # NPS: nobody answered
+    table.attrs["missing"] = {"nps": "no NPS answers in scope"}
+    html = kpi_tiles_html(table)
+    assert 'data-kpi="nps"' not in html and 'data-kpi="csat"' in html
+    said = kpi_sentences(table, period="March 2026")
+    assert "NPS: not measured in this data." in said
+    assert not any(s.startswith("NPS was") for s in said)
+    indonesian = kpi_sentences(table, period="Maret 2026", language="id")
+    assert "NPS: tidak terukur dalam data ini." in indonesian
+
+
 def test_tiles_escape_text():
     table = _table()
     table.loc[3, "stage"] = "<script>alert(1)</script>"

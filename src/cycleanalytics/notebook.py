@@ -247,8 +247,12 @@ def show_sql(sql: str) -> None:
 
 
 def show_table(df: pd.DataFrame) -> None:
-    """Show a table in a report: no index, numbers right-aligned, text escaped."""
+    """Show a table in a report: no index, numbers right-aligned, text escaped; nothing for a
+    table without rows (the section's sentence says why)."""
     from IPython.display import HTML, display
+
+    if df.empty:
+        return
 
     head = "".join(
         f'<th class="{"num" if _numeric_column(df[c]) else "text"}">{html.escape(str(c))}</th>'
@@ -844,7 +848,10 @@ def kpi_tiles_html(table: pd.DataFrame, language: str = "en") -> str:
     from cycleanalytics.i18n import fmt_number, t
 
     tiles = []
+    missing = table.attrs.get("missing", {})
     for _, row in table.iterrows():
+        if row["kpi"] in missing or (row["value"] != row["value"] and int(row["n"]) == 0):
+            continue  # not measured in this data: the sentences say so, a tile would show "–"
         value = format_kpi(row["value"], row["unit"], language)
         if row.get("previous") is not None and row["previous"] == row["previous"]:
             change = f"{format_change(row['change'], row['unit'], language)} " + t(

@@ -47,7 +47,7 @@ from cycleanalytics.metrics._sequences import (
     stage_events,
     variant_codes,
 )
-from cycleanalytics.metrics.definitions import CASE_START, ENTRY_CHANNEL, Scope
+from cycleanalytics.metrics.definitions import CASE_START, ENTRY_CHANNEL, THRESHOLDS, Scope
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 from cycleanalytics.stats import safe_ratio, wilson_interval
@@ -95,7 +95,7 @@ def _dissatisfied_before(source: Store | ir.Table, events: ir.Table, model: Cycl
         .aggregate(first_recovery=lambda t: t.ts.min())
     )
     scored = events.join(recovery, "case_id")
-    low = (scored.csat <= 2) | (scored.nps <= 6)
+    low = (scored.csat <= THRESHOLDS.csat_dissatisfied) | (scored.nps <= THRESHOLDS.nps_detractor)
     earlier = scored.ts < scored.first_recovery
     flags = scored.group_by("case_id", "first_recovery").aggregate(
         low_before=(low & earlier).fill_null(False).any()
