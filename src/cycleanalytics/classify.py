@@ -172,35 +172,14 @@ def check_labels(frame: pd.DataFrame, *, source: str = "labels") -> pd.DataFrame
 # -- the model -------------------------------------------------------------------------------
 
 
-def _area_pipeline() -> Any:
+def _pipeline(kind: str) -> Any:
+    """The TF-IDF (character and word n-grams) and logistic-regression pipeline of ``kind``
+    (``"areas"`` or ``"language"``), with its settings from :data:`_SETTINGS`."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
 
-    s = _SETTINGS["areas"]
-    return make_pipeline(
-        make_union(
-            TfidfVectorizer(
-                analyzer="char_wb",
-                ngram_range=tuple(s["char_ngrams"]),
-                sublinear_tf=s["sublinear_tf"],
-            ),
-            TfidfVectorizer(
-                analyzer="word",
-                ngram_range=tuple(s["word_ngrams"]),
-                sublinear_tf=s["sublinear_tf"],
-            ),
-        ),
-        LogisticRegression(C=s["C"], max_iter=s["max_iter"]),
-    )
-
-
-def _language_pipeline() -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
-
-    s = _SETTINGS["language"]
+    s = _SETTINGS[kind]
     return make_pipeline(
         make_union(
             TfidfVectorizer(
@@ -358,8 +337,8 @@ def train_classifier(
     seed = frame if name == "seed" else pd.concat([seed_labels(), frame], ignore_index=True)
     known = seed[seed["language"].isin(LANGUAGES)]
     with _one_thread():
-        areas = _area_pipeline().fit(frame["text"].tolist(), frame["area"].tolist())
-        language = _language_pipeline().fit(known["text"].tolist(), known["language"].tolist())
+        areas = _pipeline("areas").fit(frame["text"].tolist(), frame["area"].tolist())
+        language = _pipeline("language").fit(known["text"].tolist(), known["language"].tolist())
     return AreaClassifier(
         model_id=_model_id(frame, name),
         threshold=threshold,
@@ -495,11 +474,11 @@ def evaluate_classifier(
     detected = np.empty(len(texts), dtype=object)
     with _one_thread():
         for train, test in splits:
-            model = clone(_area_pipeline()).fit([texts[i] for i in train], y[train])
+            model = clone(_pipeline("areas")).fit([texts[i] for i in train], y[train])
             index = [classes.index(c) for c in model.classes_]
             proba[np.ix_(test, index)] = model.predict_proba([texts[i] for i in test])
             known = extra + [(texts[i], labelled[i]) for i in train if labelled[i]]
-            detector = clone(_language_pipeline()).fit(*zip(*known, strict=True))
+            detector = clone(_pipeline("language")).fit(*zip(*known, strict=True))
             detected[test] = detector.predict([texts[i] for i in test])
     predicted = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
     top = proba.max(axis=1)
