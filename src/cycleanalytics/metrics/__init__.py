@@ -27,6 +27,11 @@ from cycleanalytics.metrics.conformance import (
     variants,
 )
 from cycleanalytics.metrics.cost import cost, plot_cost, plot_recovery_cost, recovery_cost  # noqa: F401
+from cycleanalytics.metrics.drivers import (  # noqa: F401 (key drivers, issue 16)
+    key_drivers,
+    plot_key_drivers,
+    stage_priorities,
+)
 from cycleanalytics.metrics.funnel import (
     FUNNEL_COLUMNS,
     funnel,
