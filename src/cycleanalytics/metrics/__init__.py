@@ -32,6 +32,12 @@ from cycleanalytics.metrics.drivers import (  # noqa: F401 (key drivers, issue 1
     plot_key_drivers,
     stage_priorities,
 )
+from cycleanalytics.metrics.followup import (  # noqa: F401 (closing the loop, issue 16)
+    followup_worklist,
+    loop_closure,
+    loop_closure_kpi,
+    plot_loop_closure,
+)
 from cycleanalytics.metrics.funnel import (
     FUNNEL_COLUMNS,
     funnel,
