@@ -275,7 +275,7 @@ def key_drivers(
         Bootstrap resamples (0: no intervals), of which the first ``shapley_resamples``
         (default all) also recompute the Shapley values; the seed of the draws.
     min_n
-        Fewest complete cases (and at least 10 per driver) an analysis needs.
+        Fewest complete cases an analysis needs (and at least two more than drivers).
     max_missing
         Drivers missing for a larger share of the rows with an outcome are left out.
     low, high
@@ -498,7 +498,7 @@ def _analyse(
     x = part[drivers].to_numpy(dtype="float64")
     y = part[outcome].to_numpy(dtype="float64")
     n, p = x.shape
-    need_n = max(min_n, 10 * p)
+    need_n = max(min_n, p + 2)
     reason = None
     if p < 2:
         reason = (
