@@ -443,7 +443,7 @@ def pseudonymize(values: pd.Series, key: str | bytes | None = None) -> tuple[pd.
             return None
         return hmac.new(raw, str(value).encode("utf-8"), hashlib.sha256).hexdigest()
 
-    return values.map(one).astype(object), how
+    return pd.Series([one(v) for v in values], index=values.index, dtype=object), how
 
 
 WORKLIST_COLUMNS = (
