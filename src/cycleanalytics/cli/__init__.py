@@ -26,6 +26,6 @@ def main() -> None:
 
 
 # Importing the command modules attaches their commands to `main`.
-from cycleanalytics.cli import data, followup, metric, model, report  # noqa: E402
+from cycleanalytics.cli import data, drivers, followup, metric, model, report  # noqa: E402
 
-__all__ = ["data", "followup", "main", "metric", "model", "report"]
+__all__ = ["data", "drivers", "followup", "main", "metric", "model", "report"]

@@ -394,6 +394,7 @@ def key_drivers(
         drivers_excluded=excluded_drivers,
         scale=tuple(float(v) for v in scale),
         reason="; ".join(reasons) or None,
+        period=Period.parse(period).label() if period is not None else "all data",
         top_drivers=top,
         resamples=resamples,
         shapley_resamples=resamples if shapley_resamples is None else shapley_resamples,
@@ -716,6 +717,9 @@ def readable_key_drivers(df: pd.DataFrame) -> pd.DataFrame:
     shown["mean rating"] = df["mean"].round(2)
     shown["effect"] = df["effect"]
     shown["quadrant"] = df["quadrant"].str.replace("_", " ")
+    reason = df.attrs.get("reason")
+    if reason:
+        shown["note"] = [reason if pd.isna(v) else "" for v in df["importance"]]
     shown["R²"] = [
         with_interval(*v, fmt="{:.3f}")
         for v in zip(df["r2"], df["r2_lo"], df["r2_hi"], strict=True)
