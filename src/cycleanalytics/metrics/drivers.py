@@ -34,7 +34,6 @@ first event (case start); ``channel`` and a ``channel`` breakdown its entry chan
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -291,7 +290,7 @@ def key_drivers(
         the largest relative weight. ``attrs`` holds ``definition`` (time and channel basis,
         population, filters, rows used and excluded by reason, confidence), ``outcome``,
         ``drivers_excluded``, ``scale``, ``reason`` (why there are no weights, or ``None``),
-        ``top_drivers`` (the three largest, first group) and ``seconds``.
+        and ``top_drivers`` (the three largest, first group).
 
     Examples
     --------
@@ -305,7 +304,6 @@ def key_drivers(
     >>> bool(abs(out["importance"].sum() - out["r2"].iloc[0]) < 1e-9)
     True
     """
-    started = time.perf_counter()
     by = as_list(by)
     if isinstance(source, pd.DataFrame):
         if period is not None or as_list(channel):
@@ -410,7 +408,6 @@ def key_drivers(
             "rows_excluded": rows_excluded,
             "confidence": confidence,
         },
-        seconds=round(time.perf_counter() - started, 3),
     )
     return out
 
