@@ -49,6 +49,7 @@ _LAZY = {
 _SUBMODULES = (
     "calendar", "ingest", "kpis", "metrics", "notebook", "periods", "plots", "reports",
     "sample", "spark", "stats",
+    "importance", "surveys",
 )  # fmt: skip
 
 
