@@ -433,3 +433,50 @@ def test_skytrax_shapley_values_equal_brute_force_over_every_order(outcome):
     assert out["importance"].to_numpy() == pytest.approx(johnson_svd(x, y), abs=1e-9)
     assert out.attrs["definition"]["rows_used"] == len(complete)
     assert math.isclose(out["importance_share"].sum(), 1.0)
+
+
+# -- the report "Which stage to fix first" ----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_drivers_report_on_the_sample_says_in_one_line_what_data_would_enable_it(
+    sample_db, tmp_path
+):
+    from cycleanalytics.reports import run_report
+
+    result = run_report("drivers", db=sample_db, out=tmp_path)
+    page = result.html.read_text(encoding="utf-8")
+    assert result.charts == 0, "no empty chart"
+    assert "Not enough ratings to tell which stage drives the NPS" in page
+    assert "a survey with one rating per aspect" in page
+
+
+@pytest.mark.slow
+@needs_airline
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_drivers_report_on_the_airline_survey_names_its_top_three(sample_db, tmp_path, language):
+    import re
+
+    from test_reports import _english_left, _key_text
+
+    from cycleanalytics.reports import run_report
+
+    result = run_report(
+        "drivers",
+        db=sample_db,
+        out=tmp_path,
+        parameters={"survey": str(AIRLINE), "language": language},
+    )
+    text = _key_text(result.html.read_text(encoding="utf-8"))
+    expected = key_drivers(read_survey(AIRLINE), resamples=0)
+    labels = expected.set_index("driver")["label"]
+    top = [labels[d] for d in expected.attrs["top_drivers"]]
+    assert result.charts == 1
+    lines = text.splitlines()
+    sentence = next(line for line in lines if top[0] in line and top[2] in line)
+    assert re.search(rf"{top[0]}, {top[1]} (and|dan) {top[2]}", sentence)
+    if language == "id":
+        assert "Perbaiki lebih dulu: Penyampaian layanan" in text
+        assert not _english_left(text, language)
+    else:
+        assert "Fix first: Service delivery" in text
