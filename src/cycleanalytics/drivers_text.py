@@ -157,6 +157,37 @@ def quadrant_figure(df: pd.DataFrame, language: str = "en") -> go.Figure:
     return fig
 
 
+def coverage_figure(df: pd.DataFrame, language: str = "en") -> go.Figure:
+    """How many of the cases with an outcome rate each candidate driver: the figure beside
+    the sentence saying the data cannot be weighed yet (it shows what is missing)."""
+    import plotly.graph_objects as go
+
+    from cycleanalytics.plots import PALETTE, finish_layout
+
+    coverage = df.attrs.get("coverage", {})
+    names = [stage_label(d, language) if d in _STAGES else d for d in coverage]
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=list(coverage.values()),
+            marker_color=PALETTE[0],
+            name="rated",
+            hovertemplate="%{x}: %{y:.0%}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="cases with the outcome that rate it")
+    return finish_layout(fig, title=None, height=320)
+
+
+_STAGES = (
+    "pre_interaction",
+    "initial_interaction",
+    "service_delivery",
+    "follow_up",
+    "service_recovery",
+)
+
+
 # -- the loop-closure section of the recovery report -----------------------------------------
 
 

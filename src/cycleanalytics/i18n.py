@@ -1732,6 +1732,11 @@ CHART_TEXTS.update(
             "ms": "kepentingan: bahagian daripada R² (pemberat relatif)",
         },
         "drivers": {"id": "pendorong", "ms": "pemacu"},
+        "rated": {"id": "dinilai", "ms": "dinilai"},
+        "cases with the outcome that rate it": {
+            "id": "kasus dengan hasil yang menilainya",
+            "ms": "kes dengan hasil yang menilainya",
+        },
     }
 )
 HOVER_TEXTS.update(

@@ -289,7 +289,8 @@ def key_drivers(
         One row per (group, driver): the ``by`` columns, then ``DRIVER_COLUMNS``. ``rank`` 1 is
         the largest relative weight. ``attrs`` holds ``definition`` (time and channel basis,
         population, filters, rows used and excluded by reason, confidence), ``outcome``,
-        ``drivers_excluded``, ``scale``, ``reason`` (why there are no weights, or ``None``),
+        ``drivers_excluded``, ``coverage`` (per candidate driver, the share of the rows with an
+        outcome that rate it), ``scale``, ``reason`` (why there are no weights, or ``None``),
         and ``top_drivers`` (the three largest, first group).
 
     Examples
@@ -336,8 +337,10 @@ def key_drivers(
         basis = {"time_basis": "case start", "channel_basis": "entry", "unit": "case"}
     with_outcome = frame[frame[outcome_name].notna()]
     excluded_drivers = {}
+    coverage = {d: float("nan") for d in driver_names}
     if len(with_outcome):
         share = with_outcome[driver_names].isna().mean()
+        coverage = {d: float(1 - share[d]) for d in driver_names}
         for d in driver_names:
             if share[d] > max_missing:
                 excluded_drivers[d] = (
@@ -390,6 +393,7 @@ def key_drivers(
         level=level,
         drivers=kept,
         drivers_excluded=excluded_drivers,
+        coverage=coverage,
         scale=tuple(float(v) for v in scale),
         reason="; ".join(reasons) or None,
         period=Period.parse(period).label() if period is not None else "all data",
