@@ -440,19 +440,22 @@ def _survey_frame(
 ) -> tuple[pd.DataFrame, list[str], str, dict[str, Any], dict[str, str], tuple[float, float]]:
     if level not in ("aspect", "stage"):
         raise MetricError(f"on a survey table level is 'aspect' or 'stage', not {level!r}")
-    outcome = outcome or df.attrs.get("outcome")
+    attrs = dict(df.attrs)
+    df = df.copy(deep=False)
+    df.attrs = {}  # pandas copies attrs into every intermediate result: keep them out
+    outcome = outcome or attrs.get("outcome")
     if outcome is None:
         raise MetricError("name the outcome column: key_drivers(df, outcome='overall', ...)")
-    stages = dict(stages if stages is not None else df.attrs.get("driver_stages", {}))
-    labels = dict(labels if labels is not None else df.attrs.get("driver_labels", {}))
-    scale = tuple(scale if scale is not None else df.attrs.get("scale", CSAT_SCALE))
+    stages = dict(stages if stages is not None else attrs.get("driver_stages", {}))
+    labels = dict(labels if labels is not None else attrs.get("driver_labels", {}))
+    scale = tuple(scale if scale is not None else attrs.get("scale", CSAT_SCALE))
     if drivers is None or not list(drivers):
         drivers = [d for d in stages if d in df.columns] or [
             c
             for c in df.columns
             if c != outcome
             and c not in by
-            and c not in df.attrs.get("outcomes", {})
+            and c not in attrs.get("outcomes", {})
             and pd.api.types.is_numeric_dtype(df[c])
         ]
     drivers = list(dict.fromkeys(drivers))
