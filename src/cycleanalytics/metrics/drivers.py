@@ -220,6 +220,12 @@ def _store_frame(
         Option("resamples", int, "Bootstrap resamples for the intervals.", 200),
         Option("seed", int, "Seed of the bootstrap draws.", 0),
         Option("min_n", int, "Fewest complete cases an analysis needs.", 30),
+        Option(
+            "max_missing",
+            float,
+            "Leave out drivers unrated in a larger share of the cases with an outcome.",
+            0.5,
+        ),
     ),
 )
 def key_drivers(
