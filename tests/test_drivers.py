@@ -480,3 +480,46 @@ def test_drivers_report_on_the_airline_survey_names_its_top_three(sample_db, tmp
         assert not _english_left(text, language)
     else:
         assert "Fix first: Service delivery" in text
+
+
+def test_retention_outcome_equals_a_pandas_computation_of_the_next_case(store, tmp_path):
+    """Retention: the customer's next case starts within 90 days of this case's last event;
+    judged only when those 90 days have passed at the as-of time (computed here in pandas)."""
+    rng = np.random.default_rng(4)
+    rows = []
+    for c in range(60):
+        start = pd.Timestamp("2026-01-01", tz="UTC")
+        for k in range(int(rng.integers(1, 4))):
+            start += pd.Timedelta(days=int(rng.integers(1, 150)))
+            case = f"K{c:02d}{k}"
+            for j, stage in enumerate(("initial_interaction", "service_delivery")):
+                at = (start + pd.Timedelta(hours=j)).isoformat()
+                csat = int(rng.integers(1, 6))
+                ids = [f"E{c:02d}{k}{j}", case, f"U{c:02d}"]
+                rows.append([*ids, at, stage, stage, "web", "", "", "", csat, "", ""])
+    columns = ["interaction_id", "case_id", "customer_id", "ts", "stage", "activity", "channel"]
+    columns += ["agent_id", "duration_s", "cost", "csat", "nps", "ces"]
+    events = pd.DataFrame(rows, columns=columns)
+    events.to_csv(tmp_path / "interactions.csv", index=False)
+    ca.load(store, tmp_path / "interactions.csv")
+    as_of = pd.Timestamp("2026-09-01", tz="UTC")
+    expr, _ = driver_table_expr(store, outcome="retention", as_of=as_of.isoformat())
+    got = expr.execute().set_index("case_id")["outcome"]
+    ts = pd.to_datetime(events["ts"])
+    cases = (
+        events.assign(ts=ts)
+        .groupby("case_id")
+        .agg(customer=("customer_id", "first"), start=("ts", "min"), end=("ts", "max"))
+    )
+    horizon = pd.Timedelta(days=90)
+    for case, row in cases.iterrows():
+        later = cases[(cases["customer"] == row["customer"]) & (cases["start"] > row["end"])]
+        if row["end"] + horizon > as_of:
+            assert pd.isna(got[case]), case
+        else:
+            expected = int(len(later) > 0 and later["start"].min() - row["end"] <= horizon)
+            assert got[case] == expected, case
+    assert got.notna().sum() > 20 and got.isna().sum() > 5
+    df = key_drivers(store, outcome="retention", as_of=as_of.isoformat(), resamples=0, min_n=10)
+    assert df.attrs["outcome"] == "retention"
+    assert df.attrs["definition"]["rows_excluded"]["no outcome"] == int(got.isna().sum())

@@ -73,6 +73,7 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
     "key_drivers": [
         {"drivers": ["initial_interaction", "follow_up"], "max_missing": 1.0, "min_n": 5},
         {"outcome": "csat", "level": "activity", "max_missing": 1.0, "min_n": 5, "by": "channel"},
+        {"outcome": "retention", "horizon": "30d", "max_missing": 1.0, "min_n": 5},
     ],
     "loop_closure": [
         {"by": ["reason", "owner"], "sla": "1d"},

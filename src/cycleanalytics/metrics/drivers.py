@@ -6,10 +6,13 @@ respondent. **Drivers** are ratings: on a store, the mean CSAT of each stage's e
 case (``level="stage"``) or of each activity's (``level="activity"``); on a survey table,
 the aspect columns (``level="aspect"``), or per stage the mean of the stage's rated aspects
 (``level="stage"``). The **outcome** is, on a store, the case's last NPS answer
-(``outcome="nps"``, 0-10) or its last CSAT in the ``outcome_stage`` (``outcome="csat"``,
-default the follow-up survey; that stage's events then rate no driver); on a survey table, an
-outcome column (overall score, a 0/1 satisfied or recommend flag). A driver missing for more
-than ``max_missing`` of the cases with an outcome is left out (named in
+(``outcome="nps"``, 0-10), its last CSAT in the ``outcome_stage`` (``outcome="csat"``,
+default the follow-up survey; that stage's events then rate no driver) or retention
+(``outcome="retention"``: 1 when the customer's next case starts within ``horizon``, 90 days,
+of the case's last event; not judged, so no outcome, until the horizon has passed at the
+as-of time); on a survey table, an outcome column (overall score, a 0/1 satisfied or
+recommend flag). A driver missing for more than ``max_missing`` of the cases with an outcome
+is left out (named in
 ``attrs["drivers_excluded"]``); then cases missing any remaining driver are left out (listwise
 deletion; counted per reason in ``attrs["definition"]["rows_excluded"]``).
 
@@ -42,14 +45,28 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cycleanalytics.errors import MetricError
-from cycleanalytics.metrics._common import Period, as_list, attach_breakdown
-from cycleanalytics.metrics._outcomes import check_by, need, tables, with_interval
+from cycleanalytics.metrics._common import (
+    Period,
+    as_list,
+    attach_breakdown,
+    microseconds_between,
+    parse_duration,
+)
+from cycleanalytics.metrics._outcomes import (
+    check_by,
+    need,
+    resolve_as_of,
+    tables,
+    ts_literal,
+    with_interval,
+)
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import PALETTE, finish_layout, require_columns
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime, timedelta
     from pathlib import Path
 
     import ibis.expr.types as ir
@@ -57,7 +74,7 @@ if TYPE_CHECKING:
     from cycleanalytics.model import CycleModel
     from cycleanalytics.store import Store
 
-OUTCOMES = ("nps", "csat")
+OUTCOMES = ("nps", "csat", "retention")
 LEVELS = ("stage", "activity", "aspect")
 DRIVER_COLUMNS = (
     "driver",
@@ -104,11 +121,14 @@ def driver_table_expr(
     channel: str | Sequence[str] | None = None,
     model: CycleModel | str | Path | None = None,
     outcome_stage: str = "follow_up",
+    horizon: str | timedelta = "90d",
+    as_of: str | datetime | None = None,
 ) -> tuple[ir.Table, list[str]]:
     """The per-case table behind :func:`key_drivers` on a store (an Ibis expression) and the
     driver names: one row per case with an outcome, with ``case_id``, the ``by`` columns,
     ``outcome`` and, per driver ``i``, ``sum_i`` and ``n_i`` (the sum and count of its CSAT
-    answers in the case), ordered by ``case_id``."""
+    answers in the case), ordered by ``case_id``. With ``outcome="retention"`` every case has
+    a row; ``outcome`` is NULL while its ``horizon`` has not passed at ``as_of``."""
     if outcome not in OUTCOMES:
         raise MetricError(
             f"on a store the outcome is one of {', '.join(OUTCOMES)}, not {outcome!r}; for "
@@ -148,20 +168,23 @@ def driver_table_expr(
         _r=ibis.row_number().over(group_by=e.case_id, order_by=[e.ts, e.interaction_id])
     )
     entry = entry.filter(entry._r == 0).select("case_id", "customer_id", "channel", start="ts")
-    if outcome == "nps":
-        scored = e.filter(e.nps.notnull())
-        value = scored.nps
+    if outcome == "retention":
+        last = _retention(e, src, horizon, as_of)
     else:
-        scored = e.filter(e.csat.notnull() & (e.stage == outcome_stage))
-        value = scored.csat
-    last = scored.mutate(
-        _v=value.cast("int64"),
-        _r=ibis.row_number().over(
-            group_by=scored.case_id,
-            order_by=[ibis.desc(scored.ts), ibis.desc(scored.interaction_id)],
-        ),
-    )
-    last = last.filter(last._r == 0).select(o_case="case_id", outcome="_v")
+        if outcome == "nps":
+            scored = e.filter(e.nps.notnull())
+            value = scored.nps
+        else:
+            scored = e.filter(e.csat.notnull() & (e.stage == outcome_stage))
+            value = scored.csat
+        last = scored.mutate(
+            _v=value.cast("int64"),
+            _r=ibis.row_number().over(
+                group_by=scored.case_id,
+                order_by=[ibis.desc(scored.ts), ibis.desc(scored.interaction_id)],
+            ),
+        )
+        last = last.filter(last._r == 0).select(o_case="case_id", outcome="_v")
     cases = entry.join(last, entry.case_id == last.o_case).drop("o_case")
     if not period.is_open:
         cases = cases.filter(period.contains(cases.start))
@@ -173,6 +196,38 @@ def driver_table_expr(
     columns = ["case_id", *by, "outcome"]
     columns += [c for i in range(len(drivers)) for c in (f"sum_{i}", f"n_{i}")]
     return cases.select(*columns).order_by("case_id"), drivers
+
+
+def _retention(
+    e: ir.Table, src: Any, horizon: str | timedelta, as_of: str | datetime | None
+) -> ir.Table:
+    """Per case: 1 when the customer's next case starts within ``horizon`` of this case's last
+    event, 0 when not, NULL while the horizon has not passed at the as-of time (as
+    :func:`~cycleanalytics.metrics.recovery`'s retention)."""
+    span = parse_duration(horizon)
+    if span is None or span.total_seconds() <= 0:
+        raise MetricError(f"the retention horizon must be positive, e.g. 90d, not {horizon!r}")
+    horizon_us = int(span.total_seconds() * 1_000_000)
+    cutoff = ts_literal(resolve_as_of(src, as_of))
+    per = e.group_by(r_case=e.case_id).aggregate(
+        r_customer=e.customer_id.min(), r_start=e.ts.min(), r_end=e.ts.max()
+    )
+    other = per.select(n_case="r_case", n_customer="r_customer", n_start="r_start")
+    pairs = per.join(other, per.r_customer == other.n_customer)
+    pairs = pairs.filter((pairs.n_start > pairs.r_end) & (pairs.n_case != pairs.r_case))
+    nxt = pairs.group_by(x_case=pairs.r_case).aggregate(next_start=pairs.n_start.min())
+    j = per.left_join(nxt, per.r_case == nxt.x_case)
+    judged = microseconds_between(j.r_end, cutoff) >= horizon_us
+    within = ibis.ifelse(
+        j.next_start.isnull(),
+        ibis.literal(0, type="int64"),
+        ibis.ifelse(
+            microseconds_between(j.r_end, j.next_start) <= horizon_us,
+            ibis.literal(1, type="int64"),
+            ibis.literal(0, type="int64"),
+        ),
+    )
+    return j.select(o_case=j.r_case, outcome=ibis.ifelse(judged, within, ibis.null("int64")))
 
 
 def _store_frame(
@@ -199,7 +254,8 @@ def _store_frame(
         Option(
             "outcome",
             OUTCOMES,
-            "The outcome: the case's last NPS, or its last CSAT in --outcome-stage.",
+            "The outcome: the case's last NPS, its last CSAT in --outcome-stage, or "
+            "retention (another case within --horizon).",
             "nps",
         ),
         Option(
@@ -217,6 +273,8 @@ def _store_frame(
             "Only these stages (or activities) as drivers; repeatable.",
             multiple=True,
         ),
+        Option("horizon", str, "Retention window with --outcome retention, e.g. 90d.", "90d"),
+        Option("as_of", str, "The data's as-of time (default: its latest timestamp)."),
         Option("resamples", int, "Bootstrap resamples for the intervals.", 200),
         Option("seed", int, "Seed of the bootstrap draws.", 0),
         Option("min_n", int, "Fewest complete cases an analysis needs.", 30),
@@ -239,6 +297,8 @@ def key_drivers(
     channel: str | Sequence[str] | None = None,
     model: CycleModel | str | Path | None = None,
     outcome_stage: str = "follow_up",
+    horizon: str | timedelta = "90d",
+    as_of: str | datetime | None = None,
     stages: dict[str, str | None] | None = None,
     labels: dict[str, str] | None = None,
     resamples: int = 200,
@@ -261,8 +321,10 @@ def key_drivers(
         stage (or activity) of each case. Or a pandas DataFrame with one row per respondent,
         e.g. from :func:`cycleanalytics.surveys.read_survey`.
     outcome
-        Store: ``"nps"`` (the case's last NPS, default) or ``"csat"`` (its last CSAT in
-        ``outcome_stage``). DataFrame: the outcome column (default ``df.attrs["outcome"]``).
+        Store: ``"nps"`` (the case's last NPS, default), ``"csat"`` (its last CSAT in
+        ``outcome_stage``) or ``"retention"`` (1 when the customer's next case starts within
+        ``horizon`` of this one's last event; cases whose horizon has not passed at ``as_of``
+        have no outcome yet). DataFrame: the outcome column (default ``df.attrs["outcome"]``).
     drivers
         The drivers to use (stage ids, activities, or columns); default all.
     level
@@ -336,6 +398,8 @@ def key_drivers(
             channel=channel,
             model=model,
             outcome_stage=outcome_stage,
+            horizon=horizon,
+            as_of=as_of,
         )
         stages = {d: d for d in driver_names} if level == "stage" else {}
         labels = labels or {}
