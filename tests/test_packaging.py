@@ -42,6 +42,8 @@ def test_wheel_contents(wheel):
     for needed in (
         "cycleanalytics/py.typed",
         "cycleanalytics/models/default.toml",
+        "cycleanalytics/surveys/airline_passenger_satisfaction.toml",
+        "cycleanalytics/notebooks/drivers.ipynb",
         "cycleanalytics/notebooks/stage_funnel.ipynb",
         "cycleanalytics/data/sample/interactions.csv",
         "cycleanalytics/data/sample/truth.json",
