@@ -43,6 +43,8 @@ def test_wheel_contents(wheel):
         "cycleanalytics/py.typed",
         "cycleanalytics/models/default.toml",
         "cycleanalytics/data/complaint_areas_seed.csv",
+        "cycleanalytics/surveys/airline_passenger_satisfaction.toml",
+        "cycleanalytics/notebooks/drivers.ipynb",
         "cycleanalytics/notebooks/stage_funnel.ipynb",
         "cycleanalytics/data/sample/interactions.csv",
         "cycleanalytics/data/sample/truth.json",

@@ -69,6 +69,16 @@ VARIANTS: dict[str, dict[str, Any]] = {
 # Metric options worth a run of their own (metric name -> list of keyword sets).
 EXTRA: dict[str, list[dict[str, Any]]] = {
     "funnel": [{"entry_within": 2, "window": "2d", "by": "channel"}],
+    # the weights themselves (the defaults keep too few drivers on both data sets to weigh)
+    "key_drivers": [
+        {"drivers": ["initial_interaction", "follow_up"], "max_missing": 1.0, "min_n": 5},
+        {"outcome": "csat", "level": "activity", "max_missing": 1.0, "min_n": 5, "by": "channel"},
+        {"outcome": "retention", "horizon": "30d", "max_missing": 1.0, "min_n": 5},
+    ],
+    "loop_closure": [
+        {"by": ["reason", "owner"], "sla": "1d"},
+        {"by": "week", "as_of": "2026-04-01"},
+    ],
     "recovery_paradox": [{"stratify": "severity"}],
     "time_between_stages": [
         {"calendar": BusinessCalendar({"mon": ("09:00", "17:00")}, timezone="Europe/Berlin")}

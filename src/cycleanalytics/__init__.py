@@ -51,6 +51,7 @@ _LAZY = {
 _SUBMODULES = (
     "calendar", "classify", "ingest", "kpis", "metrics", "notebook", "periods", "plots", "reports",
     "sample", "spark", "stats",
+    "importance", "surveys",
 )  # fmt: skip
 
 

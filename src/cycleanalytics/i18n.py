@@ -1585,3 +1585,313 @@ def fmt_share(value: float | None, language: str = "en", *, decimals: int = 1) -
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{fmt_number(100 * value, language, decimals=decimals)}%"
+
+
+# -- key drivers and closing the loop (issue 16): the drivers report and the recovery report's
+# loop-closure section (cycleanalytics.drivers_text) ------------------------------------------
+TEXTS.update(
+    {
+        "drv.title": {
+            "en": "Which stage to fix first",
+            "id": "Tahap mana yang diperbaiki lebih dulu",
+            "ms": "Peringkat mana yang perlu dibaiki dahulu",
+        },
+        "drv.text": {
+            "en": "Customers rate the stages (or aspects) of their journey and give one overall "
+            "answer. This report shows which ratings move that overall answer most, and where "
+            "importance meets a low rating: the stage to fix first.",
+            "id": "Pelanggan menilai tahap (atau aspek) perjalanan mereka dan memberi satu "
+            "jawaban keseluruhan. Laporan ini menunjukkan penilaian mana yang paling "
+            "menggerakkan jawaban keseluruhan itu, dan di mana kepentingan bertemu penilaian "
+            "rendah: tahap yang perlu diperbaiki lebih dulu.",
+            "ms": "Pelanggan menilai peringkat (atau aspek) perjalanan mereka dan memberi satu "
+            "jawapan keseluruhan. Laporan ini menunjukkan penilaian mana yang paling "
+            "menggerakkan jawapan keseluruhan itu, dan di mana kepentingan bertemu penilaian "
+            "rendah: peringkat yang perlu dibaiki dahulu.",
+        },
+        "drv.stages.heading": {
+            "en": "Stages by priority",
+            "id": "Tahap menurut prioritas",
+            "ms": "Peringkat mengikut keutamaan",
+        },
+        "drv.stages.text": {
+            "en": "A stage's importance is its share of what the ratings explain of the overall "
+            "answer (the relative weights of its aspects added up). Priority weighs that share "
+            "by how far the stage's mean rating is below the top of the scale.",
+            "id": "Kepentingan suatu tahap adalah bagiannya dari apa yang dijelaskan penilaian "
+            "terhadap jawaban keseluruhan (bobot relatif aspek-aspeknya dijumlahkan). Prioritas "
+            "menimbang bagian itu dengan seberapa jauh rata-rata penilaian tahap di bawah "
+            "puncak skala.",
+            "ms": "Kepentingan sesuatu peringkat ialah bahagiannya daripada apa yang dijelaskan "
+            "oleh penilaian terhadap jawapan keseluruhan (pemberat relatif aspek-aspeknya "
+            "dijumlahkan). Keutamaan menimbang bahagian itu dengan sejauh mana purata penilaian "
+            "peringkat itu di bawah puncak skala.",
+        },
+        "drv.quadrant.heading": {
+            "en": "Importance and performance",
+            "id": "Kepentingan dan kinerja",
+            "ms": "Kepentingan dan prestasi",
+        },
+        "drv.quadrant.text": {
+            "en": "Each point is a driver: up is more important, right is rated higher. Top "
+            "left (important, rated below average) is where to act first; the dotted lines are "
+            "the averages.",
+            "id": "Setiap titik adalah satu pendorong: ke atas lebih penting, ke kanan dinilai "
+            "lebih tinggi. Kiri atas (penting, dinilai di bawah rata-rata) adalah tempat "
+            "bertindak lebih dulu; garis putus-putus adalah rata-ratanya.",
+            "ms": "Setiap titik ialah satu pemacu: ke atas lebih penting, ke kanan dinilai lebih "
+            "tinggi. Kiri atas (penting, dinilai di bawah purata) ialah tempat untuk bertindak "
+            "dahulu; garis putus-putus ialah puratanya.",
+        },
+        "drv.drivers.heading": {
+            "en": "Every driver",
+            "id": "Semua pendorong",
+            "ms": "Semua pemacu",
+        },
+        "drv.read.1": {
+            "en": "Importance is statistical, not causal: a driver that moves with the overall "
+            "answer may share a cause with it.",
+            "id": "Kepentingan bersifat statistik, bukan sebab-akibat: pendorong yang bergerak "
+            "bersama jawaban keseluruhan bisa memiliki penyebab yang sama dengannya.",
+            "ms": "Kepentingan bersifat statistik, bukan sebab-akibat: pemacu yang bergerak "
+            "bersama jawapan keseluruhan mungkin berkongsi punca dengannya.",
+        },
+        "drv.read.2": {
+            "en": "Shares are relative weights (Johnson 2000); the Shapley values of R² agree "
+            "closely. Intervals are 95% bootstrap intervals.",
+            "id": "Bagian adalah bobot relatif (Johnson 2000); nilai Shapley dari R² hampir "
+            "sama. Interval adalah interval bootstrap 95%.",
+            "ms": "Bahagian ialah pemberat relatif (Johnson 2000); nilai Shapley bagi R² hampir "
+            "sama. Selang ialah selang bootstrap 95%.",
+        },
+        "drv.read.3": {
+            "en": "A dissatisfier hurts when rated low but adds little when rated high; a "
+            "delighter adds when rated high but hurts little when rated low.",
+            "id": "Penyebab ketidakpuasan merugikan saat dinilai rendah tetapi menambah sedikit "
+            "saat dinilai tinggi; penyenang menambah saat dinilai tinggi tetapi sedikit merugikan "
+            "saat dinilai rendah.",
+            "ms": "Punca ketidakpuasan merugikan apabila dinilai rendah tetapi menambah sedikit "
+            "apabila dinilai tinggi; penggembira menambah apabila dinilai tinggi tetapi sedikit "
+            "merugikan apabila dinilai rendah.",
+        },
+        "drv.say.top": {
+            "en": "The strongest drivers of {outcome} are {drivers}: together {share} of what "
+            "the ratings explain (R² {r2}).",
+            "id": "Pendorong terkuat dari {outcome} adalah {drivers}: bersama-sama {share} dari "
+            "apa yang dijelaskan penilaian (R² {r2}).",
+            "ms": "Pemacu terkuat bagi {outcome} ialah {drivers}: bersama-sama {share} daripada "
+            "apa yang dijelaskan oleh penilaian (R² {r2}).",
+        },
+        "drv.say.fix": {
+            "en": "Fix first: {stage}, with {share} of the explained variation and a mean "
+            "rating of {mean} out of {top}.",
+            "id": "Perbaiki lebih dulu: {stage}, dengan {share} dari variasi yang dijelaskan dan "
+            "rata-rata penilaian {mean} dari {top}.",
+            "ms": "Baiki dahulu: {stage}, dengan {share} daripada variasi yang dijelaskan dan "
+            "purata penilaian {mean} daripada {top}.",
+        },
+        "drv.say.none": {
+            "en": "Not enough ratings to tell which stage drives {outcome}: {n} cases have it "
+            "with a rating of {drivers}, and at least two stages rated on the same cases are "
+            "needed. Ratings of each stage on the same journeys (for example a CSAT after "
+            "first contact and after delivery, beside the NPS), or a survey with one rating per "
+            "aspect (report parameter survey), would enable it.",
+            "id": "Penilaian belum cukup untuk menunjukkan tahap mana yang mendorong {outcome}: "
+            "{n} kasus memilikinya dengan penilaian {drivers}, dan dibutuhkan minimal dua tahap "
+            "yang dinilai pada kasus yang sama. Penilaian setiap tahap pada perjalanan yang sama "
+            "(misalnya CSAT setelah kontak pertama dan setelah penyampaian, di samping NPS), "
+            "atau survei dengan satu penilaian per aspek (parameter laporan survey), akan "
+            "memungkinkannya.",
+            "ms": "Penilaian belum mencukupi untuk menunjukkan peringkat mana yang memacu "
+            "{outcome}: {n} kes mempunyainya dengan penilaian {drivers}, dan sekurang-kurangnya "
+            "dua peringkat yang dinilai pada kes yang sama diperlukan. Penilaian setiap "
+            "peringkat pada perjalanan yang sama (contohnya CSAT selepas hubungan pertama dan "
+            "selepas penyampaian, di sebelah NPS), atau tinjauan dengan satu penilaian bagi "
+            "setiap aspek (parameter laporan survey), akan membolehkannya.",
+        },
+        "drv.say.no_rating": {
+            "en": "no stage",
+            "id": "tidak ada tahap",
+            "ms": "tiada peringkat",
+        },
+        "drv.basis.survey": {
+            "en": "Based on {n} respondents of the survey {survey} who answered every rating.",
+            "id": "Berdasarkan {n} responden survei {survey} yang menjawab semua penilaian.",
+            "ms": "Berdasarkan {n} responden tinjauan {survey} yang menjawab semua penilaian.",
+        },
+        "drv.basis.cases": {
+            "en": "Based on {n} cases with {outcome} and a rating of every stage shown, {period}.",
+            "id": "Berdasarkan {n} kasus dengan {outcome} dan penilaian setiap tahap yang "
+            "ditampilkan, {period}.",
+            "ms": "Berdasarkan {n} kes dengan {outcome} dan penilaian setiap peringkat yang "
+            "ditunjukkan, {period}.",
+        },
+        "drv.outcome.nps": {"en": "the NPS", "id": "NPS", "ms": "NPS"},
+        "drv.outcome.csat": {
+            "en": "overall CSAT",
+            "id": "CSAT keseluruhan",
+            "ms": "CSAT keseluruhan",
+        },
+        "drv.outcome.satisfaction": {
+            "en": "overall satisfaction",
+            "id": "kepuasan keseluruhan",
+            "ms": "kepuasan keseluruhan",
+        },
+        "drv.outcome.overall": {
+            "en": "the overall score",
+            "id": "skor keseluruhan",
+            "ms": "skor keseluruhan",
+        },
+        "drv.outcome.recommend": {
+            "en": "recommendation",
+            "id": "rekomendasi",
+            "ms": "cadangan",
+        },
+        "drv.col.rank": {"en": "Rank", "id": "Peringkat", "ms": "Kedudukan"},
+        "drv.col.driver": {"en": "Driver", "id": "Pendorong", "ms": "Pemacu"},
+        "drv.col.stage": {"en": "Stage", "id": "Tahap", "ms": "Peringkat"},
+        "drv.col.share": {
+            "en": "Share of the explained variation",
+            "id": "Bagian dari variasi yang dijelaskan",
+            "ms": "Bahagian daripada variasi yang dijelaskan",
+        },
+        "drv.col.mean": {
+            "en": "Mean rating",
+            "id": "Rata-rata penilaian",
+            "ms": "Purata penilaian",
+        },
+        "drv.col.effect": {"en": "Effect", "id": "Efek", "ms": "Kesan"},
+        "drv.col.quadrant": {"en": "Quadrant", "id": "Kuadran", "ms": "Sukuan"},
+        "drv.col.drivers": {"en": "Drivers", "id": "Pendorong", "ms": "Pemacu"},
+        "drv.col.priority": {"en": "Priority", "id": "Prioritas", "ms": "Keutamaan"},
+        "drv.effect.dissatisfier": {
+            "en": "dissatisfier",
+            "id": "penyebab ketidakpuasan",
+            "ms": "punca ketidakpuasan",
+        },
+        "drv.effect.delighter": {"en": "delighter", "id": "penyenang", "ms": "penggembira"},
+        "drv.effect.hybrid": {"en": "both", "id": "keduanya", "ms": "kedua-duanya"},
+        "drv.effect.weak": {
+            "en": "no clear effect",
+            "id": "tanpa efek jelas",
+            "ms": "tiada kesan jelas",
+        },
+        "drv.quadrant.fix_first": {
+            "en": "fix first",
+            "id": "perbaiki dulu",
+            "ms": "baiki dahulu",
+        },
+        "drv.quadrant.keep_up": {"en": "keep up", "id": "pertahankan", "ms": "kekalkan"},
+        "drv.quadrant.low_priority": {
+            "en": "low priority",
+            "id": "prioritas rendah",
+            "ms": "keutamaan rendah",
+        },
+        "drv.quadrant.possible_overkill": {
+            "en": "possible overkill",
+            "id": "mungkin berlebihan",
+            "ms": "mungkin berlebihan",
+        },
+        "loop.heading": {
+            "en": "Closing the loop",
+            "id": "Menutup lingkaran umpan balik",
+            "ms": "Menutup gelung maklum balas",
+        },
+        "loop.text": {
+            "en": "Detractors, low CSAT answers, open complaints and failed recoveries each need "
+            "a follow-up within {sla} hours. The loop-closure rate is the share of those due "
+            "that got one in time; follow-ups not yet due are not counted.",
+            "id": "Detraktor, jawaban CSAT rendah, keluhan yang masih terbuka dan pemulihan yang "
+            "gagal masing-masing perlu ditindaklanjuti dalam {sla} jam. Tingkat penutupan "
+            "lingkaran adalah bagian dari yang jatuh tempo yang ditindaklanjuti tepat waktu; "
+            "tindak lanjut yang belum jatuh tempo tidak dihitung.",
+            "ms": "Pengkritik, jawapan CSAT rendah, aduan yang masih terbuka dan pemulihan yang "
+            "gagal masing-masing memerlukan susulan dalam {sla} jam. Kadar penutupan gelung "
+            "ialah bahagian daripada yang telah tiba tempoh yang disusuli tepat pada masanya; "
+            "susulan yang belum tiba tempoh tidak dikira.",
+        },
+        "loop.say": {
+            "en": "{closed} of the {due} follow-ups that were due ({share}) were made in time; "
+            "{overdue} are still overdue.",
+            "id": "{closed} dari {due} tindak lanjut yang jatuh tempo ({share}) dilakukan tepat "
+            "waktu; {overdue} masih terlambat.",
+            "ms": "{closed} daripada {due} susulan yang telah tiba tempoh ({share}) dibuat tepat "
+            "pada masanya; {overdue} masih lewat.",
+        },
+        "loop.say.none": {
+            "en": "No follow-up was due in this period.",
+            "id": "Tidak ada tindak lanjut yang jatuh tempo pada periode ini.",
+            "ms": "Tiada susulan yang tiba tempoh dalam tempoh ini.",
+        },
+        "loop.col.reason": {"en": "Reason", "id": "Alasan", "ms": "Sebab"},
+        "loop.col.due": {
+            "en": "Follow-ups due",
+            "id": "Tindak lanjut jatuh tempo",
+            "ms": "Susulan tiba tempoh",
+        },
+        "loop.col.in_time": {
+            "en": "Followed up in time",
+            "id": "Ditindaklanjuti tepat waktu",
+            "ms": "Disusuli tepat pada masanya",
+        },
+        "loop.reason.detractor": {
+            "en": "detractor (NPS 0-6)",
+            "id": "detraktor (NPS 0-6)",
+            "ms": "pengkritik (NPS 0-6)",
+        },
+        "loop.reason.low_csat": {
+            "en": "low CSAT (1-2)",
+            "id": "CSAT rendah (1-2)",
+            "ms": "CSAT rendah (1-2)",
+        },
+        "loop.reason.open_complaint": {
+            "en": "complaint still open",
+            "id": "keluhan masih terbuka",
+            "ms": "aduan masih terbuka",
+        },
+        "loop.reason.failed_recovery": {
+            "en": "recovery failed",
+            "id": "pemulihan gagal",
+            "ms": "pemulihan gagal",
+        },
+    }
+)
+CHART_TEXTS.update(
+    {
+        "followed up within the SLA": {
+            "id": "ditindaklanjuti dalam batas waktu",
+            "ms": "disusuli dalam had masa",
+        },
+        "loop closure": {"id": "penutupan lingkaran", "ms": "penutupan gelung"},
+        "performance: mean rating": {
+            "id": "kinerja: rata-rata penilaian",
+            "ms": "prestasi: purata penilaian",
+        },
+        "importance: share of R² (relative weight)": {
+            "id": "kepentingan: bagian dari R² (bobot relatif)",
+            "ms": "kepentingan: bahagian daripada R² (pemberat relatif)",
+        },
+        "drivers": {"id": "pendorong", "ms": "pemacu"},
+        "rated": {"id": "dinilai", "ms": "dinilai"},
+        "cases with the outcome that rate it": {
+            "id": "kasus dengan hasil yang menilainya",
+            "ms": "kes dengan hasil yang menilainya",
+        },
+    }
+)
+HOVER_TEXTS.update(
+    {
+        "followed up in time %{y:.1%}<br>%{customdata:,} due<extra></extra>": {
+            "id": "ditindaklanjuti tepat waktu %{y:.1%}<br>%{customdata:,} jatuh tempo"
+            "<extra></extra>",
+            "ms": "disusuli tepat pada masanya %{y:.1%}<br>%{customdata:,} tiba tempoh"
+            "<extra></extra>",
+        },
+        "%{text} (%{customdata})<br>mean rating %{x:.2f}<br>share of R² %{y:.1%}<extra></extra>": {
+            "id": "%{text} (%{customdata})<br>rata-rata penilaian %{x:.2f}<br>bagian dari R² "
+            "%{y:.1%}<extra></extra>",
+            "ms": "%{text} (%{customdata})<br>purata penilaian %{x:.2f}<br>bahagian daripada R² "
+            "%{y:.1%}<extra></extra>",
+        },
+    }
+)

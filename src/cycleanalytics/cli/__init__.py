@@ -26,6 +26,6 @@ def main() -> None:
 
 
 # Importing the command modules attaches their commands to `main`.
-from cycleanalytics.cli import classify, data, metric, model, report  # noqa: E402
+from cycleanalytics.cli import classify, data, drivers, followup, metric, model, report  # noqa: E402
 
-__all__ = ["classify", "data", "main", "metric", "model", "report"]
+__all__ = ["classify", "data", "drivers", "followup", "main", "metric", "model", "report"]

@@ -27,6 +27,17 @@ from cycleanalytics.metrics.conformance import (
     variants,
 )
 from cycleanalytics.metrics.cost import cost, plot_cost, plot_recovery_cost, recovery_cost  # noqa: F401
+from cycleanalytics.metrics.drivers import (  # noqa: F401 (key drivers, issue 16)
+    key_drivers,
+    plot_key_drivers,
+    stage_priorities,
+)
+from cycleanalytics.metrics.followup import (  # noqa: F401 (closing the loop, issue 16)
+    followup_worklist,
+    loop_closure,
+    loop_closure_kpi,
+    plot_loop_closure,
+)
 from cycleanalytics.metrics.funnel import (
     FUNNEL_COLUMNS,
     funnel,
