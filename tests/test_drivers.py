@@ -139,7 +139,7 @@ def test_key_drivers_on_the_hand_fixture_equals_the_independent_numbers():
     assert (df["importance"] <= df["importance_hi"]).all()
     assert df["r2_lo"].iloc[0] <= df["r2"].iloc[0] <= df["r2_hi"].iloc[0]
     assert df["mean"].tolist() == pytest.approx(HAND[DRIVERS].mean().tolist())
-    assert df.attrs["definition"]["rows_used"] == 12
+    assert df.attrs["rows_used"] == 12
 
 
 def test_uncorrelated_drivers_get_their_squared_correlations():
@@ -237,8 +237,8 @@ def test_listwise_deletion_and_dropped_drivers_are_counted():
     table.loc[[3], "rare"] = 2.0
     df = key_drivers(table, outcome="overall", drivers=[*DRIVERS, "rare"], min_n=5, resamples=0)
     assert "rare" in df.attrs["drivers_excluded"]
-    assert df.attrs["definition"]["rows_used"] == 10
-    assert df.attrs["definition"]["rows_excluded"] == {"no rating for booking": 2}
+    assert df.attrs["rows_used"] == 10
+    assert df.attrs["rows_excluded"] == {"no rating for booking": 2}
     assert df["importance_lo"].isna().all(), "no resamples, no intervals"
 
 
@@ -336,7 +336,7 @@ def test_store_per_case_table_equals_the_hand_built_one(store, tmp_path):
     assert df["importance"].to_numpy() == pytest.approx(same["importance"].to_numpy(), abs=1e-12)
     assert df["importance_lo"].to_numpy() == pytest.approx(same["importance_lo"].to_numpy())
     assert df.sort_values("rank")["driver"].iloc[0] == "service_delivery"
-    assert df.attrs["definition"]["time_basis"] == "case start"
+    assert df.attrs["definition"]["time_basis"].startswith("case start")
 
 
 def test_store_breakdown_and_filters(store, tmp_path):
@@ -431,7 +431,7 @@ def test_skytrax_shapley_values_equal_brute_force_over_every_order(outcome):
     assert out["shapley"].to_numpy() == pytest.approx(expected, abs=1e-9)
     assert out["r2"].iloc[0] == pytest.approx(r2[tuple(range(x.shape[1]))], abs=1e-9)
     assert out["importance"].to_numpy() == pytest.approx(johnson_svd(x, y), abs=1e-9)
-    assert out.attrs["definition"]["rows_used"] == len(complete)
+    assert out.attrs["rows_used"] == len(complete)
     assert math.isclose(out["importance_share"].sum(), 1.0)
 
 
@@ -522,4 +522,4 @@ def test_retention_outcome_equals_a_pandas_computation_of_the_next_case(store, t
     assert got.notna().sum() > 20 and got.isna().sum() > 5
     df = key_drivers(store, outcome="retention", as_of=as_of.isoformat(), resamples=0, min_n=10)
     assert df.attrs["outcome"] == "retention"
-    assert df.attrs["definition"]["rows_excluded"]["no outcome"] == int(got.isna().sum())
+    assert df.attrs["rows_excluded"]["no outcome"] == int(got.isna().sum())

@@ -84,6 +84,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Keberhasilan pemulihan",
         "ms": "Kejayaan pemulihan",
     },
+    "kpi.loop_closure": {
+        "en": "Follow-ups within 48 h",
+        "id": "Tindak lanjut dalam 48 jam",
+        "ms": "Susulan dalam 48 jam",
+    },
     "kpi.dropoff": {
         "en": "Lost before {stage}",
         "id": "Hilang sebelum {stage}",
@@ -271,6 +276,16 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
         "id": "hari terakhir setiap periode yang ditampilkan",
         "ms": "hari terakhir setiap tempoh yang ditunjukkan",
     },
+    "counted.time.trigger_time": {
+        "en": "the day the answer or complaint calling for a follow-up came",
+        "id": "hari jawaban atau keluhan yang perlu ditindaklanjuti masuk",
+        "ms": "hari jawapan atau aduan yang perlu disusuli diterima",
+    },
+    "counted.channel.trigger_channel": {
+        "en": "the channel of that answer or complaint",
+        "id": "saluran jawaban atau keluhan itu",
+        "ms": "saluran jawapan atau aduan itu",
+    },
     "counted.channel.entry_channel": {
         "en": "the channel the journey started through",
         "id": "saluran tempat perjalanan dimulai",
@@ -297,6 +312,21 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
         "ms": "jawapan tinjauan",
     },
     "counted.population.complaints": {"en": "complaints", "id": "keluhan", "ms": "aduan"},
+    "counted.population.respondents": {
+        "en": "survey respondents",
+        "id": "responden survei",
+        "ms": "responden tinjauan",
+    },
+    "counted.time.none": {
+        "en": "nothing (the survey file is used as it is)",
+        "id": "tidak ada (file survei dipakai apa adanya)",
+        "ms": "tiada (fail tinjauan digunakan seadanya)",
+    },
+    "counted.channel.none": {
+        "en": "nothing",
+        "id": "tidak ada",
+        "ms": "tiada",
+    },
     "counted.population.events": {
         "en": "contacts and their costs",
         "id": "kontak dan biayanya",

@@ -16,6 +16,8 @@ KPI                       metric (and what it counts)
 ``median_resolution_h``   :func:`~cycleanalytics.metrics.resolution_time`: Kaplan-Meier median
 ``recovery_success``      :func:`~cycleanalytics.metrics.recovery`: successes among judged
                           recoveries of cases that started in the period
+``loop_closure``          :func:`~cycleanalytics.metrics.loop_closure`: follow-ups made within
+                          48 h among those due, of answers and complaints in the period
 ``cost_per_case``         :func:`~cycleanalytics.metrics.cost`
 ``dropoff``               :func:`~cycleanalytics.funnel`: share of a stage's cases that did not
                           reach the next one
@@ -83,7 +85,14 @@ def kpi_table(
         One row per KPI with :data:`KPI_COLUMNS`; ``attrs["missing"]`` maps a KPI without a
         value to the reason, ``attrs["first_stage"]`` is the funnel's first stage.
     """
-    from cycleanalytics.metrics import complaints, cost, funnel, recovery, resolution_time
+    from cycleanalytics.metrics import (
+        complaints,
+        cost,
+        funnel,
+        loop_closure,
+        recovery,
+        resolution_time,
+    )
     from cycleanalytics.metrics import satisfaction as satisfaction_metric
 
     filters: dict[str, Any] = {"period": period, "channel": channel, "segment": segment}
@@ -132,6 +141,13 @@ def kpi_table(
         missing["recovery_success"] = "no recovery in scope could be judged yet"
     add("recovery_success", recovered["success_rate"], "share", judged, won, judged - won,
         "two_proportion_z", "recovery")  # fmt: skip
+
+    closed = loop_closure(store, **filters)
+    due, done = int(closed["due"].sum()), int(closed["closed_in_time"].sum())
+    if closed.attrs["missing"]:
+        missing["loop_closure"] = closed.attrs["missing"]["loop_closure"]
+    add("loop_closure", closed["loop_closure"].iloc[0] if due else math.nan, "share", due, done,
+        due - done, "two_proportion_z", "loop_closure")  # fmt: skip
 
     spent = cost(store, **filters)
     if spent.attrs["missing"]:

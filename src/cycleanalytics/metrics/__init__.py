@@ -35,7 +35,6 @@ from cycleanalytics.metrics.drivers import (  # noqa: F401 (key drivers, issue 1
 from cycleanalytics.metrics.followup import (  # noqa: F401 (closing the loop, issue 16)
     followup_worklist,
     loop_closure,
-    loop_closure_kpi,
     plot_loop_closure,
 )
 from cycleanalytics.metrics.funnel import (

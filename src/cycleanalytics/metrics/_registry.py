@@ -192,7 +192,9 @@ def _contract(spec: MetricSpec, df: pd.DataFrame, arguments: Mapping[str, Any]) 
             value = resolve_model(value).name
         filters[key] = plain_value(value)
     attrs = df.attrs
-    basis = arguments.get("basis")
+    # The scope: the metric's ``basis`` argument, or the one it names for what it was given
+    # (attrs["scope"], e.g. a survey table rather than a store).
+    basis = arguments.get("basis") if "basis" in arguments else attrs.pop("scope", None)
     attrs["definition"] = spec.definition(basis if isinstance(basis, str) else None)
     attrs["filters"] = filters
     attrs.setdefault("rows_excluded", {})

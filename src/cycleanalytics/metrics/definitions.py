@@ -70,6 +70,10 @@ COMPLAINT_CHANNEL = "complaint channel (the channel each complaint came through)
 
 
 PERIOD_END = "period end (each end of a grain period inside the period, and the as-of time)"
+TRIGGER_TIME = "trigger time (when the answer or complaint that calls for a follow-up came)"
+TRIGGER_CHANNEL = "trigger channel (the channel of that answer or complaint)"
+#: For a table given as it is (a survey export): the filters do not apply to it.
+NOT_FILTERED = "none (a table given as it is: filter the table itself)"
 
 #: Short keys of the bases, for wording in every language (the reports' catalogue has
 #: ``counted.time.<key>``, ``counted.channel.<key>`` and ``counted.population.<counts>``).
@@ -78,13 +82,16 @@ BASIS_KEYS = {
     EVENT_TIME: "event_time",
     COMPLAINT_OPENED: "complaint_opened",
     PERIOD_END: "period_end",
+    TRIGGER_TIME: "trigger_time",
+    TRIGGER_CHANNEL: "trigger_channel",
+    NOT_FILTERED: "none",
     ENTRY_CHANNEL: "entry_channel",
     FUNNEL_ENTRY_CHANNEL: "entry_channel",
     EVENT_CHANNEL: "event_channel",
     COMPLAINT_CHANNEL: "complaint_channel",
 }
 #: What a metric counts, in one word.
-COUNTS = ("cases", "answers", "complaints", "events")
+COUNTS = ("cases", "answers", "complaints", "events", "respondents")
 
 
 @dataclass(frozen=True)

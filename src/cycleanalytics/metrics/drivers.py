@@ -14,7 +14,7 @@ as-of time); on a survey table, an outcome column (overall score, a 0/1 satisfie
 recommend flag). A driver missing for more than ``max_missing`` of the cases with an outcome
 is left out (named in
 ``attrs["drivers_excluded"]``); then cases missing any remaining driver are left out (listwise
-deletion; counted per reason in ``attrs["definition"]["rows_excluded"]``).
+deletion; counted per reason in ``attrs["rows_excluded"]``).
 
 On the complete cases: the R² of the least-squares regression of the outcome on the drivers
 (a linear probability model for a 0/1 outcome); Johnson's (2000) **relative weights** and the
@@ -61,6 +61,7 @@ from cycleanalytics.metrics._outcomes import (
     with_interval,
 )
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics.definitions import CASE_START, ENTRY_CHANNEL, NOT_FILTERED, Scope
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import PALETTE, finish_layout, require_columns
 
@@ -250,6 +251,20 @@ def _store_frame(
 
 @register(
     "key_drivers",
+    unit="shares of R² (relative weights and Shapley values), with R²",
+    scopes={
+        "cases": Scope(
+            CASE_START,
+            ENTRY_CHANNEL,
+            "cases that started in the period with an outcome and every kept driver rated",
+        ),
+        "survey": Scope(
+            NOT_FILTERED,
+            NOT_FILTERED,
+            "respondents of the survey table with an outcome and every kept driver rated",
+            counts="respondents",
+        ),
+    },
     options=(
         Option(
             "outcome",
@@ -383,7 +398,7 @@ def key_drivers(
             source, outcome, drivers, level or "aspect", by, stages, labels, scale
         )
         level = level or "aspect"
-        basis = {"time_basis": None, "channel_basis": None, "unit": "respondent"}
+        scope = "survey"
     else:
         level = level or "stage"
         if level == "aspect":
@@ -404,7 +419,7 @@ def key_drivers(
         stages = {d: d for d in driver_names} if level == "stage" else {}
         labels = labels or {}
         scale = scale or CSAT_SCALE
-        basis = {"time_basis": "case start", "channel_basis": "entry", "unit": "case"}
+        scope = "cases"
     with_outcome = frame[frame[outcome_name].notna()]
     excluded_drivers = {}
     coverage = {d: float("nan") for d in driver_names}
@@ -471,17 +486,10 @@ def key_drivers(
         resamples=resamples,
         shapley_resamples=resamples if shapley_resamples is None else shapley_resamples,
         seed=seed,
-        definition={
-            **basis,
-            "population": "cases with an outcome and every kept driver rated (listwise)",
-            "filters": {
-                "period": Period.parse(period).label(),
-                "channel": ", ".join(as_list(channel)) or "all",
-            },
-            "rows_used": len(complete),
-            "rows_excluded": rows_excluded,
-            "confidence": confidence,
-        },
+        scope=scope,
+        rows_used=len(complete),
+        rows_excluded=rows_excluded,
+        missing={"key_drivers": "; ".join(reasons)} if reasons else {},
     )
     return out
 

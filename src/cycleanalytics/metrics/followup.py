@@ -54,6 +54,7 @@ from cycleanalytics.metrics._common import (
 )
 from cycleanalytics.metrics._outcomes import check_by, resolve_as_of, tables, ts_literal
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics.definitions import THRESHOLDS, TRIGGER_CHANNEL, TRIGGER_TIME, Scope
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 from cycleanalytics.stats import safe_ratio, wilson_interval
@@ -102,8 +103,8 @@ def followup_items_expr(
     period: Period | str | None = None,
     channel: str | Sequence[str] | None = None,
     model: CycleModel | str | Path | None = None,
-    nps_max: int = 6,
-    csat_max: int = 2,
+    nps_max: int = THRESHOLDS.nps_detractor,
+    csat_max: int = THRESHOLDS.csat_dissatisfied,
     by: Sequence[str] = (),
 ) -> ir.Table:
     """One row per case needing a follow-up (an Ibis expression): ``case_id``,
@@ -251,6 +252,13 @@ def _check_by(by: list[str], source: Any) -> None:
 
 @register(
     "loop_closure",
+    unit="share of due follow-ups made within the SLA",
+    scopes=Scope(
+        TRIGGER_TIME,
+        TRIGGER_CHANNEL,
+        "cases with a detractor NPS, a low CSAT, an open complaint or a failed recovery "
+        "(earliest trigger each); the rate counts those whose SLA ran out by the as-of time",
+    ),
     options=(
         Option("sla", str, "Time allowed for the follow-up, e.g. 48h or 2d.", "48h"),
         Option("as_of", str, "The data's as-of time (default: its latest timestamp)."),
@@ -266,8 +274,8 @@ def loop_closure(
     model: CycleModel | str | Path | None = None,
     sla: str | timedelta = "48h",
     as_of: str | datetime | None = None,
-    nps_max: int = 6,
-    csat_max: int = 2,
+    nps_max: int = THRESHOLDS.nps_detractor,
+    csat_max: int = THRESHOLDS.csat_dissatisfied,
     min_n: int = 30,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -355,64 +363,15 @@ def loop_closure(
     out = out.reset_index(drop=True)[[*by, *LOOP_CLOSURE_COLUMNS]]
     out.attrs.update(
         metric="loop_closure",
-        sla=str(parse_duration(sla)),
         as_of=cutoff.isoformat(),
         period=period.label(),
         channel=", ".join(as_list(channel)) or "all",
         confidence=confidence,
-        definition={
-            "time_basis": "trigger time",
-            "channel_basis": "trigger",
-            "population": (
-                f"cases with an NPS <= {nps_max}, a CSAT <= {csat_max}, an open complaint or "
-                "a failed recovery; the rate counts items whose SLA has run out"
-            ),
-            "filters": {"period": period.label(), "channel": ", ".join(as_list(channel)) or "all"},
-            "rows_used": int(out["due"].sum()),
-            "rows_excluded": {"not yet due (right-censored)": int(out["not_yet_due"].sum())},
-            "as_of": cutoff.isoformat(),
-            "confidence": confidence,
-        },
+        rows_used=int(out["due"].sum()),
+        rows_excluded={"not yet due (right-censored)": int(out["not_yet_due"].sum())},
+        missing={} if int(out["due"].sum()) else {"loop_closure": "no follow-up in scope is due"},
     )
     return out
-
-
-def loop_closure_kpi(
-    store: Store,
-    *,
-    period: Period | str | None = None,
-    channel: str | None = None,
-    segment: str | None = None,
-    sla: str | timedelta = "48h",
-    as_of: str | datetime | None = None,
-) -> pd.DataFrame:
-    """The loop-closure rate as a KPI row (``kpis.KPI_COLUMNS``), for the executive summary.
-
-    ``n`` is the due items, ``hits`` those closed in time, ``misses`` the others; the change
-    between periods is tested with the two-proportion z test.
-
-    >>> import cycleanalytics as ca
-    >>> with ca.Store() as store:
-    ...     _ = ca.load(store, ca.sample_dir())
-    ...     row = loop_closure_kpi(store, period="2026-05")
-    >>> row["kpi"].tolist(), row["unit"].tolist()
-    (['loop_closure'], ['share'])
-    """
-    from cycleanalytics.kpis import KPI_COLUMNS
-
-    by = ["segment"] if segment is not None else None
-    table = loop_closure(store, by=by, period=period, channel=channel, sla=sla, as_of=as_of)
-    if segment is not None:
-        table = table[table["segment"] == segment]
-    due = int(table["due"].sum()) if len(table) else 0
-    hits = int(table["closed_in_time"].sum()) if len(table) else 0
-    value = float(safe_ratio(hits, due))
-    row = ("loop_closure", None, value, "share", due, hits, due - hits, "two_proportion_z")
-    df = pd.DataFrame([row], columns=list(KPI_COLUMNS))
-    df.attrs.update(
-        period=Period.parse(period).label(), channel=channel or "all", segment=segment or "all"
-    )
-    return df
 
 
 # -- the worklist (analyst output) -----------------------------------------------------------
@@ -470,8 +429,8 @@ def followup_worklist(
     model: CycleModel | str | Path | None = None,
     sla: str | timedelta = "48h",
     as_of: str | datetime | None = None,
-    nps_max: int = 6,
-    csat_max: int = 2,
+    nps_max: int = THRESHOLDS.nps_detractor,
+    csat_max: int = THRESHOLDS.csat_dissatisfied,
     include_closed: bool = False,
     pseudonymize_ids: bool = True,
     key: str | bytes | None = None,
