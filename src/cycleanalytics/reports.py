@@ -736,8 +736,7 @@ def check_report_html(page: str, *, min_charts: int = 1, name: str = "report") -
     copies = page.count(header)
     if copies != 1:
         problems.append(f"plotly.js is embedded {copies} times instead of once")
-    head = page[: page.find("<script")] if "<script" in page else page
-    if _head_meta(REPORT_CSP) not in head:
+    if page_policy(page) != REPORT_CSP:
         problems.append("the Content-Security-Policy is missing or not before the first script")
     if charts < min_charts:
         problems.append(f"{charts} charts instead of at least {min_charts}")
@@ -753,6 +752,36 @@ def check_report_html(page: str, *, min_charts: int = 1, name: str = "report") -
             f"empty report: the page exported for {name!r} is incomplete: {'; '.join(problems)}"
         )
     return charts
+
+
+def page_policy(page: str) -> str | None:
+    """The Content-Security-Policy a page declares in a ``<meta http-equiv>`` before its first
+    script (one declared later does not cover what runs before it), or None.
+
+    >>> page_policy('<head><meta http-equiv="Content-Security-Policy" content="default-src '
+    ...             "'none'\"><script></script>")
+    "default-src 'none'"
+    """
+    from html.parser import HTMLParser
+
+    class Finder(HTMLParser):
+        policy: str | None = None
+        done = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if self.done:
+                return
+            if tag == "script":
+                self.done = True
+            values = dict(attrs)
+            if tag == "meta" and (values.get("http-equiv") or "").lower() == (
+                "content-security-policy"
+            ):
+                self.policy, self.done = values.get("content"), True
+
+    finder = Finder()
+    finder.feed(page[: page.find("<script") + 8] if "<script" in page else page)
+    return finder.policy
 
 
 # -- the header every page carries -----------------------------------------------------------

@@ -20,10 +20,12 @@ Examples
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -74,28 +76,60 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def frame_to_csv(df: pd.DataFrame, path: Any = None, **options: Any) -> str | None:
-    """``df.to_csv`` (without the index unless asked) after :func:`safe_frame`: the text when
-    ``path`` is None, else written there."""
+    """``df.to_csv`` (without the index unless asked, lines ending in ``\\n``) after
+    :func:`safe_frame`: the text when ``path`` is None, else written there (UTF-8).
+
+    pandas formats the values; a cell holding a carriage return is quoted (pandas quotes only
+    its line ending's characters, and a bare ``\\r`` would start a new row, and a formula, in
+    a spreadsheet)."""
     options.setdefault("index", False)
-    return safe_frame(df).to_csv(path, **options)
+    terminator = options.pop("lineterminator", "\n")
+    text = safe_frame(df).to_csv(None, lineterminator="\r\n", **options)
+    out = io.StringIO()
+    writer = _QuotingWriter(out, lineterminator=terminator)
+    for row in csv.reader(io.StringIO(text, newline="")):
+        writer.writerow(row)
+    if path is None:
+        return out.getvalue()
+    Path(path).write_text(out.getvalue(), encoding="utf-8", newline="")
+    return None
 
 
-class SafeWriter:
-    """A :func:`csv.writer` whose rows pass through :func:`safe_cell`.
+class _QuotingWriter:
+    r"""A :func:`csv.writer` that quotes a cell holding a carriage return or a newline whatever
+    its line ending (the plain writer quotes only the characters of its own
+    ``lineterminator``, so a ``\r`` would otherwise split a row for readers)."""
 
-    >>> import io
-    >>> buffer = io.StringIO()
-    >>> SafeWriter(buffer, lineterminator="\\n").writerow(["@SUM(A1)", -2, "ok"])
-    >>> buffer.getvalue()
-    "'@SUM(A1),-2,ok\\n"
-    """
-
-    def __init__(self, handle: IO[str], **options: Any) -> None:
-        self._writer = csv.writer(handle, **options)
+    def __init__(self, handle: IO[str], *, lineterminator: str = "\r\n", **options: Any) -> None:
+        self._handle = handle
+        self._terminator = lineterminator
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n", **options)
 
     def writerow(self, row: Iterable[Any]) -> None:
-        self._writer.writerow([safe_cell(v) for v in row])
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(self._cells(row))
+        self._handle.write(self._buffer.getvalue()[:-2] + self._terminator)
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
             self.writerow(row)
+
+    def _cells(self, row: Iterable[Any]) -> list[Any]:
+        return list(row)
+
+
+class SafeWriter(_QuotingWriter):
+    r"""A :func:`csv.writer` whose rows pass through :func:`safe_cell`; a cell holding a
+    carriage return or a newline is always quoted.
+
+    >>> import io
+    >>> buffer = io.StringIO()
+    >>> SafeWriter(buffer, lineterminator="\n").writerow(["@SUM(A1)", -2, "ok", "a\rb"])
+    >>> buffer.getvalue()
+    '\'@SUM(A1),-2,ok,"a\rb"\n'
+    """
+
+    def _cells(self, row: Iterable[Any]) -> list[Any]:
+        return [safe_cell(v) for v in row]
