@@ -476,3 +476,176 @@ def test_every_plot_function_escapes_data(markup_db, name):
     fig = spec.plot(df)
     raw = [(k, s) for k, s in _strings(fig.to_plotly_json()) if "<" in s or ">" in s]
     assert raw == [], raw[:3]
+
+
+# -- reports in a real browser: no fetch, no link, no style from data ------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
+ARTIFACTS = Path(
+    os.environ.get(
+        "CYCLEANALYTICS_ARTIFACTS", Path(__file__).resolve().parents[2] / "reports/test-artifacts"
+    )
+)
+#: What a page may hold that came from data: computed in the page after its charts drew
+#: (and after hovering the first point of each), so plotly's own rendering is what is judged.
+PAGE_FACTS = """async () => {
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    try { window.Plotly.Fx.hover(gd, [{curveNumber: 0, pointNumber: 0}]); } catch (e) {}
+  }
+  await new Promise(r => setTimeout(r, 200));
+  return {
+    hrefs: Array.from(document.querySelectorAll('a'))
+      .map(a => a.getAttribute('href') || a.getAttribute('xlink:href')).filter(Boolean),
+    svgLinks: document.querySelectorAll('svg a').length,
+    dataStyles: Array.from(document.querySelectorAll('[style]'))
+      .map(e => e.getAttribute('style'))
+      .filter(s => /evil|url\\((?!\\s*["']?#)/i.test(s)),  // plotly's own: url(#gradient)
+    scripts: document.querySelectorAll('script[src], img, iframe, object, embed, link').length,
+    xss: window.__xss === undefined ? null : window.__xss,
+    svgText: Array.from(document.querySelectorAll('svg text')).map(t => t.textContent),
+  };
+}"""
+
+
+def _playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("browser tests need Playwright's Python package: pip install playwright")
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium")
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_playwright = _playwright()
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _visit(browser, path: Path, charts: int):
+    """Open a page; return (page, console errors, requests beyond file:// and data:)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith(("file:", "data:")) else requests.append(r.url),
+    )
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    if charts:
+        page.wait_for_function(
+            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
+            timeout=60_000,
+        )
+    return page, errors, requests
+
+
+@pytest.fixture(scope="module")
+def hostile_reports(markup_db, tmp_path_factory) -> Path:
+    """Every report, run on the database with markup in every text field."""
+    _playwright()  # skip before spending a minute on the reports
+    from cycleanalytics.reports import available_reports, run_reports
+
+    out = tmp_path_factory.mktemp("hostile-reports")
+    run = run_reports(available_reports(), db=markup_db, out=out, jobs_at_once=2)
+    assert run.ok, [o.error for o in run.failed]
+    return out
+
+
+@pytest.mark.slow
+def test_every_report_with_markup_in_every_field_fetches_nothing_and_links_nothing(
+    browser, hostile_reports
+):
+    from cycleanalytics.reports import INDEX_CSP, REPORT_CSP, available_reports, page_policy
+
+    pages = sorted(hostile_reports.glob("*.html"))
+    assert {p.stem for p in pages} == {*available_reports(), "index"}
+    shown = []
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        is_index = path.stem == "index"
+        assert page_policy(text) == (INDEX_CSP if is_index else REPORT_CSP), path.name
+        charts = text.count('class="plotly-graph-div"')
+        page, errors, requests = _visit(browser, path, charts)
+        facts = page.evaluate(PAGE_FACTS)
+        assert requests == [], f"{path.name} fetched {requests}"
+        assert errors == [], f"{path.name}: console errors {errors}"
+        assert facts["xss"] is None, f"{path.name}: a script from data ran"
+        assert facts["svgLinks"] == 0, f"{path.name}: a link in a chart"
+        assert facts["dataStyles"] == [], f"{path.name}: styles from data {facts['dataStyles']}"
+        assert facts["scripts"] == 0, f"{path.name}: an element that loads a resource"
+        local = [h for h in facts["hrefs"] if ":" not in h and not h.startswith("//")]
+        assert facts["hrefs"] == local, f"{path.name}: links {facts['hrefs']}"
+        if is_index:
+            assert sorted(local) == sorted(f"{n}.html" for n in available_reports())
+        else:
+            assert all(h.startswith("#") for h in local), local  # the headings' own anchors
+        shown += [t for t in facts["svgText"] if "evil.example" in t]
+        if path.stem == "stage_funnel":
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "hostile_stage_funnel.png"), full_page=True)
+        page.context.close()
+    # the payloads are there, drawn as text
+    assert any(MARKUP["link"] in t for t in shown)
+    assert any(MARKUP["style"] in t for t in shown)
+
+
+def _raw_chart_page(folder: Path, *, policy: bool) -> Path:
+    """A page whose chart has markup in its legend and axis, NOT escaped (as before #17), with
+    or without the report pages' Content-Security-Policy."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from cycleanalytics.notebook import plotly_bundle
+    from cycleanalytics.reports import REPORT_CSP, _head_meta
+
+    fig = go.Figure(
+        go.Bar(x=[MARKUP["style"], MARKUP["link"]], y=[1, 2], name=MARKUP["style"], showlegend=True)
+    )
+    chart = pio.to_html(fig, full_html=False, include_plotlyjs=False, validate=False)
+    head = _head_meta(REPORT_CSP) if policy else ""
+    bundle, _ = plotly_bundle()
+    page = folder / f"raw_{'csp' if policy else 'open'}.html"
+    page.write_text(
+        f'<!DOCTYPE html><html><head><meta charset="utf-8">{head}</head><body>'
+        f"<script>{bundle}</script>{chart}</body></html>",
+        encoding="utf-8",
+    )
+    return page
+
+
+@pytest.mark.slow
+def test_the_policy_alone_stops_fetches_from_unescaped_markup(browser, tmp_path):
+    """Defence in depth: with escaping bypassed, the page without the policy goes to the
+    network for the style's image (so the probe is live); under the report pages' policy the
+    browser blocks the same load before any network access, and plotly still draws."""
+    outcomes: dict[bool, list[tuple[str, str]]] = {}
+    for policy in (False, True):
+        page, _, requests = _visit(browser, _raw_chart_page(tmp_path, policy=policy), 1)
+        failed: list[tuple[str, str]] = []
+        page.on("requestfailed", lambda r, failed=failed: failed.append((r.url, r.failure)))
+        page.reload(wait_until="load")
+        page.wait_for_timeout(500)
+        assert page.locator(".js-plotly-plot .main-svg").count() >= 1
+        assert requests and all("evil.example" in r for r in requests)
+        outcomes[policy] = failed
+        page.context.close()
+    assert outcomes[False] and all(why != "csp" for _, why in outcomes[False])  # went to DNS
+    assert outcomes[True] and all(why == "csp" for _, why in outcomes[True])  # never left
