@@ -365,16 +365,25 @@ def check_out_folder(out: str | Path) -> Path:
     return folder
 
 
+#: Our generator tag, in whichever attribute order the HTML exporter writes it.
+_GENERATOR_TAG = re.compile(
+    r'<meta\s(?=[^>]*\bname="generator")(?=[^>]*\bcontent="cycleanalytics")[^>]*>'
+)
+
+
 def _ours(path: Path) -> bool:
-    """Whether an existing file is one a run wrote (so a new run may replace it)."""
+    """Whether an existing file is one a run wrote (so a new run may replace it). A symbolic
+    link never is: writing through it would change the file it points to."""
     import json
 
+    if path.is_symlink():
+        return False
     try:
         if path.suffix == ".html":
             with path.open(encoding="utf-8", errors="replace") as handle:
                 start = handle.read(200_000)
             return (
-                f'<meta name="generator" content="{GENERATOR}">' in start
+                _GENERATOR_TAG.search(start) is not None
                 or 'id="ca-header"' in start  # a report page from before the generator tag
                 or (path.name == "index.html" and '<p class="when">run ' in start)
             )

@@ -324,6 +324,48 @@ def test_report_never_replaces_a_file_it_did_not_write(terminal_db, tmp_path, na
     assert (out / name).read_text(encoding="utf-8") == "the user's own file"
 
 
+def test_a_page_the_exporter_wrote_is_known_as_ours(tmp_path):
+    """nbconvert rewrites the head (attribute order): the page is still recognised."""
+    import nbformat
+
+    from cycleanalytics.reports import _ours, export_html
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title")])
+    page = tmp_path / "page.html"
+    page.write_text(export_html(nb, title="t"), encoding="utf-8")
+    assert _ours(page)
+    page.write_text("<html><head><title>mine</title></head></html>", encoding="utf-8")
+    assert not _ours(page)
+
+
+def test_a_symlinked_page_is_never_written_through(terminal_db, tmp_path):
+    victim = tmp_path / "victim.html"
+    victim.write_text('<meta name="generator" content="cycleanalytics"> mine', encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stage_funnel.html").symlink_to(victim)
+    code, _, err = run("report", "stage_funnel", "--db", terminal_db, "--out", out)
+    assert code == 2 and "were not written by cycleanalytics" in err
+    assert victim.read_text(encoding="utf-8").endswith(" mine")
+
+
+def test_the_index_page_carries_its_policy_and_escapes_the_run_record(tmp_path):
+    from cycleanalytics.reports import INDEX_CSP, page_policy, write_index
+
+    record = {
+        "title": MARKUP["link"],
+        "as_of": "2026-01-01",
+        "reports": [
+            {"report": "x", "output": MARKUP["style"], "ok": False, "error": MARKUP["script"]}
+        ],
+    }
+    (tmp_path / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    page = write_index(tmp_path, title=MARKUP["bold"]).read_text(encoding="utf-8")
+    assert page_policy(page) == INDEX_CSP
+    assert '<a href="https://evil' not in page and "<span style" not in page
+    assert "<script" not in page and "&lt;script&gt;" in page
+
+
 def test_demo_refuses_a_folder_it_did_not_make(tmp_path):
     out = tmp_path / "mine"
     (out / "sample").mkdir(parents=True)
