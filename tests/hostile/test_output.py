@@ -377,6 +377,15 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path):
     assert sorted(p.name for p in out.rglob("*")) == ["precious.csv", "sample"]
 
 
+def test_a_demo_folder_from_before_the_marker_is_still_the_demos(tmp_path):
+    from cycleanalytics.cli.report import _earlier_demo
+
+    (tmp_path / "run.json").write_text('{"title": "Demo reports", "reports": []}', "utf-8")
+    assert _earlier_demo(tmp_path)
+    (tmp_path / "run.json").write_text('{"title": "Weekly", "reports": []}', "utf-8")
+    assert not _earlier_demo(tmp_path)
+
+
 def test_demo_refuses_root():
     code, _, err = run("demo", "--out", "/")
     assert code == 2

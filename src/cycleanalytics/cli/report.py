@@ -17,6 +17,17 @@ from cycleanalytics.errors import ParameterError, ReportError
 DEMO_MARKER = ".cycleanalytics-demo"
 
 
+def _earlier_demo(folder: Path) -> bool:
+    """A demo folder from before the marker file: its run record is the demo's."""
+    import json
+
+    try:
+        record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("title") == "Demo reports"
+
+
 def _parameters(params: tuple[str, ...]) -> dict[str, str]:
     parameters: dict[str, str] = {}
     for item in params:
@@ -182,7 +193,7 @@ def demo(out: Path, jobs: int) -> None:
     started = time.perf_counter()
     out = reports.check_out_folder(out)
     marker = out / DEMO_MARKER
-    if out.exists() and any(out.iterdir()) and not marker.is_file():
+    if out.exists() and any(out.iterdir()) and not (marker.is_file() or _earlier_demo(out)):
         raise ParameterError(
             f"{out} is not empty and was not made by `cycleanalytics demo`; nothing was "
             "changed. Give --out a new or empty folder"
