@@ -767,9 +767,11 @@ def page_policy(page: str) -> str | None:
     """The Content-Security-Policy a page declares in a ``<meta http-equiv>`` before its first
     script (one declared later does not cover what runs before it), or None.
 
-    >>> page_policy('<head><meta http-equiv="Content-Security-Policy" content="default-src '
-    ...             "'none'\"><script></script>")
-    "default-src 'none'"
+    >>> head = '<meta http-equiv="Content-Security-Policy" content="img-src data:">'
+    >>> page_policy(f"<head>{head}</head><script></script>")
+    'img-src data:'
+    >>> page_policy(f"<script></script>{head}") is None
+    True
     """
     from html.parser import HTMLParser
 
