@@ -1,5 +1,8 @@
 """Executive-summary KPIs on a hand-computed fixture, and the tests behind the markers.
 
+Every KPI is asked of its metric (issue 12: one definition per measure), so the fixture's
+hand counts hold for the KPI table and for the metrics alike.
+
 The fixture (written below) has four cases and three complaints:
 
 - K1 (customer C1, segment a, entered by chat) 2026-03-02/03: costs 1.0 + 2.0, CSAT 5, NPS 10
@@ -17,17 +20,10 @@ import pandas as pd
 import pytest
 
 import cycleanalytics as ca
-from cycleanalytics.kpis import (
-    basic_kpis,
-    compare_kpis,
-    funnel_kpis,
-    nps_difference_test,
-    outcome_kpis,
-    rate_ratio_test,
-    two_proportion_test,
-)
+from cycleanalytics.kpis import compare_kpis, funnel_kpis, kpi_table
+from cycleanalytics.stats import nps_difference_z, poisson_rate_ratio, two_proportion_z
 
-MARCH = "2026-03-01..2026-04-01"
+MARCH = "2026-03-01..2026-03-31"
 
 INTERACTIONS = """interaction_id,case_id,customer_id,ts,stage,channel,cost,csat,nps
 I1,K1,C1,2026-03-02T10:00:00Z,pre_interaction,chat,1.0,,
@@ -66,7 +62,7 @@ def _values(df: pd.DataFrame) -> dict[str, float]:
 
 
 def test_march_kpis_by_hand(kpi_store):
-    df = basic_kpis(kpi_store, period=MARCH)
+    df = kpi_table(kpi_store, period=MARCH)
     values = _values(df)
     assert values["cases"] == 3  # K1, K2, K3
     assert values["csat"] == pytest.approx(2 / 3)  # answers 5, 2, 4: two in the top box
@@ -75,22 +71,53 @@ def test_march_kpis_by_hand(kpi_store):
     assert values["cost_per_case"] == pytest.approx(8 / 3)  # 1 + 2 + 0.5 + 1.5 + 3
     nps = df.set_index("kpi").loc["nps"]
     assert (nps["n"], nps["hits"], nps["misses"]) == (3, 1, 1)
-    assert df.attrs["period"] == "2026-03-01 to 2026-03-31"
+    assert df.set_index("kpi").loc["csat", "metric"] == "satisfaction"
+    # nothing resolved and no recovery judged: missing, with the reason, never 0
+    assert math.isnan(values["median_resolution_h"]) and math.isnan(values["recovery_success"])
+    assert "resolved" in df.attrs["missing"]["median_resolution_h"]
+    assert "judged" in df.attrs["missing"]["recovery_success"]
+
+
+def test_the_kpis_are_the_metrics_numbers(kpi_store):
+    df = kpi_table(kpi_store, period=MARCH, channel="chat").set_index("kpi")
+    scores = ca.metrics.satisfaction(kpi_store, period=MARCH, channel="chat").iloc[0]
+    assert df.loc["csat", "value"] == scores["csat"] and df.loc["nps", "value"] == scores["nps"]
+    assert df.loc["csat", "n"] == scores["csat_n"]
+    spent = ca.metrics.cost(kpi_store, period=MARCH, channel="chat")
+    assert df.loc["cost_per_case", "value"] == spent["cost_per_case"].iloc[0]
 
 
 def test_segment_and_channel_filters_by_hand(kpi_store):
-    a = _values(basic_kpis(kpi_store, period=MARCH, segment="a"))
+    a = _values(kpi_table(kpi_store, period=MARCH, segment="a"))
     # K1 and K3 (C1); K4 is C3's but started in February
     assert (a["cases"], a["csat"], a["nps"]) == (2, 1.0, 50.0)
     assert a["complaints_per_1000"] == pytest.approx(500.0)  # P1 of 2 cases
     assert a["cost_per_case"] == pytest.approx(3.0)  # (1 + 2 + 3) / 2
-    chat = _values(basic_kpis(kpi_store, period=MARCH, channel="chat"))
-    assert (chat["cases"], chat["complaints_per_1000"]) == (2, 500.0)
+    chat = _values(kpi_table(kpi_store, period=MARCH, channel="chat"))
+    # K1 and K3 entered by chat; P1 came by chat; answers given on chat: 5 and 4; chat events
+    # cost 1 + 2 + 3 over those two cases
+    assert (chat["cases"], chat["complaints_per_1000"], chat["csat"]) == (2, 500.0, 1.0)
+    assert chat["cost_per_case"] == pytest.approx(3.0)
+
+
+def test_nothing_measured_is_missing_not_zero(tmp_path, store):
+    (tmp_path / "interactions.csv").write_text(
+        "interaction_id,case_id,customer_id,ts,stage,channel,csat\n"
+        "I1,K1,C1,2026-03-02T10:00:00Z,pre_interaction,chat,5\n"
+    )
+    ca.load(store, [tmp_path / "interactions.csv"])
+    df = kpi_table(store, period=MARCH)
+    values = _values(df)
+    assert values["cases"] == 1 and values["csat"] == 1.0
+    # no complaints were loaded and no event records a cost
+    assert math.isnan(values["complaints_per_1000"]) and math.isnan(values["cost_per_case"])
+    assert df.attrs["missing"]["complaints_per_1000"] == "no complaints were loaded"
+    assert "no event records a cost" in df.attrs["missing"]["cost_per_case"]
 
 
 def test_a_filter_value_is_bound_not_pasted(kpi_store):
     probe = "a' OR '1'='1"
-    values = _values(basic_kpis(kpi_store, period=MARCH, segment=probe))
+    values = _values(kpi_table(kpi_store, period=MARCH, segment=probe))
     assert values["cases"] == 0
     assert math.isnan(values["csat"]) and math.isnan(values["cost_per_case"])
 
@@ -108,21 +135,24 @@ def test_funnel_kpis_are_the_share_lost_before_each_stage():
 def test_two_proportion_z_by_hand():
     # pooled p = 105/200 = 0.525; se = sqrt(0.525 * 0.475 * (1/100 + 1/100)) = 0.070622;
     # z = 0.15 / 0.070622 = 2.1240; two-sided p = 0.03367 (normal table)
-    assert two_proportion_test(60, 100, 45, 100) == pytest.approx(0.03367, abs=5e-5)
-    assert math.isnan(two_proportion_test(0, 0, 1, 10))
+    assert two_proportion_z(45, 100, 60, 100).p_value == pytest.approx(0.03367, abs=5e-5)
+    assert math.isnan(two_proportion_z(0, 0, 1, 10).p_value)
+    # 0 of 50 against 0 of 50: no difference at all, p = 1 (one answer, wherever it is asked)
+    assert two_proportion_z(0, 50, 0, 50).p_value == 1.0
 
 
 def test_nps_difference_z_by_hand():
     # period 1: 50% promoters, 20% detractors, n 100: NPS 0.3, var (0.7 - 0.09)/100 = 0.0061
     # period 2: 30% and 30%, n 100: NPS 0, var 0.6/100 = 0.006; z = 0.3 / 0.11 = 2.7273
     # two-sided p = 2 * (1 - Phi(2.7273)) = 0.00639
-    assert nps_difference_test(50, 20, 100, 30, 30, 100) == pytest.approx(0.00639, abs=5e-5)
+    assert nps_difference_z((50, 30, 20), (30, 40, 30)).p_value == pytest.approx(0.00639, abs=5e-5)
 
 
 def test_rate_ratio_exact_by_hand():
     # 0 of 10 complaints in the first of two equal exposures: 2 * 0.5**10
-    assert rate_ratio_test(0, 100, 10, 100) == pytest.approx(2 * 0.5**10)
-    assert rate_ratio_test(10, 100, 10, 100) == pytest.approx(1.0)
+    assert poisson_rate_ratio(0, 100, 10, 100).p_value == pytest.approx(2 * 0.5**10)
+    assert poisson_rate_ratio(10, 100, 10, 100).p_value == pytest.approx(1.0)
+    assert poisson_rate_ratio(10, 100, 10, 100).effect == pytest.approx(1.0)
 
 
 def _kpi(kpi, value, n, hits, misses, test, unit="share"):
@@ -135,6 +165,7 @@ def _kpi(kpi, value, n, hits, misses, test, unit="share"):
         "hits": hits,
         "misses": misses,
         "test": test,
+        "metric": "satisfaction",
     }
 
 
@@ -187,7 +218,7 @@ def outcome_store(store):
 
 
 def test_outcome_kpis_by_hand(outcome_store):
-    df = outcome_kpis(outcome_store).set_index("kpi")
+    df = kpi_table(outcome_store).set_index("kpi")
     # complaints q1 (2026-01-15 12:00 -> 01-20 00:00: 108 h), q2 (01-18 -> 01-20: 48 h) and
     # q3 (open, censored at the data's end, weeks later): Kaplan-Meier S(48) = 2/3,
     # S(108) = 1/3, so the median is 108 h
@@ -201,24 +232,50 @@ def test_outcome_kpis_by_hand(outcome_store):
     assert success["test"] == "two_proportion_z"
 
 
-def test_outcome_kpis_follow_the_period_and_leave_recovery_out_for_a_channel(outcome_store):
+def test_outcome_kpis_follow_the_period_and_the_channel(outcome_store):
     # from 2026-01-16 on: q2 (48 h) and q3 (open, censored): S(48) = 1/2, so the median is
     # 48 h; k1..k6 all started before 2026-01-16
-    later = outcome_kpis(outcome_store, period="2026-01-16..2026-02-01").set_index("kpi")
+    later = kpi_table(outcome_store, period="2026-01-16..2026-01-31").set_index("kpi")
     assert later.loc["median_resolution_h", "value"] == pytest.approx(48.0)
     assert later.loc["median_resolution_h", "n"] == 2
     assert later.loc["recovery_success", "value"] == pytest.approx(0 / 1)  # q2 failed
-    web = outcome_kpis(outcome_store, channel="web")
-    assert list(web["kpi"]) == ["median_resolution_h"]  # recovery has no channel filter
-    empty = outcome_kpis(outcome_store, channel="store").iloc[0]
-    assert empty["n"] == 0 and math.isnan(empty["value"])
+    empty = kpi_table(outcome_store, channel="store").set_index("kpi")
+    assert empty.loc["median_resolution_h", "n"] == 0
+    assert math.isnan(empty.loc["median_resolution_h", "value"])
+    assert empty.loc["recovery_success", "n"] == 0
 
 
 def test_few_recoveries_are_never_marked_significant(outcome_store):
-    now = outcome_kpis(outcome_store)
+    now = kpi_table(outcome_store)
     before = now.copy()
     before.loc[before["kpi"] == "recovery_success", ["value", "hits", "misses"]] = [0.0, 0, 4]
     out = compare_kpis(now, before).set_index("kpi")
     assert out.loc["recovery_success", "change"] == pytest.approx(0.5)
     assert pd.isna(out.loc["recovery_success", "significant"])  # 4 judged: below 30
     assert pd.isna(out.loc["median_resolution_h", "significant"])  # no test on a median
+
+
+# -- one definition: the executive summary and the satisfaction report agree ----------------
+
+
+@pytest.fixture(scope="module")
+def sample_store():
+    with ca.Store() as store:
+        ca.load(store, ca.sample_dir())
+        yield store
+
+
+@pytest.mark.parametrize("month", [f"2026-{m:02d}" for m in range(1, 7)])
+def test_executive_summary_and_satisfaction_report_agree_every_month(sample_store, month):
+    from cycleanalytics.notebook import executive_kpis, report_context
+
+    ctx = report_context(period=month)
+    table = executive_kpis(sample_store, ctx).set_index("kpi")
+    report = ca.metrics.satisfaction(sample_store, period=ctx.metric_period).iloc[0]
+    assert table.loc["csat", "value"] == report["csat"]
+    assert table.loc["csat", "n"] == report["csat_n"]
+    assert table.loc["nps", "value"] == report["nps"]
+    change = ca.metrics.satisfaction_change(sample_store, score="csat")
+    row = change[change["period"].dt.strftime("%Y-%m") == month]
+    if len(row):
+        assert table.loc["csat", "change"] == pytest.approx(float(row["change"].iloc[0]))

@@ -177,7 +177,7 @@ def test_stage_labels_follow_design_section_1():
 def test_report_context_resolves_rolling_periods_against_as_of():
     ctx = report_context(period="last_quarter", as_of="2026-05-10")
     assert (ctx.period.first, ctx.period.last) == (date(2026, 1, 1), date(2026, 3, 31))
-    assert ctx.comparison_metric_period == "2025-10-01..2026-01-01"
+    assert ctx.comparison_metric_period == "2025-10-01..2025-12-31"
     assert report_context().metric_period is None and report_context().comparison is None
     assert report_context(period_start="2026-01-01").metric_period == "2026-01-01.."
     assert report_context(period="2026-03", comparison="none").comparison is None
@@ -394,9 +394,9 @@ def test_recovery_and_paradox_tables_by_hand():
     ]  # fmt: skip
 
 
-def test_segment_view_binds_the_segment_and_leaves_other_tables_alone(tmp_path, store):
+def test_segment_is_a_metric_filter_with_a_bound_value(tmp_path, store):
     import cycleanalytics as ca
-    from cycleanalytics.notebook import SegmentView, outcome_source
+    from cycleanalytics.notebook import outcome_source
 
     (tmp_path / "complaints.csv").write_text(
         "complaint_id,customer_id,opened_at,channel,category,text\n"
@@ -409,10 +409,14 @@ def test_segment_view_binds_the_segment_and_leaves_other_tables_alone(tmp_path, 
     assert outcome_source(store, None) is store
     view = outcome_source(store, "a")
     assert sorted(view.table("complaints").complaint_id.to_pandas()) == ["P1", "P3"]
-    assert view.table("customers").count().to_pandas() == 3
-    probe = SegmentView(store, "a' OR '1'='1")
+    assert view.table("customers").count().to_pandas() == 2  # C1 and C3
+    probe = outcome_source(store, "a' OR '1'='1")
     assert probe.table("complaints").count().to_pandas() == 0
     assert int(ca.metrics.complaints(view)["complaints"].sum()) == 2  # P1 and P3
+    direct = ca.metrics.complaints(store, segment="a")
+    assert int(direct["complaints"].sum()) == 2
+    assert direct.attrs["filters"]["segment"] == ["a"]
+    assert int(ca.metrics.complaints(store, segment=["a", "b"])["complaints"].sum()) == 3
 
 
 def test_basis_and_chart_helpers():

@@ -42,6 +42,7 @@ def test_wheel_contents(wheel):
     for needed in (
         "cycleanalytics/py.typed",
         "cycleanalytics/models/default.toml",
+        "cycleanalytics/data/complaint_areas_seed.csv",
         "cycleanalytics/notebooks/stage_funnel.ipynb",
         "cycleanalytics/data/sample/interactions.csv",
         "cycleanalytics/data/sample/truth.json",

@@ -64,7 +64,7 @@ DST_SWITCH = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 02:00 CET -> 03:00 CEST
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
     "breakdown": {"by": ["channel", "segment", "month"]},  # interactions, customers, time grain
-    "filters": {"period": "2026-03-01..2026-04-01", "channel": ["web", "phone"]},
+    "filters": {"period": "2026-03", "channel": ["web", "phone"]},
 }
 # Metric options worth a run of their own (metric name -> list of keyword sets).
 EXTRA: dict[str, list[dict[str, Any]]] = {

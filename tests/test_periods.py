@@ -3,13 +3,14 @@ Expected days are read off a calendar."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cycleanalytics.errors import ParameterError
+from cycleanalytics.errors import MetricError, ParameterError
+from cycleanalytics.metrics import Period
 from cycleanalytics.periods import (
     ROLLING,
     ReportPeriod,
@@ -49,9 +50,15 @@ def test_periods_resolve_to_the_days_on_the_calendar(text, as_of, first, last):
     assert (period.first, period.last) == (first, last)
 
 
-def test_metric_period_ends_the_day_after_the_last_day():
+def test_metric_period_names_both_days_and_reads_back_to_the_same_instants():
     period = resolve_period("2026-02")
-    assert period.metric_period() == "2026-02-01..2026-03-01"
+    assert period.metric_period() == "2026-02-01..2026-02-28"
+    metric = Period.parse(period.metric_period())
+    assert (metric.start, metric.end) == (
+        datetime(2026, 2, 1, tzinfo=UTC),
+        datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    assert Period.parse(period) == metric
     assert period.text() == "2026-02-01..2026-02-28"
     assert period.label() == "2026-02-01 to 2026-02-28"
     assert period.label("hingga") == "2026-02-01 hingga 2026-02-28"
@@ -127,3 +134,58 @@ def test_previous_period_ends_the_day_before_and_never_overlaps(first, length):
     assert before.last == period.first - timedelta(days=1)
     if not (period.is_month() or period.is_quarter()):
         assert before.days == period.days
+
+
+# -- the metrics' Period: as people write it (issue 12) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "label"),
+    [
+        # A range of typed days includes its last day: all of June.
+        ("2026-06-01..2026-06-30", (2026, 6, 1), (2026, 7, 1), "2026-06-01 to 2026-06-30"),
+        ("2026-06", (2026, 6, 1), (2026, 7, 1), "2026-06-01 to 2026-06-30"),
+        ("2026-Q2", (2026, 4, 1), (2026, 7, 1), "2026-04-01 to 2026-06-30"),
+        ("2026", (2026, 1, 1), (2027, 1, 1), "2026-01-01 to 2026-12-31"),
+        ("2026-01..2026-03", (2026, 1, 1), (2026, 4, 1), "2026-01-01 to 2026-03-31"),
+        ("2026-06-15", (2026, 6, 15), (2026, 6, 16), "2026-06-15"),
+        ("2026-06-01..", (2026, 6, 1), None, "2026-06-01 to the end of the data"),
+        ("..2026-06-30", None, (2026, 7, 1), "the start of the data to 2026-06-30"),
+    ],
+)
+def test_period_text_means_whole_days_both_ends_included(text, start, end, label):
+    period = Period.parse(text)
+    assert period.start == (datetime(*start, tzinfo=UTC) if start else None)
+    assert period.end == (datetime(*end, tzinfo=UTC) if end else None)
+    assert period.label() == label
+    assert Period.parse(period.text()) == period
+
+
+def test_the_three_ways_of_writing_june_count_the_same_days():
+    june = {Period.parse(t) for t in ("2026-06-01..2026-06-30", "2026-06")}
+    june.add(Period.parse("last_month", as_of=date(2026, 7, 1)))
+    assert len(june) == 1
+
+
+def test_instants_keep_a_half_open_range_and_say_so():
+    period = Period.parse("2026-06-01T08:00..2026-06-01T12:00")
+    assert period.end == datetime(2026, 6, 1, 12, tzinfo=UTC)
+    assert "end excluded" in period.label()
+    assert Period.parse(period.text()) == period
+
+
+@pytest.mark.parametrize("text", ["June", "2026-13", "2026-06-31..2026-07-01", "2026-Q5..2026"])
+def test_unreadable_periods_say_which_forms_work(text):
+    with pytest.raises(MetricError, match=r"FIRST\.\.LAST"):
+        Period.parse(text)
+
+
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)),
+    st.integers(min_value=0, max_value=400),
+)
+def test_a_typed_day_range_counts_exactly_its_days(first, length):
+    last = first + timedelta(days=length)
+    period = Period.parse(f"{first}..{last}")
+    assert (period.end - period.start).days == length + 1
+    assert period.label().endswith(str(last))

@@ -121,7 +121,7 @@ def test_verdict_wording_follows_the_tests():
 def test_errors_and_figures(r_store):
     with pytest.raises(ca.MetricError, match="horizon"):
         recovery(r_store, horizon="0d")
-    with pytest.raises(ca.MetricError, match="breakdown"):
+    with pytest.raises(ca.MetricError, match="does not take by: it compares fixed groups"):
         recovery_paradox(r_store, by="category")
     assert len(plot_recovery(recovery(r_store, as_of=AS_OF)).data) == 3
     assert len(plot_recovery_paradox(recovery_paradox(r_store, as_of=AS_OF)).data) == 2

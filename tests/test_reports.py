@@ -156,7 +156,7 @@ def test_parameter_values_are_normalised():
 
 
 def test_report_period_includes_both_days():
-    assert period_text("2026-01-01", "2026-03-31") == "2026-01-01..2026-04-01"
+    assert period_text("2026-01-01", "2026-03-31") == "2026-01-01..2026-03-31"
     assert period_text("2026-01-01", None) == "2026-01-01.."
     assert period_text(None, None) is None
     assert ca.Period.parse(period_text("2026-01-01", "2026-03-31")).label() == (
@@ -669,7 +669,8 @@ def _key_text(page: str) -> str:
     body = re.sub(r'<div class="ca-header".*?</div></div>', "", body, flags=re.DOTALL)
     items = re.findall(
         r"<h[123][^>]*>(.*?)</h[123]>|<div class=\"ca-tile-(?:label|value|change|n)\">(.*?)</div>"
-        r"|<p class=\"ca-(?:takeaway|note)\">(.*?)</p>|<t[dh] class=\"(?:num|text)\">(.*?)</t[dh]>"
+        r"|<p class=\"ca-(?:takeaway|note|empty)\">(.*?)</p>"
+        r"|<t[dh] class=\"(?:num|text)\">(.*?)</t[dh]>"
         r"|<li class=\"ca-item\">(.*?)</li>",
         body,
         flags=re.DOTALL,
@@ -812,9 +813,9 @@ def test_executive_summary_tiles_for_resolution_and_recovery_equal_the_library(s
     )
     page = result.html.read_text(encoding="utf-8")
     with ca.Store(sample_db, read_only=True) as store:
-        now = ca.metrics.resolution_time(store, period="2026-05-01..2026-06-01").iloc[0]
-        before = ca.metrics.resolution_time(store, period="2026-04-01..2026-05-01").iloc[0]
-        success = ca.metrics.recovery(store, period="2026-05-01..2026-06-01").iloc[0]
+        now = ca.metrics.resolution_time(store, period="2026-05").iloc[0]
+        before = ca.metrics.resolution_time(store, period="2026-04").iloc[0]
+        success = ca.metrics.recovery(store, period="2026-05").iloc[0]
     tiles = {
         kpi: body
         for kpi, body in re.findall(

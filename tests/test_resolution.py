@@ -51,7 +51,7 @@ def test_6mp_median_and_survival_match_kleinbaum_klein(km_store):
     assert six.median_h == pytest.approx(23 * WEEK_H)
     assert six.median_lo == pytest.approx(13 * WEEK_H)  # log-log band (see test_stats.py)
     assert np.isnan(six.median_hi) and np.isnan(six.p75_h)  # not reached
-    curve = df.attrs["curve"]
+    curve = pd.DataFrame(df.attrs["curve"])
     six_curve = curve[curve["category"] == "product"].set_index("hours")["open_share"]
     for weeks, s in {6: 0.857, 7: 0.807, 10: 0.753, 13: 0.690, 16: 0.627, 22: 0.538}.items():
         assert six_curve.loc[weeks * WEEK_H] == pytest.approx(s, abs=5e-4)

@@ -28,6 +28,7 @@ from cycleanalytics.store import Store
 
 if TYPE_CHECKING:
     from cycleanalytics.calendar import BusinessCalendar
+    from cycleanalytics.classify import classify_complaints
     from cycleanalytics.ingest import LoadResult, load
     from cycleanalytics.metrics import Period, funnel, plot_funnel
     from cycleanalytics.sample import generate_sample, sample_dir
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 # for Ibis, SciPy and plotly before a metric is asked for.
 _LAZY = {
     "BusinessCalendar": "cycleanalytics.calendar",
+    "classify_complaints": "cycleanalytics.classify",
     "LoadResult": "cycleanalytics.ingest",
     "load": "cycleanalytics.ingest",
     "Period": "cycleanalytics.metrics",
@@ -47,7 +49,7 @@ _LAZY = {
 
 
 _SUBMODULES = (
-    "calendar", "ingest", "kpis", "metrics", "notebook", "periods", "plots", "reports",
+    "calendar", "classify", "ingest", "kpis", "metrics", "notebook", "periods", "plots", "reports",
     "sample", "spark", "stats",
 )  # fmt: skip
 
@@ -84,6 +86,7 @@ __all__ = [
     "Store",
     "StoreError",
     "__version__",
+    "classify_complaints",
     "default_model",
     "funnel",
     "generate_sample",

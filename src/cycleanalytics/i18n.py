@@ -153,6 +153,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "ms": "Perjalanan paling banyak hilang sebelum {stage}: {share} daripada yang sampai ke "
         "{before} tidak tiba di sana.",
     },
+    "say.not_measured": {
+        "en": "{kpi}: not measured in this data.",
+        "id": "{kpi}: tidak terukur dalam data ini.",
+        "ms": "{kpi}: tidak dapat diukur dalam data ini.",
+    },
     "say.no_data": {
         "en": "No customer journeys started in {period}.",
         "id": "Tidak ada perjalanan pelanggan yang dimulai pada {period}.",
@@ -229,6 +234,73 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
         "en": "This analyst notebook is in English only.",
         "id": "Notebook analis ini hanya tersedia dalam bahasa Inggris.",
         "ms": "Buku nota penganalisis ini hanya tersedia dalam bahasa Inggeris.",
+    },
+    # how a measure is counted (the metrics' declared scopes, metrics/definitions.py)
+    "counted.line": {
+        "en": "How this is counted: {population}; the period by {time}, the channel by {channel}.",
+        "id": "Cara menghitung: {population}; periode menurut {time}, saluran menurut {channel}.",
+        "ms": "Cara dikira: {population}; tempoh mengikut {time}, saluran mengikut {channel}.",
+    },
+    "counted.kpi": {
+        "en": "{kpi}: {population}, by {time}",
+        "id": "{kpi}: {population}, menurut {time}",
+        "ms": "{kpi}: {population}, mengikut {time}",
+    },
+    "counted.kpis": {
+        "en": "How the tiles are counted",
+        "id": "Cara menghitung angka di atas",
+        "ms": "Cara angka di atas dikira",
+    },
+    "counted.time.case_start": {
+        "en": "the day the journey started",
+        "id": "hari perjalanan pelanggan dimulai",
+        "ms": "hari perjalanan pelanggan bermula",
+    },
+    "counted.time.event_time": {
+        "en": "the day of each contact or answer",
+        "id": "hari setiap kontak atau jawaban",
+        "ms": "hari setiap interaksi atau jawapan",
+    },
+    "counted.time.complaint_opened": {
+        "en": "the day each complaint was opened",
+        "id": "hari setiap keluhan dibuka",
+        "ms": "hari setiap aduan dibuka",
+    },
+    "counted.time.period_end": {
+        "en": "the last day of each period shown",
+        "id": "hari terakhir setiap periode yang ditampilkan",
+        "ms": "hari terakhir setiap tempoh yang ditunjukkan",
+    },
+    "counted.channel.entry_channel": {
+        "en": "the channel the journey started through",
+        "id": "saluran tempat perjalanan dimulai",
+        "ms": "saluran perjalanan bermula",
+    },
+    "counted.channel.event_channel": {
+        "en": "the channel of each contact",
+        "id": "saluran setiap kontak",
+        "ms": "saluran setiap interaksi",
+    },
+    "counted.channel.complaint_channel": {
+        "en": "the channel each complaint came through",
+        "id": "saluran masuknya setiap keluhan",
+        "ms": "saluran setiap aduan diterima",
+    },
+    "counted.population.cases": {
+        "en": "customer journeys",
+        "id": "perjalanan pelanggan",
+        "ms": "perjalanan pelanggan",
+    },
+    "counted.population.answers": {
+        "en": "answers to surveys",
+        "id": "jawaban survei",
+        "ms": "jawapan tinjauan",
+    },
+    "counted.population.complaints": {"en": "complaints", "id": "keluhan", "ms": "aduan"},
+    "counted.population.events": {
+        "en": "contacts and their costs",
+        "id": "kontak dan biayanya",
+        "ms": "interaksi dan kosnya",
     },
     # what a section is based on
     "basis.all": {
@@ -971,6 +1043,72 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
         "id": " {n} keluhan masih terbuka; keluhan itu dihitung belum selesai sampai akhir data.",
         "ms": " {n} aduan masih terbuka; aduan itu dikira belum selesai sehingga akhir data.",
     },
+    # complaints: recorded and predicted areas (cycleanalytics.classify)
+    "compl.predicted.heading": {
+        "en": "Recorded and predicted areas",
+        "id": "Bidang tercatat dan bidang prediksi",
+        "ms": "Bidang direkodkan dan bidang ramalan",
+    },
+    "compl.predicted.text": {
+        "en": "The sections above count complaints by their recorded area. For complaints "
+        "recorded without an area, a model can predict one from the complaint text; those "
+        "predicted areas are shown here only, marked as predicted. Where the model is not sure "
+        "enough, it abstains and the complaint stays unclassified.",
+        "id": "Bagian di atas menghitung keluhan menurut bidang yang tercatat. Untuk keluhan yang "
+        "dicatat tanpa bidang, sebuah model dapat memprediksi bidangnya dari isi keluhan; bidang "
+        "hasil prediksi itu hanya ditampilkan di sini, ditandai sebagai prediksi. Jika model "
+        "kurang yakin, model tidak memberi jawaban dan keluhan tetap tidak terklasifikasi.",
+        "ms": "Bahagian di atas mengira aduan mengikut bidang yang direkodkan. Bagi aduan yang "
+        "direkodkan tanpa bidang, satu model boleh meramalkan bidangnya daripada teks aduan; "
+        "bidang ramalan itu hanya ditunjukkan di sini, ditandakan sebagai ramalan. Jika model "
+        "kurang pasti, model tidak memberi jawapan dan aduan itu kekal tidak dikelaskan.",
+    },
+    "compl.predicted.all_recorded": {
+        "en": "All {n} complaints in this selection have a recorded area; none needs a "
+        "predicted one.",
+        "id": "Semua {n} keluhan dalam pilihan ini memiliki bidang yang tercatat; tidak ada yang "
+        "perlu diprediksi.",
+        "ms": "Kesemua {n} aduan dalam pilihan ini mempunyai bidang yang direkodkan; tiada yang "
+        "perlu diramalkan.",
+    },
+    "compl.predicted.none": {
+        "en": "{n} of the {total} complaints have no recorded area and no predicted one yet. "
+        "To predict their areas from the complaint texts, run: {command}",
+        "id": "{n} dari {total} keluhan tidak memiliki bidang yang tercatat dan belum ada "
+        "prediksinya. Untuk memprediksi bidangnya dari isi keluhan, jalankan: {command}",
+        "ms": "{n} daripada {total} aduan tiada bidang yang direkodkan dan belum diramalkan. "
+        "Untuk meramalkan bidangnya daripada teks aduan, jalankan: {command}",
+    },
+    "compl.predicted.say": {
+        "en": "Of the {total} complaints, {recorded} have a recorded area, {predicted} a "
+        "predicted area and {unclassified} are unclassified (the model was not sure enough).",
+        "id": "Dari {total} keluhan, {recorded} memiliki bidang yang tercatat, {predicted} "
+        "bidang hasil prediksi, dan {unclassified} tidak terklasifikasi (model kurang yakin).",
+        "ms": "Daripada {total} aduan, {recorded} mempunyai bidang yang direkodkan, {predicted} "
+        "bidang ramalan, dan {unclassified} tidak dikelaskan (model kurang pasti).",
+    },
+    "compl.predicted.rest": {
+        "en": " {n} have neither: no text, or recorded after the last classification.",
+        "id": " {n} tidak memiliki keduanya: tanpa teks, atau dicatat setelah klasifikasi "
+        "terakhir.",
+        "ms": " {n} tidak mempunyai kedua-duanya: tiada teks, atau direkodkan selepas "
+        "pengelasan terakhir.",
+    },
+    "compl.predicted.model": {
+        "en": "Predicted by the model {models}; how often such predictions are right is "
+        "measured in the documentation (docs/classify.md).",
+        "id": "Diprediksi oleh model {models}; seberapa sering prediksi seperti ini benar diukur "
+        "dalam dokumentasi (docs/classify.md).",
+        "ms": "Diramalkan oleh model {models}; kekerapan ramalan sebegini betul diukur dalam "
+        "dokumentasi (docs/classify.md).",
+    },
+    "compl.col.recorded": {"en": "Recorded", "id": "Tercatat", "ms": "Direkodkan"},
+    "compl.col.predicted": {
+        "en": "Predicted (model)",
+        "id": "Prediksi (model)",
+        "ms": "Ramalan (model)",
+    },
+    "compl.col.all": {"en": "All", "id": "Semua", "ms": "Semua"},
     # recovery
     "rec.title": {
         "en": "Service recovery",
@@ -1222,6 +1360,7 @@ CHART_TEXTS: dict[str, dict[str, str]] = {
     "all": {"id": "semua", "ms": "semua"},
     "not recorded": {"id": "tidak tercatat", "ms": "tidak direkodkan"},
     "no recovery step": {"id": "tanpa langkah pemulihan", "ms": "tiada langkah pemulihan"},
+    "no action recorded": {"id": "tidak ada tindakan tercatat", "ms": "tiada tindakan direkodkan"},
     # conformance
     "conforming": {"id": "sesuai model", "ms": "mematuhi model"},
     "follows the model": {"id": "sesuai model", "ms": "mengikut model"},
@@ -1339,6 +1478,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "apology": {"id": "permintaan maaf", "ms": "permohonan maaf"},
     "replacement": {"id": "penggantian", "ms": "penggantian"},
     "none": {"id": "tidak ada", "ms": "tiada"},
+    "unclassified": {"id": "tidak terklasifikasi", "ms": "tidak dikelaskan"},
 }
 TEXTS.update(REPORT_TEXTS)
 

@@ -1,24 +1,43 @@
-"""Headline numbers for the executive summary, with their change against a comparison period.
+"""Headline numbers for the executive summary, asked of the metrics: no formula of their own.
 
-:func:`basic_kpis` computes, in one engine expression over the canonical tables, the simple
-KPIs a manager starts with: cases, CSAT top-box share, NPS, complaints per 1,000 cases and cost
-per case. :func:`funnel_kpis` turns a funnel into drop-off KPIs. :func:`compare_kpis` adds the
+Every KPI is one registered metric's number, computed with the same arguments a report or the
+CLI would pass, so the executive summary, the satisfaction report and ``cycleanalytics metric``
+show the same CSAT for the same month:
+
+========================  =====================================================================
+KPI                       metric (and what it counts)
+========================  =====================================================================
+``cases``                 :func:`~cycleanalytics.metrics.complaints` ``attrs["cases"]``: cases
+                          that started in the period (with a channel: entered through it)
+``csat``, ``nps``         :func:`~cycleanalytics.metrics.satisfaction`: answers given in the
+                          period (``basis="event"``)
+``complaints_per_1000``   :func:`~cycleanalytics.metrics.complaints`: complaints opened in the
+                          period per 1,000 of those cases
+``median_resolution_h``   :func:`~cycleanalytics.metrics.resolution_time`: Kaplan-Meier median
+``recovery_success``      :func:`~cycleanalytics.metrics.recovery`: successes among judged
+                          recoveries of cases that started in the period
+``cost_per_case``         :func:`~cycleanalytics.metrics.cost`
+``dropoff``               :func:`~cycleanalytics.funnel`: share of a stage's cases that did not
+                          reach the next one
+========================  =====================================================================
+
+A KPI whose inputs are absent (no complaints loaded, no cost recorded, nothing resolved) has a
+missing value and its reason in ``attrs["missing"]``, never a 0. :func:`compare_kpis` adds the
 comparison period's value, the change and, where a test applies and both periods have enough
-answers, its p-value and a significance flag.
-
-Every KPI row has the same columns (:data:`KPI_COLUMNS`), so KPIs from the cycle and outcome
-metrics (median resolution time, recovery success) join the same table when they land: add
-rows with their own ``test`` (``"none"`` when no test applies).
+answers, its p-value from :mod:`cycleanalytics.stats`.
 
 Examples
 --------
 >>> import cycleanalytics as ca
 >>> with ca.Store() as store:
 ...     _ = ca.load(store, sorted(ca.sample_dir().glob("*.csv")))
-...     now = basic_kpis(store, period="2026-03-01..2026-04-01")
-...     before = basic_kpis(store, period="2026-02-01..2026-03-01")
->>> list(now["kpi"])
-['cases', 'csat', 'nps', 'complaints_per_1000', 'cost_per_case']
+...     now = kpi_table(store, period="2026-03")
+...     before = kpi_table(store, period="2026-02")
+...     csat = ca.metrics.satisfaction(store, period="2026-03")
+>>> list(now["kpi"])[:4]
+['cases', 'csat', 'nps', 'complaints_per_1000']
+>>> bool(now.set_index("kpi").loc["csat", "value"] == csat["csat"].iloc[0])
+True
 >>> table = compare_kpis(now, before)
 >>> bool(table.loc[table["kpi"] == "cases", "significant"].isna().all())
 True
@@ -27,233 +46,110 @@ True
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import ibis
 import pandas as pd
 
-from cycleanalytics.errors import MetricError
-from cycleanalytics.metrics._common import Period
-
 if TYPE_CHECKING:
-    import ibis.expr.types as ir
+    from pathlib import Path
 
+    from cycleanalytics.metrics import Period
+    from cycleanalytics.model import CycleModel
     from cycleanalytics.store import Store
 
-__all__ = [
-    "KPI_COLUMNS",
-    "MIN_N",
-    "basic_kpis",
-    "compare_kpis",
-    "funnel_kpis",
-    "nps_difference_test",
-    "outcome_kpis",
-    "rate_ratio_test",
-    "segment_interactions",
-    "two_proportion_test",
-]
+__all__ = ["KPI_COLUMNS", "MIN_N", "compare_kpis", "funnel_kpis", "kpi_table"]
 
 #: Columns of every KPI table. ``n`` is the base (responses, cases); ``hits`` and ``misses`` are
-#: the counts a test needs (top-box answers; promoters and detractors; complaints).
-KPI_COLUMNS = ("kpi", "stage", "value", "unit", "n", "hits", "misses", "test")
+#: the counts a test needs (top-box answers; promoters and detractors; complaints); ``metric``
+#: names the registered metric the value comes from.
+KPI_COLUMNS = ("kpi", "stage", "value", "unit", "n", "hits", "misses", "test", "metric")
 #: A change is tested only when both periods have at least this many answers (or cases).
 MIN_N = 30
 
 
-def segment_interactions(store: Store, segment: str | None) -> Store | ir.Table:
-    """The store itself, or its interactions of customers in ``segment`` (a bound value)."""
-    if segment is None:
-        return store
-    customers = store.table("customers")
-    ids = customers.filter(customers.segment == ibis.literal(segment, type="string")).customer_id
-    interactions = store.table("interactions")
-    return interactions.filter(interactions.customer_id.isin(ids))
-
-
-def _kpi_expr(store: Store, period: Period, channel: str | None, segment: str | None) -> ir.Table:
-    interactions = store.table("interactions")
-    complaints = store.table("complaints")
-    if segment is not None:
-        customers = store.table("customers")
-        ids = customers.filter(
-            customers.segment == ibis.literal(segment, type="string")
-        ).customer_id
-        interactions = interactions.filter(interactions.customer_id.isin(ids))
-        complaints = complaints.filter(complaints.customer_id.isin(ids))
-    order = ibis.window(group_by="case_id", order_by=["ts", "interaction_id"])
-    entries = (
-        interactions.mutate(_rank=ibis.row_number().over(order))
-        .filter(lambda t: t._rank == 0)
-        .select("case_id", start="ts", entry_channel="channel")
-    )
-    entries = entries.filter(period.contains(entries.start))
-    if channel is not None:
-        entries = entries.filter(entries.entry_channel == ibis.literal(channel, type="string"))
-        complaints = complaints.filter(complaints.channel == ibis.literal(channel, type="string"))
-    events = interactions.semi_join(entries, "case_id")
-    zero = ibis.literal(0, type="int64")
-    per_case = events.aggregate(
-        cases=events.case_id.nunique(),
-        csat_n=events.csat.count(),
-        csat_top=(events.csat >= 4).cast("int64").sum().fill_null(zero),
-        nps_n=events.nps.count(),
-        promoters=(events.nps >= 9).cast("int64").sum().fill_null(zero),
-        detractors=(events.nps <= 6).cast("int64").sum().fill_null(zero),
-        cost=events.cost.sum(),
-    )
-    complaints = complaints.filter(period.contains(complaints.opened_at))
-    opened = complaints.aggregate(complaints=complaints.count())
-    return per_case.cross_join(opened)
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    return numerator / denominator if denominator else math.nan
-
-
-def basic_kpis(
+def kpi_table(
     store: Store,
     *,
     period: Period | str | None = None,
     channel: str | None = None,
     segment: str | None = None,
+    model: CycleModel | str | Path | None = None,
 ) -> pd.DataFrame:
-    """Cases, CSAT top-box share, NPS, complaints per 1,000 cases and cost per case.
-
-    Parameters
-    ----------
-    store
-        The database: a :class:`~cycleanalytics.Store` or a
-        :class:`~cycleanalytics.spark.SparkStore` (the same expression runs on both).
-    period
-        Cases whose first event lies in it (``Period`` or ``"START..END"``, end excluded);
-        their answers and costs count, and the complaints opened in it.
-    channel
-        Only cases that entered through this channel, and complaints made through it.
-    segment
-        Only customers of this segment (from the customers table).
+    """The executive summary's KPIs for one period, each from its metric (module docstring).
 
     Returns
     -------
     DataFrame
-        One row per KPI with :data:`KPI_COLUMNS`: ``cases`` (count), ``csat`` (share of
-        answers 4 or 5; ``n`` answers, ``hits`` top box), ``nps`` (% promoters minus %
-        detractors, -100..100; ``hits`` promoters, ``misses`` detractors), ``complaints_per_1000``
-        (``hits`` complaints, ``n`` cases) and ``cost_per_case``. ``df.attrs`` holds the
-        period and filters.
+        One row per KPI with :data:`KPI_COLUMNS`; ``attrs["missing"]`` maps a KPI without a
+        value to the reason, ``attrs["first_stage"]`` is the funnel's first stage.
     """
-    if isinstance(store, ibis.expr.types.Table) or not callable(getattr(store, "table", None)):
-        raise MetricError(
-            "basic_kpis takes a cycleanalytics Store or a SparkStore (an object with "
-            f".table(name)), not {type(store).__name__}"
+    from cycleanalytics.metrics import complaints, cost, funnel, recovery, resolution_time
+    from cycleanalytics.metrics import satisfaction as satisfaction_metric
+
+    filters: dict[str, Any] = {"period": period, "channel": channel, "segment": segment}
+    missing: dict[str, str] = {}
+    rows: list[tuple[Any, ...]] = []
+
+    def add(kpi: str, value: float, unit: str, n: int, hits: int, misses: int, test: str,
+            metric: str, stage: str | None = None) -> None:  # fmt: skip
+        rows.append((kpi, stage, value, unit, n, hits, misses, test, metric))
+
+    raised = complaints(store, **filters)
+    cases = raised.attrs.get("cases")
+    if cases is None:
+        missing["cases"] = raised.attrs["missing"].get(
+            "rate_per_1000_cases", "the cases are unknown"
         )
-    span = Period.parse(period)
-    row = _kpi_expr(store, span, channel, segment).to_pandas().iloc[0]
-    cases = int(row["cases"])
-    csat_n, nps_n = int(row["csat_n"]), int(row["nps_n"])
-    promoters, detractors = int(row["promoters"]), int(row["detractors"])
-    complaints = int(row["complaints"])
-    cost = float(row["cost"]) if pd.notna(row["cost"]) else math.nan
-    rows = [
-        ("cases", None, float(cases), "count", cases, cases, 0, "none"),
-        (
-            "csat",
-            None,
-            _ratio(int(row["csat_top"]), csat_n),
-            "share",
-            csat_n,
-            int(row["csat_top"]),
-            csat_n - int(row["csat_top"]),
-            "two_proportion_z",
-        ),
-        (
-            "nps",
-            None,
-            100 * _ratio(promoters - detractors, nps_n),
-            "score",
-            nps_n,
-            promoters,
-            detractors,
-            "nps_difference_z",
-        ),
-        (
-            "complaints_per_1000",
-            None,
-            1000 * _ratio(complaints, cases),
-            "rate",
-            cases,
-            complaints,
-            0,
-            "rate_ratio",
-        ),
-        ("cost_per_case", None, _ratio(cost, cases), "money", cases, 0, 0, "none"),
-    ]
-    df = pd.DataFrame(rows, columns=list(KPI_COLUMNS))
-    df.attrs.update(period=span.label(), channel=channel or "all", segment=segment or "all")
-    return df
+    add("cases", _number(cases), "count", cases or 0, cases or 0, 0, "none", "complaints")
+
+    scores = satisfaction_metric(store, **filters)
+    row = scores.iloc[0]
+    csat_n, top = int(row["csat_n"]), int(row["csat_top"])
+    add("csat", row["csat"], "share", csat_n, top, csat_n - top, "two_proportion_z", "satisfaction")
+    nps_n, pro, det = int(row["nps_n"]), int(row["promoters"]), int(row["detractors"])
+    add("nps", row["nps"], "score", nps_n, pro, det, "nps_difference_z", "satisfaction")
+    for kpi, n in (("csat", csat_n), ("nps", nps_n)):
+        if n == 0:
+            missing[kpi] = "no answers in scope"
+
+    opened = int(raised["complaints"].sum())
+    rate = 1000 * opened / cases if cases else math.nan
+    if "complaints" in raised.attrs["missing"]:
+        rate = math.nan
+        missing["complaints_per_1000"] = raised.attrs["missing"]["complaints"]
+    add("complaints_per_1000", rate, "rate", cases or 0, opened, 0, "rate_ratio", "complaints")
+
+    waited = resolution_time(store, **filters)
+    done = waited.iloc[0]
+    if "resolution_time" in waited.attrs["missing"]:
+        missing["median_resolution_h"] = waited.attrs["missing"]["resolution_time"]
+    n = int(done["complaints"])
+    add("median_resolution_h", done["median_h"], "hours", n, n, 0, "none", "resolution_time")
+
+    recovered = recovery(store, **filters).iloc[0]
+    judged, won = int(recovered["success_judged"]), int(recovered["successes"])
+    if judged == 0:
+        missing["recovery_success"] = "no recovery in scope could be judged yet"
+    add("recovery_success", recovered["success_rate"], "share", judged, won, judged - won,
+        "two_proportion_z", "recovery")  # fmt: skip
+
+    spent = cost(store, **filters)
+    if spent.attrs["missing"]:
+        missing["cost_per_case"] = "; ".join(spent.attrs["missing"].values())
+    n = int(spent["cases"].iloc[0])
+    add("cost_per_case", spent["cost_per_case"].iloc[0], "money", n, 0, 0, "none", "cost")
+
+    stages = funnel(store, model=model, **filters)
+    drops = funnel_kpis(stages)
+    table = pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+    table = pd.concat([table, drops], ignore_index=True)
+    table.attrs["missing"] = missing
+    table.attrs["first_stage"] = str(stages.sort_values("stage_index")["stage"].iloc[0])
+    return table
 
 
-def _segment_row(df: pd.DataFrame, segment: str | None) -> pd.Series | None:
-    """The one row of a metric's table, or its row for ``segment`` (None when it has none)."""
-    if segment is None:
-        return df.iloc[0] if len(df) else None
-    rows = df[df["segment"] == segment]
-    return rows.iloc[0] if len(rows) else None
-
-
-def outcome_kpis(
-    store: Store,
-    *,
-    period: Period | str | None = None,
-    channel: str | None = None,
-    segment: str | None = None,
-) -> pd.DataFrame:
-    """Median resolution time and recovery success, as KPI rows (:data:`KPI_COLUMNS`).
-
-    ``median_resolution_h`` is the Kaplan-Meier median time from complaint to resolution in
-    hours (:func:`~cycleanalytics.metrics.resolution_time`, complaints opened in ``period``,
-    open ones censored; ``n`` complaints). No test is made on it (``test`` is ``"none"``).
-    ``recovery_success`` is the share of judged recoveries that succeeded
-    (:func:`~cycleanalytics.metrics.recovery`, cases started in ``period``; ``n`` judged
-    recoveries, ``hits`` successes), tested with the two-proportion z test. Recovery has no
-    channel filter, so with ``channel`` the recovery row is left out rather than shown for
-    all channels.
-
-    Examples
-    --------
-    >>> import cycleanalytics as ca
-    >>> with ca.Store() as store:
-    ...     _ = ca.load(store, sorted(ca.sample_dir().glob("*.csv")))
-    ...     table = outcome_kpis(store, period="2026-05-01..2026-06-01")
-    >>> list(table["kpi"]), list(table["n"])
-    (['median_resolution_h', 'recovery_success'], [85, 74])
-    """
-    from cycleanalytics.metrics import recovery, resolution_time
-
-    by = "segment" if segment is not None else None
-    span = Period.parse(period)
-    resolution = _segment_row(resolution_time(store, by=by, period=span, channel=channel), segment)
-    n = int(resolution["complaints"]) if resolution is not None else 0
-    median = float(resolution["median_h"]) if n else math.nan
-    rows = [("median_resolution_h", None, median, "hours", n, n, 0, "none")]
-    if channel is None:
-        recovered = _segment_row(recovery(store, by=by, period=span), segment)
-        judged = int(recovered["success_judged"]) if recovered is not None else 0
-        successes = int(recovered["successes"]) if recovered is not None else 0
-        rows.append(
-            (
-                "recovery_success",
-                None,
-                _ratio(successes, judged),
-                "share",
-                judged,
-                successes,
-                judged - successes,
-                "two_proportion_z",
-            )
-        )
-    df = pd.DataFrame(rows, columns=list(KPI_COLUMNS))
-    df.attrs.update(period=span.label(), channel=channel or "all", segment=segment or "all")
-    return df
+def _number(value: int | None) -> float:
+    return math.nan if value is None else float(value)
 
 
 def funnel_kpis(funnel: pd.DataFrame) -> pd.DataFrame:
@@ -270,82 +166,28 @@ def funnel_kpis(funnel: pd.DataFrame) -> pd.DataFrame:
     for k in range(1, len(ordered)):
         before, stage = ordered.iloc[k - 1], ordered.iloc[k]
         n, lost = int(before["reached"]), int(before["reached"]) - int(stage["reached"])
-        rows.append(
-            (
-                "dropoff",
-                str(stage["stage"]),
-                _ratio(lost, n),
-                "share",
-                n,
-                lost,
-                n - lost,
-                "two_proportion_z",
-            )
-        )
+        value = lost / n if n else math.nan
+        row = ("dropoff", str(stage["stage"]), value, "share", n, lost, n - lost)
+        rows.append((*row, "two_proportion_z", "funnel"))
     return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
 
 
-# -- tests on the small aggregates -----------------------------------------------------------
-
-
-def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> float:
-    """Two-sided p-value of the pooled two-proportion z test (NaN when it cannot be computed).
-
-    >>> round(two_proportion_test(60, 100, 45, 100), 4)  # z = 2.1240
-    0.0337
-    """
-    from scipy import stats
-
-    if n1 == 0 or n2 == 0:
-        return math.nan
-    pooled = (x1 + x2) / (n1 + n2)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        return math.nan
-    z = (x1 / n1 - x2 / n2) / se
-    return float(2 * stats.norm.sf(abs(z)))
-
-
-def nps_difference_test(p1: int, d1: int, n1: int, p2: int, d2: int, n2: int) -> float:
-    """Two-sided p-value of the z test on the difference of two NPS (multinomial variance:
-    ``(P + D - (P - D)^2) / n`` per period, with P and D the promoter and detractor shares)."""
-    from scipy import stats
-
-    if n1 == 0 or n2 == 0:
-        return math.nan
-    variances = []
-    scores = []
-    for p, d, n in ((p1, d1, n1), (p2, d2, n2)):
-        sp, sd = p / n, d / n
-        scores.append(sp - sd)
-        variances.append((sp + sd - (sp - sd) ** 2) / n)
-    se = math.sqrt(sum(variances))
-    if se == 0:
-        return math.nan
-    return float(2 * stats.norm.sf(abs(scores[0] - scores[1]) / se))
-
-
-def rate_ratio_test(k1: int, exposure1: int, k2: int, exposure2: int) -> float:
-    """Two-sided p-value that two Poisson rates are equal, conditional on ``k1 + k2`` (exact
-    binomial test of ``k1`` out of ``k1 + k2`` with p = exposure1 / (exposure1 + exposure2))."""
-    from scipy import stats
-
-    if k1 + k2 == 0 or exposure1 == 0 or exposure2 == 0:
-        return math.nan
-    return float(stats.binomtest(k1, k1 + k2, exposure1 / (exposure1 + exposure2)).pvalue)
-
-
 def _p_value(now: pd.Series, before: pd.Series) -> float:
+    """The comparison's p-value, from the test :mod:`cycleanalytics.stats` has for the KPI."""
+    from cycleanalytics.stats import nps_difference_z, poisson_rate_ratio, two_proportion_z
+
     test = now["test"]
-    n1, n2 = int(now["n"]), int(before["n"])
+    n1, n2 = int(before["n"]), int(now["n"])
     if test == "two_proportion_z":
-        return two_proportion_test(int(now["hits"]), n1, int(before["hits"]), n2)
+        return two_proportion_z(int(before["hits"]), n1, int(now["hits"]), n2).p_value
     if test == "nps_difference_z":
-        return nps_difference_test(
-            int(now["hits"]), int(now["misses"]), n1, int(before["hits"]), int(before["misses"]), n2
-        )
+        groups = [
+            (int(r["hits"]), int(r["n"]) - int(r["hits"]) - int(r["misses"]), int(r["misses"]))
+            for r in (before, now)
+        ]
+        return nps_difference_z(*groups).p_value
     if test == "rate_ratio":
-        return rate_ratio_test(int(now["hits"]), n1, int(before["hits"]), n2)
+        return poisson_rate_ratio(int(before["hits"]), n1, int(now["hits"]), n2).p_value
     return math.nan
 
 

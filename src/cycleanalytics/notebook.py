@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from cycleanalytics.periods import ReportPeriod
 
 if TYPE_CHECKING:
-    import ibis.expr.types as ir
     import pandas as pd
 
     from cycleanalytics.store import Store
@@ -37,6 +36,10 @@ def plotly_bundle() -> tuple[str, str]:
 _REPORT_CSS = """
 <style>
 .ca-note { color: #444; font-size: 0.95em; margin: 0.2em 0 0.8em 0; padding-left: 0.2em; }
+.ca-empty { color: #444; font-size: 0.95em; margin: 0.6em 0 1em 0; padding: 1.2em 1em;
+  border: 1px dashed #c7d3dc; border-radius: 6px; background: #fafbfc; }
+.ca-basis { color: #444; font-size: 0.9em; margin: -0.4em 0 1.2em 0; }
+.ca-basis summary { cursor: pointer; color: #1f5f8b; }
 .ca-tiles { display: flex; flex-wrap: wrap; gap: 0.8em; margin: 0.6em 0 1.2em 0; }
 .ca-tile { border: 1px solid #d8e2ea; border-radius: 6px; padding: 0.6em 0.9em; min-width: 11em;
   flex: 1 1 11em; background: #fbfdfe; }
@@ -107,7 +110,9 @@ def setup_notebook() -> None:
 
 
 def show_text(text: str, *, kind: str = "note") -> None:
-    """Show a sentence in a report (``kind`` is ``"note"`` or ``"takeaway"``), HTML-escaped."""
+    """Show a sentence in a report, HTML-escaped. ``kind`` is ``"note"``, ``"takeaway"`` or
+    ``"empty"`` (a chart's place, saying why it has nothing to draw: the driver counts it as
+    the chart it stands for)."""
     from IPython.display import HTML, display
 
     display(HTML(f'<p class="ca-{kind}">{html.escape(text)}</p>'))
@@ -459,19 +464,17 @@ def funnel_basis(df: pd.DataFrame, language: str = "en", *, period: str | None =
 
 def period_text(start: str | date | None, end: str | date | None) -> str | None:
     """The metrics' ``period`` from a report's ``period_start`` and ``period_end``, both days
-    included (the metrics' periods end before their end).
+    included (as the metrics read them).
 
     >>> period_text("2026-01-01", "2026-03-31")
-    '2026-01-01..2026-04-01'
+    '2026-01-01..2026-03-31'
     >>> period_text(None, None) is None
     True
     """
-    from datetime import timedelta
-
     if not start and not end:
         return None
     first = date.fromisoformat(str(start)).isoformat() if start else ""
-    last = (date.fromisoformat(str(end)) + timedelta(days=1)).isoformat() if end else ""
+    last = date.fromisoformat(str(end)).isoformat() if end else ""
     return f"{first}..{last}"
 
 
@@ -597,6 +600,103 @@ def data_provenance(store: Any) -> dict[str, Any]:
     return {"as_of": None if as_of is None else as_of.isoformat(), "loads": loads}
 
 
+#: MIME type of the output in which a report kernel records the figures it shows (the
+#: headline numbers of :func:`publish_figures`); the HTML export drops it.
+FIGURES_MIME = "application/vnd.cycleanalytics.figures+json"
+
+
+def report_figures(**frames: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """The headline figures a report shows, by name, each with its value, base, metric and
+    scope (time and channel basis), from the frames it shows them from. Two reports showing a
+    figure of the same name and scope must show the same value (tests/test_consistency.py).
+
+    ``frames`` by role: ``kpis`` (:func:`executive_kpis`), ``satisfaction``, ``complaints``
+    (any breakdown: counts are summed), ``resolution``, ``recovery``, ``funnel`` (no
+    breakdown).
+
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     figures = report_figures(satisfaction=ca.metrics.satisfaction(store, period="2026-06"))
+    >>> figures["csat"]["n"], figures["csat"]["metric"], figures["csat"]["basis"]
+    (212, 'satisfaction', 'event_time/event_channel')
+    """
+    from cycleanalytics.kpis import funnel_kpis
+    from cycleanalytics.metrics import REGISTRY
+
+    def basis(definition: dict[str, str]) -> str:
+        return f"{definition['time_key']}/{definition['channel_key']}"
+
+    def number(value: Any) -> float | None:
+        return None if value is None or value != value else float(value)
+
+    out: dict[str, dict[str, Any]] = {}
+
+    def add(name: str, value: Any, n: Any, metric: str, definition: dict[str, str]) -> None:
+        out[name] = {"value": number(value), "n": int(n), "metric": metric}
+        out[name]["basis"] = basis(definition)
+
+    kpis = frames.get("kpis")
+    if kpis is not None:
+        for _, row in kpis.iterrows():
+            name = row["kpi"] if row["kpi"] != "dropoff" else f"dropoff:{row['stage']}"
+            definition = REGISTRY[row["metric"]].definition()
+            if row["kpi"] == "cases":
+                definition = {**definition, "time_key": "case_start"}
+            add(name, row["value"], row["n"], row["metric"], definition)
+            if row["kpi"] == "complaints_per_1000" and row["value"] == row["value"]:
+                add("complaints", row["hits"], row["hits"], row["metric"], definition)
+    scores = frames.get("satisfaction")
+    if scores is not None and len(scores):
+        first, definition = scores.iloc[0], scores.attrs["definition"]
+        add("csat", first["csat"], first["csat_n"], "satisfaction", definition)
+        add("nps", first["nps"], first["nps_n"], "satisfaction", definition)
+    raised = frames.get("complaints")
+    if raised is not None and "complaints" not in raised.attrs.get("missing", {}):
+        total = int(raised["complaints"].sum())
+        add("complaints", total, total, "complaints", raised.attrs["definition"])
+    waited = frames.get("resolution")
+    if waited is not None and len(waited):
+        first = waited.iloc[0]
+        add("median_resolution_h", first["median_h"], first["complaints"], "resolution_time",
+            waited.attrs["definition"])  # fmt: skip
+    recovered = frames.get("recovery")
+    if recovered is not None and len(recovered):
+        first = recovered.iloc[0]
+        add("recovery_success", first["success_rate"], first["success_judged"], "recovery",
+            recovered.attrs["definition"])  # fmt: skip
+    stages = frames.get("funnel")
+    if stages is not None and len(stages):
+        for _, row in funnel_kpis(stages).iterrows():
+            add(f"dropoff:{row['stage']}", row["value"], row["n"], "funnel",
+                stages.attrs["definition"])  # fmt: skip
+    return out
+
+
+def publish_figures(**frames: pd.DataFrame) -> None:
+    """Record :func:`report_figures` as an output of the running report kernel (read back with
+    :func:`read_figures`). Does nothing outside IPython."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    display({FIGURES_MIME: report_figures(**frames)}, raw=True)
+
+
+def read_figures(notebook: str | Path) -> dict[str, dict[str, Any]]:
+    """The figures an executed report notebook recorded with :func:`publish_figures`."""
+    import nbformat
+
+    found: dict[str, dict[str, Any]] = {}
+    for cell in nbformat.read(str(notebook), as_version=4).cells:
+        for output in cell.get("outputs", []):
+            found.update(output.get("data", {}).get(FIGURES_MIME, {}))
+    return found
+
+
 def publish_provenance(store: Any) -> None:
     """Record :func:`data_provenance` as an output of the running report kernel, for the
     driver's page header (which therefore states what the report itself read, on any engine).
@@ -623,7 +723,7 @@ class ReportContext:
     --------
     >>> ctx = report_context(period="2026-03", comparison="previous", language="ms")
     >>> ctx.metric_period, ctx.comparison_metric_period
-    ('2026-03-01..2026-04-01', '2026-02-01..2026-03-01')
+    ('2026-03-01..2026-03-31', '2026-02-01..2026-02-28')
     >>> ctx.period_label
     '2026-03-01 hingga 2026-03-31'
     """
@@ -656,11 +756,9 @@ class ReportContext:
             return t("header.all_data", self.language)
         return self.period.label(t("word.to", self.language))
 
-    def source(self, store: Store) -> Store | ir.Table:
-        """What metrics read: the store, or its interactions of the chosen segment."""
-        from cycleanalytics.kpis import segment_interactions
-
-        return segment_interactions(store, self.segment)
+    def source(self, store: Store) -> Any:
+        """What metrics read: the store, or the store narrowed to the chosen segment."""
+        return outcome_source(store, self.segment)
 
 
 def report_context(
@@ -807,10 +905,11 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
         (r["kpi"], r["stage"] if r["stage"] == r["stage"] else None): r for _, r in table.iterrows()
     }
     cases = rows.get(("cases", None))
-    if cases is not None and int(cases["value"]) == 0:
+    known = cases is not None and cases["value"] == cases["value"]
+    if known and int(cases["value"]) == 0:
         return [t("say.no_data", language, period=period)]
     said = []
-    if cases is not None:
+    if known:
         said.append(t("say.cases", language, n=fmt_number(cases["value"], language), period=period))
     for (kpi, _stage), row in rows.items():
         if kpi in ("cases", "dropoff") or row["value"] != row["value"]:
@@ -837,6 +936,10 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
         elif row.get("test", "none") != "none":
             sentence += " " + t("say.few", language)
         said.append(sentence)
+    for kpi in table.attrs.get("missing", {}):  # what this data cannot measure, said once
+        row = rows.get((kpi, None))
+        if row is not None:
+            said.append(t("say.not_measured", language, kpi=_kpi_label(row, language)))
     drops = [r for (kpi, _), r in rows.items() if kpi == "dropoff" and r["value"] == r["value"]]
     if drops:
         worst = max(drops, key=lambda r: r["value"])
@@ -861,28 +964,16 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
 
 
 def executive_kpis(store: Store, ctx: ReportContext) -> pd.DataFrame:
-    """The executive summary's KPI table for a context: the basic KPIs, median resolution
-    time and recovery success (:func:`cycleanalytics.kpis.outcome_kpis`, after complaints
-    per 1,000 cases) and the funnel's drop-off per stage, each compared with the comparison
-    period (columns :data:`cycleanalytics.kpis.KPI_COLUMNS` and those of
-    :func:`cycleanalytics.kpis.compare_kpis`).
+    """The executive summary's KPI table for a context (:func:`cycleanalytics.kpis.kpi_table`:
+    every KPI from its metric, with the report's period, channel and segment), compared with
+    the comparison period (:func:`cycleanalytics.kpis.compare_kpis`).
     """
-    import pandas as pd
-
-    from cycleanalytics.kpis import basic_kpis, compare_kpis, funnel_kpis, outcome_kpis
-    from cycleanalytics.metrics import funnel
+    from cycleanalytics.kpis import compare_kpis, kpi_table
 
     def one(period: str | None) -> pd.DataFrame:
-        basic = basic_kpis(store, period=period, channel=ctx.channel, segment=ctx.segment)
-        outcomes = outcome_kpis(store, period=period, channel=ctx.channel, segment=ctx.segment)
-        stages = funnel(ctx.source(store), period=period, channel=ctx.channel, model=ctx.model)
-        drops = funnel_kpis(stages)
-        split = int((basic["kpi"] == "complaints_per_1000").to_numpy().nonzero()[0][0]) + 1
-        table = pd.concat(
-            [basic.iloc[:split], outcomes, basic.iloc[split:], drops], ignore_index=True
+        return kpi_table(
+            store, period=period, channel=ctx.channel, segment=ctx.segment, model=ctx.model
         )
-        table.attrs["first_stage"] = str(stages.sort_values("stage_index")["stage"].iloc[0])
-        return table
 
     now = one(ctx.metric_period)
     before = one(ctx.comparison_metric_period) if ctx.comparison else None
@@ -1573,41 +1664,6 @@ def paradox_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     )
 
 
-class SegmentView:
-    """A store seen through one customer segment: its ``interactions`` and ``complaints``
-    tables keep only that segment's customers (the value is bound, never query text); every
-    other table is the store's. Metrics that read a store read this the same way.
-
-    >>> import cycleanalytics as ca
-    >>> with ca.Store() as store:
-    ...     _ = ca.load(store, sorted(ca.sample_dir().glob("*.csv")))
-    ...     whole = int(ca.metrics.complaints(store)["complaints"].sum())
-    ...     parts = sum(int(ca.metrics.complaints(SegmentView(store, s))["complaints"].sum())
-    ...                 for s in ("consumer", "enterprise", "small_business"))
-    >>> whole == parts
-    True
-    """
-
-    def __init__(self, store: Store, segment: str) -> None:
-        self.store = store
-        self.segment = segment
-
-    def table(self, name: str) -> ir.Table:
-        import ibis
-
-        table = self.store.table(name)
-        if name not in ("interactions", "complaints"):
-            return table
-        customers = self.store.table("customers")
-        ids = customers.filter(
-            customers.segment == ibis.literal(self.segment, type="string")
-        ).customer_id
-        return table.filter(table.customer_id.isin(ids))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.store, name)
-
-
 def paradox_verdict(df: pd.DataFrame, language: str = "en", *, min_n: int = 30) -> str:
     """The plain-language verdict on the service recovery paradox in ``language``, from the
     tests a :func:`~cycleanalytics.metrics.recovery_paradox` table carries in its attrs (in
@@ -1662,21 +1718,123 @@ def paradox_verdict(df: pd.DataFrame, language: str = "en", *, min_n: int = 30) 
     )
 
 
-def outcome_source(store: Store, segment: str | None) -> Store | SegmentView:
-    """What the outcome metrics (complaints, resolution, recovery) read for a report: the
-    store, or a :class:`SegmentView` of it."""
-    return store if segment is None else SegmentView(store, segment)
+def outcome_source(store: Store, segment: str | None) -> Any:
+    """What the metrics read for a report: the store, or the store narrowed to one customer
+    segment (the metrics' own ``segment`` filter,
+    :func:`cycleanalytics.metrics._sources.segment_source`)."""
+    from cycleanalytics.metrics._sources import segment_source
+
+    return segment_source(store, segment)
 
 
 def show_chart(
-    plot: Any, df: pd.DataFrame, *, empty: str, language: str = "en", **options: Any
+    plot: Any,
+    df: pd.DataFrame,
+    *,
+    empty: str,
+    language: str = "en",
+    measure: str | None = None,
+    **options: Any,
 ) -> None:
-    """Show ``plot(df, **options)`` with its labels in ``language``, or the sentence ``empty``
-    when ``df`` has no rows (a short period can leave a chart with nothing to draw)."""
-    if df.empty:
-        show_text(empty)
+    """Show ``plot(df, **options)`` with its labels in ``language`` and, under it, how the
+    metric counted (:func:`counted_text`), or the sentence ``empty`` when there is nothing to
+    draw: no rows (a short period), or no value of the plotted ``measure`` column (a log that
+    records no scores)."""
+    if df.empty or (measure is not None and df[measure].isna().all()):
+        show_text(empty, kind="empty")
     else:
         show_figure(plot(df, **options), language)
+        show_counted(df, language)
+
+
+def counted_text(df: pd.DataFrame, language: str = "en") -> str | None:
+    """How a metric's numbers are counted, from its declared scope (``attrs["definition"]``):
+    what is counted, and what its period and channel filters select on. None for a frame that
+    does not come from a metric.
+
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     df = ca.metrics.satisfaction(store, period="2026-06")
+    >>> print(counted_text(df))  # doctest: +NORMALIZE_WHITESPACE
+    How this is counted: answers to surveys; the period by the day of each contact or answer,
+    the channel by the channel of each contact.
+    >>> print(counted_text(df, "id"))  # doctest: +NORMALIZE_WHITESPACE
+    Cara menghitung: jawaban survei; periode menurut hari setiap kontak atau jawaban, saluran
+    menurut saluran setiap kontak.
+    """
+    from cycleanalytics.i18n import t
+
+    definition = df.attrs.get("definition")
+    if not definition:
+        return None
+    return t(
+        "counted.line",
+        language,
+        population=t(f"counted.population.{definition['counts']}", language),
+        time=t(f"counted.time.{definition['time_key']}", language),
+        channel=t(f"counted.channel.{definition['channel_key']}", language),
+    )
+
+
+def show_counted(df: pd.DataFrame, language: str = "en") -> None:
+    """Show :func:`counted_text` as a note (nothing for a frame without a definition)."""
+    text = counted_text(df, language)
+    if text:
+        show_text(text)
+
+
+def show_kpi_basis(table: pd.DataFrame, language: str = "en") -> None:
+    """Show :func:`kpi_basis_lines` folded under "How the tiles are counted" (escaped)."""
+    from IPython.display import HTML, display
+
+    from cycleanalytics.i18n import t
+
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in kpi_basis_lines(table, language))
+    summary = html.escape(t("counted.kpis", language))
+    display(
+        HTML(f'<details class="ca-basis"><summary>{summary}</summary><ul>{items}</ul></details>')
+    )
+
+
+def kpi_basis_lines(table: pd.DataFrame, language: str = "en") -> list[str]:
+    """One line per KPI of an executive table: what it counts and by which day, from the
+    declaration of the metric each KPI comes from (the ``metric`` column).
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"kpi": ["cases", "csat"], "stage": [None, None],
+    ...                       "metric": ["complaints", "satisfaction"]})
+    >>> for line in kpi_basis_lines(table): print(line)
+    Cases: customer journeys, by the day the journey started
+    CSAT (satisfied, 4-5 of 5): answers to surveys, by the day of each contact or answer
+    """
+    from cycleanalytics.i18n import t
+    from cycleanalytics.metrics import REGISTRY
+
+    lines = []
+    said = set()
+    for _, row in table.iterrows():
+        if row["kpi"] in said:  # one line for the drop-off of every stage
+            continue
+        said.add(row["kpi"])
+        definition = REGISTRY[row["metric"]].definition()
+        counts = definition["counts"]
+        if row["kpi"] == "cases":
+            counts, time = "cases", "case_start"
+        else:
+            time = definition["time_key"]
+        lines.append(
+            t(
+                "counted.kpi",
+                language,
+                kpi=t("exec.funnel", language)
+                if row["kpi"] == "dropoff"
+                else _kpi_label(row, language),
+                population=t(f"counted.population.{counts}", language),
+                time=t(f"counted.time.{time}", language),
+            )
+        )
+    return lines
 
 
 def basis_text(

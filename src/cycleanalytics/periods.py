@@ -7,7 +7,7 @@ A report period is a range of whole days, both ends included. It is written as
   ``last_quarter`` (the previous complete calendar month or quarter), ``month_to_date`` (the
   first of the as-of day's month up to and including the as-of day);
 - explicit days: ``2026-01-01..2026-03-31`` (both included), a month ``2026-03``, a quarter
-  ``2026-Q1`` or one day ``2026-03-15``.
+  ``2026-Q1``, a year ``2026`` or one day ``2026-03-15``.
 
 Resolving the same text against the same as-of date always gives the same days, so re-running a
 scheduled report set with a fixed ``--as-of`` reproduces its numbers.
@@ -19,7 +19,7 @@ Examples
 >>> p.label()
 '2026-02-01 to 2026-02-28'
 >>> p.metric_period()
-'2026-02-01..2026-03-01'
+'2026-02-01..2026-02-28'
 >>> comparison_period(p, "previous").label()
 '2026-01-01 to 2026-01-31'
 """
@@ -71,8 +71,8 @@ class ReportPeriod:
         return f"{self.first.isoformat()} {to} {self.last.isoformat()}"
 
     def metric_period(self) -> str:
-        """The metrics' half-open ``period`` text: ``FIRST..DAY_AFTER_LAST``."""
-        return f"{self.first.isoformat()}..{(self.last + timedelta(days=1)).isoformat()}"
+        """The metrics' ``period`` text for these days: ``FIRST..LAST``, both included."""
+        return self.text()
 
     def text(self) -> str:
         """Explicit, inclusive text that resolves to the same days: ``FIRST..LAST``."""
@@ -132,7 +132,7 @@ def _bad_period(text: object) -> str:
     return (
         f"cannot read period {text!r}; use one of {', '.join(ROLLING)}, or days written "
         "FIRST..LAST (e.g. 2026-01-01..2026-03-31, both included), a month 2026-03, "
-        "a quarter 2026-Q1 or a day 2026-03-15"
+        "a quarter 2026-Q1, a year 2026 or a day 2026-03-15"
     )
 
 
@@ -174,6 +174,8 @@ def resolve_period(text: str | ReportPeriod, *, as_of: str | date | None = None)
         if not start.strip() or not end.strip():
             raise ParameterError(_bad_period(text))
         return ReportPeriod(_day(start, text), _day(end, text), "")
+    if re.fullmatch(r"\d{4}", raw):
+        return ReportPeriod(date(int(raw), 1, 1), date(int(raw), 12, 31), "")
     match = re.fullmatch(r"(\d{4})-[Qq]([1-4])", raw)
     if match:
         first = date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)

@@ -215,6 +215,24 @@ QUARANTINE = Table(
     doc="every rejected row and why",
 )
 
+#: Predicted complaint areas (cycleanalytics.classify). Not a canonical table: a store gets it
+#: on the first `classify` run, and a database without it still opens (reports say "none").
+COMPLAINT_PREDICTIONS = Table(
+    "complaint_predictions",
+    (
+        Column("complaint_id", "VARCHAR", required=True),
+        Column("predicted_area", "VARCHAR", required=True, doc="an area, or 'unclassified'"),
+        Column("probability", "DOUBLE", check="probability BETWEEN 0 AND 1"),
+        Column("language", "VARCHAR", doc="detected language: en, id or ms"),
+        Column("model_id", "VARCHAR", required=True),
+        Column("threshold", "DOUBLE", doc="abstained below this probability"),
+        Column("predicted_at", "TIMESTAMPTZ", required=True),
+    ),
+    primary_key="complaint_id",
+    loadable=False,
+    doc="one row per complaint without a recorded area, with the model's area for it",
+)
+
 TABLES: dict[str, Table] = {
     t.name: t for t in (INTERACTIONS, COMPLAINTS, CUSTOMERS, LOADS, QUARANTINE)
 }

@@ -3,6 +3,7 @@ on the counts it returns, so every metric's statistics are the same on DuckDB an
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import asdict, dataclass
 
@@ -274,6 +275,48 @@ def nps_difference_z(
         100 * (diff + half),
         name,
         (n1, n2),
+        confidence,
+    )
+
+
+def poisson_rate_ratio(
+    k1: int, exposure1: float, k2: int, exposure2: float, *, confidence: float = 0.95
+) -> TestResult:
+    """Exact test that two Poisson rates are equal (events ``k`` over ``exposure``, e.g.
+    complaints over cases), conditional on ``k1 + k2``: ``k2`` is binomial with
+    p = exposure2 / (exposure1 + exposure2). The effect is the rate ratio, second over first,
+    with the Clopper-Pearson interval carried over from the binomial proportion.
+
+    Examples
+    --------
+    20 complaints in 1,000 cases, then 40 in 1,000: the second rate is twice the first.
+
+    >>> r = poisson_rate_ratio(20, 1000, 40, 1000)
+    >>> round(r.effect, 2), round(r.p_value, 4)
+    (2.0, 0.0135)
+    """
+    name = "rate ratio (second / first)"
+    n = (int(k1), int(k2))
+    if k1 + k2 == 0 or exposure1 <= 0 or exposure2 <= 0:
+        return _nan_result("exact Poisson rate ratio", name, n, confidence)
+    share = exposure2 / (exposure1 + exposure2)
+    test = stats.binomtest(int(k2), int(k1 + k2), share)
+    ci = test.proportion_ci(confidence_level=confidence)
+    scale = exposure1 / exposure2
+
+    def ratio(p: float) -> float:
+        return math.inf if p >= 1 else p / (1 - p) * scale
+
+    effect = (k2 / exposure2) / (k1 / exposure1) if k1 else math.inf
+    return TestResult(
+        "exact Poisson rate ratio",
+        float(k2),
+        float(test.pvalue),
+        float(effect),
+        float(ratio(ci.low)),
+        float(ratio(ci.high)),
+        name,
+        n,
         confidence,
     )
 

@@ -26,6 +26,6 @@ def main() -> None:
 
 
 # Importing the command modules attaches their commands to `main`.
-from cycleanalytics.cli import data, metric, model, report  # noqa: E402
+from cycleanalytics.cli import classify, data, metric, model, report  # noqa: E402
 
-__all__ = ["data", "main", "metric", "model", "report"]
+__all__ = ["classify", "data", "main", "metric", "model", "report"]

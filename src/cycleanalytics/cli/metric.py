@@ -17,12 +17,11 @@ from cycleanalytics.cli import main
 from cycleanalytics.cli._common import (
     CycleGroup,
     by_option,
-    channel_option,
     db_option,
+    err,
     format_option,
     memory_limit_option,
     model_option,
-    period_option,
     print_frame,
     read_store,
     temp_directory_option,
@@ -97,13 +96,22 @@ def _command(spec: MetricSpec) -> click.Command:
             print_frame(readable(df), fmt, title=_title(spec, df))
         else:
             print_frame(df, fmt, title=_title(spec, df) if fmt == "table" else None)
+        from rich.text import Text  # printed as text: data never becomes markup
 
-    command = click.Command(spec.name, callback=run, help=spec.summary, short_help=spec.summary)
+        if fmt == "table":
+            err.print(Text(f"Counted: {_counted(df)}", style="dim"))
+        for measure, reason in df.attrs.get("missing", {}).items():
+            err.print(Text(f"Not measured: {measure}: {reason}"), style="yellow")
+
+    command = click.Command(
+        spec.name, callback=run, help=_help(spec), short_help=spec.summary, epilog=_epilog(spec)
+    )
     decorators = [
         db_option(),
         by_option,
-        period_option,
-        channel_option,
+        _period_option(spec),
+        _channel_option(spec),
+        _segment_option(spec),
         model_option,
         format_option,
         memory_limit_option,
@@ -113,6 +121,63 @@ def _command(spec: MetricSpec) -> click.Command:
     for decorate in decorators:
         command = decorate(command)
     return command
+
+
+def _scopes(spec: MetricSpec, field: str) -> str:
+    values = {key: getattr(scope, field) for key, scope in spec.scopes.items()}
+    if len(set(values.values())) == 1:
+        return next(iter(values.values()))
+    return "; ".join(f"{value} with --basis {key}" for key, value in values.items())
+
+
+def _period_option(spec: MetricSpec) -> Any:
+    return click.option(
+        "--period",
+        default=None,
+        help=f"Keep what falls in this period, by {_scopes(spec, 'time')}: days FIRST..LAST "
+        "(both included), a month 2026-03, a quarter 2026-Q1, a year 2026, or last_month, "
+        "last_quarter, last_7_days, month_to_date.",
+    )
+
+
+def _channel_option(spec: MetricSpec) -> Any:
+    return click.option(
+        "--channel",
+        multiple=True,
+        help=f"Keep this channel (repeatable), by {_scopes(spec, 'channel')}.",
+    )
+
+
+def _segment_option(spec: MetricSpec) -> Any:
+    return click.option(
+        "--segment",
+        multiple=True,
+        help="Keep the customers of this segment (customers table; repeatable).",
+    )
+
+
+def _help(spec: MetricSpec) -> str:
+    return f"{spec.summary}\n\nCounts {_scopes(spec, 'population')}. Unit: {spec.unit}."
+
+
+def _epilog(spec: MetricSpec) -> str | None:
+    refused = [f"no --{key} ({why})" for key, why in spec.refuses.items()]
+    return "; ".join(refused).capitalize() + "." if refused else None
+
+
+def _counted(df: pd.DataFrame) -> str:
+    """One line: what the numbers count, on how much, after which filters."""
+    definition = df.attrs["definition"]
+    filters = df.attrs["filters"]
+    shown = [f"{definition['population']}"]
+    shown.append(f"period {filters.get('period', 'all data')} by {definition['time_basis']}")
+    if filters.get("channel"):
+        shown.append(f"channel {', '.join(filters['channel'])} by {definition['channel_basis']}")
+    if filters.get("segment"):
+        shown.append(f"segment {', '.join(filters['segment'])}")
+    excluded = ", ".join(f"{n:,} {why}" for why, n in df.attrs["rows_excluded"].items() if n)
+    used = f"{df.attrs['rows_used']:,} used" + (f"; left out: {excluded}" if excluded else "")
+    return "; ".join(shown) + f" ({used})."
 
 
 def _title(spec: MetricSpec, df: pd.DataFrame) -> str:

@@ -7,7 +7,6 @@ so a new metric gets them right by construction.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,11 +16,13 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import ibis
 import ibis.expr.datatypes as dt
 
-from cycleanalytics.errors import MetricError, StoreError
+from cycleanalytics.errors import MetricError, ParameterError, StoreError
 from cycleanalytics.schema import CUSTOMERS, INTERACTIONS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+
+    from cycleanalytics.periods import ReportPeriod
 
 TIME_GRAINS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 CUSTOMER_COLUMNS = tuple(c for c in CUSTOMERS.column_names if c not in ("customer_id", "load_id"))
@@ -41,7 +42,7 @@ def _parse_instant(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _to_instant(value: str | date | datetime | None) -> datetime | None:
+def to_instant(value: str | date | datetime | None) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -55,47 +56,70 @@ def _to_instant(value: str | date | datetime | None) -> datetime | None:
 class Period:
     """A half-open time range ``[start, end)`` in UTC; either end may be open (None).
 
+    Build it with :meth:`parse` from the text a person types: days are whole and both ends of a
+    range of days are included (``2026-06-01..2026-06-30`` is all of June), a month, quarter or
+    year means all of it, and :meth:`label` always names the days that are counted.
+
     Examples
     --------
-    >>> Period.parse("2026-01-01..2026-03-01").label()
+    >>> Period.parse("2026-01-01..2026-02-28").label()
     '2026-01-01 to 2026-02-28'
     >>> Period.parse("2026-02").end
     datetime.datetime(2026, 3, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    >>> Period.parse("2026-Q1").label(), Period.parse("2026").label()
+    ('2026-01-01 to 2026-03-31', '2026-01-01 to 2026-12-31')
+    >>> Period.parse("2026-06-01T08:00..2026-06-01T12:00").label()
+    '2026-06-01 08:00 to 2026-06-01 12:00 (UTC, end excluded)'
     """
 
     start: datetime | None = None
     end: datetime | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _to_instant(self.start))
-        object.__setattr__(self, "end", _to_instant(self.end))
+        object.__setattr__(self, "start", to_instant(self.start))
+        object.__setattr__(self, "end", to_instant(self.end))
         if self.start and self.end and self.end <= self.start:
             raise MetricError(
                 f"period ends ({self.end:%Y-%m-%d}) before it starts ({self.start:%Y-%m-%d})"
             )
 
     @classmethod
-    def parse(cls, text: str | Period | None) -> Period:
-        """Read ``START..END``, ``START..``, ``..END``, a month ``YYYY-MM`` or a day."""
+    def parse(cls, text: str | Period | ReportPeriod | None, *, as_of: object = None) -> Period:
+        """Read a period as people write it.
+
+        - days, both ends included: ``2026-01-01..2026-03-31``, one day ``2026-03-15``, and
+          open-ended ``2026-01-01..`` or ``..2026-03-31``;
+        - a whole month ``2026-03``, quarter ``2026-Q1`` or year ``2026``; a range of months
+          ``2026-01..2026-03`` (January to March, both included);
+        - a rolling name (``last_month``, ``last_quarter``, ``last_7_days``,
+          ``month_to_date``), resolved against ``as_of`` (default today);
+        - instants with a time of day (``2026-03-01T08:00..2026-03-01T12:00``): start
+          included, end excluded.
+        """
+        from cycleanalytics.periods import ReportPeriod, resolve_period
+
         if text is None:
             return cls()
         if isinstance(text, Period):
             return text
-        text = text.strip()
-        if ".." in text:
-            start, _, end = text.partition("..")
-            return cls(start or None, end or None)
-        if re.fullmatch(r"\d{4}-\d{2}", text):
-            start = _parse_instant(text)
-            year, month = divmod(start.month, 12)
-            return cls(start, start.replace(year=start.year + year, month=month + 1))
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            start = _parse_instant(text)
-            return cls(start, start + timedelta(days=1))
-        raise MetricError(
-            f"cannot read period {text!r}; use START..END (e.g. 2026-01-01..2026-04-01), "
-            "YYYY-MM or YYYY-MM-DD"
-        )
+        if isinstance(text, ReportPeriod):
+            return cls(text.first, text.last + timedelta(days=1))
+        if not isinstance(text, str):
+            raise MetricError(f"cannot read period {text!r}; {_PERIOD_FORMS}")
+        raw = text.strip()
+        if not raw:
+            return cls()
+        if ".." in raw:
+            first, _, last = (part.strip() for part in raw.partition(".."))
+            if not first and not last:
+                return cls()
+            return cls(_period_start(first, raw), _period_end(last, raw))
+        if re.fullmatch(r"\d{4}", raw):
+            return cls(_period_start(raw, raw), _period_end(raw, raw))
+        try:
+            return cls.parse(resolve_period(raw, as_of=as_of))
+        except ParameterError:
+            raise MetricError(f"cannot read period {text!r}; {_PERIOD_FORMS}") from None
 
     @property
     def is_open(self) -> bool:
@@ -111,16 +135,78 @@ class Period:
         return condition
 
     def label(self) -> str:
-        """Human-readable, with the end shown inclusively (the day before ``end``)."""
+        """The days counted, both named inclusively (or the instants, when not whole days)."""
         if self.is_open:
             return "all data"
+        if not all(_is_midnight(t) for t in (self.start, self.end) if t is not None):
+            start = f"{self.start:%Y-%m-%d %H:%M}" if self.start else "the start of the data"
+            end = f"{self.end:%Y-%m-%d %H:%M}" if self.end else "the end of the data"
+            return f"{start} to {end} (UTC, end excluded)"
         start = f"{self.start:%Y-%m-%d}" if self.start else "the start of the data"
-        end = (
-            f"{self.end - timedelta(microseconds=1):%Y-%m-%d}"
-            if self.end
-            else "the end of the data"
-        )
-        return f"{start} to {end}"
+        end = f"{self.end - timedelta(days=1):%Y-%m-%d}" if self.end else "the end of the data"
+        return start if start == end else f"{start} to {end}"
+
+    def text(self) -> str:
+        """Text that :meth:`parse` reads back into this period (``""`` for all data)."""
+        if self.is_open:
+            return ""
+        if all(_is_midnight(t) for t in (self.start, self.end) if t is not None):
+            start = f"{self.start:%Y-%m-%d}" if self.start else ""
+            end = f"{self.end - timedelta(days=1):%Y-%m-%d}" if self.end else ""
+        else:
+            start = self.start.isoformat() if self.start else ""
+            end = self.end.isoformat() if self.end else ""
+        return f"{start}..{end}"
+
+
+_PERIOD_FORMS = (
+    "use days FIRST..LAST (e.g. 2026-01-01..2026-03-31, both included), a month 2026-03, "
+    "a quarter 2026-Q1, a year 2026, a day 2026-03-15 or a rolling name (last_month, "
+    "last_quarter, last_7_days, month_to_date)"
+)
+
+
+def _is_midnight(value: datetime) -> bool:
+    return value.hour == value.minute == value.second == value.microsecond == 0
+
+
+def _whole_days(text: str, whole: str) -> tuple[date, date] | None:
+    """The first and last day of a day, month, quarter or year written as text; None when
+    the text is an instant with a time of day."""
+    from cycleanalytics.periods import resolve_period
+
+    if re.fullmatch(r"\d{4}", text):
+        year = int(text)
+        return date(year, 1, 1), date(year, 12, 31)
+    if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?|\d{4}-[Qq][1-4]", text):
+        try:
+            days = resolve_period(text)
+        except ParameterError:
+            message = f"cannot read {text!r} in period {whole!r}; {_PERIOD_FORMS}"
+            raise MetricError(message) from None
+        return days.first, days.last
+    return None
+
+
+def _period_instant(text: str, whole: str) -> datetime:
+    try:
+        return _parse_instant(text)
+    except MetricError:
+        raise MetricError(f"cannot read {text!r} in period {whole!r}; {_PERIOD_FORMS}") from None
+
+
+def _period_start(text: str, whole: str) -> datetime | None:
+    if not text:
+        return None
+    days = _whole_days(text, whole)
+    return to_instant(days[0]) if days else _period_instant(text, whole)
+
+
+def _period_end(text: str, whole: str) -> datetime | None:
+    if not text:
+        return None
+    days = _whole_days(text, whole)
+    return to_instant(days[1] + timedelta(days=1)) if days else _period_instant(text, whole)
 
 
 def as_list(value: str | Sequence[str] | None) -> list[str]:
@@ -166,8 +252,11 @@ def source_tables(source: TableSource | ir.Table) -> tuple[ir.Table, ir.Table | 
 
     ``source`` is a :class:`TableSource` (a DuckDB ``Store``, a ``SparkStore``: anything with
     ``.table(name)`` returning an Ibis table) or an Ibis table of canonical interactions on
-    any backend. Customers are ``None`` for a bare table or a store without that table.
+    any backend. Customers are ``None`` for a bare table or a store without that table. The
+    tables come through the one resolver of every metric (``_outcomes.tables``).
     """
+    from cycleanalytics.metrics._outcomes import tables
+
     if isinstance(source, ibis.expr.types.Table):
         missing = [c for c in ("case_id", "ts", "stage") if c not in source.columns]
         if missing:
@@ -175,28 +264,19 @@ def source_tables(source: TableSource | ir.Table) -> tuple[ir.Table, ir.Table | 
                 f"the table given has no column(s) {missing}; pass a Store or an Ibis table with "
                 "the canonical interactions columns"
             )
-        return source, None
-    if callable(getattr(source, "table", None)):
-        return source.table("interactions"), source_table(source, "customers", optional=True)
-    raise MetricError(
-        f"metrics take a cycleanalytics Store, a SparkStore or an Ibis table, not "
-        f"{type(source).__name__}"
-    )
+    src = tables(source)
+    if src.interactions is None:
+        raise MetricError("this metric needs the interactions table; pass a Store")
+    return src.interactions, src.customers
 
 
 def check_breakdown(by: list[str], interactions: ir.Table, customers: ir.Table | None) -> None:
-    """Fail early, with the closest valid name, on a breakdown column that does not exist."""
-    valid = [c for c in interactions.columns if c not in ("ts", "load_id")]
-    valid += list(TIME_GRAINS)
-    if customers is not None:
-        valid += list(CUSTOMER_COLUMNS)
-    for name in by:
-        if name not in valid:
-            close = difflib.get_close_matches(name, valid, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise MetricError(
-                f"cannot break down by {name!r}{hint} Columns you can use: {', '.join(valid)}"
-            )
+    """Fail early, with the closest valid name, on a breakdown column that does not exist
+    (``_outcomes.check_by`` over the interactions, without the raw time)."""
+    from cycleanalytics.metrics._outcomes import check_by
+
+    usable = interactions.drop("ts") if "ts" in interactions.columns else interactions
+    check_by(by, usable, customers)
 
 
 def attach_breakdown(

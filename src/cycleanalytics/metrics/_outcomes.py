@@ -13,7 +13,7 @@ import ibis
 import pandas as pd
 
 from cycleanalytics.errors import CycleAnalyticsError, MetricError
-from cycleanalytics.metrics._common import CUSTOMER_COLUMNS, TIME_GRAINS, _to_instant
+from cycleanalytics.metrics._common import CUSTOMER_COLUMNS, TIME_GRAINS, to_instant
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -68,8 +68,11 @@ def need(table: ir.Table | None, name: str, metric: str) -> ir.Table:
     return table
 
 
-def check_by(by: list[str], table: ir.Table, customers: ir.Table | None, what: str) -> None:
-    """Fail early, naming the closest valid column, on an unknown breakdown column."""
+def check_by(
+    by: list[str], table: ir.Table, customers: ir.Table | None, what: str | None = None
+) -> None:
+    """Fail early, naming the closest valid column, on an unknown breakdown column: the one
+    breakdown check of every metric (``what`` names the measure in the message)."""
     if "text" in by:
         raise MetricError("complaint texts hold personal data and cannot be a breakdown")
     valid = [c for c in table.columns if c not in ("load_id", "text")] + list(TIME_GRAINS)
@@ -79,8 +82,9 @@ def check_by(by: list[str], table: ir.Table, customers: ir.Table | None, what: s
         if name not in valid:
             close = difflib.get_close_matches(name, valid, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
+            measure = f" {what}" if what else ""
             raise MetricError(
-                f"cannot break down {what} by {name!r}{hint} Columns you can use: "
+                f"cannot break down{measure} by {name!r}{hint} Columns you can use: "
                 f"{', '.join(valid)}"
             )
 
@@ -112,9 +116,13 @@ def resolve_as_of(src: Tables, as_of: str | datetime | None) -> datetime:
     complaints' opening, first response and resolution), computed through Ibis so that it
     works on every engine."""
     if as_of is not None:
-        value = _to_instant(as_of)
+        value = to_instant(as_of)
         assert value is not None
         return value
+    from cycleanalytics.metrics._sources import SegmentSource
+
+    if isinstance(src.store, SegmentSource):  # the data's end, whichever customers are kept
+        src = tables(src.store.source)
     # One query for every table's latest time (one compile, one round trip).
     parts = []
     if src.complaints is not None:
@@ -130,8 +138,11 @@ def resolve_as_of(src: Tables, as_of: str | datetime | None) -> datetime:
         times = latest.execute().iloc[0].tolist()
     times = [t for t in times if t is not None and not pd.isna(t)]
     if not times:
-        raise MetricError("the data has no timestamps; give as_of explicitly")
-    return _to_instant(max(times).to_pydatetime())  # type: ignore[arg-type]
+        raise MetricError(
+            "there is no data to compute on: the tables hold no timestamps; load exports first "
+            "(cycleanalytics load) or give as_of explicitly"
+        )
+    return to_instant(max(times).to_pydatetime())  # type: ignore[arg-type]
 
 
 def ts_literal(value: datetime) -> ir.TimestampScalar:

@@ -1,16 +1,36 @@
-"""The catalogue of metrics: what `cycleanalytics metric NAME`, the reports and the engine-parity
-tests iterate over. A metric joins it with :func:`register`, declaring its extra options once;
-the CLI builds its command (shared options plus these) from the declaration.
+"""The catalogue of metrics: what `cycleanalytics metric NAME`, the reports, the definitions page
+and the engine-parity tests iterate over.
+
+A metric joins it with :func:`register`, declaring once its extra options, its unit and its
+scope (:class:`~cycleanalytics.metrics.definitions.Scope`: what ``period`` and ``channel``
+select on and what is counted). The registered function is wrapped so that every call, from
+Python, the CLI or a report, goes through the same door:
+
+- the shared filters ``period``, ``channel``, ``segment`` and ``by`` are honoured or refused by
+  name before anything is computed (``refuses``);
+- ``segment`` keeps the customers of that segment (customers table) in every table the metric
+  reads;
+- the result carries the contract of :mod:`cycleanalytics.metrics.definitions` in ``attrs``.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+
+from cycleanalytics.errors import MetricError
+from cycleanalytics.metrics.definitions import CONTRACT_KEYS, Scope, plain_value
+
+#: Filters every metric shares; each is honoured or refused by name.
+SHARED_FILTERS = ("period", "channel", "segment", "by")
+#: Arguments recorded as durations (hours) in ``attrs["filters"]``.
+DURATIONS = ("horizon", "window", "sla")
 
 
 @dataclass(frozen=True)
@@ -34,11 +54,38 @@ class MetricSpec:
     summary: str
     options: tuple[Option, ...] = field(default_factory=tuple)
     portable: bool = True  # runs on every engine (see the parity test); say why when not
+    unit: str = ""
+    scopes: Mapping[str, Scope] = field(default_factory=dict)
+    refuses: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def plot(self) -> Callable[..., Any] | None:
         """The figure beside the metric: ``plot_<name>`` in the metric's own module."""
         return getattr(sys.modules[self.compute.__module__], f"plot_{self.name}", None)
+
+    @property
+    def default_basis(self) -> str:
+        return next(iter(self.scopes))
+
+    def scope(self, basis: str | None = None) -> Scope:
+        """The scope of ``basis`` (the metric's ``basis`` option; default: its first)."""
+        key = basis or self.default_basis
+        if key not in self.scopes:
+            raise MetricError(
+                f"{self.name} has no basis {key!r}; choose one of: {', '.join(self.scopes)}"
+            )
+        return self.scopes[key]
+
+    def definition(self, basis: str | None = None) -> dict[str, str]:
+        """``attrs["definition"]`` for a result computed on ``basis``."""
+        key = basis or self.default_basis
+        return {
+            "name": self.name,
+            "summary": self.summary,
+            "unit": self.unit,
+            "basis": key,
+            **self.scope(key).as_dict(),
+        }
 
 
 REGISTRY: dict[str, MetricSpec] = {}
@@ -47,20 +94,113 @@ REGISTRY: dict[str, MetricSpec] = {}
 def register(
     name: str,
     *,
+    unit: str,
+    scopes: Mapping[str, Scope] | Scope,
     options: tuple[Option, ...] = (),
+    refuses: Mapping[str, str] | None = None,
     portable: bool = True,
 ) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
     """Add a metric function to the catalogue under ``name``.
 
-    Its docstring's first paragraph becomes the CLI help; its figure is ``plot_<name>`` in the
-    same module.
+    ``scopes`` is the metric's :class:`Scope`, or several by name when its ``basis`` option
+    chooses between them (the first is the default). ``refuses`` names shared filters the
+    metric cannot apply, with the reason a user is given. Its docstring's first paragraph
+    becomes the CLI help; its figure is ``plot_<name>`` in the same module.
     """
+    scope_map = {"default": scopes} if isinstance(scopes, Scope) else dict(scopes)
+    refused = dict(refuses or {})
 
     def decorate(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         if name in REGISTRY:
             raise ValueError(f"metric {name!r} is registered twice")
+        own = inspect.signature(func)
+        has_segment = "segment" in own.parameters
+        signature = own if has_segment else _with_segment(own)
+
+        @functools.wraps(func)
+        def metric(*args: Any, **kwargs: Any) -> pd.DataFrame:
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise MetricError(f"{name}: {exc}") from None
+            for key, why in refused.items():
+                if _given(bound.arguments.get(key)):
+                    raise MetricError(f"{name} does not take {key}: {why}")
+            segment = bound.arguments.get("segment")
+            if _given(segment) and not has_segment:
+                from cycleanalytics.metrics._sources import segment_source
+
+                source = segment_source(bound.arguments[_first_parameter(own)], segment)
+                call = dict(bound.arguments)
+                call.pop("segment")
+                call[_first_parameter(own)] = source
+                df = func(**call)
+            else:
+                call = {k: v for k, v in bound.arguments.items() if has_segment or k != "segment"}
+                df = func(**call)
+            bound.apply_defaults()
+            return _contract(REGISTRY[name], df, bound.arguments)
+
+        metric.__signature__ = signature  # type: ignore[attr-defined]
         doc = (func.__doc__ or "").strip().split("\n\n")[0]
-        REGISTRY[name] = MetricSpec(name, func, " ".join(doc.split()), options, portable)
-        return func
+        REGISTRY[name] = MetricSpec(
+            name, metric, " ".join(doc.split()), options, portable, unit, scope_map, refused
+        )
+        return metric
 
     return decorate
+
+
+def _first_parameter(signature: inspect.Signature) -> str:
+    return next(iter(signature.parameters))
+
+
+def _with_segment(signature: inspect.Signature) -> inspect.Signature:
+    """``signature`` with a keyword-only ``segment=None`` after ``channel``."""
+    params = list(signature.parameters.values())
+    segment = inspect.Parameter(
+        "segment", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="str | None"
+    )
+    names = [p.name for p in params]
+    at = names.index("channel") + 1 if "channel" in names else len(params)
+    while at < len(params) and params[at].kind is inspect.Parameter.VAR_KEYWORD:
+        at -= 1
+    return signature.replace(parameters=[*params[:at], segment, *params[at:]])
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value != [] and value != () and value != ""
+
+
+def _contract(spec: MetricSpec, df: pd.DataFrame, arguments: Mapping[str, Any]) -> pd.DataFrame:
+    """Put the result contract (definitions module) into ``df.attrs``."""
+    from cycleanalytics.metrics._common import Period, as_list, parse_duration
+
+    filters: dict[str, Any] = {}
+    for key, value in arguments.items():
+        if key == "source" or key == next(iter(arguments)):
+            continue
+        if key == "period":
+            value = Period.parse(value, as_of=arguments.get("as_of")).label()
+        elif key in ("channel", "by", "segment"):
+            value = as_list(value) or None
+        elif key in DURATIONS and isinstance(value, str):
+            value = parse_duration(value)
+        elif key == "model" and value is not None:
+            from cycleanalytics.model import resolve_model
+
+            value = resolve_model(value).name
+        filters[key] = plain_value(value)
+    attrs = df.attrs
+    basis = arguments.get("basis")
+    attrs["definition"] = spec.definition(basis if isinstance(basis, str) else None)
+    attrs["filters"] = filters
+    attrs.setdefault("rows_excluded", {})
+    attrs.setdefault("missing", {})
+    attrs["as_of"] = plain_value(attrs.get("as_of"))
+    attrs["confidence"] = arguments.get("confidence")
+    attrs.setdefault("metric", spec.name)
+    missing = [k for k in CONTRACT_KEYS if k not in attrs]
+    if missing:  # a registered metric that does not say what it counted is a bug
+        raise AssertionError(f"metric {spec.name} returned no {missing} in attrs")
+    return df

@@ -48,6 +48,12 @@ from cycleanalytics.metrics._outcomes import (
     with_interval,
 )
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics.definitions import (
+    COMPLAINT_CHANNEL,
+    COMPLAINT_OPENED,
+    PERIOD_END,
+    Scope,
+)
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 from cycleanalytics.stats import safe_ratio, wilson_interval
@@ -153,10 +159,7 @@ def complaints_expr(
     # Cases that started in the period: the denominator of the rate per 1,000 cases.
     den_keys = [k for k in by if k in TIME_GRAINS or k in CUSTOMER_COLUMNS]
     if src.interactions is not None:
-        events = src.interactions
-        cases = events.group_by("case_id", "customer_id").aggregate(case_start=events.ts.min())
-        if not period.is_open:
-            cases = cases.filter(period.contains(cases.case_start))
+        cases = started_cases(src.interactions, period, channels)
         cases = attach_breakdown(cases, den_keys, src.customers, "case_start")
         if den_keys:
             den = cases.group_by(den_keys).aggregate(cases=cases.count())
@@ -168,8 +171,33 @@ def complaints_expr(
     return counts.order_by(keys)
 
 
+def started_cases(events: ir.Table, period: Period, channels: list[str]) -> ir.Table:
+    """The cases that started in ``period`` (and entered through one of ``channels``): one row
+    each with ``case_id``, ``customer_id``, ``case_start`` and ``entry`` (the channel of its
+    first event, ties broken by the interaction id). The denominator of complaint rates."""
+    if not channels:
+        cases = events.group_by("case_id").aggregate(
+            customer_id=events.customer_id.min(), case_start=events.ts.min()
+        )
+    else:
+        first = ibis.window(group_by="case_id", order_by=["ts", "interaction_id"])
+        entries = events.mutate(_r=ibis.row_number().over(first)).filter(lambda t: t._r == 0)
+        cases = entries.select("case_id", "customer_id", case_start="ts", entry="channel")
+        cases = cases.filter(cases.entry.isin(channels))
+    return cases.filter(period.contains(cases.case_start)) if not period.is_open else cases
+
+
 @register(
     "complaints",
+    unit="complaints; rate per 1,000 cases; shares",
+    scopes=Scope(
+        COMPLAINT_OPENED,
+        COMPLAINT_CHANNEL,
+        "complaints opened in the period (up to the as-of time); the rate per 1,000 cases "
+        "divides them by the cases that started in the period (with a channel: that entered "
+        "through it)",
+        counts="complaints",
+    ),
     options=(
         Option("horizon", str, "Recurrence window: same customer, same area within it.", "90d"),
         Option("as_of", str, "The data's as-of time (default: its latest timestamp)."),
@@ -235,16 +263,34 @@ def complaints(
         source, by=by, period=period, channel=channel, horizon=horizon, as_of=cutoff
     ).execute()
     table = _finish(counts, by, confidence)
+    n = int(table["complaints"].sum())
+    missing = {}
+    if src.interactions is None:
+        missing["rate_per_1000_cases"] = "no interactions table: the cases are unknown"
+    elif not by and len(table):
+        table.attrs["cases"] = int(table["cases"].iloc[0])
+    elif not by:  # the denominator also when no complaint was opened
+        started = started_cases(src.interactions, period, as_list(channel))
+        table.attrs["cases"] = int(started.count().execute())
+    if n == 0 and _loaded(src.complaints) == 0:
+        missing["complaints"] = "no complaints were loaded"
     table.attrs.update(
         metric="complaints",
-        complaints=int(table["complaints"].sum()),
-        horizon=str(parse_duration(horizon)),
+        complaints=n,
         as_of=cutoff.isoformat(),
         period=period.label(),
         channel=", ".join(as_list(channel)) or "all",
         confidence=confidence,
+        rows_used=n,
+        rows_excluded={},
+        missing=missing,
     )
     return table
+
+
+def _loaded(table: ir.Table | None) -> int:
+    """How many rows a table holds (0 when absent)."""
+    return 0 if table is None else int(table.count().execute())
 
 
 def _finish(counts: pd.DataFrame, by: list[str], confidence: float) -> pd.DataFrame:
@@ -360,6 +406,13 @@ def period_ends(first: datetime, as_of: datetime, grain: str) -> list[datetime]:
 
 @register(
     "complaint_backlog",
+    unit="open complaints at each period end",
+    scopes=Scope(
+        PERIOD_END,
+        COMPLAINT_CHANNEL,
+        "complaints opened before a period end and not resolved by it",
+        counts="complaints",
+    ),
     options=(
         Option("grain", tuple(_FREQ), "Length of a period.", "month"),
         Option("as_of", str, "The data's as-of time (default: its latest timestamp)."),
@@ -400,11 +453,14 @@ def complaint_backlog(
         raise MetricError("the backlog is already by period end; use grain, not a time grain in by")
     cutoff = resolve_as_of(src, as_of)
     first = table.opened_at.min().execute()
+    empty = pd.DataFrame(columns=[*by, "period_end", "open"])
+    empty.attrs.update(rows_used=0, rows_excluded={}, as_of=cutoff.isoformat())
     if first is None or pd.isna(first):
-        return pd.DataFrame(columns=[*by, "period_end", "open"])
+        empty.attrs["missing"] = {"open": "no complaints were loaded"}
+        return empty
     ends = [e for e in period_ends(first, cutoff, grain) if _in(period, e)]
     if not ends:
-        return pd.DataFrame(columns=[*by, "period_end", "open"])
+        return empty
     c = table
     channels = as_list(channel)
     if channels:
@@ -421,7 +477,13 @@ def complaint_backlog(
         .order_by([*by, "period_end"])
     )
     out = expr.execute()
-    out.attrs.update(metric="complaint_backlog", grain=grain, as_of=cutoff.isoformat())
+    out.attrs.update(
+        metric="complaint_backlog",
+        grain=grain,
+        as_of=cutoff.isoformat(),
+        rows_used=int(c.count().execute()),
+        rows_excluded={},
+    )
     return out
 
 

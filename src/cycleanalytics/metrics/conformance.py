@@ -47,6 +47,7 @@ from cycleanalytics.metrics._sequences import (
     stage_events,
     variant_codes,
 )
+from cycleanalytics.metrics.definitions import CASE_START, ENTRY_CHANNEL, Scope
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 from cycleanalytics.stats import safe_ratio, wilson_interval
@@ -258,7 +259,15 @@ CONFORMANCE_COLUMNS = (
 )
 
 
-@register("conformance", options=())
+#: The process-mining metrics count whole cases, selected by their start and entry channel.
+CASES = Scope(
+    CASE_START,
+    ENTRY_CHANNEL,
+    "cases that started in the period, with all their events",
+)
+
+
+@register("conformance", unit="shares of cases and events; fitness 0..1", scopes=CASES)
 def conformance(
     source: Store | ir.Table,
     *,
@@ -358,6 +367,8 @@ def conformance(
         )
     table = table[[*by, *CONFORMANCE_COLUMNS]]
     table.attrs.update(
+        rows_used=int(table["cases"].sum()),
+        rows_excluded={},
         metric="conformance",
         period=period.label(),
         channel=", ".join(as_list(channel)) or "all",
@@ -453,6 +464,8 @@ def directly_follows_expr(
 
 @register(
     "directly_follows",
+    unit="transitions between consecutive events' stages, with median hours",
+    scopes=CASES,
     options=(Option("collapse", bool, "Collapse repeats of a stage before counting.", False),),
 )
 def directly_follows(
@@ -520,7 +533,12 @@ def directly_follows(
     table = table.sort_values([*by, "_a", "_b"]).drop(columns=["_a", "_b"]).reset_index(drop=True)
     table = table[[*by, *DFG_COLUMNS]]
     table.attrs.update(
-        metric="directly_follows", model=model.name, collapse=collapse, median_plan=median_plan
+        metric="directly_follows",
+        model=model.name,
+        collapse=collapse,
+        median_plan=median_plan,
+        rows_used=int(table["count"].sum()) if "count" in table else 0,
+        rows_excluded={},
     )
     return table
 
@@ -628,6 +646,12 @@ VARIANT_COLUMNS = (
 
 @register(
     "variants",
+    unit="cases per stage sequence (variant); shares of cases",
+    scopes=Scope(
+        CASE_START,
+        ENTRY_CHANNEL,
+        "cases that started in the period with at least one event mapped to a stage",
+    ),
     options=(
         Option("collapse", bool, "Collapse repeats of a stage before comparing journeys.", False),
         Option("top", int, "Show only the N most frequent variants per group."),
@@ -703,8 +727,15 @@ def variants(
     if top is not None:
         table = table.groupby(by, sort=False, dropna=False).head(top) if by else table.head(top)
     table = table.reset_index(drop=True)[[*by, *VARIANT_COLUMNS]]
+    cases = int(raw["cases"].sum())
+    hidden = cases - int(table["cases"].sum())
     table.attrs.update(
-        metric="variants", model=model.name, collapse=collapse, cases=int(raw["cases"].sum())
+        metric="variants",
+        model=model.name,
+        collapse=collapse,
+        cases=cases,
+        rows_used=cases,
+        rows_excluded={"in variants beyond the top": hidden} if top is not None else {},
     )
     return table
 
@@ -939,7 +970,7 @@ def _rule_checks(
 RULE_COLUMNS = ("rule", "description", "cases", "passing", "share", "share_lo", "share_hi")
 
 
-@register("conformance_rules", options=())
+@register("conformance_rules", unit="share of cases passing each rule", scopes=CASES)
 def conformance_rules(
     source: Store | ir.Table,
     *,
@@ -1007,7 +1038,12 @@ def conformance_rules(
         rows.append(part)
     table = pd.concat(rows, ignore_index=True).sort_values("_order", kind="stable")
     table = table.drop(columns="_order").reset_index(drop=True)[[*by, *RULE_COLUMNS]]
-    table.attrs.update(metric="conformance_rules", model=model.name)
+    table.attrs.update(
+        metric="conformance_rules",
+        model=model.name,
+        rows_used=int(counts["cases"].sum()),
+        rows_excluded={},
+    )
     return table
 
 
@@ -1051,6 +1087,8 @@ def plot_conformance_rules(
 
 @register(
     "model_comparison",
+    unit="conformance measures per model",
+    scopes=CASES,
     options=(
         Option("models", str, "A model TOML file to compare (repeat the option).", multiple=True),
     ),
@@ -1102,7 +1140,12 @@ def model_comparison(
         df.insert(0, "model", m.name)
         parts.append(df)
     table = pd.concat(parts, ignore_index=True)
-    table.attrs.update(metric="model_comparison", models=names)
+    table.attrs.update(
+        metric="model_comparison",
+        models=names,
+        rows_used=int(parts[0]["cases"].sum()),
+        rows_excluded={},
+    )
     return table
 
 

@@ -6,9 +6,12 @@ costs count as 0 and are reported in ``df.attrs["events_without_cost"]``). With 
 by an interactions column (``stage``, ``channel``, ``agent_id``...) a case contributes the cost
 of its events in each group, so ``cost_per_case`` by stage is the mean cost a stage adds to a
 case that reaches it; customer columns and time grains (of the case's start) group whole cases.
-The interval is Student's t on the per-case costs. **Cost of recovery** is the cost of the
-recovery-stage events divided by the customers whose recovery succeeded (see
-:mod:`cycleanalytics.metrics.recovery`).
+The interval is Student's t on the per-case costs. A group none of whose events records a cost
+has no cost (missing, with the reason in ``attrs["missing"]``), never a cost of 0.
+**Cost of recovery** is the cost of the recovery-stage events within ``horizon`` of the case's
+first recovery event, over the recovered cases, divided by the customers whose recovery
+succeeded (see :mod:`cycleanalytics.metrics.recovery`); ``channel`` selects the cases that
+entered through it, in the numerator and the denominator alike.
 """
 
 from __future__ import annotations
@@ -20,10 +23,24 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cycleanalytics.metrics._common import TIME_GRAINS, Period, as_list, attach_breakdown
-from cycleanalytics.metrics._outcomes import attach_case_breakdown, check_by, need, tables
+from cycleanalytics.metrics._common import (
+    TIME_GRAINS,
+    Period,
+    as_list,
+    attach_breakdown,
+    microseconds_between,
+    parse_duration,
+)
+from cycleanalytics.metrics._outcomes import (
+    attach_case_breakdown,
+    check_by,
+    need,
+    resolve_as_of,
+    tables,
+)
 from cycleanalytics.metrics._registry import Option, register
-from cycleanalytics.metrics.recovery import _case_outcomes
+from cycleanalytics.metrics.definitions import CASE_START, EVENT_CHANNEL, Scope
+from cycleanalytics.metrics.recovery import CASE_SCOPE, case_outcomes_expr
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import (
     PALETTE,
@@ -94,7 +111,17 @@ def cost_expr(
     return per_case.aggregate(**aggs)
 
 
-@register("cost")
+@register(
+    "cost",
+    unit="money per case (the data's currency)",
+    scopes=Scope(
+        CASE_START,
+        EVENT_CHANNEL,
+        "cases that started in the period, with the cost of their events (of that channel, "
+        "with a channel filter); missing costs count as 0 and are reported",
+        counts="events",
+    ),
+)
 def cost(
     source: Store | ir.Table,
     *,
@@ -157,12 +184,28 @@ def cost(
         mean, np.sqrt(np.maximum(var, 0)), n, confidence=confidence
     )
     out["cost_per_event"] = safe_ratio(total, out["events"])
+    unknown = counts["events_without_cost"].fillna(0).to_numpy(dtype="int64")
+    nothing = (unknown == out["events"].to_numpy()) & (out["events"].to_numpy() > 0)
+    for column in ("total_cost", "cost_per_case", "cost_per_case_lo", "cost_per_case_hi"):
+        out.loc[nothing, column] = np.nan
+    out.loc[nothing, "cost_per_event"] = np.nan
     out = out.reset_index(drop=True)[[*by, *COST_COLUMNS]]
+    events = int(out["events"].sum())
+    missing = {}
+    if events == 0:
+        missing["cost"] = "no interactions in scope"
+    elif int(unknown.sum()) == events:
+        missing["cost"] = "no event records a cost: map a cost column to measure it"
+    elif nothing.any():
+        missing["cost"] = f"{int(nothing.sum())} group(s) record no cost"
     out.attrs.update(
         metric="cost",
-        events_without_cost=int(counts["events_without_cost"].fillna(0).sum()),
+        events_without_cost=int(unknown.sum()),
         period=Period.parse(period).label(),
         confidence=confidence,
+        rows_used=int(out["cases"].sum()),
+        rows_excluded={},
+        missing=missing,
     )
     return out
 
@@ -195,7 +238,17 @@ def plot_cost(
 
 @register(
     "recovery_cost",
-    options=(Option("as_of", str, "The data's as-of time (default: its latest timestamp)."),),
+    unit="money per recovered customer (the data's currency)",
+    scopes=CASE_SCOPE,
+    options=(
+        Option(
+            "horizon",
+            str,
+            "Recovery spend counted within this time of the first recovery event, e.g. 90d.",
+            "90d",
+        ),
+        Option("as_of", str, "The data's as-of time (default: its latest timestamp)."),
+    ),
 )
 def recovery_cost(
     source: Store | ir.Table,
@@ -209,6 +262,9 @@ def recovery_cost(
 ) -> pd.DataFrame:
     """Cost of recovery per recovered customer: the cost of recovery-stage events over the
     customers with a successful recovery, by recovery action or area.
+
+    ``channel`` keeps the cases that entered through it (spend and customers alike);
+    ``horizon`` bounds the spend counted after the case's first recovery event.
 
     Examples
     --------
@@ -224,20 +280,25 @@ def recovery_cost(
     src = tables(source)
     events = need(src.interactions, "interactions", "recovery_cost")
     recovery_stages = [s.id for s in model.stages if s.conditional]
-    u = _case_outcomes(
+    span = parse_duration(horizon)
+    horizon_us = int(span.total_seconds() * 1_000_000) if span else 0
+    cutoff = resolve_as_of(src, as_of)
+    u = case_outcomes_expr(
         source,
         period=period,
         model=model,
         horizon=horizon,
-        as_of=as_of,
+        as_of=cutoff,
+        channel=channel,
         activity="recovery_action" in by,
         retention=False,
     )
     u = attach_case_breakdown(u.filter(u.recovered), by, src.customers, "recovery_cost")
     rec = events.filter(events.stage.isin(recovery_stages))
-    if as_list(channel):
-        rec = rec.filter(rec.channel.isin(as_list(channel)))
-    spent = rec.group_by(r_case="case_id").aggregate(spent=rec.cost.fill_null(0).sum())
+    firsts = u.filter(u.rec_ts.notnull()).select(r_case="case_id", r_first="rec_ts")
+    rec = rec.join(firsts, rec.case_id == firsts.r_case)
+    rec = rec.filter(microseconds_between(rec.r_first, rec.ts) <= horizon_us)
+    spent = rec.group_by("r_case").aggregate(spent=rec.cost.fill_null(0).sum())
     u = u.left_join(spent, u.case_id == spent.r_case).drop("r_case")
     expr = u.group_by(by) if by else u
     counts = expr.aggregate(
@@ -250,7 +311,13 @@ def recovery_cost(
     out["cost_per_recovered_customer"] = safe_ratio(
         out["recovery_cost"], out["recovered_customers"]
     )
-    out.attrs.update(metric="recovery_cost", period=Period.parse(period).label())
+    out.attrs.update(
+        metric="recovery_cost",
+        period=Period.parse(period).label(),
+        as_of=cutoff.isoformat(),
+        rows_used=int(out["recovered_cases"].sum()),
+        rows_excluded={},
+    )
     return out.reset_index(drop=True)
 
 

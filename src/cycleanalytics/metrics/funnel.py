@@ -40,6 +40,7 @@ from cycleanalytics.metrics._common import (
     source_tables,
 )
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics.definitions import CASE_START, FUNNEL_ENTRY_CHANNEL, Scope
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 from cycleanalytics.stats import safe_ratio, wilson_interval
@@ -109,50 +110,17 @@ def reach_table(
     cohort: str | None = None,
     as_of: datetime | str | None = None,
     with_span: bool = False,
+    entry_event: bool = True,
+    gaps: bool = False,
 ) -> ir.Table:
     """One row per entered case: when it first reached each funnel stage (``t_1`` .. ``t_n``,
     NULL when not reached), its entry, start and last event, whether its conversion window
     had elapsed by the as-of time (``complete``), and its breakdown columns.
 
     The building block of :func:`funnel`, :func:`funnel_dropouts` and the time between stages;
-    an Ibis expression, nothing is executed.
-    """
-    return _reach(
-        source,
-        by=by,
-        period=period,
-        channel=channel,
-        entry_within=entry_within,
-        window=window,
-        model=model,
-        mode=mode,
-        window_from=window_from,
-        cohort=cohort,
-        as_of=as_of,
-        with_span=with_span,
-        entry_event=True,
-    )
-
-
-def _reach(
-    source: Store | ir.Table,
-    *,
-    by: str | Sequence[str] | None = None,
-    period: Period | str | None = None,
-    channel: str | Sequence[str] | None = None,
-    entry_within: int = 1,
-    window: timedelta | str | None = None,
-    model: CycleModel | str | Path | None = None,
-    mode: str = "ordered",
-    window_from: str = "first_event",
-    cohort: str | None = None,
-    as_of: datetime | str | None = None,
-    with_span: bool = False,
-    entry_event: bool = False,
-    gaps: bool = False,
-) -> ir.Table:
-    """:func:`reach_table`; with ``entry_event=False`` the columns of the entry event
-    (``customer_id``, ``entry_channel``) are left out unless a filter or breakdown needs them.
+    an Ibis expression, nothing is executed. With ``entry_event=False`` the columns of the
+    entry event (``customer_id``, ``entry_channel``) are left out unless a filter or breakdown
+    needs them.
 
     Without them the entry is one aggregate per case (first time per entry stage) instead of a
     window ranking every entry-stage event: the same ``entry_ts`` and ``entry_index``
@@ -460,7 +428,7 @@ def funnel_expr(
     model = resolve_model(model)
     n = len(model.funnel_stages)
     by = as_list(by)
-    reach = _reach(
+    reach = reach_table(
         source,
         by=by,
         period=period,
@@ -472,6 +440,7 @@ def funnel_expr(
         window_from=window_from,
         cohort=cohort,
         as_of=as_of,
+        entry_event=False,
         gaps=mode == "ordered",
     )
     keys = (["cohort"] if cohort is not None else []) + by
@@ -544,7 +513,17 @@ _FUNNEL_OPTIONS = (
 )
 
 
-@register("funnel", options=_FUNNEL_OPTIONS)
+@register(
+    "funnel",
+    unit="cases reaching each stage; shares of the stage before",
+    scopes=Scope(
+        CASE_START,
+        FUNNEL_ENTRY_CHANNEL,
+        "cases that started in the period and entered at the model's first stage (or one of "
+        "its first entry_within stages)",
+    ),
+    options=_FUNNEL_OPTIONS,
+)
 def funnel(
     source: Store | ir.Table,
     *,
@@ -658,11 +637,19 @@ def funnel(
         cases_total = int(total.execute()["_cases_total"].iloc[0])
     counts = counts.drop(columns="_cases_total")
     table = _finish(counts, keys, model, confidence)
+    entered = int(counts["cases"].sum()) if len(counts) else 0
+    incomplete = int(counts["incomplete"].sum()) if len(counts) else 0
+    excluded = {"did not enter at the first stage": cases_total - entered}
+    if not include_incomplete:
+        excluded["did not enter at the first stage"] -= incomplete
+        excluded["window still open at the as-of time"] = incomplete
     table.attrs.update(
         metric="funnel",
+        rows_used=entered,
+        rows_excluded=excluded,
         cases_total=cases_total,
-        cases_entered=int(counts["cases"].sum()) if len(counts) else 0,
-        cases_incomplete=int(counts["incomplete"].sum()) if len(counts) else 0,
+        cases_entered=entered,
+        cases_incomplete=incomplete,
         incomplete_counted=bool(include_incomplete),
         period=period.label(),
         channel=", ".join(as_list(channel)) or "all",

@@ -41,6 +41,7 @@ from cycleanalytics.metrics._outcomes import (
     with_interval,
 )
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics.definitions import CASE_START, ENTRY_CHANNEL, THRESHOLDS, Scope
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import (
     PALETTE,
@@ -130,38 +131,27 @@ def case_outcomes_expr(
     *,
     period: Period | str | None = None,
     model: CycleModel | str | Path | None = None,
-    top_box: int = 4,
+    top_box: int = THRESHOLDS.csat_top_box,
     horizon: str | timedelta = "90d",
     as_of: str | datetime | None = None,
-) -> ir.Table:
-    """One row per case with its dissatisfaction, recovery, success and retention flags, the
-    CSAT of the customer's next case, and the breakdown columns (an Ibis expression)."""
-    return _case_outcomes(
-        source, period=period, model=model, top_box=top_box, horizon=horizon, as_of=as_of
-    )
-
-
-def _case_outcomes(
-    source: Store | ir.Table,
-    *,
-    period: Period | str | None = None,
-    model: CycleModel | str | Path | None = None,
-    top_box: int = 4,
-    horizon: str | timedelta = "90d",
-    as_of: str | datetime | None = None,
+    channel: str | Sequence[str] | None = None,
     activity: bool = True,
     retention: bool = True,
     next_csat: bool = True,
     retention_of_recovered: bool = False,
 ) -> ir.Table:
-    """:func:`case_outcomes_expr`, leaving out the parts a metric does not read (each costs a
+    """One row per case with its dissatisfaction, recovery, success and retention flags, the
+    CSAT of the customer's next case, and the breakdown columns (an Ibis expression).
+
+    The options leave out the parts a metric does not read (each costs a
     pass over the events): with ``activity=False`` ``recovery_action`` is the complaint's only
     (no ranking of recovery events); with ``retention=False`` ``retained`` and ``next_csat``
     are NULL (no search for the next case); with ``next_csat=False`` only ``next_csat`` is
     NULL and the next case is found by one aggregate instead of a window; with
     ``retention_of_recovered=True`` the next case is looked for only after recovered cases
     (``retained`` is False for the others). The columns are the same either way; the values
-    the metric reads are identical."""
+    the metric reads are identical. ``channel`` keeps the cases that entered through it: the
+    channel of the case's first interaction, or of its first complaint when it has none."""
     model = resolve_model(model)
     recovery_stages = [s.id for s in model.stages if s.conditional]
     period = Period.parse(period)
@@ -183,7 +173,8 @@ def _case_outcomes(
     e = src.interactions
     if e is not None:
         in_rec = e.stage.isin(recovery_stages) if recovery_stages else ibis.literal(False)
-        low = (~in_rec.fill_null(False)) & ((e.csat <= 2) | (e.nps <= 6)).fill_null(False)
+        unhappy = (e.csat <= THRESHOLDS.csat_dissatisfied) | (e.nps <= THRESHOLDS.nps_detractor)
+        low = (~in_rec.fill_null(False)) & unhappy.fill_null(False)
         # One row per case; a case with events of several customers belongs to the first
         # (as a complaint's case does below, and as the next-case search sees it).
         ic = e.group_by("case_id").aggregate(
@@ -284,6 +275,9 @@ def _case_outcomes(
     u = _nullable(u)
     if not period.is_open:
         u = u.filter(period.contains(u.start))
+    channels = as_list(channel)
+    if channels:
+        u = _entered_through(u, e, src.complaints, channels)
     complaint_action = ibis.ifelse(u.action == "none", null_s, u.action)
     activity_action = ibis.ifelse(u.rec_activity.isin(ACTIONS), u.rec_activity, null_s)
     step = u.rec_ts.notnull() | ((u.events == 0) & complaint_action.notnull())
@@ -352,8 +346,47 @@ def _case_outcomes(
     return u.mutate(retained=u.next_within.fill_null(False))
 
 
+def _entered_through(
+    u: ir.Table, e: ir.Table | None, c: ir.Table | None, channels: list[str]
+) -> ir.Table:
+    """The cases of ``u`` whose entry channel is one of ``channels``: the channel of the case's
+    first interaction (ties broken by id), else of its first complaint."""
+    entries = []
+    if e is not None:
+        first = ibis.row_number().over(group_by=e.case_id, order_by=[e.ts, e.interaction_id])
+        entries.append(
+            e.mutate(_r=first).filter(lambda t: t._r == 0).select(x_case="case_id", x_ch="channel")
+        )
+    if c is not None:
+        key = c.case_id.fill_null(ibis.literal("complaint:") + c.complaint_id)
+        c = c.mutate(_key=key)
+        first = ibis.row_number().over(group_by=c._key, order_by=[c.opened_at, c.complaint_id])
+        entries.append(
+            c.mutate(_r=first).filter(lambda t: t._r == 0).select(y_case="_key", y_ch="channel")
+        )
+    for entry in entries:
+        key = entry.columns[0]
+        u = u.left_join(entry, u.case_id == entry[key]).drop(key)
+    entry = u.x_ch if "x_ch" in u.columns else ibis.null("string")
+    if "y_ch" in u.columns:
+        entry = entry.fill_null(u.y_ch) if "x_ch" in u.columns else u.y_ch
+    wanted = [ibis.literal(ch, type="string") for ch in channels]
+    return u.filter(entry.isin(wanted)).drop(*(k for k in ("x_ch", "y_ch") if k in u.columns))
+
+
+#: What recovery, its paradox and its cost count: cases by their start and entry channel.
+CASE_SCOPE = Scope(
+    CASE_START,
+    ENTRY_CHANNEL,
+    "cases that started in the period (a complaint without a case is a case of its own); "
+    "recovery counts the dissatisfied ones",
+)
+
+
 @register(
     "recovery",
+    unit="shares of cases (recovery rate, success, retention)",
+    scopes=CASE_SCOPE,
     options=(
         Option("horizon", str, "Retention window after the recovery, e.g. 90d.", "90d"),
         Option("top_box", int, "Lowest CSAT after recovery counted as satisfied.", 4),
@@ -368,7 +401,7 @@ def recovery(
     channel: str | Sequence[str] | None = None,
     model: CycleModel | str | Path | None = None,
     horizon: str | timedelta = "90d",
-    top_box: int = 4,
+    top_box: int = THRESHOLDS.csat_top_box,
     as_of: str | datetime | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -385,8 +418,8 @@ def recovery(
     period
         Keep cases that started in this period.
     channel
-        Not supported yet (a case's channel is ambiguous across interactions and
-        complaints); giving one raises an error.
+        Keep cases that entered through this channel: the channel of the case's first
+        interaction, or of its first complaint when it has no interactions.
     model
         The cycle model; its conditional stage is the recovery stage.
     horizon, top_box, as_of, confidence
@@ -409,16 +442,16 @@ def recovery(
     True
     """
     by = as_list(by)
-    if as_list(channel):
-        raise MetricError("recovery has no channel filter yet; break down by category instead")
     src = tables(source)
-    u = _case_outcomes(
+    cutoff = resolve_as_of(src, as_of)
+    u = case_outcomes_expr(
         source,
         period=period,
         model=model,
         top_box=top_box,
         horizon=horizon,
-        as_of=as_of,
+        as_of=cutoff,
+        channel=channel,
         activity="recovery_action" in by,
         next_csat=False,
         retention_of_recovered=True,
@@ -457,14 +490,32 @@ def recovery(
         for col in ("retention_rate", "retention_rate_lo", "retention_rate_hi"):
             out[col] = float("nan")
     out = out.reset_index(drop=True)[[*by, *RECOVERY_COLUMNS]]
+    dissatisfied = int(out["dissatisfied"].sum())
+    recovered = int(out["recovered"].sum())
+    judged = int(out["success_judged"].sum())
     out.attrs.update(
         metric="recovery",
-        dissatisfied=int(out["dissatisfied"].sum()),
+        dissatisfied=dissatisfied,
         period=Period.parse(period).label(),
-        horizon=str(parse_duration(horizon)),
         top_box=top_box,
         confidence=confidence,
+        as_of=cutoff.isoformat(),
+        rows_used=dissatisfied,
+        rows_excluded={
+            "no recovery step (counted in the recovery rate only)": dissatisfied - recovered,
+            "recovered, success not yet judged (complaint open or no outcome)": recovered - judged,
+        },
     )
+    missing = {}
+    if dissatisfied == 0:
+        missing["recovery_rate"] = (
+            "no dissatisfied case in scope: no low score (CSAT, NPS) and no complaint"
+        )
+    elif judged == 0:
+        missing["success_rate"] = "no recovery in scope could be judged yet"
+    if src.interactions is None:
+        missing["retention_rate"] = "no interactions: later cases are unknown"
+    out.attrs["missing"] = missing
     return out
 
 
@@ -527,6 +578,9 @@ UNKNOWN_STRATUM = "unknown"
 
 @register(
     "recovery_paradox",
+    unit="later top-box share and retention by group; effect sizes with tests",
+    scopes=CASE_SCOPE,
+    refuses={"by": "it compares fixed groups (use stratify for severity)"},
     options=(
         Option("horizon", str, "Retention window, e.g. 90d.", "90d"),
         Option("min_n", int, "Give no verdict when a group has fewer customers' cases.", 30),
@@ -542,7 +596,7 @@ def recovery_paradox(
     channel: str | Sequence[str] | None = None,
     model: CycleModel | str | Path | None = None,
     horizon: str | timedelta = "90d",
-    top_box: int = 4,
+    top_box: int = THRESHOLDS.csat_top_box,
     min_n: int = 30,
     as_of: str | datetime | None = None,
     stratify: str | None = None,
@@ -580,21 +634,19 @@ def recovery_paradox(
     >>> int(strata["cases"].sum()) == int(df["cases"].sum()), strata.columns[0]
     (True, 'severity')
     """
-    if as_list(by):
-        raise MetricError("recovery_paradox compares fixed groups; it takes no breakdown")
-    if as_list(channel):
-        raise MetricError("recovery_paradox has no channel filter yet")
     if stratify is not None and stratify not in STRATA:
         raise MetricError(
             f"recovery_paradox cannot stratify by {stratify!r}; use one of {', '.join(STRATA)}"
         )
-    u = _case_outcomes(
+    cutoff = resolve_as_of(tables(source), as_of)
+    u = case_outcomes_expr(
         source,
         period=period,
         model=model,
         top_box=top_box,
         horizon=horizon,
-        as_of=as_of,
+        as_of=cutoff,
+        channel=channel,
         activity=False,
     )
     group = ibis.cases(
@@ -622,8 +674,14 @@ def recovery_paradox(
         "metric": "recovery_paradox",
         "verdict": verdict(results.get("recovered"), min_n=min_n),
         "tests": {g: (mw.as_dict(), tz.as_dict()) for g, (mw, tz) in results.items()},
-        "horizon": str(parse_duration(horizon)),
         "confidence": confidence,
+        "as_of": cutoff.isoformat(),
+        "rows_used": int(counts.loc[counts["group"] != "recovery_not_judged", "cases"].sum()),
+        "rows_excluded": {
+            "recovery not yet judged": int(
+                counts.loc[counts["group"] == "recovery_not_judged", "cases"].sum()
+            )
+        },
     }
     if stratify is None:
         out = pd.DataFrame(rows)

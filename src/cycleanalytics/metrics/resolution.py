@@ -40,6 +40,7 @@ from cycleanalytics.metrics._outcomes import (
     ts_literal,
 )
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics.definitions import COMPLAINT_CHANNEL, COMPLAINT_OPENED, Scope
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 from cycleanalytics.stats import kaplan_meier
@@ -111,6 +112,14 @@ def resolution_time_expr(
 
 @register(
     "resolution_time",
+    unit="hours from opening to resolution (Kaplan-Meier)",
+    scopes=Scope(
+        COMPLAINT_OPENED,
+        COMPLAINT_CHANNEL,
+        "complaints opened in the period up to the as-of time; those still open then are "
+        "censored at it",
+        counts="complaints",
+    ),
     options=(
         Option("as_of", str, "Censor open complaints at this time (default: the data's end)."),
         Option("horizon", str, "Restrict the mean to this time, e.g. 30d (default: longest)."),
@@ -188,9 +197,11 @@ def resolution_time(
         for q, name in ((0.5, "median"), (0.75, "p75"), (0.9, "p90")):
             value, lo, hi = km.quantiles[q]
             row[f"{name}_h"], row[f"{name}_lo"], row[f"{name}_hi"] = value, lo, hi
-        row["restricted_mean_h"] = km.restricted_mean
-        row["restricted_mean_lo"] = km.restricted_mean_lo
-        row["restricted_mean_hi"] = km.restricted_mean_hi
+        # With nothing resolved, the "mean" is only the longest wait: not a resolution time.
+        known = km.events > 0
+        row["restricted_mean_h"] = km.restricted_mean if known else np.nan
+        row["restricted_mean_lo"] = km.restricted_mean_lo if known else np.nan
+        row["restricted_mean_hi"] = km.restricted_mean_hi if known else np.nan
         row["horizon_h"] = km.horizon
         rows.append(row)
         curves.append(
@@ -208,15 +219,26 @@ def resolution_time(
         rows = [{"complaints": 0, "resolved": 0, "censored": 0}]
     table = pd.DataFrame(rows).reindex(columns=[*by, *RESOLUTION_COLUMNS])
     curve = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
+    n = int(table["complaints"].sum())
+    censored = int(table["censored"].sum())
+    missing = {}
+    if n and n == censored:
+        missing["resolution_time"] = "no complaint in scope was resolved by the as-of time"
+    elif n == 0:
+        missing["resolution_time"] = "no complaints in scope"
     table.attrs.update(
         metric="resolution_time",
         as_of=cutoff.isoformat(),
-        complaints=int(table["complaints"].sum()),
-        censored=int(table["censored"].sum()),
+        complaints=n,
+        censored=censored,
         period=period.label(),
         channel=", ".join(as_list(channel)) or "all",
         confidence=confidence,
-        curve=curve,
+        # Plain lists, not a DataFrame: attrs are copied with every frame operation.
+        curve=curve.to_dict("list"),
+        rows_used=n,
+        rows_excluded={},
+        missing=missing,
     )
     return table
 
@@ -238,9 +260,9 @@ def plot_resolution_time(
     """
     require_columns(df, ("median_h", "complaints"), "plot_resolution_time")
     fig = fig if fig is not None else go.Figure()
-    curve = df.attrs.get("curve")
+    curve = pd.DataFrame(df.attrs.get("curve") or {})
     by = breakdown_columns(df, "complaints")
-    if curve is None or len(curve) == 0:
+    if len(curve) == 0:
         return finish_layout(fig, title=title or "no complaints", height=360)
     parts = curve.groupby(by, sort=False, dropna=False) if by else [("all complaints", curve)]
     for i, (key, part) in enumerate(parts):

@@ -6,9 +6,16 @@ Definitions (contracts). Every interaction row that carries a score is a respons
 **NPS** is % promoters (9-10) minus % detractors (0-6), -100 to 100, with the Wald interval of
 the multinomial variance. **CES** is the mean effort score (1-7, 7 = very easy) with a Student-t
 interval. The **response rate** (interactions with any score / interactions) stands beside every
-score, because non-response biases CSAT. ``period`` and time-grain breakdowns use the time of the
-interaction; ``channel`` and other interaction columns (``stage``, ``agent_id``) its own value;
-``segment`` and ``region`` come from the customers table.
+score, because non-response biases CSAT. Two scopes, chosen by ``basis``:
+
+- ``"event"`` (the default): the answers given in the period; ``period`` and time-grain
+  breakdowns use the time of the interaction, ``channel`` its own channel;
+- ``"case"``: the answers within journeys that started in the period, whenever given;
+  ``period`` and time grains use the case's start, ``channel`` its entry channel.
+
+Other interaction columns (``stage``, ``agent_id``) group by their own value; ``segment`` and
+``region`` come from the customers table. Thresholds are
+:data:`~cycleanalytics.metrics.definitions.THRESHOLDS`.
 
 The engine counts (one Ibis expression: responses, top-box answers, promoters, detractors, sums
 of CES and of its squares per group); the intervals are arithmetic on those counts.
@@ -19,6 +26,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
+import ibis
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -27,6 +35,14 @@ from cycleanalytics.errors import MetricError
 from cycleanalytics.metrics._common import TIME_GRAINS, Period, as_list, attach_breakdown
 from cycleanalytics.metrics._outcomes import check_by, need, tables, with_interval
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics.definitions import (
+    CASE_START,
+    ENTRY_CHANNEL,
+    EVENT_CHANNEL,
+    EVENT_TIME,
+    THRESHOLDS,
+    Scope,
+)
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import (
     PALETTE,
@@ -78,6 +94,22 @@ SATISFACTION_COLUMNS = (
     "low_n",
 )
 SCORES = ("csat", "nps", "ces")
+BASES = ("event", "case")
+SCOPES = {
+    "event": Scope(
+        EVENT_TIME,
+        EVENT_CHANNEL,
+        "interactions in the period; scores from those that carry one (responses)",
+        counts="answers",
+    ),
+    "case": Scope(
+        CASE_START,
+        ENTRY_CHANNEL,
+        "interactions of cases that started in the period, whenever answered; scores from "
+        "those that carry one (responses)",
+        counts="answers",
+    ),
+}
 
 
 def satisfaction_expr(
@@ -86,7 +118,8 @@ def satisfaction_expr(
     by: str | Sequence[str] | None = None,
     period: Period | str | None = None,
     channel: str | Sequence[str] | None = None,
-    top_box: int = 4,
+    top_box: int = THRESHOLDS.csat_top_box,
+    basis: str = "event",
 ) -> ir.Table:
     """The counts behind :func:`satisfaction`, one row per group (an Ibis expression)."""
     by = as_list(by)
@@ -96,12 +129,20 @@ def satisfaction_expr(
     check_by(by, events, src.customers, "satisfaction")
     if not 1 <= top_box <= 5:
         raise MetricError(f"top_box must be a CSAT value between 1 and 5, not {top_box}")
-    if not period.is_open:
-        events = events.filter(period.contains(events.ts))
+    if basis not in BASES:
+        raise MetricError(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
     channels = as_list(channel)
-    if channels:
+    time = "ts"
+    if basis == "case":
+        events = _with_case_start(events)
+        time = "case_start"
+        if channels:
+            events = events.filter(events.entry_channel.isin(channels))
+    elif channels:
         events = events.filter(events.channel.isin(channels))
-    events = attach_breakdown(events, by, src.customers, "ts")
+    if not period.is_open:
+        events = events.filter(period.contains(events[time]))
+    events = attach_breakdown(events, by, src.customers, time)
     ces = events.ces.cast("int64")
     answered = events.csat.notnull() | events.nps.notnull() | events.ces.notnull()
     counts = {
@@ -110,8 +151,8 @@ def satisfaction_expr(
         "csat_n": events.csat.count(),
         "csat_top": (events.csat >= top_box).sum().cast("int64"),
         "nps_n": events.nps.count(),
-        "promoters": (events.nps >= 9).sum().cast("int64"),
-        "detractors": (events.nps <= 6).sum().cast("int64"),
+        "promoters": (events.nps >= THRESHOLDS.nps_promoter).sum().cast("int64"),
+        "detractors": (events.nps <= THRESHOLDS.nps_detractor).sum().cast("int64"),
         "ces_n": events.ces.count(),
         "ces_sum": ces.sum(),
         "ces_sumsq": (ces * ces).sum(),
@@ -121,9 +162,31 @@ def satisfaction_expr(
     return events.aggregate(**counts)
 
 
+def _with_case_start(events: ir.Table) -> ir.Table:
+    """``events`` with their case's start and entry channel (its first event's, ties broken
+    by the interaction id)."""
+    first = ibis.window(group_by="case_id", order_by=["ts", "interaction_id"])
+    return events.mutate(
+        case_start=events.ts.min().over(group_by="case_id"),
+        entry_channel=events.channel.first().over(first),
+    )
+
+
+BASIS_OPTION = Option(
+    "basis",
+    BASES,
+    "event: answers given in the period (their own channel); case: answers within journeys "
+    "that started in the period (their entry channel).",
+    "event",
+)
+
+
 @register(
     "satisfaction",
+    unit="share of responses (CSAT), points -100..100 (NPS), mean 1-7 (CES)",
+    scopes=SCOPES,
     options=(
+        BASIS_OPTION,
         Option("top_box", int, "Lowest CSAT value counted as satisfied (1-5).", 4),
         Option("min_n", int, "Flag groups with fewer CSAT responses than this (low_n).", 30),
     ),
@@ -135,7 +198,8 @@ def satisfaction(
     period: Period | str | None = None,
     channel: str | Sequence[str] | None = None,
     model: CycleModel | str | Path | None = None,
-    top_box: int = 4,
+    basis: str = "event",
+    top_box: int = THRESHOLDS.csat_top_box,
     min_n: int = 30,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -150,11 +214,15 @@ def satisfaction(
         column, ``segment``/``region`` (customers), or a time grain of the interaction
         (``day``, ``week``, ``month``, ``quarter``, ``year``: the trend).
     period
-        Keep interactions in this period (``"START..END"``, ``"YYYY-MM"``).
+        Keep the interactions of this period (``basis="event"``) or of the cases that started
+        in it (``basis="case"``): ``"2026-06"``, ``"2026-06-01..2026-06-30"``, ``last_month``.
     channel
-        Keep interactions on this channel (or these channels).
+        Keep interactions on this channel, or cases that entered through it (``"case"``).
     model
         Accepted for the shared metric signature; scores do not depend on the cycle model.
+    basis
+        ``"event"`` (answers given in the period) or ``"case"`` (answers within journeys that
+        started in the period); see the module's docstring.
     top_box
         Lowest CSAT value counted as satisfied (default 4: 4-5 on 1-5).
     min_n
@@ -182,18 +250,29 @@ def satisfaction(
     by = as_list(by)
     period = Period.parse(period)
     counts = satisfaction_expr(
-        source, by=by, period=period, channel=channel, top_box=top_box
+        source, by=by, period=period, channel=channel, top_box=top_box, basis=basis
     ).execute()
     table = _finish(counts, by, min_n, confidence)
+    interactions = int(table["interactions"].sum())
+    responses = int(table["responses"].sum())
     table.attrs.update(
         metric="satisfaction",
-        interactions=int(table["interactions"].sum()),
-        responses=int(table["responses"].sum()),
+        interactions=interactions,
+        responses=responses,
         period=period.label(),
         channel=", ".join(as_list(channel)) or "all",
         top_box=top_box,
         min_n=min_n,
         confidence=confidence,
+        rows_used=responses,
+        rows_excluded={"no score": interactions - responses},
+        as_of=None,
+        missing={
+            score: f"no {score.upper()} answers in scope (none recorded, or no {score} column "
+            "mapped)"
+            for score in SCORES
+            if int(table[f"{score}_n"].sum()) == 0
+        },
     )
     return table
 
@@ -243,7 +322,10 @@ def _finish(counts: pd.DataFrame, by: list[str], min_n: int, confidence: float) 
 
 @register(
     "satisfaction_change",
+    unit="change from the previous period: share points (CSAT), NPS points",
+    scopes=SCOPES,
     options=(
+        BASIS_OPTION,
         Option("score", SCORES[:2], "The score to compare between periods.", "csat"),
         Option("grain", tuple(TIME_GRAINS), "Length of a period.", "month"),
         Option("min_n", int, "Never flag a change when a period has fewer responses.", 30),
@@ -257,11 +339,12 @@ def satisfaction_change(
     period: Period | str | None = None,
     channel: str | Sequence[str] | None = None,
     model: CycleModel | str | Path | None = None,
+    basis: str = "event",
     score: str = "csat",
     grain: str = "month",
     min_n: int = 30,
     alpha: float = 0.05,
-    top_box: int = 4,
+    top_box: int = THRESHOLDS.csat_top_box,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Period-over-period change of CSAT or NPS, with its test and a flag that never fires on
@@ -301,6 +384,7 @@ def satisfaction_change(
         period=period,
         channel=channel,
         model=model,
+        basis=basis,
         top_box=top_box,
         min_n=min_n,
         confidence=confidence,
@@ -351,6 +435,11 @@ def satisfaction_change(
     out["flagged"] = out["flagged"].astype(bool)
     out.attrs.update({**table.attrs, "metric": "satisfaction_change", "score": score})
     out.attrs.update(grain=grain, alpha=alpha)
+    answers = int(table[f"{score}_n"].sum())
+    out.attrs.update(
+        rows_used=answers,
+        rows_excluded={f"no {score.upper()} score": int(table["interactions"].sum()) - answers},
+    )
     return out
 
 

@@ -36,7 +36,8 @@ from scipy import stats
 from cycleanalytics.calendar import BusinessCalendar, resolve_calendar
 from cycleanalytics.metrics._common import Period, as_list
 from cycleanalytics.metrics._registry import Option, register
-from cycleanalytics.metrics.funnel import _reach
+from cycleanalytics.metrics.definitions import CASE_START, FUNNEL_ENTRY_CHANNEL, Scope
+from cycleanalytics.metrics.funnel import reach_table
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 
@@ -81,7 +82,7 @@ def time_between_stages_expr(
     ``n_<k>``, ``mean_<k>``, ``sd_<k>`` and the quantiles ``<q>_<k>``, all in microseconds."""
     model = resolve_model(model)
     by = as_list(by)
-    reach = _reach(
+    reach = reach_table(
         source,
         by=by,
         period=period,
@@ -90,6 +91,7 @@ def time_between_stages_expr(
         window=window,
         model=model,
         as_of=as_of,
+        entry_event=False,
         gaps=True,
     )
     # One row per case and stage reached, with its gap (funnel._ordered_gaps): aggregated per
@@ -110,6 +112,12 @@ def time_between_stages_expr(
 
 @register(
     "time_between_stages",
+    unit="hours (or business hours) between first reaching consecutive stages",
+    scopes=Scope(
+        CASE_START,
+        FUNNEL_ENTRY_CHANNEL,
+        "cases that started in the period and reached both stages of a pair, in order",
+    ),
     options=(
         Option("entry_within", int, "Let cases enter at the earliest of their first N stages.", 1),
         Option("window", str, "Count only stages reached within this time of the first event."),
@@ -222,6 +230,8 @@ def time_between_stages(
     table = table.sort_values(["_order"], kind="stable").drop(columns="_order")
     table = table.reset_index(drop=True)[[*by, *TIMING_COLUMNS]]
     table.attrs.update(
+        rows_used=int(table.loc[table["from_stage"] == stages[0], "cases"].sum()),
+        rows_excluded={},
         metric="time_between_stages",
         period=period.label(),
         channel=", ".join(as_list(channel)) or "all",
@@ -239,7 +249,7 @@ def _business_counts(
     per-case reach times from the engine, business microseconds and aggregates in numpy."""
     by = arguments["by"]
     n = len(arguments["model"].funnel_stages)
-    reach = _reach(source, **arguments)
+    reach = reach_table(source, **arguments, entry_event=False)
     reach = reach.filter(reach.complete).select(*by, *(f"t_{k}" for k in range(1, n + 1)))
     cases = reach.execute()
     for k in range(2, n + 1):
