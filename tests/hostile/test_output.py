@@ -419,6 +419,17 @@ def test_writers_of_one_file_do_not_overwrite(tmp_path, command):
     assert target.read_text(encoding="utf-8") == "# mine\n"
 
 
+def test_classify_train_does_not_overwrite_a_file_that_is_not_a_model(tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,area\nbroken,product\n", encoding="utf-8")
+    target = tmp_path / "notes.json"
+    target.write_text('{"mine": true}', encoding="utf-8")
+    code, _, err = run("classify", "train", "--labels", labels, "--out", target)
+    assert code == 2
+    assert "is not an area model; nothing was overwritten" in err
+    assert target.read_text(encoding="utf-8") == '{"mine": true}'
+
+
 # -- concurrency: no process-wide chdir ------------------------------------------------------------
 
 

@@ -39,6 +39,26 @@ labels_option = click.option(
 )
 
 
+def _refuse_foreign_model(out: Path) -> None:
+    """`train` replaces a model file it wrote, never another file."""
+    import json
+
+    from cycleanalytics.classify import MODEL_FORMAT
+    from cycleanalytics.errors import ParameterError
+
+    if not out.exists() and not out.is_symlink():
+        return
+    try:
+        ours = json.loads(out.read_text(encoding="utf-8")).get("format") == MODEL_FORMAT
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if out.is_symlink() or not ours:
+        raise ParameterError(
+            f"{out} already exists and is not an area model; nothing was overwritten. Choose "
+            "a new file name with --out"
+        )
+
+
 @main.group(cls=CycleGroup)
 def classify() -> None:
     """Complaint areas from complaint text (English, Indonesian, Malay), offline.
@@ -143,6 +163,7 @@ def classify_train(labels_path: Path, out: Path, threshold: float, folds: int) -
     from cycleanalytics.classify import evaluate_classifier, read_labels, train_classifier
     from cycleanalytics.errors import MetricError
 
+    _refuse_foreign_model(out)
     labels = read_labels(labels_path)
     model = train_classifier(labels, threshold=threshold, name=labels_path.stem)
     model.save(out)
