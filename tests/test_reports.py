@@ -209,14 +209,21 @@ def test_funnel_table_is_plain_text_for_managers():
 
 
 def test_self_check_rejects_a_page_without_charts_or_with_a_cdn_script():
+    from cycleanalytics.reports import REPORT_CSP, _head_meta
+
     bundle = plotly.offline.get_plotlyjs()
     chart = '<div class="plotly-graph-div"></div>'
-    good = f"<html><script>{bundle}</script>{chart}</html>"
+    head = f"<head>{_head_meta(REPORT_CSP)}</head>"
+    good = f"<html>{head}<script>{bundle}</script>{chart}</html>"
     assert check_report_html(good) == 1
     with pytest.raises(ReportError, match=r"empty report.*0 charts"):
-        check_report_html(f"<html><script>{bundle}</script></html>")
+        check_report_html(f"<html>{head}<script>{bundle}</script></html>")
     with pytest.raises(ReportError, match="embedded 2 times"):
-        check_report_html(f"<script>{bundle}</script><script>{bundle}</script>{chart}")
+        check_report_html(f"{head}<script>{bundle}</script><script>{bundle}</script>{chart}")
+    with pytest.raises(ReportError, match="Content-Security-Policy is missing"):
+        check_report_html(f"<html><script>{bundle}</script>{chart}</html>")
+    with pytest.raises(ReportError, match="Content-Security-Policy is missing"):  # too late
+        check_report_html(f"<html><script>{bundle}</script>{head}{chart}</html>")
     with pytest.raises(ReportError, match="network"):
         check_report_html(good + '<script src="https://cdn.example/require.js"></script>')
     with pytest.raises(ReportError, match="code or prompts"):

@@ -65,9 +65,10 @@ def setup_notebook() -> None:
     """Prepare a report notebook's kernel; call it in the first code cell.
 
     Registers a plotly renderer that writes each chart as HTML without its own copy of
-    plotly.js (and without MathJax), makes it the default, shows plotly.js inline once so the
-    charts work offline, silences warnings in the report, and sets readable pandas display
-    options. Calling it again in the same kernel does nothing.
+    plotly.js (and without MathJax), with every string of the figure escaped (data never
+    renders as markup: :func:`cycleanalytics.plots.escape_figure`), makes it the default,
+    shows plotly.js inline once so the charts work offline, silences warnings in the report,
+    and sets readable pandas display options. Calling it again in the same kernel does nothing.
     """
     global _setup_done
     if _setup_done:
@@ -79,12 +80,15 @@ def setup_notebook() -> None:
     from IPython.display import HTML, display
     from plotly.io._base_renderers import MimetypeRenderer
 
+    from cycleanalytics.plots import escape_figure_dict
+
     class ReportRenderer(MimetypeRenderer):
-        """Charts as HTML fragments; plotly.js is on the page once, from setup_notebook."""
+        """Charts as HTML fragments; plotly.js is on the page once, from setup_notebook. Every
+        string of every figure shown is escaped first, however the figure was made."""
 
         def to_mimebundle(self, fig_dict: dict) -> dict[str, str]:
             fragment = pio.to_html(
-                fig_dict,
+                escape_figure_dict(fig_dict),
                 full_html=False,
                 include_plotlyjs=False,
                 include_mathjax=False,
@@ -233,10 +237,13 @@ def localize_figure(fig: Any, language: str = "en") -> Any:
 
 
 def show_figure(fig: Any, language: str = "en") -> None:
-    """Show a figure with its labels in ``language`` (:func:`localize_figure`)."""
+    """Show a figure with its labels in ``language`` (:func:`localize_figure`), every string
+    escaped (:func:`cycleanalytics.plots.escape_figure`)."""
     from IPython.display import display
 
-    display(localize_figure(fig, language))
+    from cycleanalytics.plots import escape_figure
+
+    display(escape_figure(localize_figure(fig, language)))
 
 
 def show_sql(sql: str) -> None:

@@ -56,6 +56,32 @@ __all__ = [
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "cycleanalytics"
+
+#: The Content-Security-Policy every report page carries: inline scripts and styles (plotly.js
+#: is inlined once), images only from ``data:`` URLs, nothing else: no fetch, no remote script,
+#: style, font, image or frame, even if markup from data ever reached the page.
+REPORT_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
+)
+#: The index page has no script at all.
+INDEX_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; " + (
+    "form-action 'none'"
+)
+GENERATOR = "cycleanalytics"
+
+
+def _head_meta(csp: str) -> str:
+    """The ``<meta>`` tags at the top of every page we write: its policy and our name, by
+    which a later run knows the page is ours to replace."""
+    import html
+
+    return (
+        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp, quote=True)}">'
+        f'<meta name="generator" content="{GENERATOR}">'
+    )
+
+
 HIDDEN_CELL_TAGS = ("parameters", "injected-parameters", "remove-cell")
 DATE_SUFFIXES = ("_start", "_end", "_date", "_from", "_until")
 
@@ -280,6 +306,113 @@ def _check_parameters(
     return checked
 
 
+# -- where a run may write: names, folders, and files that are ours to replace ---------------
+
+_NAME = re.compile(r"[^\x00-\x1f\x7f/\\:*?\"<>|]+")
+
+
+def check_output_name(name: str, *, what: str = "output name") -> str:
+    """``name`` if it is a plain file name (no folder, no ``..``, no leading dot, no control
+    or path characters), else a :class:`ParameterError`. Report pages and notebooks are
+    written as ``<name>.html`` and ``<name>.ipynb`` inside the run's folder, never beside it.
+
+    >>> check_output_name("weekly_id")
+    'weekly_id'
+    >>> try:
+    ...     check_output_name("../../victim/important")
+    ... except ParameterError as exc:
+    ...     print(str(exc)[:57])
+    output name '../../victim/important' must be a plain file
+    """
+    text = str(name)
+    if not text or not _NAME.fullmatch(text) or text.startswith(".") or text.strip() != text:
+        raise ParameterError(
+            f"{what} {text!r} must be a plain file name (no folder or path separator, no '..', "
+            "no leading dot, no control character): reports are written inside the output "
+            "folder only"
+        )
+    return text
+
+
+def check_subfolder(subfolder: str) -> str:
+    """``subfolder`` if it is a relative folder below the output folder (``{as_of}``,
+    ``weekly/{as_of}``): no absolute path, no ``..``, no empty or hidden part."""
+    text = str(subfolder)
+    if not text:
+        return text
+    parts = text.replace("\\", "/").split("/")
+    if any(not part or part in (".", "..") or part.startswith(".") for part in parts) or not all(
+        _NAME.fullmatch(part) for part in parts
+    ):
+        raise ParameterError(
+            f"subfolder {text!r} must be a relative folder inside the output folder, such as "
+            "'{as_of}' or 'weekly/{as_of}' (no absolute path, no '..', no hidden folder)"
+        )
+    return text
+
+
+def check_out_folder(out: str | Path) -> Path:
+    """The output folder, absolute; a :class:`ParameterError` for a file, a filesystem root
+    or the home folder itself (a run writes ``index.html``, ``run.json`` and pages there)."""
+    folder = Path(out).expanduser().resolve()
+    if folder.parent == folder or folder == Path.home().resolve():
+        raise ParameterError(
+            f"refusing to write reports into {folder}: give --out a folder of their own, "
+            "such as reports"
+        )
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError(f"--out {folder} is a file, not a folder")
+    return folder
+
+
+#: Our generator tag, in whichever attribute order the HTML exporter writes it.
+_GENERATOR_TAG = re.compile(
+    r'<meta\s(?=[^>]*\bname="generator")(?=[^>]*\bcontent="cycleanalytics")[^>]*>'
+)
+
+
+def _ours(path: Path) -> bool:
+    """Whether an existing file is one a run wrote (so a new run may replace it). A symbolic
+    link never is: writing through it would change the file it points to."""
+    import json
+
+    if path.is_symlink():
+        return False
+    try:
+        if path.suffix == ".html":
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                start = handle.read(200_000)
+            return (
+                _GENERATOR_TAG.search(start) is not None
+                or 'id="ca-header"' in start  # a report page from before the generator tag
+                or (path.name == "index.html" and '<p class="when">run ' in start)
+            )
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    if path.suffix == ".ipynb":
+        meta = data.get("metadata", {})
+        return isinstance(meta, dict) and "cycleanalytics" in meta and "papermill" in meta
+    if path.name == "run.json":
+        return isinstance(data.get("reports"), list) and "as_of" in data
+    return False
+
+
+def refuse_foreign_files(paths: list[Path]) -> None:
+    """A :class:`ParameterError` when any of ``paths`` exists and was not written by a
+    report run: a run replaces its own pages, notebooks, ``run.json`` and ``index.html``,
+    nothing else."""
+    foreign = [p for p in paths if (p.exists() or p.is_symlink()) and not _ours(p)]
+    if foreign:
+        raise ParameterError(
+            f"{', '.join(str(p) for p in foreign)} already exist(s) and were not written by "
+            "cycleanalytics; nothing was changed. Choose another --out (or output name), or "
+            "move the file(s) away"
+        )
+
+
 # -- running -------------------------------------------------------------------------------
 
 
@@ -470,13 +603,18 @@ def run_report(
     db_path = Path(db_value)
     if "db" in declared:
         checked = {"db": db_value, **checked}
-    out_dir = Path(out).expanduser().resolve()
+    stem = check_output_name(output or name)
+    out_dir = check_out_folder(out)
+    executed = out_dir / f"{stem}.ipynb"
+    html_path = out_dir / f"{stem}.html"
+    refuse_foreign_files([executed, html_path])
     out_dir.mkdir(parents=True, exist_ok=True)
-    executed = out_dir / f"{output or name}.ipynb"
-    html_path = out_dir / f"{output or name}.html"
-    html_path.unlink(missing_ok=True)  # never leave an old page beside a failed run
+    html_path.unlink(missing_ok=True)  # never leave an old page beside a failed run (ours)
 
     try:
+        # The kernel starts in out_dir (nbclient's resources path), and the driver process
+        # never changes its own working directory: papermill's cwd= would chdir the whole
+        # process, under the feet of reports running in other threads (run_reports -j N).
         papermill.execute_notebook(
             str(source),
             str(executed),
@@ -484,10 +622,10 @@ def run_report(
             kernel_name="python3",
             kernel_manager_class=_kernel_manager_class(),
             language="python",
-            cwd=str(out_dir),
             execution_timeout=timeout,
             progress_bar=False,
             log_output=False,
+            resources={"metadata": {"path": str(out_dir)}},
         )
     except PapermillExecutionError as exc:
         raise _failure(name, executed, exc) from None
@@ -577,7 +715,8 @@ def export_html(nb: Any, *, title: str, header: str | None = None) -> str:
         anchor_link_text="",
     )
     exporter.register_preprocessor(DropNoise(), enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    resources = {"metadata": {"name": title}, "cycleanalytics_head": _head_meta(REPORT_CSP)}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 
 
@@ -609,6 +748,8 @@ def check_report_html(page: str, *, min_charts: int = 1, name: str = "report") -
     copies = page.count(header)
     if copies != 1:
         problems.append(f"plotly.js is embedded {copies} times instead of once")
+    if page_policy(page) != REPORT_CSP:
+        problems.append("the Content-Security-Policy is missing or not before the first script")
     if charts + explained < min_charts:
         problems.append(f"{charts} charts instead of at least {min_charts}")
     rest = page.replace(bundle, "", 1)
@@ -623,6 +764,38 @@ def check_report_html(page: str, *, min_charts: int = 1, name: str = "report") -
             f"empty report: the page exported for {name!r} is incomplete: {'; '.join(problems)}"
         )
     return charts
+
+
+def page_policy(page: str) -> str | None:
+    """The Content-Security-Policy a page declares in a ``<meta http-equiv>`` before its first
+    script (one declared later does not cover what runs before it), or None.
+
+    >>> head = '<meta http-equiv="Content-Security-Policy" content="img-src data:">'
+    >>> page_policy(f"<head>{head}</head><script></script>")
+    'img-src data:'
+    >>> page_policy(f"<script></script>{head}") is None
+    True
+    """
+    from html.parser import HTMLParser
+
+    class Finder(HTMLParser):
+        policy: str | None = None
+        done = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if self.done:
+                return
+            if tag == "script":
+                self.done = True
+            values = dict(attrs)
+            if tag == "meta" and (values.get("http-equiv") or "").lower() == (
+                "content-security-policy"
+            ):
+                self.policy, self.done = values.get("content"), True
+
+    finder = Finder()
+    finder.feed(page[: page.find("<script") + 8] if "<script" in page else page)
+    return finder.policy
 
 
 # -- the header every page carries -----------------------------------------------------------
@@ -882,7 +1055,9 @@ def run_reports(
         checked = _check_parameters(job.report, declared, parameters)
         _resolve(job.report, declared, checked)
         _check_db(job.report, db, str({**declared, **checked}.get("engine") or "duckdb"))
-        prepared.append(ReportJob(job.report, parameters, job.output))
+        check_output_name(job.stem)
+        # checked values are absolute (model path): the threads of -j N resolve nothing
+        prepared.append(ReportJob(job.report, checked, job.output))
     stems = [j.stem for j in prepared]
     duplicates = sorted({s for s in stems if stems.count(s) > 1})
     if duplicates:
@@ -890,8 +1065,14 @@ def run_reports(
             f"two reports of the set would write {', '.join(duplicates)}.html; give each an "
             'output name (output = "..." in the config)'
         )
-    out_dir = Path(out).expanduser().resolve()
+    out_dir = check_out_folder(out)
+    check_subfolder(subfolder)
     folder = out_dir / subfolder.replace("{as_of}", day) if subfolder else out_dir
+    check_subfolder(folder.relative_to(out_dir).as_posix() if folder != out_dir else "")
+    refuse_foreign_files(
+        [out_dir / "index.html", folder / "run.json"]
+        + [folder / f"{j.stem}{suffix}" for j in prepared for suffix in (".html", ".ipynb")]
+    )
     folder.mkdir(parents=True, exist_ok=True)
     db_path = Path(db).expanduser()
     db_path = db_path.resolve() if db_path.exists() else db_path  # else a Spark catalog database
@@ -987,7 +1168,7 @@ def write_index(out: str | Path, *, title: str = "Reports") -> Path:
         )
     page = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>"
+        f"{_head_meta(INDEX_CSP)}<title>{html.escape(title)}</title><style>"
         "body{font-family:-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:900px;"
         "margin:2em auto;padding:0 1em;color:#222}h1,h2{color:#1f5f8b}"
         "h2{font-size:1.15em;border-bottom:1px solid #d8e2ea}.params,.when{color:#666;"
@@ -997,6 +1178,7 @@ def write_index(out: str | Path, *, title: str = "Reports") -> Path:
         "</body></html>"
     )
     index = out_dir / "index.html"
+    refuse_foreign_files([index])
     out_dir.mkdir(parents=True, exist_ok=True)
     index.write_text(page, encoding="utf-8")
     return index
@@ -1070,12 +1252,15 @@ def load_config(path: str | Path) -> ReportConfig:
         parameters = {**common, **dict(entry.get("parameters", {}))}
         if parameters.get("model"):
             parameters["model"] = str((base / str(parameters["model"])).resolve())
-        jobs.append(ReportJob(str(entry["name"]), parameters, str(entry.get("output", ""))))
+        output = str(entry.get("output", ""))
+        if output:
+            check_output_name(output, what=f"report config {path}: output")
+        jobs.append(ReportJob(str(entry["name"]), parameters, output))
     db = data.get("db")
     return ReportConfig(
         db=(base / db).resolve() if db else None,
         out=(base / data.get("out", "reports")).resolve(),
-        subfolder=str(data.get("subfolder", "{as_of}")),
+        subfolder=check_subfolder(str(data.get("subfolder", "{as_of}"))),
         jobs=jobs,
         title=str(data.get("title", "Reports")),
     )

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import bisect
 import calendar
-import csv
 import itertools
 import json
 import math
@@ -57,6 +56,7 @@ import numpy as np
 
 from cycleanalytics._resources import bundled
 from cycleanalytics.errors import ParameterError
+from cycleanalytics.safe_csv import SafeWriter
 from cycleanalytics.schema import COMPLAINTS, CUSTOMERS, INTERACTIONS
 
 __all__ = ["SampleInfo", "generate_sample", "sample_dir"]
@@ -328,7 +328,8 @@ def generate_sample(
     Parameters
     ----------
     out : str or Path
-        Folder to write to; created if missing. Existing sample files are overwritten.
+        Folder to write to; created if missing. Sample files written before (the folder's
+        ``truth.json`` says so) are overwritten; any other file of the same name is not.
     customers : int, default 1500
         Number of customers; each has one or more cases.
     months : int, default 6
@@ -346,7 +347,9 @@ def generate_sample(
     Raises
     ------
     ParameterError
-        If ``customers`` or ``months`` is below 1, or ``start`` is not an ISO date.
+        If ``customers`` or ``months`` is below 1, ``start`` is not an ISO date, or ``out``
+        holds an ``interactions.csv``, ``complaints.csv``, ``customers.csv`` or ``truth.json``
+        that is not a sample written by this function.
 
     Examples
     --------
@@ -371,14 +374,15 @@ def generate_sample(
         sim.simulate_customer(index)
 
     out_path = Path(out)
-    out_path.mkdir(parents=True, exist_ok=True)
-    base = np.datetime64(start_dt.replace(tzinfo=None), "s")
     files = {
         "interactions": out_path / "interactions.csv",
         "complaints": out_path / "complaints.csv",
         "customers": out_path / "customers.csv",
         "truth": out_path / "truth.json",
     }
+    _refuse_foreign_files(out_path, files)
+    out_path.mkdir(parents=True, exist_ok=True)
+    base = np.datetime64(start_dt.replace(tzinfo=None), "s")
     rows = {
         "interactions": _write_interactions(files["interactions"], sim, base),
         "complaints": _write_complaints(files["complaints"], sim, base, window),
@@ -396,6 +400,25 @@ def generate_sample(
         json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8", newline="\n"
     )
     return SampleInfo(out=out_path, files=files, rows=rows)
+
+
+def _refuse_foreign_files(out: Path, files: Mapping[str, Path]) -> None:
+    """Never overwrite someone's export: the files are replaced only when the folder's
+    ``truth.json`` was written by this generator (an earlier sample)."""
+    existing = [p for p in files.values() if p.exists()]
+    if not existing:
+        return
+    try:
+        truth = json.loads(files["truth"].read_text(encoding="utf-8"))
+        ours = truth["generator"]["module"] == "cycleanalytics.sample"
+    except (OSError, ValueError, KeyError, TypeError):
+        ours = False
+    if not ours:
+        names = ", ".join(p.name for p in existing)
+        raise ParameterError(
+            f"{out} already holds {names}, not written by the sample generator; nothing was "
+            "overwritten. Choose an empty or new folder with --out"
+        )
 
 
 # -- time helpers ------------------------------------------------------------------------------
@@ -827,7 +850,7 @@ def _fmt_int(value: int | None) -> str:
 
 def _writer(path: Path, header: Sequence[str]) -> tuple[Any, Any]:
     handle = path.open("w", encoding="utf-8", newline="")
-    writer = csv.writer(handle, lineterminator="\n")
+    writer = SafeWriter(handle, lineterminator="\n")
     writer.writerow(header)
     return handle, writer
 

@@ -1,4 +1,12 @@
-"""What every command shares: the error-handling group, the shared options, table output."""
+"""What every command shares: the error-handling group, the shared options, table output.
+
+Everything printed goes out as text, never as markup: values, file names and our own messages
+may hold ``[...]`` (mapping sections, data), ``:emoji:`` codes or escape sequences, and none of
+them may style, link, crash or steer the terminal. Both consoles have markup, emoji and
+highlighting off; strings are wrapped in :class:`rich.text.Text` after :func:`visible` has
+written control characters as escapes (``\\x1b``), so a value can neither colour the screen nor
+hide text.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +18,87 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from cycleanalytics.errors import EXIT_CODES, CycleAnalyticsError
 
 if TYPE_CHECKING:
     import pandas as pd
 
+#: Control characters (C0 and C1, DEL) and the bidirectional overrides that reorder text on
+#: screen; :func:`visible` writes them as escapes.
+_HIDDEN = frozenset(
+    [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F)]
+).union(range(0x2066, 0x206A))
+_ESCAPES = {ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"}
+
+
+def visible(text: object, *, lines: bool = False) -> str:
+    r"""``text`` with every control character written as an escape (ESC as ``\x1b``, a
+    right-to-left override as ``\u202e``), so it shows on a terminal as what it is.
+
+    With ``lines``, newlines and tabs are kept (our own multi-line messages); otherwise they
+    are escaped too, so a value stays on its table row.
+
+    >>> visible("red\x1b[31m")
+    'red\\x1b[31m'
+    >>> visible("a\nb"), visible("a\nb", lines=True)
+    ('a\\nb', 'a\nb')
+    """
+    text = str(text)
+    if not any(ord(c) in _HIDDEN for c in text):
+        return text
+    out = []
+    for c in text:
+        code = ord(c)
+        if code not in _HIDDEN or (lines and c in "\n\t"):
+            out.append(c)
+        elif code in _ESCAPES:
+            out.append(_ESCAPES[code])
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
+
+
+def plain(text: object, style: str = "") -> Text:
+    """``text`` as a rich :class:`~rich.text.Text`: printed as it is, never read as markup,
+    with its control characters shown (:func:`visible`, newlines kept)."""
+    return Text(visible(text, lines=True), style=style)
+
+
+# Markup, emoji codes and highlighting are off: a string prints as the characters it holds.
 # Piped output is not cut to 80 columns: tables stay one line per row.
-console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(
+    highlight=False,
+    markup=False,
+    emoji=False,
+    soft_wrap=True,
+    width=None if sys.stdout.isatty() else 200,
+)
+err = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
+
+
+def say(*parts: object, to: Console | None = None) -> None:
+    """Print a line of text (parts joined by nothing) on ``to`` (default: stdout), as text."""
+    line = Text()
+    for part in parts:
+        line.append_text(part if isinstance(part, Text) else plain(part))
+    (to or console).print(line)
+
+
+def echo(text: object) -> None:
+    """``click.echo`` for output meant to be piped (paths, TOML): control characters shown."""
+    click.echo(visible(text, lines=True))
+
+
+def error_line(label: str, message: object) -> RenderableType:
+    """``label`` in bold red, then ``message`` as plain text."""
+    return Text.assemble((label, "bold red"), " ", plain(message))
+
 
 EPILOG = "Exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES.items()) + "."
 
@@ -32,11 +110,14 @@ class CycleGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CycleAnalyticsError as exc:
-            err.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False)
+            err.print(error_line("Error:", exc))
             ctx.exit(exc.exit_code)
         except FileNotFoundError as exc:
-            err.print(f"[bold red]Error:[/] {exc}")
+            err.print(error_line("Error:", exc))
             ctx.exit(1)
+        except click.ClickException as exc:  # click prints it; a path in it shows as text
+            exc.message = visible(exc.message, lines=True)
+            raise
 
 
 # -- options shared by many commands: defined once --------------------------------------------
@@ -83,8 +164,11 @@ model_option = click.option(
 
 def print_frame(df: pd.DataFrame, fmt: str, *, title: str | None = None) -> None:
     if fmt == "csv":
-        click.echo(df.to_csv(index=False), nl=False)
-    elif fmt == "json":
+        from cycleanalytics.safe_csv import frame_to_csv
+
+        text = frame_to_csv(df)
+        click.echo(visible(text, lines=True) if sys.stdout.isatty() else text, nl=False)
+    elif fmt == "json":  # JSON writes control characters as \\u escapes itself
         click.echo(df.to_json(orient="records", date_format="iso", indent=2))
     else:
         import pandas as pd
@@ -100,12 +184,13 @@ def print_rows(
     *,
     title: str | None = None,
 ) -> None:
-    """A table on the console; ``numeric`` columns are right-aligned."""
-    table = RichTable(title=title, title_justify="left")
+    """A table on the console; ``numeric`` columns are right-aligned. Headers, cells and the
+    title print as text (:func:`visible`: a cell's newline shows as ``\\n``)."""
+    table = RichTable(title=None if title is None else plain(title), title_justify="left")
     for column, right in zip(columns, numeric, strict=True):
-        table.add_column(column, justify="right" if right else "left")
+        table.add_column(Text(visible(column)), justify="right" if right else "left")
     for row in rows:
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(Text(visible(_cell(v))) for v in row))
     console.print(table)
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from cycleanalytics.cli import main
-from cycleanalytics.cli._common import CycleGroup, db_option, err, format_option, print_frame
-
-if TYPE_CHECKING:
-    import pandas as pd
+from cycleanalytics.cli._common import (
+    CycleGroup,
+    db_option,
+    echo,
+    err,
+    format_option,
+    print_frame,
+    say,
+)
 
 area_model_option = click.option(
     "--model",
@@ -34,33 +38,25 @@ labels_option = click.option(
     help="A labels CSV with columns text and area (optional: language, scenario).",
 )
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
+def _refuse_foreign_model(out: Path) -> None:
+    """`train` replaces a model file it wrote, never another file."""
+    import json
 
-def _safe_csv_cell(value: object) -> object:
-    """A text cell a spreadsheet will not run as a formula: text starting with = + - @, tab
-    or carriage return gets a leading single quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    from cycleanalytics.classify import MODEL_FORMAT
+    from cycleanalytics.errors import ParameterError
 
-
-def _print_texts(df: pd.DataFrame, fmt: str, *, title: str | None = None) -> None:
-    """Print a table that holds free text: CSV cells cannot become formulas, and console
-    cells are shown as written (no Rich markup)."""
-    if fmt == "csv":
-        df = df.copy()
-        for column in df.columns:
-            if df[column].dtype == object or str(df[column].dtype).startswith("str"):
-                df[column] = df[column].map(_safe_csv_cell)
-    elif fmt == "table":
-        from rich.markup import escape
-
-        df = df.copy()
-        for column in ("text",):
-            if column in df.columns:
-                df[column] = df[column].map(lambda v: escape(str(v)))
-    print_frame(df, fmt, title=title)
+    if not out.exists() and not out.is_symlink():
+        return
+    try:
+        ours = json.loads(out.read_text(encoding="utf-8")).get("format") == MODEL_FORMAT
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if out.is_symlink() or not ours:
+        raise ParameterError(
+            f"{out} already exists and is not an area model; nothing was overwritten. Choose "
+            "a new file name with --out"
+        )
 
 
 @main.group(cls=CycleGroup)
@@ -98,7 +94,7 @@ def classify_run(db: Path, model_path: Path | None, threshold: float | None, fmt
     )
     print_frame(summary, fmt, title=title if fmt == "table" else None)
     if fmt != "table":
-        err.print(title)
+        say(title, to=err)
 
 
 @classify.command("evaluate", short_help="Cross-validated macro-F1 per language of the model.")
@@ -167,15 +163,16 @@ def classify_train(labels_path: Path, out: Path, threshold: float, folds: int) -
     from cycleanalytics.classify import evaluate_classifier, read_labels, train_classifier
     from cycleanalytics.errors import MetricError
 
+    _refuse_foreign_model(out)
     labels = read_labels(labels_path)
     model = train_classifier(labels, threshold=threshold, name=labels_path.stem)
     model.save(out)
     areas = ", ".join(model.areas)
-    click.echo(f"{out}: model {model.model_id}, {len(labels):,} examples, areas {areas}")
+    echo(f"{out}: model {model.model_id}, {len(labels):,} examples, areas {areas}")
     try:
         table = evaluate_classifier(labels, folds=folds, threshold=threshold)
     except MetricError as exc:
-        err.print(f"Not evaluated: {exc}")
+        say(f"Not evaluated: {exc}", to=err)
         return
     print_frame(table, "table", title=f"{folds}-fold cross-validation on {labels_path}")
 
@@ -204,4 +201,5 @@ def classify_queue(db: Path, model_path: Path | None, n: int, fmt: str) -> None:
     with read_store(db) as store:
         table = uncertain_complaints(store, n=n, model=model_path)
     title = f"{len(table)} least certain complaints ({table.attrs['model_id']})"
-    _print_texts(table, fmt, title=title if fmt == "table" else None)
+    # complaint texts: print_frame shows them as written and keeps CSV cells from formulas
+    print_frame(table, fmt, title=title if fmt == "table" else None)

@@ -12,15 +12,18 @@ import click
 
 from cycleanalytics.cli import main
 from cycleanalytics.cli._common import (
-    console,
     db_option,
+    echo,
     err,
     format_option,
     model_option,
     print_frame,
     print_rows,
     read_store,
+    say,
+    visible,
 )
+from cycleanalytics.errors import ParameterError
 
 if TYPE_CHECKING:
     import duckdb
@@ -58,7 +61,7 @@ def sample(out: Path, customers: int, months: int, seed: int) -> None:
     info = generate_sample(out, customers=customers, months=months, seed=seed)
     for kind, path in info.files.items():
         rows = info.rows.get(kind)
-        click.echo(f"{path}" + (f"  ({rows:,} rows)" if rows is not None else ""))
+        echo(f"{path}" + (f"  ({rows:,} rows)" if rows is not None else ""))
 
 
 mapping_option = click.option(
@@ -112,7 +115,13 @@ def load(
     """Load exports (CSV/TSV, Parquet, JSON/NDJSON, XES, xlsx; files or folders) into a
     database, created when missing. Bad rows go to quarantine (see `quarantine`); a file that
     cannot be loaded changes nothing; a file loaded before is skipped."""
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from cycleanalytics.ingest import load as load_files
     from cycleanalytics.ingest.load import BY_TABLE_COLUMNS
@@ -120,14 +129,21 @@ def load(
 
     with (
         Store(db, memory_limit=memory_limit) as store,
-        Progress(console=err, transient=True) as bar,
+        Progress(
+            TextColumn("{task.description}", markup=False),  # a file name is not markup
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        ) as bar,
     ):
         task = bar.add_task("loading", total=100)
         shown = [0.0]  # the running file's share scanned, as drawn (DuckDB's progress only grows)
 
         def progress(path: Path) -> None:
             shown[0] = 0.0
-            bar.update(task, description=f"loading {path.name}", completed=0)
+            bar.update(task, description=visible(f"loading {path.name}"), completed=0)
 
         def follow(done: float) -> None:
             shown[0] = max(shown[0], done)
@@ -146,14 +162,15 @@ def load(
             )
     for f in result.files:
         if f.already_loaded:
-            console.print(f"{f.file}: already loaded (load {f.load_id}), nothing added")
+            say(f"{f.file}: already loaded (load {f.load_id}), nothing added")
     numeric = [False] + [True] * (len(BY_TABLE_COLUMNS) - 1)
     print_rows(list(BY_TABLE_COLUMNS), result.table_rows(), numeric, title=f"Loaded into {db}")
     if result.rows_quarantined:
         loads = ", ".join(str(f.load_id) for f in result.files if f.rows_quarantined)
-        err.print(
+        say(
             f"{result.rows_quarantined:,} row(s) quarantined; see why with "
-            f"`cycleanalytics quarantine --db {db}` (loads {loads})"
+            f"`cycleanalytics quarantine --db {db}` (loads {loads})",
+            to=err,
         )
 
 
@@ -169,7 +186,7 @@ def quarantine(db: Path, load_id: int | None, limit: int | None, fmt: str) -> No
     with read_store(db) as store:
         df = quarantined(store, load_id=load_id, limit=limit)
     if fmt == "table" and df.empty:
-        console.print("No rows were quarantined.")
+        say("No rows were quarantined.")
         return
     print_frame(df if fmt != "table" else df.drop(columns="record"), fmt, title="Quarantine")
 
@@ -194,12 +211,15 @@ def mapping_init(file: Path, kind: str | None, out: Path | None) -> None:
 
     text = draft_mapping(file, kind=kind)
     if out is None:
-        click.echo(text, nl=False)
+        click.echo(visible(text, lines=True), nl=False)
     else:
+        if out.exists():
+            raise ParameterError(
+                f"{out} already exists; nothing was overwritten. Choose a new file name with "
+                "--out, or remove the old file first"
+            )
         out.write_text(text, encoding="utf-8")
-        console.print(
-            f"wrote {out}; edit it, then: cycleanalytics mapping check {file} --mapping {out}"
-        )
+        say(f"wrote {out}; edit it, then: cycleanalytics mapping check {file} --mapping {out}")
 
 
 @mapping.command("check")
@@ -215,17 +235,17 @@ def mapping_check(
     from cycleanalytics.ingest.preview import check_mapping
 
     check = check_mapping(file, mapping_path, kind=kind, model=model_path)
-    console.print(
+    say(
         f"{file}: {check.kind}, {check.rows_read:,} rows read, {check.rows_loaded:,} would load, "
         f"{check.rows_quarantined:,} would be quarantined"
     )
     if check.coverage is not None:
-        console.print(f"coverage (events mapped to a stage): {check.coverage:.2%}")
+        say(f"coverage (events mapped to a stage): {check.coverage:.2%}")
         print_frame(check.stages, "table", title="Events per stage")
     if not check.unmapped.empty:
         print_frame(check.unmapped.head(30), "table", title="Activities with no stage")
     if check.unused_columns:
-        console.print(f"columns not used: {', '.join(check.unused_columns)}")
+        say(f"columns not used: {', '.join(check.unused_columns)}")
     if not check.quarantine.empty:
         print_frame(check.quarantine, "table", title="Rows that would be quarantined (first 20)")
 

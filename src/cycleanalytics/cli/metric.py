@@ -22,6 +22,7 @@ from cycleanalytics.cli._common import (
     format_option,
     memory_limit_option,
     model_option,
+    plain,
     print_frame,
     read_store,
     temp_directory_option,
@@ -96,12 +97,10 @@ def _command(spec: MetricSpec) -> click.Command:
             print_frame(readable(df), fmt, title=_title(spec, df))
         else:
             print_frame(df, fmt, title=_title(spec, df) if fmt == "table" else None)
-        from rich.text import Text  # printed as text: data never becomes markup
-
-        if fmt == "table":
-            err.print(Text(f"Counted: {_counted(df)}", style="dim"))
+        if fmt == "table":  # printed as text: data never becomes markup
+            err.print(plain(f"Counted: {_counted(df)}", style="dim"))
         for measure, reason in df.attrs.get("missing", {}).items():
-            err.print(Text(f"Not measured: {measure}: {reason}"), style="yellow")
+            err.print(plain(f"Not measured: {measure}: {reason}", style="yellow"))
 
     command = click.Command(
         spec.name, callback=run, help=_help(spec), short_help=spec.summary, epilog=_epilog(spec)

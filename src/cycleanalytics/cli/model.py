@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from cycleanalytics.cli import main
-from cycleanalytics.cli._common import CycleGroup, model_option, print_rows
+from cycleanalytics.cli._common import CycleGroup, echo, model_option, print_rows
+from cycleanalytics.errors import ParameterError
 
 
 @main.group(cls=CycleGroup)
@@ -43,8 +44,13 @@ def model_export(path: Path) -> None:
     """Write the default model to PATH as TOML, to edit into a model of your own."""
     from cycleanalytics.model import default_model
 
+    if path.exists():
+        raise ParameterError(
+            f"{path} already exists; nothing was overwritten. Choose a new file name, or remove "
+            "the old file first"
+        )
     default_model().to_toml(path)
-    click.echo(str(path))
+    echo(path)
 
 
 @model.command("check")
@@ -54,4 +60,4 @@ def model_check(path: Path) -> None:
     from cycleanalytics.model import CycleModel
 
     m = CycleModel.from_toml(path)
-    click.echo(f"{path}: valid model {m.name!r} with stages {', '.join(m.order)}")
+    echo(f"{path}: valid model {m.name!r} with stages {', '.join(m.order)}")

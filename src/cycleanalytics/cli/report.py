@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,8 +10,22 @@ from typing import Any
 import click
 
 from cycleanalytics.cli import main
-from cycleanalytics.cli._common import console, err, print_frame
+from cycleanalytics.cli._common import echo, err, error_line, print_frame, say
 from cycleanalytics.errors import ParameterError, ReportError
+
+#: The file by which `demo` knows a folder is its own (and may replace what it wrote there).
+DEMO_MARKER = ".cycleanalytics-demo"
+
+
+def _earlier_demo(folder: Path) -> bool:
+    """A demo folder from before the marker file: its run record is the demo's."""
+    import json
+
+    try:
+        record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("title") == "Demo reports"
 
 
 def _parameters(params: tuple[str, ...]) -> dict[str, str]:
@@ -32,16 +45,16 @@ def _finish(run: object) -> None:
     assert isinstance(run, RunSet)
     for outcome in run.outcomes:
         if outcome.result is not None:
-            console.print(
+            say(
                 f"report {outcome.job.stem}: {outcome.result.charts} charts in "
                 f"{outcome.result.seconds:.1f} s"
             )
     for outcome in run.failed:
-        err.print(f"[bold red]Failed:[/] {outcome.error}", markup=True, highlight=False)
-    click.echo(f"index: {run.index}")
+        err.print(error_line("Failed:", outcome.error))
+    echo(f"index: {run.index}")
     for outcome in run.outcomes:
         if outcome.result is not None:
-            click.echo(str(outcome.result.html))
+            echo(outcome.result.html)
     if run.failed:
         names = ", ".join(o.job.stem for o in run.failed)
         raise ReportError(
@@ -142,7 +155,7 @@ def report(
     if not names and not run_all:
         for report_name in reports.available_reports():
             declared = reports.notebook_parameters(report_name)
-            click.echo(f"{report_name}: " + ", ".join(f"{k}={v!r}" for k, v in declared.items()))
+            echo(f"{report_name}: " + ", ".join(f"{k}={v!r}" for k, v in declared.items()))
         return
     if db is None:
         raise ParameterError("give the database with --db FILE")
@@ -168,7 +181,8 @@ def report(
 @_jobs_option(default=2)
 def demo(out: Path, jobs: int) -> None:
     """Generate the sample, load it into a fresh database and run every report on it, with
-    the index page (the executive summary: the sample's last complete month)."""
+    the index page (the executive summary: the sample's last complete month). --out must be
+    a new or empty folder, or one an earlier demo made: the demo replaces only its own files."""
     from datetime import timedelta
 
     from cycleanalytics import reports
@@ -177,13 +191,22 @@ def demo(out: Path, jobs: int) -> None:
     from cycleanalytics.store import Store
 
     started = time.perf_counter()
+    out = reports.check_out_folder(out)
+    marker = out / DEMO_MARKER
+    if out.exists() and any(out.iterdir()) and not (marker.is_file() or _earlier_demo(out)):
+        raise ParameterError(
+            f"{out} is not empty and was not made by `cycleanalytics demo`; nothing was "
+            "changed. Give --out a new or empty folder"
+        )
     out.mkdir(parents=True, exist_ok=True)
-    data = out / "sample"
-    if data.exists():
-        shutil.rmtree(data)
-    info = generate_sample(data)
+    marker.write_text(
+        "Made by `cycleanalytics demo`: a later demo may replace the files it wrote here.\n",
+        encoding="utf-8",
+    )
+    info = generate_sample(out / "sample")  # replaces only an earlier sample's files
     db = out / "demo.duckdb"
-    db.unlink(missing_ok=True)
+    for stale in (db, db.with_name(db.name + ".wal")):  # this folder's own demo database
+        stale.unlink(missing_ok=True)
     with Store(db) as store:
         result = load_files(store, [p for k, p in info.files.items() if k != "truth"])
         last = store.as_of()
@@ -202,5 +225,5 @@ def demo(out: Path, jobs: int) -> None:
         title="Demo reports",
         jobs_at_once=jobs,
     )
-    console.print(f"Done in {time.perf_counter() - started:.0f} s. Open in a browser:")
+    say(f"Done in {time.perf_counter() - started:.0f} s. Open in a browser:")
     _finish(run)
