@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import duckdb
@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from cycleanalytics.ingest.mapping import Compiled, Mapping, stage_expr
 from cycleanalytics.ingest.readers import (
+    GAPS,
     REJECTS,
     Source,
     finish,
@@ -261,6 +262,8 @@ def rejected_rows(con: duckdb.DuckDBPyConnection) -> Iterator[HandedOver]:
     none, and :func:`quarantine_rejected` reads them again instead.
     """
     handed = HandedOver()
+    with suppress(duckdb.Error):  # left by a load that failed mid-scan
+        con.remove_function(_HAND_OVER)
     con.create_function(
         _HAND_OVER,
         handed.keep,
@@ -273,7 +276,8 @@ def rejected_rows(con: duckdb.DuckDBPyConnection) -> Iterator[HandedOver]:
     try:
         yield handed
     finally:
-        con.remove_function(_HAND_OVER)
+        with suppress(duckdb.Error):  # never hide the error that stopped the scan
+            con.remove_function(_HAND_OVER)
 
 
 def quarantine_rejected(
@@ -286,18 +290,13 @@ def quarantine_rejected(
     JSON :func:`_find_lines` finds them. When too many were rejected to be handed over, all
     of them are read again, with their lines, in one ordered scan of the source.
     """
-    if handed.overflow:
-        added = _reject_lines(
-            con,
-            source,
-            f"SELECT _line, to_json(_src) AS record, {q.reason()} AS reason "
-            f"FROM {q.relation} WHERE NOT ({q.ok()})",
-            q.params,
-        )
-        forget_scan(con)
-        return added
-    if not handed.batches:
+    if not handed.overflow and not handed.batches:
         return 0
+    if handed.overflow or first_row(con, f"SELECT count(*) FROM {GAPS}")[0]:
+        # Too many to keep, or records DuckDB could not read: a scan that reads only some
+        # columns may read (and number) a record with bad bytes in another column that the
+        # full scan rejected, so the lines are found by one full, ordered scan.
+        return _reread_rejected(con, source, q)
     rows = pa.concat_tables(handed.batches)
     con.register("_ca_rejected_batches", rows)
     try:
@@ -308,15 +307,29 @@ def quarantine_rejected(
     finally:
         con.unregister("_ca_rejected_batches")
     rejected = rows.num_rows
+    before = first_row(con, f"SELECT count(*) FROM {REJECTS}")[0]
     if source.numbered:
         added = _reject_lines(con, source, f"SELECT _line, record, reason FROM {REJECTED}")
     else:
         added = _find_lines(con, source, key)
-    if added != rejected:  # every rejected record must be found again, once
-        raise RuntimeError(
-            f"{source.path}: {rejected} rows were rejected but {added} were found again in "
-            "the file; please report this"
-        )
+    if added != rejected:
+        # Every rejected record must be found again, once; when matching by key and text
+        # cannot tell them apart, the full ordered scan can.
+        con.execute(f"DELETE FROM {REJECTS} WHERE rowid >= $n", {"n": before})
+        return _reread_rejected(con, source, q)
+    return added
+
+
+def _reread_rejected(con: duckdb.DuckDBPyConnection, source: Source, q: TypedQuery) -> int:
+    """Add every rejected row to the rejects by one ordered scan of the whole record."""
+    added = _reject_lines(
+        con,
+        source,
+        f"SELECT _line, to_json(_src) AS record, {q.reason()} AS reason "
+        f"FROM {q.relation} WHERE NOT ({q.ok()})",
+        q.params,
+    )
+    forget_scan(con)
     return added
 
 
