@@ -23,6 +23,8 @@ def any_share_quarantined(monkeypatch):
     """The corpus's files are small, and some are mostly bad rows: their reasons are what is
     tested here, so any share may be quarantined (the limit is tested in test_load.py)."""
     monkeypatch.setenv("CYCLEANALYTICS_MAX_QUARANTINED", "1")
+
+
 COMPLAINTS = {"17", "18", "19", "20", "28", "29"}
 
 # file -> (read, loaded, quarantined, reasons in line order); counts by reading each file.

@@ -456,7 +456,7 @@ def prepare(
         compiled, unused = compile_raw(mapping, table, header, path)
         columns = validate.build_typed(con, source, compiled, table, mapping, model)
         validate.mark_duplicates(con, table.primary_key)
-        validate.collect_rejects(con, source, table.primary_key)
+        validate.collect_rejects(con, source, table.primary_key, compiled)
     finally:
         source.close()
     return table.name, columns, header, unused
@@ -501,6 +501,10 @@ def _load_file(
     load_id = first_row(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")[0]
     source = stage(con, path, mapping.read)
     try:
+        if mapping.pseudonymize:
+            # raw text of records set aside before mapping could hold what is pseudonymised
+            source.withhold_raw = True
+            con.execute(f"UPDATE {REJECTS} SET record = NULL")
         table = EXPORT_TABLES[kind or mapping.kind or _kind_of(path, source.header)]
         compiled, _ = compile_raw(mapping, table, source.header, path)
         replaced = _replace_earlier(con, sha, table.name)
@@ -697,9 +701,10 @@ def _insert_streamed(
             f"FROM {q.relation} WHERE {q.accepted(source, key)}",
             {**q.params, "ca_load": load_id},
         )
-    finish(con, source)  # records DuckDB could not split, and the line shifts they cause
+    # records DuckDB could not split, and the line shifts they (and blank lines) cause
+    finish(con, source, lines=bool(handed_over.batches or handed_over.overflow))
     rejected = validate.quarantine_rejected(con, source, handed_over, q, key)
-    gaps = first_row(con, f"SELECT count(*) FROM {GAPS}")[0]
+    gaps = first_row(con, f"SELECT count(*) FROM {GAPS} WHERE NOT blank")[0]
     repeats = validate.remove_repeats(con, source, q, table, load_id) if inserted > 1 else 0
     return inserted + rejected + gaps, inserted, repeats
 
@@ -741,9 +746,10 @@ def _insert_sessionized(
     the rows into a scratch table, then insert the accepted ones from it."""
     columns = validate.build_typed(con, source, compiled, table, mapping, model)
     validate.mark_duplicates(con, table.primary_key)
-    validate.collect_rejects(con, source, table.primary_key)
+    validate.collect_rejects(con, source, table.primary_key, compiled)
     rows_read = first_row(
-        con, f"SELECT (SELECT count(*) FROM {validate.TYPED}) + (SELECT count(*) FROM {GAPS})"
+        con,
+        f"SELECT (SELECT count(*) FROM {validate.TYPED}) + (SELECT count(*) FROM {GAPS} WHERE NOT blank)",
     )[0]
     cols = ", ".join(columns)
     inserted = _count(

@@ -260,6 +260,7 @@ class Compiled:
     """SQL text expressions per canonical column, over staging alias ``s``, with parameters."""
 
     raw: dict[str, str] = field(default_factory=dict)  # canonical -> VARCHAR expression
+    masked: dict[str, str] = field(default_factory=dict)  # source column -> its pseudonym
     params: dict[str, object] = field(default_factory=dict)
     generated: set[str] = field(default_factory=set)
 
@@ -403,13 +404,24 @@ def _pseudonymize(out: Compiled, mapping: Mapping) -> None:
     raw = raw.ljust(64, b"\0")
     ipad = out.bind(bytes(b ^ 0x36 for b in raw))
     opad = out.bind(bytes(b ^ 0x5C for b in raw))
+
+    def hmac(expr: str) -> str:
+        return (
+            f"CASE WHEN {expr} IS NULL THEN NULL ELSE "
+            f"sha256({opad} || from_hex(sha256({ipad} || encode({expr})))) END"
+        )
+
     for name in mapping.pseudonymize:
         if name in out.raw:
-            expr = out.raw[name]
-            out.raw[name] = (
-                f"CASE WHEN {expr} IS NULL THEN NULL ELSE "
-                f"sha256({opad} || from_hex(sha256({ipad} || encode({expr})))) END"
-            )
+            out.raw[name] = hmac(out.raw[name])
+        # the source columns it is made from: pseudonymised in quarantined records too
+        spec = mapping.columns.get(name, name)
+        if isinstance(spec, dict):
+            sources = [spec["column"]] if "column" in spec else list(spec.get("concat", ()))
+        else:
+            sources = [spec]
+        for column in sources:
+            out.masked[column] = hmac(_trimmed(f"s.{quote_ident(column)}"))
 
 
 def stage_expr(out: Compiled, mapping: Mapping, model: CycleModel, activity: str) -> str:

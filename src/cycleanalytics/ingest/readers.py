@@ -134,6 +134,8 @@ class Source:
     csv_rejects: bool = False
     numbered: bool = False
     rejected_early: int = 0
+    withhold_raw: bool = False
+    """Keep no raw text of records DuckDB cannot split (a mapping pseudonymises columns)."""
     """Records set aside while staging (malformed JSON lines, xlsx formulas without a value,
     Parquet bytes that are not UTF-8), already in the rejects with their lines."""
 
@@ -191,7 +193,9 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {REJECTS} (_line BIGINT, record VARCHAR, reason VARCHAR)"
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {GAPS} (good_before BIGINT)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {GAPS} (good_before BIGINT, blank BOOLEAN DEFAULT false)"
+    )
     fmt = format_of(path, options.format)
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs at least a header line")
@@ -416,9 +420,11 @@ def _long_line(path: Path) -> tuple[int, int]:
     return line, size
 
 
-def finish(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+def finish(con: duckdb.DuckDBPyConnection, source: Source, *, lines: bool = True) -> None:
     """After the scan: records DuckDB could not split go to the rejects, and the line
-    shifts they cause are recorded in ``_ca_gaps`` (see :func:`line_sql`)."""
+    shifts they cause are recorded in ``_ca_gaps`` (see :func:`line_sql`), with those of
+    blank lines (DuckDB skips them) when ``lines``, i.e. when some rows were rejected and
+    their lines are wanted."""
     if not source.csv_rejects:
         return
     rejected = con.execute(
@@ -426,11 +432,14 @@ def finish(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         "ORDER BY line"
     ).fetchall()
     forget_scan(con)  # a later scan of the file starts afresh
-    if not rejected:
+    unread = sorted({int(r[0]) for r in rejected})
+    blank = _blank_lines(source.path) if lines or unread else []
+    if not unread and not blank:
         return
-    lines = sorted({int(r[0]) for r in rejected})
+    skipped = sorted([(n, False) for n in unread] + [(n, True) for n in blank])
     con.execute(
-        f"INSERT INTO {GAPS} SELECT unnest($l) - generate_subscripts($l, 1) - 1", {"l": lines}
+        f"INSERT INTO {GAPS} SELECT unnest($l) - generate_subscripts($l, 1) - 1, unnest($b)",
+        {"l": [n for n, _ in skipped], "b": [b for _, b in skipped]},
     )
     seen: set[int] = set()
     rows = []
@@ -438,8 +447,29 @@ def finish(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         if line in seen:
             continue
         seen.add(line)
-        rows.append((int(line), record, _csv_reason(int(line), error_type, column, message)))
-    con.executemany(f"INSERT INTO {REJECTS} VALUES (?, ?, ?)", rows)
+        kept = None if source.withhold_raw else record
+        rows.append((int(line), kept, _csv_reason(int(line), error_type, column, message)))
+    if rows:
+        con.executemany(f"INSERT INTO {REJECTS} VALUES (?, ?, ?)", rows)
+
+
+def _blank_lines(path: Path) -> list[int]:
+    """The numbers of the empty lines of a text file (DuckDB skips them, so each shifts the
+    lines of the records after it). Empty lines within quoted fields are counted too."""
+    blank: set[int] = set()
+    line = 1  # the line the block starts in
+    previous = b"\n"  # the file's start is a line start
+    with _open_maybe_gz(path) as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            text = previous[-1:] + block
+            for pattern in (b"\n\n", b"\n\r\n"):
+                at = text.find(pattern)
+                while at >= 0:
+                    blank.add(line + text.count(b"\n", 1, at + 1))
+                    at = text.find(pattern, at + 1)
+            line += block.count(b"\n")
+            previous = block
+    return sorted(blank)
 
 
 def forget_scan(con: duckdb.DuckDBPyConnection) -> None:

@@ -13,6 +13,7 @@ case ids derived by sessionizing, with ``mark_duplicates`` and ``collect_rejects
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -23,6 +24,7 @@ import pyarrow as pa
 
 from cycleanalytics.ingest.mapping import Compiled, Mapping, stage_expr
 from cycleanalytics.ingest.readers import (
+    FIELD_LIMIT,
     GAPS,
     REJECTS,
     Source,
@@ -56,21 +58,37 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _typed_expr(out: Compiled, column: Column, raw: str, mapping: Mapping) -> str:
+def _naive_expr(out: Compiled, column: Column, raw: str, mapping: Mapping) -> str | None:
+    """SQL for the local (naive) time of a timestamp written without an offset, when a
+    mapping's time zone applies to it; None when none does."""
+    if column.type != "TIMESTAMPTZ" or not mapping.timezone:
+        return None
+    if mapping.ts_format:
+        if "%z" in mapping.ts_format.lower():
+            return None
+        return f"try_strptime({raw}, {out.bind(mapping.ts_format)})"
+    return (
+        f"CASE WHEN regexp_matches({raw}, {_lit(_OFFSET)}) THEN NULL "
+        f"ELSE TRY_CAST({raw} AS TIMESTAMP) END"
+    )
+
+
+def _typed_expr(
+    out: Compiled, column: Column, raw: str, mapping: Mapping, naive: str | None = None
+) -> str:
     if column.type == "VARCHAR":
         return raw
     if column.type == "TIMESTAMPTZ":
-        if mapping.ts_format:
-            parsed = f"try_strptime({raw}, {out.bind(mapping.ts_format)})"
-            if mapping.timezone and "%z" not in mapping.ts_format.lower():
-                return f"timezone({out.bind(mapping.timezone)}, {parsed})"
-            return f"CAST({parsed} AS TIMESTAMPTZ)"
-        if mapping.timezone:
+        if naive is not None:  # local time in the mapping's zone (see _naive_expr)
+            zone = out.bind(mapping.timezone)
+            if mapping.ts_format:
+                return f"timezone({zone}, {naive})"
             return (
-                f"CASE WHEN regexp_matches({raw}, {_lit(_OFFSET)}) "
-                f"THEN TRY_CAST({raw} AS TIMESTAMPTZ) "
-                f"ELSE timezone({out.bind(mapping.timezone)}, TRY_CAST({raw} AS TIMESTAMP)) END"
+                f"CASE WHEN {naive} IS NOT NULL THEN timezone({zone}, {naive}) "
+                f"ELSE TRY_CAST({raw} AS TIMESTAMPTZ) END"
             )
+        if mapping.ts_format:
+            return f"CAST(try_strptime({raw}, {out.bind(mapping.ts_format)}) AS TIMESTAMPTZ)"
         return f"TRY_CAST({raw} AS TIMESTAMPTZ)"
     if column.name in mapping.rescale and column.scale:
         a, b = mapping.rescale[column.name]
@@ -82,10 +100,39 @@ def _typed_expr(out: Compiled, column: Column, raw: str, mapping: Mapping) -> st
             f"{out.bind(b - a)}) AS {column.type}) END"
         )
     if column.type in ("TINYINT", "BIGINT"):
-        # a whole number only: 4.0 is 4, but 4.5 is not silently rounded
+        # a whole number only: 4.0 is 4, but 4.5 is not silently rounded; typed as BIGINT so
+        # that 24540 for a score is out of its range, not "not a whole number"
         number = f"TRY_CAST({raw} AS DOUBLE)"
-        return f"CASE WHEN {number} = trunc({number}) THEN TRY_CAST({number} AS {column.type}) END"
+        return f"CASE WHEN {number} = trunc({number}) THEN TRY_CAST({number} AS BIGINT) END"
     return f"TRY_CAST({raw} AS {column.type})"
+
+
+def gap_hours(zone: str) -> tuple[int, ...]:
+    """The local hours in which ``zone``'s clocks skip time (summer time starting),
+    1970-2100: only times in those hours can be times that do not exist there."""
+    return _gap_hours(zone)
+
+
+@functools.cache
+def _gap_hours(zone: str) -> tuple[int, ...]:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    hours: set[int] = set()
+    day = datetime(1970, 1, 1, 12)
+    offset = day.replace(tzinfo=tz).utcoffset()
+    while day.year < 2100:
+        following = day + timedelta(days=1)
+        after = following.replace(tzinfo=tz).utcoffset()
+        if after is not None and offset is not None and after > offset:
+            for h in range(-12, 37):
+                local = day.replace(hour=0) + timedelta(hours=h)
+                back = local.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+                if back.replace(tzinfo=None) != local:
+                    hours.add(local.hour)
+        day, offset = following, after
+    return tuple(sorted(hours))
 
 
 @dataclass
@@ -103,6 +150,7 @@ class TypedQuery:
     columns: list[str]
     rules: list[tuple[str, str]]
     params: dict[str, object]
+    out: Compiled | None = None
 
     def ok(self) -> str:
         """SQL that is true exactly when the row breaks no rule (its reason is empty)."""
@@ -151,16 +199,46 @@ def typed_query(
     def rule(cond: str, message: str) -> None:
         rules.append((cond, message))
 
+    naives: list[str] = []
     for column in table.data_columns:
         name = column.name
         if name not in raws:
             continue
         raw = raws[name]
-        typed.append(f"{_typed_expr(out, column, raw, mapping)} AS {name}")
+        naive_sql = _naive_expr(out, column, raw, mapping)
+        naive = None
+        if naive_sql is not None:
+            naive = f"_n_{len(naives)}"
+            naives.append(f"{naive_sql} AS {naive}")
+        typed.append(f"{_typed_expr(out, column, raw, mapping, naive)} AS {name}")
         where = f"'line ' || chr(1) || {_lit(f', column {name!r}: ')}"
         if column.required:
             empty = _lit("the value is empty, but it is required")
             rule(f"{raw} IS NULL", f"{where} || {empty}")
+        if column.type == "VARCHAR" and name not in out.generated:
+            long = _lit(f"the value is longer than {FIELD_LIMIT:,} bytes")
+            rule(f"strlen({raw}) > {FIELD_LIMIT}", f"{where} || {long}")
+        if column.type == "DOUBLE":
+            tail = _lit("', expected a finite number (not NaN or infinity)")
+            rule(f"NOT isfinite({name})", f"{where} || 'found ''' || {raw} || {tail}")
+        if column.type == "TIMESTAMPTZ":
+            # 'infinity' and 'epoch' are timestamps to DuckDB, not to an export
+            epoch = f"{name} = TIMESTAMPTZ '1970-01-01 00:00:00+00'"
+            word = f"({epoch} AND NOT regexp_matches({raw}, '^[0-9]'))"
+            tail = _lit("', expected a date and time, not a word")
+            rule(f"NOT isfinite({name}) OR {word}", f"{where} || 'found ''' || {raw} || {tail}")
+        if naive is not None and gap_hours(mapping.timezone):  # type: ignore[arg-type]
+            hours = ", ".join(map(str, gap_hours(mapping.timezone)))  # type: ignore[arg-type]
+            zone = out.bind(mapping.timezone)
+            tail = _lit(
+                f"' does not exist in {mapping.timezone} (the clocks skip it when summer time "
+                "starts); write the time with its UTC offset, or correct it"
+            )
+            rule(
+                f"CASE WHEN hour({naive}) IN ({hours}) THEN "
+                f"timezone({zone}, {name})::TIMESTAMP <> {naive} ELSE false END",
+                f"{where} || 'the local time ''' || {raw} || {tail}",
+            )
         if column.type != "VARCHAR":
             expected = TYPE_WORDS.get(column.type, column.type)
             if name in mapping.rescale:
@@ -199,12 +277,16 @@ def typed_query(
     columns = [c.name for c in table.data_columns if c.name in raws]
     if derive_stage:
         columns.insert(columns.index("activity"), "stage")
-    relation = (
-        f"(SELECT _line, _src, {', '.join(raws.values())}, {', '.join(typed)} FROM ("
-        f"SELECT s._line, {_record_struct(source.header)} AS _src, {inner} "
-        f"FROM {source.relation} s))"
+    scanned = (
+        f"SELECT s._line, {_record_struct(source.header, out)} AS _src, {inner} "
+        f"FROM {source.relation} s"
     )
-    return TypedQuery(relation, columns, rules, {**source.params, **out.params})
+    if naives:  # local times, parsed once for the typed value and the check of DST gaps
+        scanned = f"SELECT *, {', '.join(naives)} FROM ({scanned})"
+    relation = (
+        f"(SELECT _line, _src, {', '.join(raws.values())}, {', '.join(typed)} FROM ({scanned}))"
+    )
+    return TypedQuery(relation, columns, rules, {**source.params, **out.params}, out)
 
 
 def run_scan(
@@ -292,7 +374,7 @@ def quarantine_rejected(
     """
     if not handed.overflow and not handed.batches:
         return 0
-    if handed.overflow or first_row(con, f"SELECT count(*) FROM {GAPS}")[0]:
+    if handed.overflow or first_row(con, f"SELECT count(*) FROM {GAPS} WHERE NOT blank")[0]:
         # Too many to keep, or records DuckDB could not read: a scan that reads only some
         # columns may read (and number) a record with bad bytes in another column that the
         # full scan rejected, so the lines are found by one full, ordered scan.
@@ -311,7 +393,7 @@ def quarantine_rejected(
     if source.numbered:
         added = _reject_lines(con, source, f"SELECT _line, record, reason FROM {REJECTED}")
     else:
-        added = _find_lines(con, source, key)
+        added = _find_lines(con, source, key, q.out)
     if added != rejected:
         # Every rejected record must be found again, once; when matching by key and text
         # cannot tell them apart, the full ordered scan can.
@@ -333,7 +415,9 @@ def _reread_rejected(con: duckdb.DuckDBPyConnection, source: Source, q: TypedQue
     return added
 
 
-def _find_lines(con: duckdb.DuckDBPyConnection, source: Source, key: str) -> int:
+def _find_lines(
+    con: duckdb.DuckDBPyConnection, source: Source, key: str, out: Compiled | None = None
+) -> int:
     """Find the lines of the rejected rows of an unnumbered source; add them to the rejects.
 
     Counting lines takes one ordered pass, on one thread, so it reads as little as it can:
@@ -343,7 +427,7 @@ def _find_lines(con: duckdb.DuckDBPyConnection, source: Source, key: str) -> int
     (shared with accepted rows, or keys of rejected rows that differ) are read again whole
     and matched by their text.
     """
-    k = f"coalesce(s.{quote_ident(key)}, chr(0))"
+    k = f"coalesce({_field(key, out)}, chr(0))"
     run_scan(
         con,
         source,
@@ -368,7 +452,7 @@ def _find_lines(con: duckdb.DuckDBPyConnection, source: Source, key: str) -> int
             con,
             source,
             "SELECT n._line, n.record, r.reason FROM ("
-            f"  SELECT s._line, to_json({_record_struct(source.header)}) AS record "
+            f"  SELECT s._line, to_json({_record_struct(source.header, out)}) AS record "
             f"  FROM {source.relation} s WHERE s._line IN ({unsettled})"
             f") n JOIN (SELECT DISTINCT record, reason FROM {REJECTED} "
             f"  WHERE k NOT IN (SELECT k FROM {SETTLED})) r USING (record)",
@@ -444,10 +528,17 @@ def _sessionize(con: duckdb.DuckDBPyConnection, gap: str) -> None:
     con.execute(f"ALTER TABLE {TYPED} DROP COLUMN new_case")
 
 
-def _record_struct(header: list[str]) -> str:
-    return (
-        "struct_pack(" + ", ".join(f"{quote_ident(h)} := s.{quote_ident(h)}" for h in header) + ")"
-    )
+def _record_struct(header: list[str], out: Compiled | None = None) -> str:
+    """SQL for a source row as a struct of its raw text; source columns that feed a
+    pseudonymised column hold their pseudonyms, so the quarantine never keeps them clear."""
+    return "struct_pack(" + ", ".join(f"{quote_ident(h)} := {_field(h, out)}" for h in header) + ")"
+
+
+def _field(name: str, out: Compiled | None) -> str:
+    """SQL for source column ``name`` of row ``s`` as a record keeps it."""
+    if out is not None and name in out.masked:
+        return out.masked[name]
+    return f"s.{quote_ident(name)}"
 
 
 def mark_duplicates(con: duckdb.DuckDBPyConnection, key: str) -> None:
@@ -467,14 +558,16 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, key: str) -> None:
     )
 
 
-def collect_rejects(con: duckdb.DuckDBPyConnection, source: Source, key: str) -> None:
+def collect_rejects(
+    con: duckdb.DuckDBPyConnection, source: Source, key: str, out: Compiled | None = None
+) -> None:
     """Add the rows that failed a rule to ``_ca_rejects``: file line, raw record, reason."""
     dup = "starts_with(t._reason, chr(2))"
     has_dups = first_row(con, f"SELECT count(*) FROM {TYPED} t WHERE {dup}")[0]
     if has_dups:  # their records were fine, so not kept by the scan: read them again
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _ca_dup_records AS "
-            f"SELECT s._line, to_json({_record_struct(source.header)}) AS record "
+            f"SELECT s._line, to_json({_record_struct(source.header, out)}) AS record "
             f"FROM {source.relation} s WHERE s._line IN "
             f"(SELECT _line FROM {TYPED} t WHERE {dup})",
             source.params,
