@@ -749,7 +749,8 @@ def _insert_sessionized(
     validate.collect_rejects(con, source, table.primary_key, compiled)
     rows_read = first_row(
         con,
-        f"SELECT (SELECT count(*) FROM {validate.TYPED}) + (SELECT count(*) FROM {GAPS} WHERE NOT blank)",
+        f"SELECT (SELECT count(*) FROM {validate.TYPED}) "
+        f"+ (SELECT count(*) FROM {GAPS} WHERE NOT blank)",
     )[0]
     cols = ", ".join(columns)
     inserted = _count(

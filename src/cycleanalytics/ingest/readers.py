@@ -239,7 +239,68 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
         raise LoadError(f"{path}: no columns found; the file needs a header")
     if fmt in ("csv", "tsv"):
         _check_repeated_names(path, source.header)
+        if not options.quote:
+            source = _requote(con, source, options, fmt)
     return source
+
+
+def _requote(
+    con: duckdb.DuckDBPyConnection, source: Source, options: ReadOptions, fmt: str
+) -> Source:
+    """One unbalanced quote makes DuckDB's sniffer read the whole file without quoting, so
+    that every correctly quoted field with a delimiter inside is split (its row rejected)
+    and the broken row loads with its quote. When the sniffer chose no quoting for a file
+    that has quotes, read it with standard quoting instead: an unclosed quote then shows
+    as a record over several lines, and :func:`finish` names its line."""
+    with _open_maybe_gz(source.path) as fh:
+        head = fh.read(1 << 16)
+    if b'"' not in head:
+        return source
+    try:
+        sniffed = con.execute(
+            "SELECT Quote FROM sniff_csv($src, max_line_size = $max)",
+            {"src": source.params["src"], "max": MAX_LINE},
+        ).fetchall()
+    except duckdb.Error:
+        return source
+    if not sniffed or sniffed[0][0] not in ("", "(empty)", "\0"):
+        return source
+    import csv
+
+    first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
+    delimiter = options.delimiter or max(",;\t|", key=first.count)
+    names = next(csv.reader([first.rstrip("\r")], delimiter=delimiter), [])
+    if len(set(names)) != len(names) or not all(names):
+        return source
+    columns = "{" + ", ".join(f"{_sql_text(n)}: 'VARCHAR'" for n in names) + "}"
+    args = [
+        "header = true",
+        "auto_detect = false",
+        f"columns = {columns}",
+        "delim = $delim",
+        "quote = '\"'",
+        "escape = '\"'",
+        f"max_line_size = {MAX_LINE}",
+        "store_rejects = true",
+        f"rejects_table = '{_DUCK_REJECTS}'",
+        f"rejects_scan = '{_DUCK_SCANS}'",
+    ]
+    if options.null_padding:
+        args.append("null_padding = true")
+    requoted = Source(
+        source.path,
+        source.format,
+        f"(SELECT row_number() OVER () + 1 AS _line, * FROM read_csv($src, {', '.join(args)}))",
+        {"src": source.params["src"], "delim": delimiter},
+        [],
+        cleanup=source.cleanup,
+        csv_rejects=True,
+    )
+    source.cleanup = None
+    described = con.execute(f"DESCRIBE SELECT * FROM {requoted.relation}", requoted.params)
+    requoted.header = [r[0] for r in described.fetchall() if r[0] != "_line"]
+    forget_scan(con)
+    return requoted
 
 
 def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
@@ -432,6 +493,15 @@ def finish(con: duckdb.DuckDBPyConnection, source: Source, *, lines: bool = True
         "ORDER BY line"
     ).fetchall()
     forget_scan(con)  # a later scan of the file starts afresh
+    for line, record, error_type, _, _ in rejected:
+        if record and "\n" in record.rstrip("\r\n") and error_type != "INVALID ENCODING":
+            lines = record.rstrip("\r\n").count("\n") + 1
+            raise LoadError(
+                f"{source.path}: line {line}: a quote opened in this record is never closed, "
+                f"so the record runs over {lines} lines and a reader cannot tell where the "
+                "next record starts; nothing was loaded. Close or remove that quote "
+                "(or declare the quote character under [read])"
+            )
     unread = sorted({int(r[0]) for r in rejected})
     blank = _blank_lines(source.path) if lines or unread else []
     if not unread and not blank:

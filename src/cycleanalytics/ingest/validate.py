@@ -109,7 +109,7 @@ def _typed_expr(
 
 def gap_hours(zone: str) -> tuple[int, ...]:
     """The local hours in which ``zone``'s clocks skip time (summer time starting),
-    1970-2100: only times in those hours can be times that do not exist there."""
+    1990-2060: only times in those hours can be times that do not exist there."""
     return _gap_hours(zone)
 
 
@@ -119,19 +119,27 @@ def _gap_hours(zone: str) -> tuple[int, ...]:
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(zone)
+
+    def offset(moment: datetime) -> timedelta | None:
+        return moment.replace(tzinfo=tz).utcoffset()
+
     hours: set[int] = set()
-    day = datetime(1970, 1, 1, 12)
-    offset = day.replace(tzinfo=tz).utcoffset()
-    while day.year < 2100:
-        following = day + timedelta(days=1)
-        after = following.replace(tzinfo=tz).utcoffset()
-        if after is not None and offset is not None and after > offset:
-            for h in range(-12, 37):
-                local = day.replace(hour=0) + timedelta(hours=h)
-                back = local.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
-                if back.replace(tzinfo=None) != local:
-                    hours.add(local.hour)
-        day, offset = following, after
+    for year in range(1990, 2060):
+        for month in range(1, 13):
+            start = datetime(year, month, 1)
+            end = datetime(year + month // 12, month % 12 + 1, 1)
+            if offset(start) == offset(end) and offset(start + (end - start) / 2) == offset(start):
+                continue  # no change of offset this month (changes are months apart)
+            day = start
+            while day < end:  # the day the clocks go forward, then its skipped hours
+                following = day + timedelta(days=1)
+                if (offset(following) or timedelta()) > (offset(day) or timedelta()):
+                    for h in range(49):
+                        local = day + timedelta(hours=h)
+                        back = local.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+                        if back.replace(tzinfo=None) != local:
+                            hours.add(local.hour)
+                day = following
     return tuple(sorted(hours))
 
 
@@ -151,14 +159,20 @@ class TypedQuery:
     rules: list[tuple[str, str]]
     params: dict[str, object]
     out: Compiled | None = None
+    grouped: list[str] = field(default_factory=list)
+    """Conditions that stand, in :meth:`ok`, for several rules at once (one ``greatest`` of
+    the lengths of every text value, instead of one comparison each); those rules are then
+    left out of :meth:`ok` and only spell the reason."""
+    _spelled_only: int = 0
 
     def ok(self) -> str:
         """SQL that is true exactly when the row breaks no rule (its reason is empty)."""
-        if not self.rules:
+        conds = [cond for cond, _ in self.rules[self._spelled_only :]] + self.grouped
+        if not conds:
             return "true"
         # One expression, not a conjunction: DuckDB would push each conjunct below the
         # projection that trims the raw values, and trim them again for every rule.
-        return "NOT coalesce(" + " OR ".join(f"({cond})" for cond, _ in self.rules) + ", false)"
+        return "NOT coalesce(" + " OR ".join(f"({cond})" for cond in conds) + ", false)"
 
     def reason(self) -> str:
         """SQL for the row's problems, ``chr(1)`` where the line number goes; '' when none."""
@@ -200,6 +214,7 @@ def typed_query(
         rules.append((cond, message))
 
     naives: list[str] = []
+    lengths: list[tuple[str, str]] = []  # one rule per text value, checked as one in ok()
     for column in table.data_columns:
         name = column.name
         if name not in raws:
@@ -217,12 +232,13 @@ def typed_query(
             rule(f"{raw} IS NULL", f"{where} || {empty}")
         if column.type == "VARCHAR" and name not in out.generated:
             long = _lit(f"the value is longer than {FIELD_LIMIT:,} bytes")
-            rule(f"strlen({raw}) > {FIELD_LIMIT}", f"{where} || {long}")
+            lengths.append((f"strlen({raw}) > {FIELD_LIMIT}", f"{where} || {long}"))
         if column.type == "DOUBLE":
             tail = _lit("', expected a finite number (not NaN or infinity)")
             rule(f"NOT isfinite({name})", f"{where} || 'found ''' || {raw} || {tail}")
-        if column.type == "TIMESTAMPTZ":
-            # 'infinity' and 'epoch' are timestamps to DuckDB, not to an export
+        if column.type == "TIMESTAMPTZ" and not mapping.ts_format:
+            # 'infinity' and 'epoch' are timestamps to DuckDB's cast (not to strptime), and
+            # not to an export
             epoch = f"{name} = TIMESTAMPTZ '1970-01-01 00:00:00+00'"
             word = f"({epoch} AND NOT regexp_matches({raw}, '^[0-9]'))"
             tail = _lit("', expected a date and time, not a word")
@@ -281,12 +297,24 @@ def typed_query(
         f"SELECT s._line, {_record_struct(source.header, out)} AS _src, {inner} "
         f"FROM {source.relation} s"
     )
+    kept = list(raws.values())
     if naives:  # local times, parsed once for the typed value and the check of DST gaps
         scanned = f"SELECT *, {', '.join(naives)} FROM ({scanned})"
-    relation = (
-        f"(SELECT _line, _src, {', '.join(raws.values())}, {', '.join(typed)} FROM ({scanned}))"
+        kept += [f"_n_{i}" for i in range(len(naives))]
+    relation = f"(SELECT _line, _src, {', '.join(kept)}, {', '.join(typed)} FROM ({scanned}))"
+    grouped = []
+    if lengths:
+        longest = ", ".join(cond.split(" > ")[0] for cond, _ in lengths)
+        grouped.append(f"greatest({longest}) > {FIELD_LIMIT}")
+    return TypedQuery(
+        relation,
+        columns,
+        lengths + rules,
+        {**source.params, **out.params},
+        out,
+        grouped,
+        len(lengths),
     )
-    return TypedQuery(relation, columns, rules, {**source.params, **out.params}, out)
 
 
 def run_scan(
