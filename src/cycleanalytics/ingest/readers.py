@@ -322,7 +322,7 @@ def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     params = {"src": str(path)}
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _ca_lines AS SELECT row_number() OVER () AS _n, "
-        f"line, line IS NOT NULL AND json_valid(line) AND json_type(line) = 'OBJECT' AS ok "
+        "line, CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END AS ok "
         f"FROM {lines}",
         params,
     )
@@ -736,11 +736,12 @@ def _xlsx_rows(
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
         formulas = load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, InvalidFileException) as exc:
         raise LoadError(f"{path}: not a readable .xlsx workbook ({exc})") from None
     try:
         if sheet is not None and sheet not in book.sheetnames:

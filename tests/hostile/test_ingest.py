@@ -1,0 +1,643 @@
+"""Hostile input, ingest side (#17, #13): a corpus of bad files, bad rows, bad mappings and
+bad databases, each run through the command line with its expected exit code, message and
+rows loaded and quarantined; and property tests that mix every kind of bad row into CSV,
+NDJSON and Parquet files (rows in = rows loaded + rows quarantined, never a traceback).
+
+Files are written by each case (bytes exactly as a hostile export has them); the few that
+are easier kept as files are in ``data_ingest/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+import cycleanalytics as ca
+from cycleanalytics.cli import main
+
+HERE = Path(__file__).parent / "data_ingest"
+HEADER = "interaction_id,case_id,customer_id,ts,activity,cost"
+TS = "2026-01-05T10:00:00Z"
+
+
+def good(i: int) -> str:
+    return f"e{i},c{i % 7},u{i % 5},{TS},Kontak awal,{i % 9}.5"
+
+
+def csv_file(folder: Path, rows: list[str | bytes], name: str = "interactions.csv") -> Path:
+    """A CSV of ``rows`` (text, or bytes when they hold bytes that are not UTF-8)."""
+    lines = [HEADER.encode()] + [r if isinstance(r, bytes) else r.encode() for r in rows]
+    path = folder / name
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def mapping_file(folder: Path, text: str) -> Path:
+    path = folder / "mapping.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MAPPING_HEAD = 'kind = "interactions"\n[columns]\ninteraction_id = "interaction_id"\n'
+
+
+@dataclass
+class Case:
+    """One hostile input: ``build`` writes the files into a folder and returns the command
+    line's arguments after ``load`` (the database is added); the outcome expected."""
+
+    name: str
+    build: Callable[[Path], list[str | Path]]
+    exit: int
+    message: str | None = None  # in the command's output (stdout and stderr)
+    loaded: int | None = None  # rows in interactions + complaints + customers afterwards
+    quarantined: int | None = None  # rows in the quarantine table afterwards
+    reason: str | None = None  # in the quarantine reasons
+    lines: list[int] | None = None  # the quarantined rows' lines
+    absent: str | None = None  # never in the output nor the quarantine table
+    env: dict[str, str] = field(default_factory=dict)
+    db: Callable[[Path], None] | None = None  # prepares the database file first
+
+
+# -- builders ----------------------------------------------------------------------------------
+def _empty_ids_and_bad_bytes(tmp: Path) -> list[str | Path]:
+    """The RuntimeError of #17: two empty ids and one row that is not UTF-8, in a file big
+    enough that DuckDB reads it in parallel, with an accented value (so it is UTF-8)."""
+    rows: list[str | bytes] = [good(i) for i in range(1000)]
+    rows.insert(884, ",c2,u1," + TS + ",x,1")
+    rows.insert(970, b"e-9,c1,u\xff," + TS.encode() + b",x,1")
+    rows.insert(980, ",c1,u1," + TS + ",x,1")
+    rows[0] = rows[0].replace("Kontak awal", "caf\u00e9")  # type: ignore[union-attr]
+    return [csv_file(tmp, rows)]
+
+
+def _long_field(tmp: Path) -> list[str | Path]:
+    rows = [good(i) for i in range(10)]
+    rows[4] = f"e4,c1,u1,{TS},{'y' * (3 << 20)},1"
+    return [csv_file(tmp, rows)]
+
+
+def _long_line(tmp: Path) -> list[str | Path]:
+    rows = [good(i) for i in range(10)]
+    rows[6] = f"e6,c1,u1,{TS},{'y' * (9 << 20)},1"
+    return [csv_file(tmp, rows)]
+
+
+def _unclosed_quote(tmp: Path) -> list[str | Path]:
+    rows = [good(i) for i in range(5)]
+    rows[0] = f'e0,c1,u1,{TS},"Kontak, awal",1'
+    rows[1] = f'e1,c1,"u1,{TS},x,1'
+    rows[4] = f'e4,c1,u1,{TS},"Kontak, awal",1'
+    return [csv_file(tmp, rows)]
+
+
+def _blank_lines(tmp: Path) -> list[str | Path]:
+    rows = [good(0), "", good(1), "", "", "e9,c1,u1,tomorrow,x,1", good(2)]
+    return [csv_file(tmp, rows)]
+
+
+def _bad_bytes_then_bad_row(tmp: Path) -> list[str | Path]:
+    rows: list[str | bytes] = ["caf\u00e9".join(good(0).split("Kontak awal"))]
+    rows += [good(1), b"e7,c1,u\xfe1," + TS.encode() + b",x,1", good(2), f"e8,c1,u1,{TS},x,-1"]
+    return [csv_file(tmp, rows)]
+
+
+def _values(*bad: str) -> Callable[[Path], list[str | Path]]:
+    def build(tmp: Path) -> list[str | Path]:
+        return [csv_file(tmp, [good(i) for i in range(6)] + list(bad))]
+
+    return build
+
+
+def _ndjson(lines: list[str | bytes], name: str = "interactions.ndjson") -> Callable:
+    def build(tmp: Path) -> list[str | Path]:
+        path = tmp / name
+        path.write_bytes(
+            b"\n".join(x if isinstance(x, bytes) else x.encode() for x in lines) + b"\n"
+        )
+        return [path]
+
+    return build
+
+
+def record(i: int, **extra: object) -> str:
+    row = {"interaction_id": f"e{i}", "case_id": "c1", "customer_id": "u1", "ts": TS}
+    row.update(extra)
+    return json.dumps(row)
+
+
+def _type_drift(tmp: Path) -> list[str | Path]:
+    lines = [record(i, cost=1.5) for i in range(30_005)]
+    lines[30_000] = record(30_000, cost="cheap")
+    return _ndjson(lines)(tmp)
+
+
+def _deep(tmp: Path) -> list[str | Path]:
+    deep = json.loads("[" * 129 + "]" * 129)
+    lines = [record(i) for i in range(4)] + [record(9, activity=deep)]
+    return _ndjson(lines)(tmp)
+
+
+def _parquet(columns: dict[str, list[object]], types: dict[str, object] | None = None) -> Callable:
+    def build(tmp: Path) -> list[str | Path]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrays = {
+            name: pa.array(values, type=(types or {}).get(name)) for name, values in columns.items()
+        }
+        path = tmp / "interactions.parquet"
+        pq.write_table(pa.table(arrays), path)
+        return [path]
+
+    return build
+
+
+def _base(n: int) -> dict[str, list[object]]:
+    return {
+        "interaction_id": [f"e{i}" for i in range(n)],
+        "case_id": ["c1"] * n,
+        "customer_id": ["u1"] * n,
+        "ts": [TS] * n,
+    }
+
+
+def _binary(tmp: Path) -> list[str | Path]:
+    import pyarrow as pa
+
+    columns: dict[str, list[object]] = {**_base(4)}
+    columns["activity"] = ["caf\u00e9".encode(), b"Kontak awal", b"\xff\xfe", None]
+    return _parquet(columns, {"activity": pa.binary()})(tmp)
+
+
+def _xlsx(tmp: Path, *, formula: bool = False, declare: str | None = None) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["interaction_id", "case_id", "customer_id", "ts", "cost"])
+    for i in range(4):
+        sheet.append([f"e{i}", "c1", "u1", TS, 1])
+    if formula:
+        sheet.append(["e9", "c1", "u1", TS, "=E2*2"])  # openpyxl stores no computed value
+    path = tmp / "interactions.xlsx"
+    book.save(path)
+    if declare:  # a sheet that declares a far larger extent than it has
+        patched = tmp / "patched.xlsx"
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(patched, "w") as dst:
+            for item in src.infolist():
+                data = src.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    text = data.decode()
+                    start = text.index("<dimension ref=")
+                    end = text.index("/>", start) + 2
+                    data = (text[:start] + f'<dimension ref="{declare}"/>' + text[end:]).encode()
+                dst.writestr(item, data)
+        patched.replace(path)
+    return path
+
+
+def _symlink_out(tmp: Path) -> list[str | Path]:
+    folder = tmp / "exports"
+    folder.mkdir()
+    secret = tmp / "secret.csv"
+    secret.write_text("root:x:0:0:SECRET-LINE\n", encoding="utf-8")
+    csv_file(folder, [good(1)])
+    (folder / "interactions_2.csv").symlink_to(secret)
+    return [folder]
+
+
+def _fifo_and_strays(tmp: Path) -> list[str | Path]:
+    folder = tmp / "exports"
+    folder.mkdir()
+    csv_file(folder, [good(1), good(2)])
+    os.mkfifo(folder / "interactions_pipe.csv")
+    (folder / "interactions.csv.bak").write_text("junk\n", encoding="utf-8")
+    return [folder]
+
+
+def _with_mapping(text: str, rows: list[str] | None = None, header: str = HEADER) -> Callable:
+    def build(tmp: Path) -> list[str | Path]:
+        body = [header, *(rows if rows is not None else [good(i) for i in range(3)])]
+        path = tmp / "export.csv"
+        path.write_text("\n".join(body) + "\n", encoding="utf-8")
+        return [path, "--mapping", mapping_file(tmp, text)]
+
+    return build
+
+
+def _foreign_db(db: Path) -> None:
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE interactions (id INTEGER, note VARCHAR)")
+        con.execute("INSERT INTO interactions VALUES (1, 'theirs')")
+
+
+def _corrupt_db(db: Path) -> None:
+    with ca.Store(db) as store:
+        ca.load(store, ca.sample_dir())
+    data = bytearray(db.read_bytes())
+    data[:4096] = b"\0" * 4096  # the header block
+    db.write_bytes(bytes(data))
+
+
+def _garbage_db(db: Path) -> None:
+    db.write_bytes(b"not a database, " * 512)
+
+
+def _cp1252(tmp: Path) -> list[str | Path]:
+    rows = [good(i).replace("Kontak awal", "caf\u00e9") for i in range(50)]
+    path = tmp / "interactions.csv"
+    path.write_bytes(("\n".join([HEADER, *rows]) + "\n").encode("cp1252"))
+    return [path]
+
+
+TZ_MAPPING = (
+    MAPPING_HEAD + 'case_id = "case_id"\ncustomer_id = "customer_id"\nts = "ts"\n'
+    '[timestamps]\nformat = "%Y-%m-%d %H:%M:%S"\ntimezone = "Europe/Rome"\n'
+)
+
+CASES = [
+    # -- (1) row problems stay row problems -------------------------------------------------
+    Case(
+        "empty_ids_and_bad_utf8",
+        _empty_ids_and_bad_bytes,
+        0,
+        loaded=1000,
+        quarantined=3,
+        reason="not valid UTF-8",
+        lines=[886, 972, 982],
+    ),
+    Case(
+        "field_of_3_mb",
+        _long_field,
+        0,
+        loaded=9,
+        quarantined=1,
+        reason="longer than 1,048,576 bytes",
+        lines=[6],
+    ),
+    Case("line_over_8_mib", _long_line, 4, "line 8 is", loaded=0, quarantined=0),
+    Case("unclosed_quote", _unclosed_quote, 4, "line 3: a quote opened", loaded=0, quarantined=0),
+    Case("blank_lines_keep_lines", _blank_lines, 0, loaded=3, quarantined=1, lines=[7]),
+    Case(
+        "bad_bytes_then_bad_row", _bad_bytes_then_bad_row, 0, loaded=3, quarantined=2, lines=[4, 6]
+    ),
+    Case(
+        "ndjson_type_drift_at_30001",
+        _type_drift,
+        0,
+        loaded=30_004,
+        quarantined=1,
+        reason="found 'cheap', expected a number",
+        lines=[30_001],
+    ),
+    Case(
+        "ndjson_malformed_line",
+        _ndjson([record(1), '{"interaction_id": "e2", broken', record(3), "", record(4)]),
+        0,
+        loaded=3,
+        quarantined=1,
+        reason="not valid JSON",
+        lines=[2],
+    ),
+    Case("ndjson_nested_129_deep", _deep, 0, loaded=5, quarantined=0),
+    Case(
+        "ndjson_array_line",
+        _ndjson([record(1), "[1, 2]", record(3)]),
+        0,
+        loaded=2,
+        quarantined=1,
+        reason="a JSON array, not an object",
+        lines=[2],
+    ),
+    Case(
+        "ndjson_bad_bytes",
+        _ndjson([record(1), record(2), b'{"interaction_id": "\xff"}', record(4)]),
+        0,
+        loaded=3,
+        quarantined=1,
+        reason="not valid UTF-8",
+        lines=[3],
+    ),
+    Case(
+        "parquet_binary_is_text",
+        _binary,
+        0,
+        loaded=3,
+        quarantined=1,
+        reason="not UTF-8 text",
+        lines=[3],
+    ),
+    Case(
+        "parquet_nan_cost",
+        _parquet({**_base(3), "cost": [1.0, float("nan"), 2.0]}),
+        0,
+        loaded=2,
+        quarantined=1,
+        reason="expected a finite number",
+        lines=[2],
+    ),
+    Case(
+        "xlsx_formula_without_value",
+        lambda t: [_xlsx(t, formula=True)],
+        0,
+        loaded=4,
+        quarantined=1,
+        reason="a formula with no computed value",
+        lines=[6],
+    ),
+    Case(
+        "xlsx_declares_a_million_rows",
+        lambda t: [_xlsx(t, declare="A1:XFD1048576")],
+        0,
+        loaded=4,
+        quarantined=0,
+    ),
+    # -- (2) loads fail loudly --------------------------------------------------------------
+    Case(
+        "timestamp_format_forgotten",
+        _with_mapping(
+            TZ_MAPPING.replace('format = "%Y-%m-%d %H:%M:%S"\n', ""),
+            [f"e{i},c1,u1,05/01/2026 10:0{i},x,1" for i in range(5)],
+        ),
+        4,
+        "Fix: set the timestamps' format under",
+        loaded=0,
+        quarantined=0,
+    ),
+    Case(
+        "more_than_half_quarantined",
+        _values(*[f"x{i},c1,u1,soon,x,1" for i in range(7)]),
+        4,
+        "7 of 13 rows would be quarantined",
+        loaded=0,
+        quarantined=0,
+    ),
+    Case(
+        "more_than_half_allowed",
+        _values(*[f"x{i},c1,u1,soon,x,1" for i in range(7)]),
+        0,
+        loaded=6,
+        quarantined=7,
+        env={"CYCLEANALYTICS_MAX_QUARANTINED": "1"},
+    ),
+    Case(
+        "share_not_a_number",
+        _values(),
+        2,
+        "CYCLEANALYTICS_MAX_QUARANTINED",
+        env={"CYCLEANALYTICS_MAX_QUARANTINED": "half"},
+    ),
+    # -- (3) mappings checked when read ------------------------------------------------------
+    Case(
+        "mapping_invalid_regex",
+        _with_mapping(
+            MAPPING_HEAD + '[[stages]]\nmatch = "a"\nstage = "follow_up"\n'
+            '[[stages]]\nregex = "(unclosed"\nstage = "follow_up"\n'
+        ),
+        4,
+        "stages rule 2 (regex)",
+        loaded=0,
+    ),
+    Case(
+        "mapping_unknown_time_zone",
+        _with_mapping(MAPPING_HEAD + '[timestamps]\ntimezone = "Mars/Olympus"\n'),
+        4,
+        "timezone = 'Mars/Olympus': not a time zone",
+        loaded=0,
+    ),
+    Case(
+        "mapping_bad_strptime_code",
+        _with_mapping(MAPPING_HEAD + '[timestamps]\nformat = "%Y-%Q"\n'),
+        4,
+        "not a valid strptime format",
+        loaded=0,
+    ),
+    Case(
+        "mapping_encoding_rot13",
+        _with_mapping(MAPPING_HEAD + '[read]\nencoding = "rot13"\n'),
+        4,
+        "encoding: 'rot13' is not a text encoding",
+        loaded=0,
+    ),
+    Case(
+        "mapping_rescale_text_bounds",
+        _with_mapping(MAPPING_HEAD + '[rescale.csat]\nfrom = ["low", "high"]\n'),
+        4,
+        "two numbers with low < high",
+        loaded=0,
+    ),
+    Case(
+        "mapping_xlsx_format_on_csv",
+        _with_mapping(MAPPING_HEAD + '[read]\nformat = "xlsx"\n'),
+        4,
+        "not a readable .xlsx workbook",
+        loaded=0,
+    ),
+    Case(
+        "mapping_negative_gap",
+        _with_mapping(MAPPING_HEAD + '[cases]\ngap = "-5 minutes"\n'),
+        4,
+        "must be a positive length of time",
+        loaded=0,
+    ),
+    Case(
+        "mapping_boolean_as_text",
+        _with_mapping(MAPPING_HEAD + '[stage_options]\naliases = "no"\n'),
+        4,
+        "aliases: must be true or false",
+        loaded=0,
+    ),
+    Case(
+        "mapping_list_for_a_value",
+        _with_mapping(MAPPING_HEAD + '[constants]\nchannel = ["web", "phone"]\n'),
+        4,
+        "channel: must be a single value",
+        loaded=0,
+    ),
+    # -- (4) databases that are not ours, or broken --------------------------------------------
+    Case(
+        "foreign_database",
+        lambda t: [csv_file(t, [good(1)])],
+        5,
+        "not a cycleanalytics database",
+        db=_foreign_db,
+    ),
+    Case(
+        "database_with_zeroed_header",
+        lambda t: [csv_file(t, [good(1)])],
+        5,
+        "cannot open database",
+        db=_corrupt_db,
+    ),
+    Case(
+        "garbage_database",
+        lambda t: [csv_file(t, [good(1)])],
+        5,
+        "cannot open database",
+        db=_garbage_db,
+    ),
+    Case(
+        "memory_limit_lots",
+        lambda t: [csv_file(t, [good(1)]), "--memory-limit", "lots"],
+        2,
+        "--memory-limit 'lots' is not an amount of memory",
+    ),
+    # -- (5) values ----------------------------------------------------------------------------
+    Case(
+        "nan_and_inf_cost",
+        _values(f"n1,c1,u1,{TS},x,NaN", f"n2,c1,u1,{TS},x,-inf"),
+        0,
+        loaded=6,
+        quarantined=2,
+        reason="expected a finite number (not NaN or infinity)",
+        lines=[8, 9],
+    ),
+    Case(
+        "epoch_and_infinity",
+        _values("w1,c1,u1,epoch,x,1", "w2,c1,u1,infinity,x,1"),
+        0,
+        loaded=6,
+        quarantined=2,
+        reason="expected a date and time, not a word",
+        lines=[8, 9],
+    ),
+    Case(
+        "dst_gap_local_time",
+        _with_mapping(TZ_MAPPING, [f"e{i},c1,u1,2026-03-29 0{i}:30:00,x,1" for i in range(4)]),
+        0,
+        loaded=3,
+        quarantined=1,
+        reason="does not exist in Europe/Rome",
+        lines=[4],
+    ),
+    Case(
+        "csat_after_out_of_range",
+        lambda t: [_complaints(t, "k1,u1,2026-01-05T10:00:00Z,24540")],
+        0,
+        loaded=1,
+        quarantined=1,
+        reason="found '24540', expected a value with csat_after BETWEEN 1 AND 5",
+        env={"CYCLEANALYTICS_MAX_QUARANTINED": "1"},
+    ),
+    # -- (6) privacy ------------------------------------------------------------------------------
+    Case(
+        "pseudonymised_in_quarantine",
+        _with_mapping(
+            MAPPING_HEAD + 'case_id = "case_id"\ncustomer_id = "customer_id"\nts = "ts"\n'
+            '[pseudonymize]\ncolumns = ["customer_id"]\n',
+            [f"e{i},c1,ann{i}@example.com,{TS},x,1" for i in range(3)]
+            + ["e9,c1,bob@example.com,soon,x,1", 'e8,"c1,bob@example.com,x,1,2,3'],
+        ),
+        0,
+        loaded=3,
+        quarantined=2,
+        absent="@example.com",
+        env={"CYCLEANALYTICS_PSEUDONYM_KEY": "k3y"},
+    ),
+    # -- (7) files and paths -------------------------------------------------------------------
+    Case(
+        "folder_symlink_out_of_it", _symlink_out, 0, loaded=1, quarantined=0, absent="SECRET-LINE"
+    ),
+    Case("folder_fifo_and_strays", _fifo_and_strays, 0, loaded=2, quarantined=0),
+    Case("cp1252_file", _cp1252, 0, loaded=50, quarantined=0),
+    Case(
+        "folder_of_nothing_loadable",
+        lambda t: [_strays_only(t)],
+        4,
+        "interactions.csv.bak: not a supported file name ending",
+    ),
+]
+
+
+def _complaints(tmp: Path, *rows: str) -> Path:
+    path = tmp / "complaints.csv"
+    path.write_text(
+        "complaint_id,customer_id,opened_at,csat_after\n"
+        + "k0,u1,2026-01-05T10:00:00Z,4\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _strays_only(tmp: Path) -> Path:
+    folder = tmp / "strays"
+    folder.mkdir()
+    (folder / "interactions.csv.bak").write_text("junk\n", encoding="utf-8")
+    return folder
+
+
+def test_the_corpus_is_large_enough():
+    assert len(CASES) >= 35
+    assert len({c.name for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_input(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # TMPDIR is read again
+    for name, value in case.env.items():
+        monkeypatch.setenv(name, value)
+    db = tmp_path / "t.duckdb"
+    if case.db is not None:
+        case.db(db)
+    before = db.read_bytes() if db.exists() else None
+    args = case.build(tmp_path)
+    result = CliRunner().invoke(main, ["load", *map(str, args), "--db", str(db)])
+    # (the command line prints messages as rich markup, which hides "[read]" and other
+    # section names until the output side escapes them: fragments here leave them out)
+    output = result.stdout + result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit), output
+    assert "Traceback" not in output
+    assert result.exit_code == case.exit, output
+    if case.message:
+        assert case.message in output, output
+    if case.absent:
+        assert case.absent not in output
+    if case.db is not None and case.exit:
+        assert db.read_bytes() == before  # not a byte written
+    # temporary copies never outlive the load
+    assert list((tmp_path / "tmp").iterdir()) == []
+    if case.loaded is None and case.quarantined is None and case.absent is None:
+        return
+    if not db.exists():
+        assert not case.loaded and not case.quarantined
+        return
+    with ca.Store(db, read_only=True) as store:
+        counts = store.counts()
+        loaded = counts["interactions"] + counts["complaints"] + counts["customers"]
+        rows = store.con.execute(
+            "SELECT line, reason, record FROM quarantine ORDER BY line"
+        ).fetchall()
+        if counts["loads"]:
+            accounted = store.con.execute(
+                "SELECT bool_and(rows_read = rows_loaded + rows_quarantined + rows_skipped) "
+                "FROM loads"
+            ).fetchone()[0]
+            assert accounted
+    if case.loaded is not None:
+        assert loaded == case.loaded, rows[:3]
+    if case.quarantined is not None:
+        assert len(rows) == case.quarantined, rows[:3]
+    if case.reason:
+        assert any(case.reason in r[1] for r in rows), [r[1] for r in rows]
+    if case.lines is not None:
+        assert [r[0] for r in rows] == case.lines, [r[:2] for r in rows]
+    for line, reason, _ in rows:  # each reason names its own line
+        assert f"line {line}" in reason or f"and {line}:" in reason, reason
+    if case.absent:
+        assert not any(case.absent in str(r) for r in rows)
