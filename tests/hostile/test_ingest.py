@@ -19,9 +19,12 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import cycleanalytics as ca
 from cycleanalytics.cli import main
+from cycleanalytics.errors import LoadError
 
 HERE = Path(__file__).parent / "data_ingest"
 HEADER = "interaction_id,case_id,customer_id,ts,activity,cost"
@@ -641,3 +644,253 @@ def test_hostile_input(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert f"line {line}" in reason or f"and {line}:" in reason, reason
     if case.absent:
         assert not any(case.absent in str(r) for r in rows)
+
+
+# -- property tests: every kind of bad row, mixed ------------------------------------------------
+# Each kind: the bytes of one CSV record, and whether it is quarantined (True), loaded (False)
+# or not a record at all (None: a blank line).
+CSV_ROWS: dict[str, tuple[Callable[[int], bytes], bool | None]] = {
+    "good": (lambda i: good(i).encode(), False),
+    "accented": (lambda i: good(i).replace("Kontak", "K\u00f6ntak").encode(), False),
+    "empty_id": (lambda i: f",c{i},u1,{TS},x,1".encode(), True),
+    "bad_ts": (lambda i: f"b{i},c1,u1,31/02/2026,x,1".encode(), True),
+    "epoch": (lambda i: f"b{i},c1,u1,epoch,x,1".encode(), True),
+    "nan": (lambda i: f"b{i},c1,u1,{TS},x,NaN".encode(), True),
+    "inf": (lambda i: f"b{i},c1,u1,{TS},x,inf".encode(), True),
+    "negative": (lambda i: f"b{i},c1,u1,{TS},x,-3".encode(), True),
+    "bad_utf8": (lambda i: f"b{i},c1,u".encode() + b"\xff\xfe" + f",{TS},x,1".encode(), True),
+    "too_many": (lambda i: f"b{i},c1,u1,{TS},x,1,extra".encode(), True),
+    "too_few": (lambda i: f"b{i},c1,u1".encode(), True),
+    "repeat": (lambda i: good(0).encode(), True),  # the id of the first good row
+    "blank": (lambda i: b"", None),
+    "long": (lambda i: f"b{i},c1,u1,{TS},".encode() + b"z" * (FIELD + 1) + b",1", True),
+}
+FIELD = 1 << 20
+
+
+def _check_accounting(store: ca.Store, expected_bad: list[int], records: int) -> None:
+    f = store.con.execute(
+        "SELECT rows_read, rows_loaded, rows_quarantined, rows_skipped FROM loads"
+    ).fetchone()
+    read, loaded, quarantined, skipped = f
+    assert read == loaded + quarantined + skipped == records
+    assert store.counts()["interactions"] == loaded
+    lines = [
+        r[0] for r in store.con.execute("SELECT line FROM quarantine ORDER BY line").fetchall()
+    ]
+    assert lines == expected_bad
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(kinds=st.lists(st.sampled_from(sorted(CSV_ROWS)), min_size=1, max_size=25))
+def test_any_mix_of_bad_csv_rows_is_accounted_for(tmp_path_factory, kinds):
+    folder = tmp_path_factory.mktemp("mix")
+    # an accented first row: the file is UTF-8 (one with no valid multi-byte character at
+    # all is read as cp1252, and its "bad" bytes are letters)
+    lines = [HEADER.encode(), good(0).replace("Kontak", "K\u00f6ntak").encode()]
+    bad, records, seen = [], 1, {"e0"}
+    for i, kind in enumerate(kinds, start=1):
+        make, rejected = CSV_ROWS[kind]
+        lines.append(make(i))
+        if rejected is None:
+            continue
+        records += 1
+        if rejected:
+            bad.append(len(lines))
+        else:
+            seen.add(f"e{i}")
+    path = folder / "interactions.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with ca.Store() as store:
+        ca.load(store, path, max_quarantined=1)
+        _check_accounting(store, bad, records)
+
+
+NDJSON_ROWS: dict[str, tuple[Callable[[int], bytes], bool | None]] = {
+    "good": (lambda i: record(i, cost=1.5).encode(), False),
+    "number_id": (
+        lambda i: json.dumps({**json.loads(record(i)), "interaction_id": i}).encode(),
+        False,
+    ),
+    "cost_as_text": (lambda i: record(i, cost="2.5").encode(), False),
+    "cost_as_word": (lambda i: record(i, cost="cheap").encode(), True),
+    "cost_as_object": (lambda i: record(i, cost={"eur": 1}).encode(), True),
+    "nested_deep": (
+        lambda i: record(i, activity=json.loads("[" * 130 + "]" * 130)).encode(),
+        False,
+    ),
+    "malformed": (lambda i: b'{"interaction_id": "x' + str(i).encode(), True),
+    "array": (lambda i: b"[1, 2, 3]", True),
+    "scalar": (lambda i: b"42", True),
+    "empty_id": (lambda i: record(i).replace(f'"e{i}"', '""').encode(), True),
+    "bad_utf8": (lambda i: record(i).encode().replace(b'"u1"', b'"u\xff"'), True),
+    "nan": (lambda i: record(i).encode()[:-1] + b', "cost": NaN}', True),
+    "blank": (lambda i: b"", None),
+}
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(kinds=st.lists(st.sampled_from(sorted(NDJSON_ROWS)), min_size=1, max_size=25))
+def test_any_mix_of_bad_ndjson_lines_is_accounted_for(tmp_path_factory, kinds):
+    folder = tmp_path_factory.mktemp("mixj")
+    lines = [record(0, cost=1.0).encode()]
+    bad, records = [], 1
+    for i, kind in enumerate(kinds, start=1):
+        make, rejected = NDJSON_ROWS[kind]
+        lines.append(make(i))
+        if rejected is None:
+            continue
+        records += 1
+        if rejected:
+            bad.append(len(lines))
+    path = folder / "interactions.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with ca.Store() as store:
+        ca.load(store, path, max_quarantined=1)
+        _check_accounting(store, bad, records)
+
+
+PARQUET_ROWS: dict[str, tuple[dict[str, object], bool]] = {
+    "good": ({"ts": TS, "cost": "1.5", "activity": b"Kontak awal"}, False),
+    "accented": ({"ts": TS, "cost": "2", "activity": "caf\u00e9".encode()}, False),
+    "bad_ts": ({"ts": "yesterday", "cost": "1", "activity": None}, True),
+    "infinity_ts": ({"ts": "infinity", "cost": "1", "activity": None}, True),
+    "nan": ({"ts": TS, "cost": "NaN", "activity": None}, True),
+    "negative": ({"ts": TS, "cost": "-1", "activity": None}, True),
+    "bad_bytes": ({"ts": TS, "cost": "1", "activity": b"\xc3\x28"}, True),
+    "empty_id": ({"interaction_id": None, "ts": TS, "cost": "1", "activity": None}, True),
+}
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(kinds=st.lists(st.sampled_from(sorted(PARQUET_ROWS)), min_size=1, max_size=25))
+def test_any_mix_of_bad_parquet_rows_is_accounted_for(tmp_path_factory, kinds):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = []
+    bad = []
+    for i, kind in enumerate(["good", *kinds]):
+        values, rejected = PARQUET_ROWS[kind]
+        rows.append({"interaction_id": f"e{i}", "case_id": "c1", "customer_id": "u1", **values})
+        if rejected:
+            bad.append(i + 1)
+    table = pa.table(
+        {
+            "interaction_id": pa.array([r["interaction_id"] for r in rows], pa.string()),
+            "case_id": pa.array([r["case_id"] for r in rows], pa.string()),
+            "customer_id": pa.array([r["customer_id"] for r in rows], pa.string()),
+            "ts": pa.array([r["ts"] for r in rows], pa.string()),
+            "cost": pa.array([r["cost"] for r in rows], pa.string()),
+            "activity": pa.array([r["activity"] for r in rows], pa.binary()),
+        }
+    )
+    path = tmp_path_factory.mktemp("mixp") / "interactions.parquet"
+    pq.write_table(table, path, row_group_size=7)
+    with ca.Store() as store:
+        ca.load(store, path, max_quarantined=1)
+        _check_accounting(store, bad, len(rows))
+
+
+# -- the library's side of the same promises ----------------------------------------------------
+def test_a_folder_lists_what_it_skips_and_why(tmp_path):
+    folder = Path(_fifo_and_strays(tmp_path)[0])
+    (folder / "export_january").write_bytes(b"PAR1" + b"\0" * 20)
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text(HEADER + "\n" + good(5) + "\n", encoding="utf-8")
+    (folder / "interactions_link.csv").symlink_to(outside)
+    with ca.Store() as store:
+        result = ca.load(store, folder)
+    skipped = {p.name: why for p, why in result.skipped}
+    assert set(skipped) == {
+        "export_january",
+        "interactions.csv.bak",
+        "interactions_link.csv",
+        "interactions_pipe.csv",
+    }
+    assert "looks like Parquet" in skipped["export_january"]
+    assert "outside the folder" in skipped["interactions_link.csv"]
+    assert "FIFO" in skipped["interactions_pipe.csv"]
+    assert result.rows_loaded == 2
+
+
+def test_a_changed_mapping_replaces_what_the_earlier_one_loaded(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("id,case,who,when\ne1,c1,u1,2026-01-05T10:00:00Z\n", encoding="utf-8")
+    head = 'kind = "interactions"\n[columns]\ninteraction_id = "id"\ncase_id = "case"\n'
+    wrong = mapping_file(tmp_path, head + 'customer_id = "case"\nts = "when"\n')
+    with ca.Store() as store:
+        first = ca.load(store, path, mapping=wrong).files[0]
+        assert store.con.execute("SELECT customer_id FROM interactions").fetchall() == [("c1",)]
+        again = ca.load(store, path, mapping=wrong).files[0]
+        assert again.already_loaded and again.rows_kept == 1
+        right = mapping_file(tmp_path, head + 'customer_id = "who"\nts = "when"\n')
+        fixed = ca.load(store, path, mapping=right).files[0]
+        assert not fixed.already_loaded and fixed.replaced_loads == (first.load_id,)
+        assert store.con.execute("SELECT customer_id FROM interactions").fetchall() == [("u1",)]
+        assert store.con.execute("SELECT count(*) FROM loads").fetchone() == (1,)
+
+
+def test_a_failed_load_leaves_a_foreign_database_as_it_was(tmp_path):
+    db = tmp_path / "theirs.duckdb"
+    _foreign_db(db)
+    with pytest.raises(ca.StoreError, match="not a cycleanalytics database"):
+        ca.Store(db)
+    with duckdb.connect(str(db)) as con:
+        assert con.execute("SELECT table_name FROM duckdb_tables()").fetchall() == [
+            ("interactions",)
+        ]
+
+
+def test_out_of_memory_is_exit_6_with_the_setting_to_raise():
+    from cycleanalytics.ingest.load import engine_error
+
+    error = engine_error(duckdb.OutOfMemoryException("Out of Memory Error: could not allocate"))
+    assert error.exit_code == 6 and "--memory-limit" in str(error)
+    disk = engine_error(duckdb.IOException("IO Error: No space left on device"))
+    assert disk.exit_code == 4 and "the disk is full" in str(disk)
+    other = engine_error(
+        duckdb.InvalidInputException("Invalid Input Error: x\nOriginal Line: secret")
+    )
+    assert "secret" not in str(other) and "transaction" not in str(other)
+
+
+def test_transcoded_copies_are_private_and_gone(tmp_path, monkeypatch):
+    import tempfile
+
+    from cycleanalytics.ingest.readers import TempCopy
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    copy = TempCopy()
+    try:
+        os.write(copy.fd, b"customer data")
+        assert list(tmp_path.iterdir()) == []  # no name on disk, not even while in use
+        assert Path(copy.path).read_bytes() == b"customer data"  # DuckDB reads it this way
+    finally:
+        copy.close()
+
+
+def test_the_strict_and_share_options_are_checked():
+    with ca.Store() as store, pytest.raises(ca.CycleAnalyticsError, match="share from 0 to 1"):
+        ca.load(store, ca.sample_dir(), max_quarantined=2)
+
+
+def test_reasons_are_never_a_masked_transaction(tmp_path):
+    """Every failure of the corpus names its cause: none says the transaction aborted."""
+    path = csv_file(tmp_path, [good(1)])
+    with ca.Store() as store:
+        with pytest.raises(LoadError) as info:
+            ca.load(
+                store,
+                path,
+                mapping=mapping_file(tmp_path, MAPPING_HEAD + '[read]\nformat = "parquet"\n'),
+            )
+        assert "aborted" not in str(info.value) and "parquet" in str(info.value).lower()
+        ca.load(store, path)  # and the store is usable afterwards
+        assert store.counts()["interactions"] == 1

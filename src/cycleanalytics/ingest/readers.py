@@ -338,7 +338,7 @@ def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
                 f"INSERT INTO {STAGING}_gaps SELECT unnest($l) - generate_subscripts($l, 1)",
                 {"l": [int(r[0]) for r in unread]},
             )
-        number = f"(_n + (SELECT count(*) FROM {STAGING}_gaps WHERE before <= _n))"
+        number = f"(_n + (SELECT count(*) FROM {STAGING}_gaps WHERE before < _n))"
         keys = [
             r[0]
             for r in con.execute(
@@ -494,8 +494,9 @@ def finish(con: duckdb.DuckDBPyConnection, source: Source, *, lines: bool = True
     ).fetchall()
     forget_scan(con)  # a later scan of the file starts afresh
     for line, record, error_type, _, _ in rejected:
-        if record and "\n" in record.rstrip("\r\n") and error_type != "INVALID ENCODING":
-            lines = record.rstrip("\r\n").count("\n") + 1
+        text = (record or "").strip("\r\n")
+        if "\n" in text and '"' in text and error_type != "INVALID ENCODING":
+            lines = text.count("\n") + 1
             raise LoadError(
                 f"{source.path}: line {line}: a quote opened in this record is never closed, "
                 f"so the record runs over {lines} lines and a reader cannot tell where the "
