@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import gzip
 import os
 import tempfile
@@ -244,6 +245,12 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
     return source
 
 
+@functools.cache
+def _sniffer() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection for questions about a file that may fail harmlessly."""
+    return duckdb.connect()
+
+
 def _requote(
     con: duckdb.DuckDBPyConnection, source: Source, options: ReadOptions, fmt: str
 ) -> Source:
@@ -256,8 +263,8 @@ def _requote(
         head = fh.read(1 << 16)
     if b'"' not in head:
         return source
-    try:
-        sniffed = con.execute(
+    try:  # on a connection of its own: a failure here must not abort the load's transaction
+        sniffed = _sniffer().execute(
             "SELECT Quote FROM sniff_csv($src, max_line_size = $max)",
             {"src": source.params["src"], "max": MAX_LINE},
         ).fetchall()
