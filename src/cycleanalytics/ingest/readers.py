@@ -264,10 +264,14 @@ def _requote(
     if b'"' not in head:
         return source
     try:  # on a connection of its own: a failure here must not abort the load's transaction
-        sniffed = _sniffer().execute(
-            "SELECT Quote FROM sniff_csv($src, max_line_size = $max)",
-            {"src": source.params["src"], "max": MAX_LINE},
-        ).fetchall()
+        sniffed = (
+            _sniffer()
+            .execute(
+                "SELECT Quote FROM sniff_csv($src, max_line_size = $max)",
+                {"src": source.params["src"], "max": MAX_LINE},
+            )
+            .fetchall()
+        )
     except duckdb.Error:
         return source
     if not sniffed or sniffed[0][0] not in ("", "(empty)", "\0"):
@@ -462,6 +466,8 @@ def unreadable(path: Path, fmt: str, exc: Exception) -> LoadError:
             "Shorten or remove that line (a quote that is never closed makes one long line)"
         )
     message = text.splitlines()[0] if text.strip() else type(exc).__name__
+    for quoting in (" Input: ", "Original Line:"):  # DuckDB quotes the file's content there
+        message = message.split(quoting)[0].rstrip()
     return LoadError(
         f"{path}: cannot read it as {fmt.upper()}: {message}. Check that the file is "
         f"complete and really is {fmt.upper()} (or declare its format under [read])"
