@@ -131,6 +131,16 @@ def _ndjson(lines: list[str | bytes], name: str = "interactions.ndjson") -> Call
     return build
 
 
+def _json_array(items: list[object], replace: dict[int, object]) -> Callable:
+    def build(tmp: Path) -> list[str | Path]:
+        data = [replace.get(i, item) for i, item in enumerate(items)]
+        path = tmp / "interactions.json"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        return [path]
+
+    return build
+
+
 def record(i: int, **extra: object) -> str:
     row = {"interaction_id": f"e{i}", "case_id": "c1", "customer_id": "u1", "ts": TS}
     row.update(extra)
@@ -363,6 +373,18 @@ CASES = [
         0,
         loaded=4,
         quarantined=0,
+    ),
+    Case(
+        "json_array_type_drift_and_a_stray",
+        _json_array(
+            [json.loads(record(i, cost=1.5, activity="Kontak awal")) for i in range(25_000)],
+            {24_000: json.loads(record(24_000, cost="cheap")), 7: 42},
+        ),
+        0,
+        loaded=24_998,
+        quarantined=2,
+        reason="found 'cheap', expected a number",
+        lines=[8, 24_001],
     ),
     # -- (2) loads fail loudly --------------------------------------------------------------
     Case(

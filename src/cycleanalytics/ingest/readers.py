@@ -203,13 +203,11 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
     try:
         if fmt in ("csv", "tsv"):
             source = _csv_source(path, options, tab=fmt == "tsv")
-        elif fmt == "ndjson":
-            source = _stage_ndjson(con, path)
-        elif fmt in ("parquet", "json"):
-            reader = {
-                "parquet": "read_parquet($src)",
-                "json": "read_json($src, format = 'array', sample_size = -1)",
-            }[fmt]
+        elif fmt in ("ndjson", "json"):
+            source = _stage_ndjson(con, path, array=fmt == "json")
+            source.format = fmt
+        elif fmt == "parquet":
+            reader = "read_parquet($src)"
             relation = f"(SELECT row_number() OVER () AS _line, COLUMNS(*)::VARCHAR FROM {reader})"
             numbered = fmt == "parquet" and _numbers_rows(con, path)
             if numbered:
@@ -314,7 +312,7 @@ def _requote(
     return requoted
 
 
-def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path, *, array: bool = False) -> Source:
     """Stage NDJSON line by line, so that one bad line costs that line and no more.
 
     Each line is read as text (DuckDB's CSV reader with no delimiter or quote), numbered as
@@ -323,6 +321,8 @@ def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     numbers, booleans, nested objects and arrays as JSON), so a value of another type on
     line 30,001 is only a value. Lines DuckDB cannot read (bytes that are not UTF-8) are
     quarantined too.
+
+    A JSON array (``array``) is staged the same way, element by element, numbered by position.
     """
     lines = (
         "read_csv($src, columns = {'line': 'VARCHAR'}, header = false, auto_detect = false, "
@@ -330,6 +330,8 @@ def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         f"max_line_size = {MAX_LINE}, store_rejects = true, "
         f"rejects_table = '{_DUCK_REJECTS}', rejects_scan = '{_DUCK_SCANS}')"
     )
+    if array:
+        lines = "(SELECT json::VARCHAR AS line FROM read_json_objects($src, format = 'array'))"
     params = {"src": str(path)}
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _ca_lines AS SELECT row_number() OVER () AS _n, "
@@ -338,9 +340,13 @@ def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         params,
     )
     try:
-        unread = con.execute(
-            f"SELECT line, error_type FROM {_DUCK_REJECTS} ORDER BY line"
-        ).fetchall()
+        unread = (
+            []
+            if array
+            else con.execute(
+                f"SELECT line, error_type FROM {_DUCK_REJECTS} ORDER BY line"
+            ).fetchall()
+        )
         forget_scan(con)
         # DuckDB numbers only the lines it could read: each unreadable one shifts the rest.
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGING}_gaps (before BIGINT)")
