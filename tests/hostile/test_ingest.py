@@ -545,6 +545,30 @@ CASES = [
         lines=[4],
     ),
     Case(
+        "dst_repeated_hour_rejected",
+        _with_mapping(
+            TZ_MAPPING.replace(
+                'timezone = "Europe/Rome"', 'timezone = "Europe/Rome"\nambiguous = "reject"'
+            ),
+            [f"e{i},c1,u1,2026-10-25 0{i}:30:00,x,1" for i in range(4)],
+        ),
+        0,
+        loaded=3,
+        quarantined=1,
+        reason="happens twice in Europe/Rome",
+        lines=[4],
+    ),
+    Case(
+        "mapping_ambiguous_nonsense",
+        _with_mapping(
+            TZ_MAPPING.replace(
+                'timezone = "Europe/Rome"', 'timezone = "Europe/Rome"\nambiguous = "maybe"'
+            )
+        ),
+        4,
+        "'maybe': use one of later, earlier, reject",
+    ),
+    Case(
         "csat_after_out_of_range",
         lambda t: [_complaints(t, "k1,u1,2026-01-05T10:00:00Z,24540")],
         0,
@@ -916,3 +940,22 @@ def test_reasons_are_never_a_masked_transaction(tmp_path):
         assert "aborted" not in str(info.value) and "parquet" in str(info.value).lower()
         ca.load(store, path)  # and the store is usable afterwards
         assert store.counts()["interactions"] == 1
+
+
+@pytest.mark.parametrize(
+    ("rule", "utc_hour"), [("later", 1), ("earlier", 0)], ids=["later", "earlier"]
+)
+def test_a_repeated_local_time_follows_the_rule_and_is_counted(tmp_path, rule, utc_hour):
+    path = tmp_path / "export.csv"
+    rows = [f"e{i},c1,u1,2026-10-25 0{i}:30:00,x,1" for i in range(4)]
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    text = TZ_MAPPING.replace(
+        'timezone = "Europe/Rome"', f'timezone = "Europe/Rome"\nambiguous = "{rule}"'
+    )
+    with ca.Store() as store:
+        f = ca.load(store, path, mapping=mapping_file(tmp_path, text)).files[0]
+        assert (f.rows_loaded, f.ambiguous_times) == (4, 1)
+        (ts,) = store.con.execute(
+            "SELECT ts FROM interactions WHERE interaction_id = 'e2'"
+        ).fetchone()
+        assert (ts.hour, ts.minute) == (utc_hour, 30)

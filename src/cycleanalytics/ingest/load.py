@@ -28,7 +28,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,6 +95,9 @@ class FileLoad:
     rows_updated: int = 0
     rows_kept: int | None = None
     """For a file already loaded: how many rows that earlier load stored."""
+    ambiguous_times: int = 0
+    """Rows loaded with a local time the clocks went through twice (summer time ending),
+    read as ``[timestamps] ambiguous`` says (the later instant by default)."""
     replaced_loads: tuple[int, ...] = ()
     """Earlier loads of the same file into the same table, with another mapping or model,
     whose rows this load replaced."""
@@ -552,6 +555,7 @@ def _load_file(
                 f"(SELECT {key} FROM {table.name} WHERE {old})",
                 {"ca_load": load_id},
             )
+    ambiguous = _count_ambiguous(con, table, compiled, mapping, load_id)
     loaded = inserted - repeats - skipped
     skipped = rows_read - loaded - quarantined
     con.execute(
@@ -585,7 +589,44 @@ def _load_file(
         load_id=load_id,
         rows_updated=updated,
         replaced_loads=replaced,
+        ambiguous_times=ambiguous,
     )
+
+
+def _count_ambiguous(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    compiled: Compiled,
+    mapping: Mapping,
+    load_id: int,
+) -> int:
+    """How many rows of load ``load_id`` hold a time read from a repeated local time: the
+    instants of the hour after (read the later way) or before (the earlier way) each time the
+    mapping's zone puts its clocks back."""
+    if not mapping.timezone or mapping.ambiguous == "reject":
+        return 0
+    columns = [
+        c.name for c in table.data_columns if c.type == "TIMESTAMPTZ" and c.name in compiled.raw
+    ]
+    spans = validate.folds(mapping.timezone)
+    if not columns or not spans:
+        return 0
+    earlier = mapping.ambiguous == "earlier"
+    starts = [t - by if earlier else t for t, by in spans]
+    ends = [t if earlier else t + by for t, by in spans]
+    # the UTC hours those instants fall in: a cheap test before the spans are compared
+    hours = sorted({(start + timedelta(minutes=m)).hour for start in starts for m in (0, 59)})
+    utc_hours = ", ".join(map(str, hours))
+    inside = " OR ".join(
+        f"(hour(timezone('UTC', t.{c})) IN ({utc_hours}) AND EXISTS (SELECT 1 FROM "
+        f"(SELECT unnest($lo) AS lo, unnest($hi) AS hi) r WHERE t.{c} >= r.lo AND t.{c} < r.hi))"
+        for c in columns
+    )
+    return first_row(
+        con,
+        f"SELECT count(*) FROM {table.name} t WHERE load_id = $id AND ({inside})",
+        {"id": load_id, "lo": starts, "hi": ends},
+    )[0]
 
 
 def _replace_earlier(con: duckdb.DuckDBPyConnection, sha: str, table: str) -> tuple[int, ...]:

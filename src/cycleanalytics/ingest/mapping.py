@@ -15,6 +15,8 @@ A mapping is TOML::
     [timestamps]
     format = "%d/%m/%Y %H:%M"             # strptime; default ISO 8601
     timezone = "Europe/Rome"              # for times written without an offset
+    ambiguous = "later"                   # times said twice when summer time ends: later,
+                                          # earlier or reject (quarantine them)
     [values.csat]                         # value maps, source value -> canonical value
     "Very satisfied" = 5
     [rescale.nps]                         # a declared other scale, mapped linearly
@@ -96,6 +98,7 @@ class Mapping:
     constants: dict[str, str] = field(default_factory=dict)
     ts_format: str | None = None
     timezone: str | None = None
+    ambiguous: str = "later"
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     rescale: dict[str, tuple[float, float]] = field(default_factory=dict)
     stage_rules: tuple[StageRule, ...] = ()
@@ -247,6 +250,7 @@ def mapping_from_dict(
         constants=constants,
         ts_format=ts.get("format"),
         timezone=ts.get("timezone"),
+        ambiguous=ts.get("ambiguous", "later"),
         values=values,
         rescale=rescale,
         stage_rules=tuple(rules),
@@ -258,6 +262,9 @@ def mapping_from_dict(
     )
 
 
+AMBIGUOUS = ("later", "earlier", "reject")
+"""How a local time the clocks go through twice (summer time ending) is read: as the later
+instant (standard time, DuckDB's reading; the default), the earlier one, or not at all."""
 _READ_KEYS = {"format", "delimiter", "quote", "encoding", "null_padding", "sheet"}
 _SCALAR = (str, int, float, bool)
 
@@ -341,9 +348,14 @@ def check_values(data: dict[str, Any], source: str) -> None:
             if not isinstance(value, _SCALAR):
                 fail(f"[{section}] {key}", f"must be a single value, found {_kind_word(value)}")
     timestamps = table("timestamps")
-    extra = set(timestamps) - {"format", "timezone"}
+    extra = set(timestamps) - {"format", "timezone", "ambiguous"}
     if extra:
-        fail("[timestamps]", f"unknown key(s) {sorted(extra)}; use format, timezone")
+        fail("[timestamps]", f"unknown key(s) {sorted(extra)}; use format, timezone, ambiguous")
+    if timestamps.get("ambiguous", "later") not in AMBIGUOUS:
+        fail(
+            "[timestamps] ambiguous",
+            f"{timestamps['ambiguous']!r}: use one of {', '.join(AMBIGUOUS)}",
+        )
     if "format" in timestamps:
         fmt = text("[timestamps] format", timestamps["format"])
         if "%" not in fmt:

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -81,10 +82,22 @@ def _typed_expr(
     if column.type == "TIMESTAMPTZ":
         if naive is not None:  # local time in the mapping's zone (see _naive_expr)
             zone = out.bind(mapping.timezone)
+            local = f"timezone({zone}, {naive})"
+            hours = fold_hours(mapping.timezone)  # type: ignore[arg-type]
+            if mapping.ambiguous == "earlier" and hours:
+                # DuckDB reads a repeated time the later way; the earlier instant is one clock
+                # change before, when that also reads as the same local time
+                by = out.bind(f"{fold_step(mapping.timezone)} seconds")  # type: ignore[arg-type]
+                earlier = f"{local} - CAST({by} AS INTERVAL)"
+                local = (
+                    f"CASE WHEN hour({naive}) IN ({', '.join(map(str, hours))}) AND "
+                    f"timezone({zone}, {earlier})::TIMESTAMP = {naive} THEN {earlier} "
+                    f"ELSE {local} END"
+                )
             if mapping.ts_format:
-                return f"timezone({zone}, {naive})"
+                return local
             return (
-                f"CASE WHEN {naive} IS NOT NULL THEN timezone({zone}, {naive}) "
+                f"CASE WHEN {naive} IS NOT NULL THEN {local} "
                 f"ELSE TRY_CAST({raw} AS TIMESTAMPTZ) END"
             )
         if mapping.ts_format:
@@ -110,37 +123,73 @@ def _typed_expr(
 def gap_hours(zone: str) -> tuple[int, ...]:
     """The local hours in which ``zone``'s clocks skip time (summer time starting),
     1990-2060: only times in those hours can be times that do not exist there."""
-    return _gap_hours(zone)
+    return tuple(sorted({h for change, hours in _local_hours(zone) if change > 0 for h in hours}))
+
+
+def fold_hours(zone: str) -> tuple[int, ...]:
+    """The local hours that ``zone``'s clocks go through twice (summer time ending)."""
+    return tuple(sorted({h for change, hours in _local_hours(zone) if change < 0 for h in hours}))
+
+
+def folds(zone: str) -> list[tuple[datetime, timedelta]]:
+    """Each time ``zone``'s clocks go back, 1990-2060: the instant (UTC) and by how much.
+    The repeated local times are, read the earlier way, the instants of ``[t - by, t)``;
+    read the later way, those of ``[t, t + by)``."""
+    return [(t, -d) for t, d in _transitions(zone) if d < timedelta(0)]
+
+
+def fold_step(zone: str) -> int:
+    """Seconds by which ``zone``'s clocks usually go back (3600; 1800 on Lord Howe)."""
+    steps = [int(by.total_seconds()) for _, by in folds(zone)]
+    return max(set(steps), key=steps.count) if steps else 3600
 
 
 @functools.cache
-def _gap_hours(zone: str) -> tuple[int, ...]:
-    from datetime import UTC, datetime, timedelta
+def _local_hours(zone: str) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """Per clock change: its sign and the local hours it skips (> 0) or repeats (< 0)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    found = []
+    for moment, change in _transitions(zone):
+        before = (moment - timedelta(minutes=1)).astimezone(tz).replace(tzinfo=None)
+        before += timedelta(minutes=1)  # the local time the clocks read at the change
+        span = abs(change)
+        hours = set()
+        forward = change > timedelta(0)
+        local = before if forward else before - span
+        while local < (before + span if forward else before):
+            hours.add(local.hour)
+            local += timedelta(minutes=15)
+        found.append((1 if forward else -1, tuple(sorted(hours))))
+    return tuple(found)
+
+
+@functools.cache
+def _transitions(zone: str) -> tuple[tuple[datetime, timedelta], ...]:
+    """``zone``'s changes of UTC offset from 1990 to 2060: (instant in UTC, change)."""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(zone)
 
-    def offset(moment: datetime) -> timedelta | None:
-        return moment.replace(tzinfo=tz).utcoffset()
+    def offset(moment: datetime) -> timedelta:
+        return moment.astimezone(tz).utcoffset() or timedelta(0)
 
-    hours: set[int] = set()
+    changes = []
     for year in range(1990, 2060):
         for month in range(1, 13):
-            start = datetime(year, month, 1)
-            end = datetime(year + month // 12, month % 12 + 1, 1)
-            if offset(start) == offset(end) and offset(start + (end - start) / 2) == offset(start):
-                continue  # no change of offset this month (changes are months apart)
-            day = start
-            while day < end:  # the day the clocks go forward, then its skipped hours
-                following = day + timedelta(days=1)
-                if (offset(following) or timedelta()) > (offset(day) or timedelta()):
-                    for h in range(49):
-                        local = day + timedelta(hours=h)
-                        back = local.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
-                        if back.replace(tzinfo=None) != local:
-                            hours.add(local.hour)
-                day = following
-    return tuple(sorted(hours))
+            lo = datetime(year, month, 1, tzinfo=UTC)
+            hi = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+            middle = lo + (hi - lo) / 2
+            for a, b in ((lo, middle), (middle, hi)):  # at most one change in half a month
+                if offset(a) == offset(b):
+                    continue
+                first = offset(a)
+                while b - a > timedelta(minutes=1):  # the instant of the change, to the minute
+                    mid = a + (b - a) / 2
+                    a, b = (mid, b) if offset(mid) == first else (a, mid)
+                changes.append((b.replace(second=0, microsecond=0), offset(b) - first))
+    return tuple(changes)
 
 
 @dataclass
@@ -243,6 +292,21 @@ def typed_query(
             word = f"({epoch} AND NOT regexp_matches({raw}, '^[0-9]'))"
             tail = _lit("', expected a date and time, not a word")
             rule(f"NOT isfinite({name}) OR {word}", f"{where} || 'found ''' || {raw} || {tail}")
+        repeated = fold_hours(mapping.timezone) if naive is not None else ()  # type: ignore[arg-type]
+        if repeated and mapping.ambiguous == "reject":
+            zone = out.bind(mapping.timezone)
+            by = out.bind(f"{fold_step(mapping.timezone)} seconds")  # type: ignore[arg-type]
+            tail = _lit(
+                f"' happens twice in {mapping.timezone} (the clocks go back), so it is "
+                "ambiguous; write it with its UTC offset, or set [timestamps] ambiguous = "
+                '"earlier" or "later"'
+            )
+            rule(
+                f"CASE WHEN hour({naive}) IN ({', '.join(map(str, repeated))}) THEN "
+                f"timezone({zone}, {name} - CAST({by} AS INTERVAL))::TIMESTAMP = {naive} "
+                "ELSE false END",
+                f"{where} || 'the local time ''' || {raw} || {tail}",
+            )
         if naive is not None and gap_hours(mapping.timezone):  # type: ignore[arg-type]
             hours = ", ".join(map(str, gap_hours(mapping.timezone)))  # type: ignore[arg-type]
             zone = out.bind(mapping.timezone)
