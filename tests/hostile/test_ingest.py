@@ -3,8 +3,8 @@ bad databases, each run through the command line with its expected exit code, me
 rows loaded and quarantined; and property tests that mix every kind of bad row into CSV,
 NDJSON and Parquet files (rows in = rows loaded + rows quarantined, never a traceback).
 
-Files are written by each case (bytes exactly as a hostile export has them); the few that
-are easier kept as files are in ``data_ingest/``.
+Files are written by each case, byte for byte as a hostile export has them (so no data
+files are needed; ``data_ingest/`` is the place for any that cannot be written this way).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import cycleanalytics as ca
 from cycleanalytics.cli import main
 from cycleanalytics.errors import LoadError
 
-HERE = Path(__file__).parent / "data_ingest"
 HEADER = "interaction_id,case_id,customer_id,ts,activity,cost"
 TS = "2026-01-05T10:00:00Z"
 
