@@ -335,7 +335,8 @@ def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path, *, array: bool = F
     params = {"src": str(path)}
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _ca_lines AS SELECT row_number() OVER () AS _n, "
-        "line, CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END AS ok "
+        # valid JSON that starts with a brace is an object (no second parse to ask its type)
+        "line, coalesce(starts_with(ltrim(line), '{') AND json_valid(line), false) AS ok "
         f"FROM {lines}",
         params,
     )
@@ -355,7 +356,9 @@ def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path, *, array: bool = F
                 f"INSERT INTO {STAGING}_gaps SELECT unnest($l) - generate_subscripts($l, 1)",
                 {"l": [int(r[0]) for r in unread]},
             )
-        number = f"(_n + (SELECT count(*) FROM {STAGING}_gaps WHERE before < _n))"
+        number = (
+            f"(_n + (SELECT count(*) FROM {STAGING}_gaps WHERE before < _n))" if unread else "_n"
+        )
         keys = [
             r[0]
             for r in con.execute(
@@ -363,12 +366,13 @@ def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path, *, array: bool = F
                 "WHERE ok) GROUP BY k ORDER BY min(_n)"
             ).fetchall()
         ]
-        fields = ", ".join(
-            f"json_extract_string(line, {_json_path(k)}) AS {quote_ident(k)}" for k in keys
-        )
+        # one parse of each line for all its keys (a list of paths gives a list of values)
+        paths = "[" + ", ".join(_json_path(k) for k in keys) + "]"
+        fields = ", ".join(f"_v[{i}] AS {quote_ident(k)}" for i, k in enumerate(keys, start=1))
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {STAGING} AS SELECT {number} AS _line"
-            f"{', ' + fields if fields else ''} FROM _ca_lines WHERE ok"
+            f"CREATE OR REPLACE TEMP TABLE {STAGING} AS SELECT _line"
+            f"{', ' + fields if fields else ''} FROM (SELECT {number} AS _line, "
+            f"json_extract_string(line, {paths}) AS _v FROM _ca_lines WHERE ok)"
         )
         early = _count_rows(
             con,
