@@ -260,6 +260,18 @@ def _corrupt_db(db: Path) -> None:
     db.write_bytes(bytes(data))
 
 
+def _zeroed_block(db: Path) -> None:
+    """A database whose data blocks (the sample's rows) are zeroed past the middle: the load
+    reads them (to settle ids already stored) and finds the damage."""
+    with ca.Store(db) as store:
+        ca.load(store, ca.sample_dir())
+    data = bytearray(db.read_bytes())
+    block = 256 << 10
+    middle = len(data) // 2 // block * block
+    data[middle : middle + block] = bytes(block)
+    db.write_bytes(bytes(data))
+
+
 def _garbage_db(db: Path) -> None:
     db.write_bytes(b"not a database, " * 512)
 
@@ -501,6 +513,13 @@ CASES = [
         5,
         "cannot open database",
         db=_corrupt_db,
+    ),
+    Case(
+        "database_with_a_zeroed_block",
+        lambda t: [csv_file(t, [good(1)])],
+        5,
+        "is damaged",
+        db=_zeroed_block,
     ),
     Case(
         "garbage_database",

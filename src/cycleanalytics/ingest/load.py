@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from cycleanalytics.errors import CycleAnalyticsError, LoadError, OptionError, OutOfMemoryError
+from cycleanalytics.errors import (
+    CycleAnalyticsError,
+    LoadError,
+    OptionError,
+    OutOfMemoryError,
+    StoreError,
+)
 from cycleanalytics.ingest import validate
 from cycleanalytics.ingest.mapping import Compiled, Mapping, compile_raw, read_mapping
 from cycleanalytics.ingest.readers import (
@@ -278,6 +284,12 @@ def engine_error(exc: duckdb.Error, store: Store | None = None) -> CycleAnalytic
         return OutOfMemoryError(
             f"DuckDB ran out of memory ({message}); nothing was loaded. Raise --memory-limit "
             "(e.g. --memory-limit 2GB), or give --temp-directory a folder with free space"
+        )
+    if "corrupt database file" in message.lower() or "checksum" in message.lower():
+        where = store.path if store is not None and store.path is not None else "the database"
+        return StoreError(
+            f"the database file {where} is damaged ({message}); nothing was loaded. Restore it "
+            "from a copy, or load into a new database"
         )
     if "no space left on device" in message.lower() or "disk full" in message.lower():
         where = store.path.parent if store is not None and store.path is not None else "memory"
