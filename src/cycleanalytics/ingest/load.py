@@ -630,7 +630,7 @@ def _count_ambiguous(
     hours = sorted({(start + timedelta(minutes=m)).hour for start in starts for m in (0, 59)})
     utc_hours = ", ".join(map(str, hours))
     inside = " OR ".join(
-        f"(hour(timezone('UTC', t.{c})) IN ({utc_hours}) AND EXISTS (SELECT 1 FROM "
+        f"((epoch_us(t.{c}) // 3600000000) % 24 IN ({utc_hours}) AND EXISTS (SELECT 1 FROM "
         f"(SELECT unnest($lo) AS lo, unnest($hi) AS hi) r WHERE t.{c} >= r.lo AND t.{c} < r.hi))"
         for c in columns
     )
