@@ -312,6 +312,15 @@ CASES = [
     Case("unclosed_quote", _unclosed_quote, 4, "line 3: a quote opened", loaded=0, quarantined=0),
     Case("blank_lines_keep_lines", _blank_lines, 0, loaded=3, quarantined=1, lines=[7]),
     Case(
+        "blank_line_then_a_repeated_id",
+        lambda t: [csv_file(t, [good(0), good(1), "", good(0)])],
+        0,
+        loaded=2,
+        quarantined=1,
+        reason="lines 2 and 5: interaction_id 'e0' appears more than once",
+        lines=[5],
+    ),
+    Case(
         "bad_bytes_then_bad_row", _bad_bytes_then_bad_row, 0, loaded=3, quarantined=2, lines=[4, 6]
     ),
     Case(

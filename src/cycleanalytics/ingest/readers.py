@@ -23,7 +23,7 @@ import gzip
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -136,6 +136,8 @@ class Source:
     numbered: bool = False
     rejected_early: int = 0
     withhold_raw: bool = False
+    unread: list[int] = field(default_factory=list)  # lines DuckDB could not read
+    blank_noted: bool = False  # blank lines are in _ca_gaps
     """Keep no raw text of records DuckDB cannot split (a mapping pseudonymises columns)."""
     """Records set aside while staging (malformed JSON lines, xlsx formulas without a value,
     Parquet bytes that are not UTF-8), already in the rejects with their lines."""
@@ -519,22 +521,17 @@ def finish(con: duckdb.DuckDBPyConnection, source: Source, *, lines: bool = True
     for line, record, error_type, _, _ in rejected:
         text = (record or "").strip("\r\n")
         if "\n" in text and '"' in text and error_type != "INVALID ENCODING":
-            lines = text.count("\n") + 1
+            spans = text.count("\n") + 1
             raise LoadError(
                 f"{source.path}: line {line}: a quote opened in this record is never closed, "
-                f"so the record runs over {lines} lines and a reader cannot tell where the "
+                f"so the record runs over {spans} lines and a reader cannot tell where the "
                 "next record starts; nothing was loaded. Close or remove that quote "
                 "(or declare the quote character under [read])"
             )
-    unread = sorted({int(r[0]) for r in rejected})
-    blank = _blank_lines(source.path) if lines or unread else []
-    if not unread and not blank:
-        return
-    skipped = sorted([(n, False) for n in unread] + [(n, True) for n in blank])
-    con.execute(
-        f"INSERT INTO {GAPS} SELECT unnest($l) - generate_subscripts($l, 1) - 1, unnest($b)",
-        {"l": [n for n, _ in skipped], "b": [b for _, b in skipped]},
-    )
+    source.unread = sorted({int(r[0]) for r in rejected})
+    _write_gaps(con, source.unread, [])
+    if lines:
+        note_blank_lines(con, source)
     seen: set[int] = set()
     rows = []
     for line, record, error_type, column, message in rejected:
@@ -545,6 +542,29 @@ def finish(con: duckdb.DuckDBPyConnection, source: Source, *, lines: bool = True
         rows.append((int(line), kept, _csv_reason(int(line), error_type, column, message)))
     if rows:
         con.executemany(f"INSERT INTO {REJECTS} VALUES (?, ?, ?)", rows)
+
+
+def note_blank_lines(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Add the line shifts of blank lines (DuckDB skips them) to ``_ca_gaps``, once per
+    scan, when lines of rows are wanted: rejected rows, repeated ids."""
+    if not source.csv_rejects or source.blank_noted:
+        return
+    source.blank_noted = True
+    blank = _blank_lines(source.path)
+    if blank:
+        con.execute(f"DELETE FROM {GAPS}")
+        _write_gaps(con, source.unread, blank)
+
+
+def _write_gaps(con: duckdb.DuckDBPyConnection, unread: list[int], blank: list[int]) -> None:
+    """``_ca_gaps`` for lines DuckDB did not number: unreadable records and blank lines."""
+    if not unread and not blank:
+        return
+    skipped = sorted([(n, False) for n in unread] + [(n, True) for n in blank])
+    con.execute(
+        f"INSERT INTO {GAPS} SELECT unnest($l) - generate_subscripts($l, 1) - 1, unnest($b)",
+        {"l": [n for n, _ in skipped], "b": [b for _, b in skipped]},
+    )
 
 
 def _blank_lines(path: Path) -> list[int]:

@@ -32,6 +32,7 @@ from cycleanalytics.ingest.readers import (
     finish,
     forget_scan,
     line_sql,
+    note_blank_lines,
     quote_ident,
     unreadable,
 )
@@ -714,6 +715,7 @@ def remove_repeats(
     )
     if not first_row(con, f"SELECT count(*) FROM {ids}")[0]:
         return 0
+    note_blank_lines(con, source)  # the repeats' lines are wanted
     forget_scan(con)
     cols = ", ".join(q.columns)
     run_scan(
