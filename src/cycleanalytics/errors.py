@@ -26,6 +26,11 @@ class LoadError(CycleAnalyticsError, ValueError):
     exit_code = 4
 
 
+class MappingError(LoadError):
+    """A mapping file is invalid (unknown key, value of the wrong type, invalid regex, time
+    zone or timestamp format); found when the mapping is read, before any file is touched."""
+
+
 class StoreError(CycleAnalyticsError, RuntimeError):
     """The database could not be opened or used (busy, wrong schema...)."""
 
@@ -49,6 +54,18 @@ class ParameterError(CycleAnalyticsError, ValueError):
     """A report was given a parameter its notebook does not declare, or of the wrong type."""
 
     exit_code = 2
+
+
+class OptionError(CycleAnalyticsError, ValueError):
+    """An option has a value that cannot work (``--memory-limit lots``)."""
+
+    exit_code = 2
+
+
+class OutOfMemoryError(CycleAnalyticsError, MemoryError):
+    """DuckDB ran out of the memory it may use; the message names the setting to raise."""
+
+    exit_code = 6
 
 
 EXIT_CODES = {

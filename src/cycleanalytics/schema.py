@@ -196,6 +196,12 @@ LOADS = Table(
         Column("policy", "VARCHAR", doc="what was done with ids already present: keep, update"),
         Column("started_at", "TIMESTAMPTZ", required=True),
         Column("finished_at", "TIMESTAMPTZ", required=True),
+        Column(
+            "identity",
+            "VARCHAR",
+            doc="SHA-256 of the mapping's content and the model used: with sha256, what "
+            "identifies a load (NULL for loads recorded before it was kept)",
+        ),
     ),
     primary_key="load_id",
     loadable=False,

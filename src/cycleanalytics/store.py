@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from cycleanalytics.errors import StoreError
+from cycleanalytics.errors import OptionError, StoreError
 from cycleanalytics.schema import TABLES
 
 if TYPE_CHECKING:
@@ -59,27 +59,44 @@ class Store:
             "autoload_known_extensions": True,
         }
         if memory_limit:
-            config["memory_limit"] = memory_limit
+            config["memory_limit"] = _memory_limit(memory_limit)
         if temp_directory:
             config["temp_directory"] = str(temp_directory)
+        if self.path is not None and self.path.exists() and not self.path.is_file():
+            raise StoreError(f"database {self.path} is not a file")
         try:
             self.con = duckdb.connect(
                 str(self.path) if self.path else ":memory:", read_only=read_only, config=config
             )
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
+        except duckdb.Error as exc:
+            message = _first_line(exc)
+            if isinstance(exc, duckdb.IOException) and "lock" in message.lower():
                 raise StoreError(
                     f"database {self.path} is busy: another process is writing to it; "
                     "wait for it to finish and try again"
                 ) from None
-            raise StoreError(f"cannot open database {self.path}: {exc}") from None
-        self.con.execute("SET TimeZone = 'UTC'")
+            raise StoreError(
+                f"cannot open database {self.path}: it is not a readable DuckDB database "
+                f"({message})"
+            ) from None
         self.read_only = read_only
         self._backend: Backend | None = None
-        if not read_only:
-            self._create_tables()
-        else:
-            self._check_tables()
+        try:
+            self.con.execute("SET TimeZone = 'UTC'")
+            if read_only:
+                self._check_tables()
+            else:
+                self._check_foreign()
+                self._create_tables()
+        except duckdb.Error as exc:
+            self.con.close()
+            raise StoreError(
+                f"cannot use database {self.path}: it is damaged or not a cycleanalytics "
+                f"database ({_first_line(exc)})"
+            ) from None
+        except StoreError:
+            self.con.close()
+            raise
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> Store:
@@ -99,6 +116,38 @@ class Store:
         with self.transaction():
             for table in TABLES.values():
                 self.con.execute(table.ddl())
+            # databases made before loads kept their identity
+            self.con.execute("ALTER TABLE loads ADD COLUMN IF NOT EXISTS identity VARCHAR")
+
+    def _check_foreign(self) -> None:
+        """Refuse, before writing anything, a database that holds tables but is not a
+        cycleanalytics database (another application's file)."""
+        present = {
+            r[0]: r[1]
+            for r in self.con.execute(
+                "SELECT table_name, list(column_name ORDER BY column_index) "
+                "FROM duckdb_columns() WHERE NOT internal AND database_name = current_database() "
+                "GROUP BY table_name"
+            ).fetchall()
+        }
+        if not present:
+            return  # new or empty: ours to create
+        missing = [name for name in TABLES if name not in present]
+        wrong = [
+            name
+            for name, table in TABLES.items()
+            if name in present
+            and not set(present[name]) >= {c.name for c in table.columns if c.name != "identity"}
+        ]
+        if missing or wrong:
+            found = ", ".join(sorted(present)[:8])
+            raise StoreError(
+                f"{self.path} is not a cycleanalytics database (it holds {found}"
+                f"{'...' if len(present) > 8 else ''}"
+                + (f"; {', '.join(wrong)} with other columns" if wrong else "")
+                + "); nothing was written. Load into a new file with --db"
+            )
+        # tables of the user's own, beside ours, are left alone
 
     def _check_tables(self) -> None:
         present = {
@@ -181,6 +230,24 @@ class Store:
                 (SELECT max(greatest(opened_at, first_response_at, resolved_at)) FROM complaints)
             )""",
         )[0]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _memory_limit(value: str) -> str:
+    """A DuckDB memory limit (``4GB``, ``512MiB``, ``80%``), checked before it reaches DuckDB."""
+    import re
+
+    text = str(value).strip()
+    if not re.fullmatch(r"(?i)\d+(\.\d+)?\s*(b|bytes?|[kmgt]i?b?|%)?", text):
+        raise OptionError(
+            f"--memory-limit {value!r} is not an amount of memory; write it as 4GB, 512MB "
+            "or 80% (of the machine's memory)"
+        )
+    return text
 
 
 def first_row(

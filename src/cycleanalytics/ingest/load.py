@@ -22,17 +22,25 @@ change nothing. A file whose content (SHA-256) was loaded before is skipped.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from cycleanalytics.errors import LoadError
+from cycleanalytics.errors import (
+    CycleAnalyticsError,
+    LoadError,
+    OptionError,
+    OutOfMemoryError,
+    StoreError,
+)
 from cycleanalytics.ingest import validate
 from cycleanalytics.ingest.mapping import Compiled, Mapping, compile_raw, read_mapping
 from cycleanalytics.ingest.readers import (
@@ -75,6 +83,8 @@ _SCRATCH = (
     "_ca_csv_scans",
 )
 
+_SCAN_SETTINGS = ("preserve_insertion_order", "disabled_optimizers")
+
 
 @dataclass(frozen=True)
 class FileLoad:
@@ -89,6 +99,14 @@ class FileLoad:
     load_id: int | None = None
     already_loaded: bool = False
     rows_updated: int = 0
+    rows_kept: int | None = None
+    """For a file already loaded: how many rows that earlier load stored."""
+    ambiguous_times: int = 0
+    """Rows loaded with a local time the clocks went through twice (summer time ending),
+    read as ``[timestamps] ambiguous`` says (the later instant by default)."""
+    replaced_loads: tuple[int, ...] = ()
+    """Earlier loads of the same file into the same table, with another mapping or model,
+    whose rows this load replaced."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +114,9 @@ class LoadResult:
     """What a call to :func:`load` did, file by file."""
 
     files: tuple[FileLoad, ...] = field(default_factory=tuple)
+    skipped: tuple[tuple[Path, str], ...] = field(default_factory=tuple)
+    """Files of the folders given that were not loaded, with why (not a table's name, a
+    symbolic link out of the folder, a FIFO...)."""
 
     def by_table(self) -> pd.DataFrame:
         """Rows read, loaded, skipped (already present) and quarantined per table."""
@@ -150,6 +171,7 @@ def load(
     policy: str = "keep",
     progress: Callable[[Path], None] | None = None,
     strict: bool = False,
+    max_quarantined: float | None = None,
 ) -> LoadResult:
     """Load exports (files, or folders of them) into ``store``, quarantining bad rows.
 
@@ -179,6 +201,11 @@ def load(
     strict
         Fail (and change nothing) at the first row that would be quarantined, instead of
         quarantining it.
+    max_quarantined
+        The largest share of a file's rows that may be quarantined (default 0.5, or the
+        environment variable ``CYCLEANALYTICS_MAX_QUARANTINED``): a file with more, or with
+        every row quarantined, fails the load (nothing is loaded) with the commonest reason
+        and the mapping setting that fixes it. ``1`` lets every file through.
 
     Returns
     -------
@@ -189,8 +216,10 @@ def load(
     Raises
     ------
     LoadError
-        For a file that cannot be loaded at all, with the file and the fix; the database is
-        left unchanged.
+        For a file that cannot be loaded at all, or with more than ``max_quarantined`` of
+        its rows quarantined, with the file and the fix; the database is left unchanged.
+    OutOfMemoryError
+        When DuckDB runs out of the memory it may use (the database is left unchanged).
 
     Examples
     --------
@@ -207,13 +236,19 @@ def load(
         raise LoadError(f"unknown kind {kind!r}; use one of: {', '.join(EXPORT_TABLES)}")
     if policy not in POLICIES:
         raise LoadError(f"unknown policy {policy!r}; use one of: {', '.join(POLICIES)}")
+    share = _share(max_quarantined)
     model = resolve_model(model)
     if mapping is None:
         mapping = Mapping()
     elif not isinstance(mapping, Mapping):
         mapping = read_mapping(mapping, model)
-    files = _expand(paths)
+    identity = load_identity(mapping, model)
+    files, skipped = _expand(paths)
     done: list[FileLoad] = []
+    restore = {
+        name: first_row(store.con, "SELECT current_setting($name)", {"name": name})[0]
+        for name in _SCAN_SETTINGS
+    }
     try:
         # DuckDB tracks each query's progress (the CLI draws it) but prints none itself.
         with (
@@ -224,13 +259,88 @@ def load(
             for path in files:
                 if progress is not None:
                     progress(path)
-                done.append(_load_file(con, path, kind, model, mapping, policy, strict))
+                done.append(
+                    _load_file(con, path, kind, model, mapping, policy, strict, identity, share)
+                )
     except duckdb.Error as exc:
-        raise LoadError(f"load failed, nothing was loaded: {exc}") from None
+        raise engine_error(exc, store) from None
     finally:
+        for name, value in restore.items():  # a failed scan cannot restore them itself
+            with suppress(duckdb.Error):
+                store.con.execute(f"SET {name} = $value", {"value": value})
         for scratch in _SCRATCH:
             store.con.execute(f"DROP TABLE IF EXISTS {scratch}")
-    return LoadResult(tuple(done))
+    return LoadResult(tuple(done), skipped=tuple(skipped))
+
+
+def engine_error(exc: duckdb.Error, store: Store | None = None) -> CycleAnalyticsError:
+    """The error to raise for a DuckDB error that stopped a load: its root cause, in one
+    line (DuckDB's further lines may quote the file), with the setting or disk to look at.
+
+    The transaction has been rolled back, so the database is as it was.
+    """
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return OutOfMemoryError(
+            f"DuckDB ran out of memory ({message}); nothing was loaded. Raise --memory-limit "
+            "(e.g. --memory-limit 2GB), or give --temp-directory a folder with free space"
+        )
+    if "corrupt database file" in message.lower() or "checksum" in message.lower():
+        where = store.path if store is not None and store.path is not None else "the database"
+        return StoreError(
+            f"the database file {where} is damaged ({message}); nothing was loaded. Restore it "
+            "from a copy, or load into a new database"
+        )
+    if "no space left on device" in message.lower() or "disk full" in message.lower():
+        where = store.path.parent if store is not None and store.path is not None else "memory"
+        return LoadError(
+            f"the disk is full ({where}): {message}; nothing was loaded. Free space on it, "
+            "or load into a database on another disk"
+        )
+    return LoadError(f"load failed, nothing was loaded: {message}")
+
+
+DEFAULT_MAX_QUARANTINED = 0.5
+
+
+def _share(value: float | None) -> float:
+    """The largest share of a file's rows that may be quarantined, checked."""
+    if value is None:
+        text = os.environ.get("CYCLEANALYTICS_MAX_QUARANTINED")
+        if not text:
+            return DEFAULT_MAX_QUARANTINED
+        try:
+            value = float(text)
+        except ValueError:
+            raise OptionError(
+                f"CYCLEANALYTICS_MAX_QUARANTINED={text!r} is not a number; use a share from 0 "
+                "to 1, e.g. 0.5"
+            ) from None
+    if isinstance(value, bool) or not 0 <= value <= 1:
+        raise OptionError(f"max_quarantined {value!r} is not a share from 0 to 1")
+    return float(value)
+
+
+def load_identity(mapping: Mapping, model: CycleModel) -> str:
+    """What, besides a file's content, decides what a load of it stores: the mapping's
+    content (not its path), the model's stages and aliases, the pseudonym key. SHA-256."""
+    import json
+
+    described = {
+        "mapping": None if mapping.is_identity else _plain(dataclasses.asdict(mapping)),
+        "model": [model.name, list(model.order), sorted(model.alias_map().items())],
+    }
+    if mapping.pseudonymize:
+        key = os.environ.get(mapping.key_env, "")
+        described["key"] = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    text = json.dumps(described, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plain(data: dict[str, object]) -> dict[str, object]:
+    data = dict(data)
+    data.pop("source", None)  # the same mapping moved elsewhere is the same mapping
+    return data
 
 
 def _loadable(path: Path) -> bool:
@@ -242,22 +352,96 @@ def _loadable(path: Path) -> bool:
     return name.endswith((".csv", ".csv.gz")) or _kind_from_name(path) is not None
 
 
-def _expand(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+def _expand(
+    paths: str | Path | Iterable[str | Path],
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files to load, and the files of the folders given that were left out, with why.
+
+    A folder contributes its regular files that :func:`_loadable` accepts; symbolic links
+    are followed only to files inside the folder; FIFOs, sockets, devices and sub-folders
+    are never opened. Nothing is read from a skipped file but its first bytes' magic number.
+    """
     items = [paths] if isinstance(paths, str | Path) else list(paths)
     files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     for item in map(Path, items):
         if item.is_dir():
-            found = sorted(p for p in item.iterdir() if p.is_file() and _loadable(p))
+            found = []
+            root = item.resolve()
+            for entry in sorted(item.iterdir()):
+                why = _skip_reason(entry, root)
+                if why is None:
+                    found.append(entry)
+                elif not entry.name.startswith("."):
+                    skipped.append((entry, why))
             if not found:
-                raise LoadError(f"folder {item} holds no files to load ({', '.join(FORMATS)})")
+                listed = "; ".join(f"{p.name}: {why}" for p, why in skipped[-10:])
+                raise LoadError(
+                    f"folder {item} holds no files to load ({', '.join(FORMATS)})"
+                    + (f"; skipped {listed}" if listed else "")
+                )
             files.extend(found)
         elif item.is_file():
             files.append(item)
+        elif item.exists():
+            raise LoadError(f"{item}: not a regular file ({_file_type(item)}); nothing was read")
         else:
             raise LoadError(f"{item}: no such file or folder")
     if not files:
         raise LoadError("no files given to load")
-    return files
+    return files, skipped
+
+
+def _file_type(path: Path) -> str:
+    import stat
+
+    mode = path.lstat().st_mode
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISLNK, "a broken symbolic link"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _skip_reason(entry: Path, root: Path) -> str | None:
+    """Why a folder's ``entry`` is not loaded, or None to load it."""
+    if entry.is_symlink():
+        target = entry.resolve()
+        if not target.is_relative_to(root):
+            return "a symbolic link to a file outside the folder, not followed"
+    if entry.is_dir():
+        return "a folder (folders are not searched)"
+    if not entry.is_file():
+        return _file_type(entry) + ", not read"
+    if _loadable(entry):
+        return None
+    name = entry.name.lower()
+    if any(name.endswith(ending) for ending in FORMATS):
+        return (
+            "not named after a table (interactions*, complaints*, customers*); load it by "
+            "name with --kind to include it"
+        )
+    looks = _magic_format(entry)
+    hint = f"; it looks like {looks}: add the extension, or load it by name" if looks else ""
+    return f"not a supported file name ending ({', '.join(FORMATS)}){hint}"
+
+
+def _magic_format(path: Path) -> str | None:
+    """What a file's first bytes say it is (Parquet, xlsx, gzip), if anything."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return None
+    return {b"PAR1": "Parquet", b"PK\x03\x04": "a zip file (xlsx?)"}.get(head) or (
+        "gzip" if head[:2] == b"\x1f\x8b" else None
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -287,7 +471,7 @@ def prepare(
         compiled, unused = compile_raw(mapping, table, header, path)
         columns = validate.build_typed(con, source, compiled, table, mapping, model)
         validate.mark_duplicates(con, table.primary_key)
-        validate.collect_rejects(con, source, table.primary_key)
+        validate.collect_rejects(con, source, table.primary_key, compiled)
     finally:
         source.close()
     return table.name, columns, header, unused
@@ -301,27 +485,44 @@ def _load_file(
     mapping: Mapping,
     policy: str,
     strict: bool = False,
+    identity: str | None = None,
+    share: float = 1.0,
 ) -> FileLoad:
     sha = _sha256(path)
     started = datetime.now(UTC)
-    # The same content loaded before (into the same table, when the kind is known): nothing
-    # to do, and no need to read the file again.
+    identity = identity or load_identity(mapping, model)
+    # The same content loaded before with the same mapping and model (into the same table,
+    # when the kind is known): nothing to do, and no need to read the file again. Loads
+    # recorded before identities were kept match by mapping file.
     previous = first_row(
         con,
-        "SELECT load_id, kind, rows_read FROM loads WHERE sha256 = $sha "
-        "AND ($kind IS NULL OR kind = $kind) ORDER BY load_id LIMIT 1",
-        {"sha": sha, "kind": kind or mapping.kind},
+        "SELECT load_id, kind, rows_read, rows_loaded FROM loads WHERE sha256 = $sha "
+        "AND ($kind IS NULL OR kind = $kind) AND (identity = $identity OR (identity IS NULL "
+        "AND mapping IS NOT DISTINCT FROM $mapping)) ORDER BY load_id LIMIT 1",
+        {"sha": sha, "kind": kind or mapping.kind, "identity": identity, "mapping": mapping.source},
     )
     if previous is not None:
-        load_id, name, rows_read = previous
+        load_id, name, rows_read, rows_loaded = previous
         return FileLoad(
-            path, name, rows_read, 0, rows_skipped=rows_read, load_id=load_id, already_loaded=True
+            path,
+            name,
+            rows_read,
+            0,
+            rows_skipped=rows_read,
+            load_id=load_id,
+            already_loaded=True,
+            rows_kept=rows_loaded,
         )
     load_id = first_row(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")[0]
     source = stage(con, path, mapping.read)
     try:
+        if mapping.pseudonymize:
+            # raw text of records set aside before mapping could hold what is pseudonymised
+            source.withhold_raw = True
+            con.execute(f"UPDATE {REJECTS} SET record = NULL")
         table = EXPORT_TABLES[kind or mapping.kind or _kind_of(path, source.header)]
         compiled, _ = compile_raw(mapping, table, source.header, path)
+        replaced = _replace_earlier(con, sha, table.name)
         stored = first_row(con, f"SELECT count(*) FROM {table.name}")[0]
         if mapping.session_gap and "case_id" not in compiled.raw:
             rows_read, inserted, repeats = _insert_sessionized(
@@ -331,6 +532,7 @@ def _load_file(
             rows_read, inserted, repeats = _insert_streamed(
                 con, source, compiled, table, mapping, model, load_id
             )
+        rows_read += source.rejected_early
     finally:
         source.close()
     quarantined = first_row(con, f"SELECT count(*) FROM {REJECTS}")[0]
@@ -340,6 +542,8 @@ def _load_file(
             f"{path}, {first} ({quarantined} row(s) would be quarantined; without --strict "
             "they are set aside in the quarantine table and the rest loads)"
         )
+    if quarantined and quarantined > share * rows_read:
+        raise LoadError(_too_many_rejected(con, path, quarantined, rows_read, share, mapping))
     con.execute(
         f"INSERT INTO quarantine SELECT ?, ?, _line, record, reason FROM {REJECTS}",
         [load_id, str(path)],
@@ -363,12 +567,13 @@ def _load_file(
                 f"(SELECT {key} FROM {table.name} WHERE {old})",
                 {"ca_load": load_id},
             )
+    ambiguous = _count_ambiguous(con, table, compiled, mapping, load_id)
     loaded = inserted - repeats - skipped
     skipped = rows_read - loaded - quarantined
     con.execute(
         "INSERT INTO loads (load_id, file, sha256, kind, mapping, rows_read, rows_loaded, "
-        "rows_quarantined, rows_skipped, rows_updated, policy, started_at, finished_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rows_quarantined, rows_skipped, rows_updated, policy, started_at, finished_at, "
+        "identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id,
             str(path),
@@ -383,6 +588,7 @@ def _load_file(
             policy,
             started,
             datetime.now(UTC),
+            identity,
         ],
     )
     return FileLoad(
@@ -394,6 +600,111 @@ def _load_file(
         rows_quarantined=quarantined,
         load_id=load_id,
         rows_updated=updated,
+        replaced_loads=replaced,
+        ambiguous_times=ambiguous,
+    )
+
+
+def _count_ambiguous(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    compiled: Compiled,
+    mapping: Mapping,
+    load_id: int,
+) -> int:
+    """How many rows of load ``load_id`` hold a time read from a repeated local time: the
+    instants of the hour after (read the later way) or before (the earlier way) each time the
+    mapping's zone puts its clocks back."""
+    if not mapping.timezone or mapping.ambiguous == "reject":
+        return 0
+    columns = [
+        c.name for c in table.data_columns if c.type == "TIMESTAMPTZ" and c.name in compiled.raw
+    ]
+    spans = validate.folds(mapping.timezone)
+    if not columns or not spans:
+        return 0
+    earlier = mapping.ambiguous == "earlier"
+    starts = [t - by if earlier else t for t, by in spans]
+    ends = [t if earlier else t + by for t, by in spans]
+    # the UTC hours those instants fall in: a cheap test before the spans are compared
+    hours = sorted({(start + timedelta(minutes=m)).hour for start in starts for m in (0, 59)})
+    utc_hours = ", ".join(map(str, hours))
+    inside = " OR ".join(
+        f"((epoch_us(t.{c}) // 3600000000) % 24 IN ({utc_hours}) AND EXISTS (SELECT 1 FROM "
+        f"(SELECT unnest($lo) AS lo, unnest($hi) AS hi) r WHERE t.{c} >= r.lo AND t.{c} < r.hi))"
+        for c in columns
+    )
+    return first_row(
+        con,
+        f"SELECT count(*) FROM {table.name} t WHERE load_id = $id AND ({inside})",
+        {"id": load_id, "lo": starts, "hi": ends},
+    )[0]
+
+
+def _replace_earlier(con: duckdb.DuckDBPyConnection, sha: str, table: str) -> tuple[int, ...]:
+    """Remove what earlier loads of the same content into ``table`` stored (they used another
+    mapping or model: loads with the same identity were found before reading the file).
+    Returns their load ids; this runs inside the load's transaction."""
+    earlier = tuple(
+        r[0]
+        for r in con.execute(
+            "SELECT load_id FROM loads WHERE sha256 = $sha AND kind = $kind ORDER BY load_id",
+            {"sha": sha, "kind": table},
+        ).fetchall()
+    )
+    if earlier:
+        ids = {"ids": list(earlier)}
+        con.execute(f"DELETE FROM {table} WHERE list_contains($ids, load_id)", ids)
+        con.execute("DELETE FROM quarantine WHERE list_contains($ids, load_id)", ids)
+        con.execute("DELETE FROM loads WHERE list_contains($ids, load_id)", ids)
+    return earlier
+
+
+_FIXES = (
+    ("expected a timestamp in the format", "check `format` under [timestamps] in the mapping"),
+    (
+        "expected a timestamp",
+        "set the timestamps' format under [timestamps] in a mapping "
+        '(format = "%d/%m/%Y %H:%M", strptime codes)',
+    ),
+    ("does not exist in", "check `timezone` under [timestamps] (a clock change skips it)"),
+    ("is empty, but it is required", "map a source column to it under [columns]"),
+    ("is not a stage of the model", "add [[stages]] rules to the mapping, or pass --model"),
+    ("not valid UTF-8", "set `encoding` under [read] (e.g. cp1252)"),
+    ("wrong number of fields", "set `delimiter` and `quote` under [read]"),
+    ("expected a whole number", "map its values under [values.<column>] or [rescale.<column>]"),
+    ("expected a number", "map its values under [values.<column>]"),
+    ("expected a value with", "map its values under [values.<column>] or [rescale.<column>]"),
+    ("appears more than once", "map the id under [columns] to a column that is unique"),
+)
+
+
+def _too_many_rejected(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    quarantined: int,
+    rows_read: int,
+    share: float,
+    mapping: Mapping,
+) -> str:
+    """The message of a load stopped because too many rows would be quarantined."""
+    # The same problem on many lines: the reason without its line and value.
+    pattern = (
+        "regexp_replace(regexp_replace(reason, '^lines? [0-9]+( and [0-9]+)?(: |, )', ''), "
+        "'found ''.*'', expected', 'found ..., expected')"
+    )
+    reason, count, line, example = first_row(
+        con,
+        f"SELECT {pattern} AS p, count(*) AS n, min(_line), arg_min(reason, _line) "
+        f"FROM {REJECTS} GROUP BY p ORDER BY n DESC, min(_line) LIMIT 1",
+    )
+    fix = next((f for text, f in _FIXES if text in reason), "fix the file or the mapping")
+    every = "every row" if quarantined == rows_read else f"{quarantined:,} of {rows_read:,} rows"
+    return (
+        f"{path}: {every} would be quarantined (the limit is {share:.0%}), so nothing was "
+        f"loaded. Commonest reason ({count:,} rows, first at line {line}): {example}. "
+        f"Fix: {fix}. To load the rest anyway, allow more with max_quarantined "
+        "(CYCLEANALYTICS_MAX_QUARANTINED=1)"
     )
 
 
@@ -443,9 +754,10 @@ def _insert_streamed(
             f"FROM {q.relation} WHERE {q.accepted(source, key)}",
             {**q.params, "ca_load": load_id},
         )
-    finish(con, source)  # records DuckDB could not split, and the line shifts they cause
+    # records DuckDB could not split, and the line shifts they (and blank lines) cause
+    finish(con, source, lines=bool(handed_over.batches or handed_over.overflow))
     rejected = validate.quarantine_rejected(con, source, handed_over, q, key)
-    gaps = first_row(con, f"SELECT count(*) FROM {GAPS}")[0]
+    gaps = first_row(con, f"SELECT count(*) FROM {GAPS} WHERE NOT blank")[0]
     repeats = validate.remove_repeats(con, source, q, table, load_id) if inserted > 1 else 0
     return inserted + rejected + gaps, inserted, repeats
 
@@ -466,8 +778,12 @@ def _setting(con: duckdb.DuckDBPyConnection, name: str, value: bool | str) -> It
     con.execute(f"SET {name} = $value", {"value": value})
     try:
         yield
-    finally:
-        con.execute(f"SET {name} = $value", {"value": before})
+    except BaseException:
+        # In a failed transaction the SET would fail too, and hide the error that matters.
+        with suppress(duckdb.Error):
+            con.execute(f"SET {name} = $value", {"value": before})
+        raise
+    con.execute(f"SET {name} = $value", {"value": before})
 
 
 def _insert_sessionized(
@@ -483,9 +799,11 @@ def _insert_sessionized(
     the rows into a scratch table, then insert the accepted ones from it."""
     columns = validate.build_typed(con, source, compiled, table, mapping, model)
     validate.mark_duplicates(con, table.primary_key)
-    validate.collect_rejects(con, source, table.primary_key)
+    validate.collect_rejects(con, source, table.primary_key, compiled)
     rows_read = first_row(
-        con, f"SELECT (SELECT count(*) FROM {validate.TYPED}) + (SELECT count(*) FROM {GAPS})"
+        con,
+        f"SELECT (SELECT count(*) FROM {validate.TYPED}) "
+        f"+ (SELECT count(*) FROM {GAPS} WHERE NOT blank)",
     )[0]
     cols = ", ".join(columns)
     inserted = _count(

@@ -15,6 +15,8 @@ A mapping is TOML::
     [timestamps]
     format = "%d/%m/%Y %H:%M"             # strptime; default ISO 8601
     timezone = "Europe/Rome"              # for times written without an offset
+    ambiguous = "later"                   # times said twice when summer time ends: later,
+                                          # earlier or reject (quarantine them)
     [values.csat]                         # value maps, source value -> canonical value
     "Very satisfied" = 5
     [rescale.nps]                         # a declared other scale, mapped linearly
@@ -38,6 +40,7 @@ and the canonical types are part of the query text.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -45,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cycleanalytics.errors import LoadError
+from cycleanalytics.errors import LoadError, MappingError
 from cycleanalytics.ingest.readers import ReadOptions, quote_ident
 from cycleanalytics.model import CycleModel, normalize_label
 from cycleanalytics.schema import EXPORT_TABLES, Table
@@ -95,6 +98,7 @@ class Mapping:
     constants: dict[str, str] = field(default_factory=dict)
     ts_format: str | None = None
     timezone: str | None = None
+    ambiguous: str = "later"
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     rescale: dict[str, tuple[float, float]] = field(default_factory=dict)
     stage_rules: tuple[StageRule, ...] = ()
@@ -137,16 +141,25 @@ def read_mapping(path: str | Path, model: CycleModel | None = None) -> Mapping:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise LoadError(f"mapping file {path} not found") from None
+        raise MappingError(f"mapping file {path} not found") from None
+    except UnicodeDecodeError:
+        raise MappingError(f"mapping file {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise LoadError(f"mapping file {path} is not valid TOML: {exc}") from None
+        raise MappingError(f"mapping file {path} is not valid TOML: {exc}") from None
     return mapping_from_dict(data, source=str(path), model=model)
 
 
 def mapping_from_dict(
     data: dict[str, Any], *, source: str = "<mapping>", model: CycleModel | None = None
 ) -> Mapping:
-    """Build a :class:`Mapping` from the structure of a mapping file, checking every key."""
+    """Build a :class:`Mapping` from the structure of a mapping file, checking every key.
+
+    Every value is checked here, before any file is read: its type (no list where a word
+    goes, booleans that are booleans), and what only the engine can tell (a regex, a time
+    zone, a timestamp format, a gap) by asking DuckDB. A problem raises
+    :class:`~cycleanalytics.errors.MappingError` naming the key (and the rule's position).
+    """
+    check_values(data, source)
     unknown = set(data) - _SECTIONS
     if unknown:
         raise LoadError(
@@ -237,6 +250,7 @@ def mapping_from_dict(
         constants=constants,
         ts_format=ts.get("format"),
         timezone=ts.get("timezone"),
+        ambiguous=ts.get("ambiguous", "later"),
         values=values,
         rescale=rescale,
         stage_rules=tuple(rules),
@@ -246,6 +260,233 @@ def mapping_from_dict(
         pseudonymize=tuple(pseudo.get("columns", ())),
         key_env=pseudo.get("key_env", "CYCLEANALYTICS_PSEUDONYM_KEY"),
     )
+
+
+AMBIGUOUS = ("later", "earlier", "reject")
+"""How a local time the clocks go through twice (summer time ending) is read: as the later
+instant (standard time, DuckDB's reading; the default), the earlier one, or not at all."""
+_READ_KEYS = {"format", "delimiter", "quote", "encoding", "null_padding", "sheet"}
+_SCALAR = (str, int, float, bool)
+
+
+def check_values(data: dict[str, Any], source: str) -> None:
+    """Check the type and meaning of every value of a mapping (see :func:`mapping_from_dict`)."""
+
+    def fail(where: str, problem: str) -> None:
+        raise MappingError(f"{source}: {where}: {problem}")
+
+    def table(name: str) -> dict[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            fail(name, f"must be a table ([{name}]), found {_kind_word(value)}")
+        return value
+
+    def text(where: str, value: object, *, empty: bool = False) -> str:
+        if not isinstance(value, str) or (not empty and not value):
+            fail(where, f"must be a text value, found {_kind_word(value)}")
+        return value  # type: ignore[return-value]
+
+    def boolean(where: str, value: object) -> None:
+        if not isinstance(value, bool):
+            fail(where, f"must be true or false, found {_kind_word(value)}")
+
+    for name in ("kind", "description"):
+        if name in data:
+            text(name, data[name])
+    read = table("read")
+    for key, value in read.items():
+        where = f"[read] {key}"
+        if key not in _READ_KEYS:
+            continue  # reported with the accepted keys below
+        if key == "null_padding":
+            boolean(where, value)
+            continue
+        text(where, value)
+        if key == "format":
+            from cycleanalytics.ingest.readers import FORMATS
+
+            if value not in set(FORMATS.values()):
+                fail(
+                    where,
+                    f"unknown format {value!r}; use one of: "
+                    f"{', '.join(sorted(set(FORMATS.values())))}",
+                )
+        elif key in ("delimiter", "quote") and len(value) != 1:
+            fail(where, f"must be one character, found {value!r}")
+        elif key == "encoding":
+            import codecs
+
+            try:
+                info = codecs.lookup(value)
+            except LookupError:
+                info = None
+            if info is None or not getattr(info, "_is_text_encoding", True):
+                fail(where, f"{value!r} is not a text encoding; use e.g. utf-8, cp1252, latin-1")
+    columns = table("columns")
+    for name, spec in columns.items():
+        where = f"[columns] {name}"
+        if isinstance(spec, dict):
+            extra = set(spec) - {"column", "concat", "sep", "generate"}
+            if extra:
+                fail(where, f"unknown key(s) {sorted(extra)}; use column, concat, sep, generate")
+            if "column" in spec:
+                text(where + ".column", spec["column"])
+            if "concat" in spec:
+                parts = spec["concat"]
+                if not (
+                    isinstance(parts, list) and parts and all(isinstance(p, str) for p in parts)
+                ):
+                    fail(where + ".concat", "must be a list of source column names")
+            if "sep" in spec:
+                text(where + ".sep", spec["sep"], empty=True)
+            if "generate" in spec and spec["generate"] is not True:
+                fail(where + ".generate", "must be true (or left out)")
+        elif not isinstance(spec, str) or not spec:
+            fail(where, f"must be a source column name, found {_kind_word(spec)}")
+    for section in ("constants", "areas"):
+        for key, value in table(section).items():
+            if not isinstance(value, _SCALAR):
+                fail(f"[{section}] {key}", f"must be a single value, found {_kind_word(value)}")
+    timestamps = table("timestamps")
+    extra = set(timestamps) - {"format", "timezone", "ambiguous"}
+    if extra:
+        fail("[timestamps]", f"unknown key(s) {sorted(extra)}; use format, timezone, ambiguous")
+    if timestamps.get("ambiguous", "later") not in AMBIGUOUS:
+        fail(
+            "[timestamps] ambiguous",
+            f"{timestamps['ambiguous']!r}: use one of {', '.join(AMBIGUOUS)}",
+        )
+    if "format" in timestamps:
+        fmt = text("[timestamps] format", timestamps["format"])
+        if "%" not in fmt:
+            fail("[timestamps] format", f"{fmt!r} has no % code; write it like %d/%m/%Y %H:%M")
+        _engine_check(
+            "SELECT try_strptime('2026-01-01', $v)",
+            fmt,
+            source,
+            "[timestamps] format",
+            "not a valid strptime format",
+        )
+    if "timezone" in timestamps:
+        zone = text("[timestamps] timezone", timestamps["timezone"])
+        _engine_check(
+            "SELECT timezone($v, TIMESTAMP '2026-01-01')",
+            zone,
+            source,
+            "[timestamps] timezone",
+            "not a time zone (use a name such as Europe/Rome)",
+        )
+    for section in ("values", "rescale"):
+        for column, spec in table(section).items():
+            if not isinstance(spec, dict):
+                fail(f"[{section}.{column}]", f"must be a table, found {_kind_word(spec)}")
+            if section == "values":
+                for key, value in spec.items():
+                    if value is not None and not isinstance(value, _SCALAR):
+                        fail(
+                            f"[values.{column}] {key!r}",
+                            f"must be a single value, found {_kind_word(value)}",
+                        )
+            else:
+                bounds = spec.get("from")
+                ok = (
+                    isinstance(bounds, list)
+                    and len(bounds) == 2
+                    and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+                    and bounds[0] < bounds[1]
+                )
+                if set(spec) != {"from"} or not ok:
+                    fail(
+                        f"[rescale.{column}]",
+                        "needs only `from = [low, high]`, two numbers with low < high",
+                    )
+    stages = data.get("stages", [])
+    if not isinstance(stages, list):
+        fail("stages", "must be a list of rules ([[stages]])")
+    for i, rule in enumerate(stages, start=1):
+        where = f"stages rule {i}"
+        if not isinstance(rule, dict):
+            fail(where, f"must be a table, found {_kind_word(rule)}")
+        extra = set(rule) - {"match", "regex", "ignore_case", "stage"}
+        if extra:
+            fail(where, f"unknown key(s) {sorted(extra)}; use match or regex, ignore_case, stage")
+        if "match" in rule and "regex" in rule:
+            fail(where, "has both `match` and `regex`; use one")
+        for key in ("match", "regex", "stage"):
+            if key in rule:
+                text(f"{where} ({key})", rule[key])
+        if "ignore_case" in rule:
+            boolean(f"{where} (ignore_case)", rule["ignore_case"])
+        if "regex" in rule:
+            _engine_check(
+                "SELECT regexp_matches('', $v)",
+                rule["regex"],
+                source,
+                f"{where} (regex)",
+                "not a valid regular expression (RE2 syntax)",
+            )
+    options = table("stage_options")
+    for key, value in options.items():
+        if key != "aliases":
+            fail(f"[stage_options] {key}", "unknown key; use aliases")
+        boolean("[stage_options] aliases", value)
+    cases = table("cases")
+    for key, value in cases.items():
+        if key != "gap":
+            fail(f"[cases] {key}", "unknown key; use gap")
+        gap = text("[cases] gap", value)
+        seconds = _engine_check(
+            "SELECT epoch(CAST($v AS INTERVAL))",
+            gap,
+            source,
+            "[cases] gap",
+            'not a length of time (write it like "30 minutes")',
+        )
+        if seconds is None or seconds <= 0:
+            fail("[cases] gap", f"{gap!r} must be a positive length of time")
+    pseudo = table("pseudonymize")
+    for key, value in pseudo.items():
+        if key == "columns":
+            if not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)):
+                fail("[pseudonymize] columns", "must be a list of column names")
+        elif key == "key_env":
+            text("[pseudonymize] key_env", value)
+        else:
+            fail(f"[pseudonymize] {key}", "unknown key; use columns, key_env")
+
+
+def _kind_word(value: object) -> str:
+    """How a TOML value is described in a message (never more than 40 characters of it)."""
+    kind = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+    shown = repr(value)
+    return f"{kind} ({shown[:40]}{'...' if len(shown) > 40 else ''})"
+
+
+@functools.cache
+def _checker() -> Any:
+    """One in-memory DuckDB connection for checking mapping values (made on first use)."""
+    import duckdb
+
+    return duckdb.connect()
+
+
+def _engine_check(sql: str, value: str, source: str, where: str, problem: str) -> object:
+    """Ask DuckDB (in memory) whether ``value`` works in ``sql``; the first column's value."""
+    import duckdb
+
+    try:
+        rows = _checker().execute(sql, {"v": value}).fetchall()
+    except duckdb.Error as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise MappingError(f"{source}: {where} = {value!r}: {problem} ({detail})") from None
+    return rows[0][0] if rows else None
 
 
 def _text(value: object) -> str:
@@ -260,6 +501,7 @@ class Compiled:
     """SQL text expressions per canonical column, over staging alias ``s``, with parameters."""
 
     raw: dict[str, str] = field(default_factory=dict)  # canonical -> VARCHAR expression
+    masked: dict[str, str] = field(default_factory=dict)  # source column -> its pseudonym
     params: dict[str, object] = field(default_factory=dict)
     generated: set[str] = field(default_factory=set)
 
@@ -403,13 +645,24 @@ def _pseudonymize(out: Compiled, mapping: Mapping) -> None:
     raw = raw.ljust(64, b"\0")
     ipad = out.bind(bytes(b ^ 0x36 for b in raw))
     opad = out.bind(bytes(b ^ 0x5C for b in raw))
+
+    def hmac(expr: str) -> str:
+        return (
+            f"CASE WHEN {expr} IS NULL THEN NULL ELSE "
+            f"sha256({opad} || from_hex(sha256({ipad} || encode({expr})))) END"
+        )
+
     for name in mapping.pseudonymize:
         if name in out.raw:
-            expr = out.raw[name]
-            out.raw[name] = (
-                f"CASE WHEN {expr} IS NULL THEN NULL ELSE "
-                f"sha256({opad} || from_hex(sha256({ipad} || encode({expr})))) END"
-            )
+            out.raw[name] = hmac(out.raw[name])
+        # the source columns it is made from: pseudonymised in quarantined records too
+        spec = mapping.columns.get(name, name)
+        if isinstance(spec, dict):
+            sources = [spec["column"]] if "column" in spec else list(spec.get("concat", ()))
+        else:
+            sources = [spec]
+        for column in sources:
+            out.masked[column] = hmac(_trimmed(f"s.{quote_ident(column)}"))
 
 
 def stage_expr(out: Compiled, mapping: Mapping, model: CycleModel, activity: str) -> str:

@@ -13,21 +13,26 @@ case ids derived by sessionizing, with ``mark_duplicates`` and ``collect_rejects
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pyarrow as pa
 
 from cycleanalytics.ingest.mapping import Compiled, Mapping, stage_expr
 from cycleanalytics.ingest.readers import (
+    FIELD_LIMIT,
+    GAPS,
     REJECTS,
     Source,
     finish,
     forget_scan,
     line_sql,
+    note_blank_lines,
     quote_ident,
     unreadable,
 )
@@ -55,21 +60,49 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _typed_expr(out: Compiled, column: Column, raw: str, mapping: Mapping) -> str:
+def _naive_expr(out: Compiled, column: Column, raw: str, mapping: Mapping) -> str | None:
+    """SQL for the local (naive) time of a timestamp written without an offset, when a
+    mapping's time zone applies to it; None when none does."""
+    if column.type != "TIMESTAMPTZ" or not mapping.timezone:
+        return None
+    if mapping.ts_format:
+        if "%z" in mapping.ts_format.lower():
+            return None
+        return f"try_strptime({raw}, {out.bind(mapping.ts_format)})"
+    return (
+        f"CASE WHEN regexp_matches({raw}, {_lit(_OFFSET)}) THEN NULL "
+        f"ELSE TRY_CAST({raw} AS TIMESTAMP) END"
+    )
+
+
+def _typed_expr(
+    out: Compiled, column: Column, raw: str, mapping: Mapping, naive: str | None = None
+) -> str:
     if column.type == "VARCHAR":
         return raw
     if column.type == "TIMESTAMPTZ":
-        if mapping.ts_format:
-            parsed = f"try_strptime({raw}, {out.bind(mapping.ts_format)})"
-            if mapping.timezone and "%z" not in mapping.ts_format.lower():
-                return f"timezone({out.bind(mapping.timezone)}, {parsed})"
-            return f"CAST({parsed} AS TIMESTAMPTZ)"
-        if mapping.timezone:
+        if naive is not None:  # local time in the mapping's zone (see _naive_expr)
+            zone = out.bind(mapping.timezone)
+            local = f"timezone({zone}, {naive})"
+            hours = fold_hours(mapping.timezone)  # type: ignore[arg-type]
+            if mapping.ambiguous == "earlier" and hours:
+                # DuckDB reads a repeated time the later way; the earlier instant is one clock
+                # change before, when that also reads as the same local time
+                by = out.bind(f"{fold_step(mapping.timezone)} seconds")  # type: ignore[arg-type]
+                earlier = f"{local} - CAST({by} AS INTERVAL)"
+                local = (
+                    f"CASE WHEN hour({naive}) IN ({', '.join(map(str, hours))}) AND "
+                    f"timezone({zone}, {earlier})::TIMESTAMP = {naive} THEN {earlier} "
+                    f"ELSE {local} END"
+                )
+            if mapping.ts_format:
+                return local
             return (
-                f"CASE WHEN regexp_matches({raw}, {_lit(_OFFSET)}) "
-                f"THEN TRY_CAST({raw} AS TIMESTAMPTZ) "
-                f"ELSE timezone({out.bind(mapping.timezone)}, TRY_CAST({raw} AS TIMESTAMP)) END"
+                f"CASE WHEN {naive} IS NOT NULL THEN {local} "
+                f"ELSE TRY_CAST({raw} AS TIMESTAMPTZ) END"
             )
+        if mapping.ts_format:
+            return f"CAST(try_strptime({raw}, {out.bind(mapping.ts_format)}) AS TIMESTAMPTZ)"
         return f"TRY_CAST({raw} AS TIMESTAMPTZ)"
     if column.name in mapping.rescale and column.scale:
         a, b = mapping.rescale[column.name]
@@ -81,10 +114,83 @@ def _typed_expr(out: Compiled, column: Column, raw: str, mapping: Mapping) -> st
             f"{out.bind(b - a)}) AS {column.type}) END"
         )
     if column.type in ("TINYINT", "BIGINT"):
-        # a whole number only: 4.0 is 4, but 4.5 is not silently rounded
+        # a whole number only: 4.0 is 4, but 4.5 is not silently rounded; typed as BIGINT so
+        # that 24540 for a score is out of its range, not "not a whole number"
         number = f"TRY_CAST({raw} AS DOUBLE)"
-        return f"CASE WHEN {number} = trunc({number}) THEN TRY_CAST({number} AS {column.type}) END"
+        return f"CASE WHEN {number} = trunc({number}) THEN TRY_CAST({number} AS BIGINT) END"
     return f"TRY_CAST({raw} AS {column.type})"
+
+
+def gap_hours(zone: str) -> tuple[int, ...]:
+    """The local hours in which ``zone``'s clocks skip time (summer time starting),
+    1990-2060: only times in those hours can be times that do not exist there."""
+    return tuple(sorted({h for change, hours in _local_hours(zone) if change > 0 for h in hours}))
+
+
+def fold_hours(zone: str) -> tuple[int, ...]:
+    """The local hours that ``zone``'s clocks go through twice (summer time ending)."""
+    return tuple(sorted({h for change, hours in _local_hours(zone) if change < 0 for h in hours}))
+
+
+def folds(zone: str) -> list[tuple[datetime, timedelta]]:
+    """Each time ``zone``'s clocks go back, 1990-2060: the instant (UTC) and by how much.
+    The repeated local times are, read the earlier way, the instants of ``[t - by, t)``;
+    read the later way, those of ``[t, t + by)``."""
+    return [(t, -d) for t, d in _transitions(zone) if d < timedelta(0)]
+
+
+def fold_step(zone: str) -> int:
+    """Seconds by which ``zone``'s clocks usually go back (3600; 1800 on Lord Howe)."""
+    steps = [int(by.total_seconds()) for _, by in folds(zone)]
+    return max(set(steps), key=steps.count) if steps else 3600
+
+
+@functools.cache
+def _local_hours(zone: str) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """Per clock change: its sign and the local hours it skips (> 0) or repeats (< 0)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    found = []
+    for moment, change in _transitions(zone):
+        before = (moment - timedelta(minutes=1)).astimezone(tz).replace(tzinfo=None)
+        before += timedelta(minutes=1)  # the local time the clocks read at the change
+        span = abs(change)
+        hours = set()
+        forward = change > timedelta(0)
+        local = before if forward else before - span
+        while local < (before + span if forward else before):
+            hours.add(local.hour)
+            local += timedelta(minutes=15)
+        found.append((1 if forward else -1, tuple(sorted(hours))))
+    return tuple(found)
+
+
+@functools.cache
+def _transitions(zone: str) -> tuple[tuple[datetime, timedelta], ...]:
+    """``zone``'s changes of UTC offset from 1990 to 2060: (instant in UTC, change)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+
+    def offset(moment: datetime) -> timedelta:
+        return moment.astimezone(tz).utcoffset() or timedelta(0)
+
+    changes = []
+    for year in range(1990, 2060):
+        for month in range(1, 13):
+            lo = datetime(year, month, 1, tzinfo=UTC)
+            hi = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+            middle = lo + (hi - lo) / 2
+            for a, b in ((lo, middle), (middle, hi)):  # at most one change in half a month
+                if offset(a) == offset(b):
+                    continue
+                first = offset(a)
+                while b - a > timedelta(minutes=1):  # the instant of the change, to the minute
+                    mid = a + (b - a) / 2
+                    a, b = (mid, b) if offset(mid) == first else (a, mid)
+                changes.append((b.replace(second=0, microsecond=0), offset(b) - first))
+    return tuple(changes)
 
 
 @dataclass
@@ -102,14 +208,21 @@ class TypedQuery:
     columns: list[str]
     rules: list[tuple[str, str]]
     params: dict[str, object]
+    out: Compiled | None = None
+    grouped: list[str] = field(default_factory=list)
+    """Conditions that stand, in :meth:`ok`, for several rules at once (one ``greatest`` of
+    the lengths of every text value, instead of one comparison each); those rules are then
+    left out of :meth:`ok` and only spell the reason."""
+    _spelled_only: int = 0
 
     def ok(self) -> str:
         """SQL that is true exactly when the row breaks no rule (its reason is empty)."""
-        if not self.rules:
+        conds = [cond for cond, _ in self.rules[self._spelled_only :]] + self.grouped
+        if not conds:
             return "true"
         # One expression, not a conjunction: DuckDB would push each conjunct below the
         # projection that trims the raw values, and trim them again for every rule.
-        return "NOT coalesce(" + " OR ".join(f"({cond})" for cond, _ in self.rules) + ", false)"
+        return "NOT coalesce(" + " OR ".join(f"({cond})" for cond in conds) + ", false)"
 
     def reason(self) -> str:
         """SQL for the row's problems, ``chr(1)`` where the line number goes; '' when none."""
@@ -150,16 +263,63 @@ def typed_query(
     def rule(cond: str, message: str) -> None:
         rules.append((cond, message))
 
+    naives: list[str] = []
+    lengths: list[tuple[str, str]] = []  # one rule per text value, checked as one in ok()
     for column in table.data_columns:
         name = column.name
         if name not in raws:
             continue
         raw = raws[name]
-        typed.append(f"{_typed_expr(out, column, raw, mapping)} AS {name}")
+        naive_sql = _naive_expr(out, column, raw, mapping)
+        naive = None
+        if naive_sql is not None:
+            naive = f"_n_{len(naives)}"
+            naives.append(f"{naive_sql} AS {naive}")
+        typed.append(f"{_typed_expr(out, column, raw, mapping, naive)} AS {name}")
         where = f"'line ' || chr(1) || {_lit(f', column {name!r}: ')}"
         if column.required:
             empty = _lit("the value is empty, but it is required")
             rule(f"{raw} IS NULL", f"{where} || {empty}")
+        if column.type == "VARCHAR" and name not in out.generated:
+            long = _lit(f"the value is longer than {FIELD_LIMIT:,} bytes")
+            lengths.append((f"strlen({raw}) > {FIELD_LIMIT}", f"{where} || {long}"))
+        if column.type == "DOUBLE":
+            tail = _lit("', expected a finite number (not NaN or infinity)")
+            rule(f"NOT isfinite({name})", f"{where} || 'found ''' || {raw} || {tail}")
+        if column.type == "TIMESTAMPTZ" and not mapping.ts_format:
+            # 'infinity' and 'epoch' are timestamps to DuckDB's cast (not to strptime), and
+            # not to an export
+            epoch = f"{name} = TIMESTAMPTZ '1970-01-01 00:00:00+00'"
+            word = f"({epoch} AND NOT regexp_matches({raw}, '^[0-9]'))"
+            tail = _lit("', expected a date and time, not a word")
+            rule(f"NOT isfinite({name}) OR {word}", f"{where} || 'found ''' || {raw} || {tail}")
+        repeated = fold_hours(mapping.timezone) if naive is not None else ()  # type: ignore[arg-type]
+        if repeated and mapping.ambiguous == "reject":
+            zone = out.bind(mapping.timezone)
+            by = out.bind(f"{fold_step(mapping.timezone)} seconds")  # type: ignore[arg-type]
+            tail = _lit(
+                f"' happens twice in {mapping.timezone} (the clocks go back), so it is "
+                "ambiguous; write it with its UTC offset, or set [timestamps] ambiguous = "
+                '"earlier" or "later"'
+            )
+            rule(
+                f"CASE WHEN hour({naive}) IN ({', '.join(map(str, repeated))}) THEN "
+                f"timezone({zone}, {name} - CAST({by} AS INTERVAL))::TIMESTAMP = {naive} "
+                "ELSE false END",
+                f"{where} || 'the local time ''' || {raw} || {tail}",
+            )
+        if naive is not None and gap_hours(mapping.timezone):  # type: ignore[arg-type]
+            hours = ", ".join(map(str, gap_hours(mapping.timezone)))  # type: ignore[arg-type]
+            zone = out.bind(mapping.timezone)
+            tail = _lit(
+                f"' does not exist in {mapping.timezone} (the clocks skip it when summer time "
+                "starts); write the time with its UTC offset, or correct it"
+            )
+            rule(
+                f"CASE WHEN hour({naive}) IN ({hours}) THEN "
+                f"timezone({zone}, {name})::TIMESTAMP <> {naive} ELSE false END",
+                f"{where} || 'the local time ''' || {raw} || {tail}",
+            )
         if column.type != "VARCHAR":
             expected = TYPE_WORDS.get(column.type, column.type)
             if name in mapping.rescale:
@@ -198,12 +358,28 @@ def typed_query(
     columns = [c.name for c in table.data_columns if c.name in raws]
     if derive_stage:
         columns.insert(columns.index("activity"), "stage")
-    relation = (
-        f"(SELECT _line, _src, {', '.join(raws.values())}, {', '.join(typed)} FROM ("
-        f"SELECT s._line, {_record_struct(source.header)} AS _src, {inner} "
-        f"FROM {source.relation} s))"
+    scanned = (
+        f"SELECT s._line, {_record_struct(source.header, out)} AS _src, {inner} "
+        f"FROM {source.relation} s"
     )
-    return TypedQuery(relation, columns, rules, {**source.params, **out.params})
+    kept = list(raws.values())
+    if naives:  # local times, parsed once for the typed value and the check of DST gaps
+        scanned = f"SELECT *, {', '.join(naives)} FROM ({scanned})"
+        kept += [f"_n_{i}" for i in range(len(naives))]
+    relation = f"(SELECT _line, _src, {', '.join(kept)}, {', '.join(typed)} FROM ({scanned}))"
+    grouped = []
+    if lengths:
+        longest = ", ".join(cond.split(" > ")[0] for cond, _ in lengths)
+        grouped.append(f"greatest({longest}) > {FIELD_LIMIT}")
+    return TypedQuery(
+        relation,
+        columns,
+        lengths + rules,
+        {**source.params, **out.params},
+        out,
+        grouped,
+        len(lengths),
+    )
 
 
 def run_scan(
@@ -261,6 +437,8 @@ def rejected_rows(con: duckdb.DuckDBPyConnection) -> Iterator[HandedOver]:
     none, and :func:`quarantine_rejected` reads them again instead.
     """
     handed = HandedOver()
+    with suppress(duckdb.Error):  # left by a load that failed mid-scan
+        con.remove_function(_HAND_OVER)
     con.create_function(
         _HAND_OVER,
         handed.keep,
@@ -273,7 +451,8 @@ def rejected_rows(con: duckdb.DuckDBPyConnection) -> Iterator[HandedOver]:
     try:
         yield handed
     finally:
-        con.remove_function(_HAND_OVER)
+        with suppress(duckdb.Error):  # never hide the error that stopped the scan
+            con.remove_function(_HAND_OVER)
 
 
 def quarantine_rejected(
@@ -286,18 +465,13 @@ def quarantine_rejected(
     JSON :func:`_find_lines` finds them. When too many were rejected to be handed over, all
     of them are read again, with their lines, in one ordered scan of the source.
     """
-    if handed.overflow:
-        added = _reject_lines(
-            con,
-            source,
-            f"SELECT _line, to_json(_src) AS record, {q.reason()} AS reason "
-            f"FROM {q.relation} WHERE NOT ({q.ok()})",
-            q.params,
-        )
-        forget_scan(con)
-        return added
-    if not handed.batches:
+    if not handed.overflow and not handed.batches:
         return 0
+    if handed.overflow or first_row(con, f"SELECT count(*) FROM {GAPS} WHERE NOT blank")[0]:
+        # Too many to keep, or records DuckDB could not read: a scan that reads only some
+        # columns may read (and number) a record with bad bytes in another column that the
+        # full scan rejected, so the lines are found by one full, ordered scan.
+        return _reread_rejected(con, source, q)
     rows = pa.concat_tables(handed.batches)
     con.register("_ca_rejected_batches", rows)
     try:
@@ -308,19 +482,35 @@ def quarantine_rejected(
     finally:
         con.unregister("_ca_rejected_batches")
     rejected = rows.num_rows
+    before = first_row(con, f"SELECT count(*) FROM {REJECTS}")[0]
     if source.numbered:
         added = _reject_lines(con, source, f"SELECT _line, record, reason FROM {REJECTED}")
     else:
-        added = _find_lines(con, source, key)
-    if added != rejected:  # every rejected record must be found again, once
-        raise RuntimeError(
-            f"{source.path}: {rejected} rows were rejected but {added} were found again in "
-            "the file; please report this"
-        )
+        added = _find_lines(con, source, key, q.out)
+    if added != rejected:
+        # Every rejected record must be found again, once; when matching by key and text
+        # cannot tell them apart, the full ordered scan can.
+        con.execute(f"DELETE FROM {REJECTS} WHERE rowid >= $n", {"n": before})
+        return _reread_rejected(con, source, q)
     return added
 
 
-def _find_lines(con: duckdb.DuckDBPyConnection, source: Source, key: str) -> int:
+def _reread_rejected(con: duckdb.DuckDBPyConnection, source: Source, q: TypedQuery) -> int:
+    """Add every rejected row to the rejects by one ordered scan of the whole record."""
+    added = _reject_lines(
+        con,
+        source,
+        f"SELECT _line, to_json(_src) AS record, {q.reason()} AS reason "
+        f"FROM {q.relation} WHERE NOT ({q.ok()})",
+        q.params,
+    )
+    forget_scan(con)
+    return added
+
+
+def _find_lines(
+    con: duckdb.DuckDBPyConnection, source: Source, key: str, out: Compiled | None = None
+) -> int:
     """Find the lines of the rejected rows of an unnumbered source; add them to the rejects.
 
     Counting lines takes one ordered pass, on one thread, so it reads as little as it can:
@@ -330,7 +520,7 @@ def _find_lines(con: duckdb.DuckDBPyConnection, source: Source, key: str) -> int
     (shared with accepted rows, or keys of rejected rows that differ) are read again whole
     and matched by their text.
     """
-    k = f"coalesce(s.{quote_ident(key)}, chr(0))"
+    k = f"coalesce({_field(key, out)}, chr(0))"
     run_scan(
         con,
         source,
@@ -355,7 +545,7 @@ def _find_lines(con: duckdb.DuckDBPyConnection, source: Source, key: str) -> int
             con,
             source,
             "SELECT n._line, n.record, r.reason FROM ("
-            f"  SELECT s._line, to_json({_record_struct(source.header)}) AS record "
+            f"  SELECT s._line, to_json({_record_struct(source.header, out)}) AS record "
             f"  FROM {source.relation} s WHERE s._line IN ({unsettled})"
             f") n JOIN (SELECT DISTINCT record, reason FROM {REJECTED} "
             f"  WHERE k NOT IN (SELECT k FROM {SETTLED})) r USING (record)",
@@ -431,10 +621,17 @@ def _sessionize(con: duckdb.DuckDBPyConnection, gap: str) -> None:
     con.execute(f"ALTER TABLE {TYPED} DROP COLUMN new_case")
 
 
-def _record_struct(header: list[str]) -> str:
-    return (
-        "struct_pack(" + ", ".join(f"{quote_ident(h)} := s.{quote_ident(h)}" for h in header) + ")"
-    )
+def _record_struct(header: list[str], out: Compiled | None = None) -> str:
+    """SQL for a source row as a struct of its raw text; source columns that feed a
+    pseudonymised column hold their pseudonyms, so the quarantine never keeps them clear."""
+    return "struct_pack(" + ", ".join(f"{quote_ident(h)} := {_field(h, out)}" for h in header) + ")"
+
+
+def _field(name: str, out: Compiled | None) -> str:
+    """SQL for source column ``name`` of row ``s`` as a record keeps it."""
+    if out is not None and name in out.masked:
+        return out.masked[name]
+    return f"s.{quote_ident(name)}"
 
 
 def mark_duplicates(con: duckdb.DuckDBPyConnection, key: str) -> None:
@@ -454,14 +651,16 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, key: str) -> None:
     )
 
 
-def collect_rejects(con: duckdb.DuckDBPyConnection, source: Source, key: str) -> None:
+def collect_rejects(
+    con: duckdb.DuckDBPyConnection, source: Source, key: str, out: Compiled | None = None
+) -> None:
     """Add the rows that failed a rule to ``_ca_rejects``: file line, raw record, reason."""
     dup = "starts_with(t._reason, chr(2))"
     has_dups = first_row(con, f"SELECT count(*) FROM {TYPED} t WHERE {dup}")[0]
     if has_dups:  # their records were fine, so not kept by the scan: read them again
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _ca_dup_records AS "
-            f"SELECT s._line, to_json({_record_struct(source.header)}) AS record "
+            f"SELECT s._line, to_json({_record_struct(source.header, out)}) AS record "
             f"FROM {source.relation} s WHERE s._line IN "
             f"(SELECT _line FROM {TYPED} t WHERE {dup})",
             source.params,
@@ -516,6 +715,7 @@ def remove_repeats(
     )
     if not first_row(con, f"SELECT count(*) FROM {ids}")[0]:
         return 0
+    note_blank_lines(con, source)  # the repeats' lines are wanted
     forget_scan(con)
     cols = ", ".join(q.columns)
     run_scan(
