@@ -142,11 +142,10 @@ format_option = click.option(
 period_option = click.option(
     "--period",
     default=None,
-    help="Only cases that started in this period: START..END (end excluded), YYYY-MM, YYYY-MM-DD.",
+    help="Keep this period: days FIRST..LAST (both included), a month 2026-03, a quarter "
+    "2026-Q1, a year 2026, or last_month, last_quarter, last_7_days, month_to_date.",
 )
-channel_option = click.option(
-    "--channel", multiple=True, help="Only cases that entered through this channel (repeatable)."
-)
+channel_option = click.option("--channel", multiple=True, help="Keep this channel (repeatable).")
 by_option = click.option(
     "--by",
     multiple=True,
