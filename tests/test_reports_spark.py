@@ -84,7 +84,9 @@ def test_executive_summary_on_spark_equals_the_duckdb_run(sample_db, lake, tmp_p
     duckdb_page = duckdb_run.html.read_text(encoding="utf-8")
     spark_page = spark_run.html.read_text(encoding="utf-8")
     tiles = _tiles(duckdb_page)
-    assert len(tiles) == 10, "cases, CSAT, NPS, complaints, resolution, recovery, cost, 3 drops"
+    assert len(tiles) == 11, (
+        "cases, CSAT, NPS, complaints, resolution, recovery, loop closure, cost, 3 drops"
+    )
     assert _tiles(spark_page) == tiles
     assert _sentences(spark_page) == _sentences(duckdb_page)
     assert spark_run.charts == duckdb_run.charts
