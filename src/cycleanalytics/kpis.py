@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from cycleanalytics.model import CycleModel
     from cycleanalytics.store import Store
 
-__all__ = ["KPI_COLUMNS", "MIN_N", "compare_kpis", "funnel_kpis", "kpi_table"]
+__all__ = ["GOOD_DIRECTION", "KPI_COLUMNS", "MIN_N", "compare_kpis", "funnel_kpis", "kpi_table"]
 
 #: Columns of every KPI table. ``n`` is the base (responses, cases); ``hits`` and ``misses`` are
 #: the counts a test needs (top-box answers; promoters and detractors; complaints); ``metric``
@@ -67,6 +67,18 @@ __all__ = ["KPI_COLUMNS", "MIN_N", "compare_kpis", "funnel_kpis", "kpi_table"]
 KPI_COLUMNS = ("kpi", "stage", "value", "unit", "n", "hits", "misses", "test", "metric")
 #: A change is tested only when both periods have at least this many answers (or cases).
 MIN_N = 30
+#: Whether a rise is good (+1) or bad (-1) for a KPI; 0: neither (a count of cases).
+GOOD_DIRECTION = {
+    "cases": 0,
+    "csat": 1,
+    "nps": 1,
+    "complaints_per_1000": -1,
+    "median_resolution_h": -1,
+    "recovery_success": 1,
+    "loop_closure": 1,
+    "cost_per_case": -1,
+    "dropoff": -1,
+}
 
 
 def kpi_table(

@@ -321,6 +321,28 @@ def poisson_rate_ratio(
     )
 
 
+def holm_adjust(p_values: ArrayLike) -> np.ndarray:
+    """Holm's step-down adjustment of a family of p-values (missing ones stay missing).
+
+    The k-th smallest of m p-values becomes ``max over j <= k of min(1, (m - j + 1) p_(j))``:
+    rejecting where the adjusted value is below alpha keeps the chance of any false finding
+    in the family below alpha (the same as ``statsmodels``' ``multipletests(method="holm")``).
+
+    >>> [round(float(p), 3) for p in holm_adjust([0.01, 0.04, 0.03, 0.5])]
+    [0.04, 0.09, 0.09, 0.5]
+    """
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    known = np.flatnonzero(np.isfinite(p))
+    m = len(known)
+    if m == 0:
+        return out
+    order = known[np.argsort(p[known], kind="stable")]
+    scaled = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    out[order] = np.maximum.accumulate(scaled)
+    return out
+
+
 def mann_whitney_counts(
     values: ArrayLike, counts_x: ArrayLike, counts_y: ArrayLike, *, confidence: float = 0.95
 ) -> TestResult:
