@@ -30,6 +30,9 @@ A mapping is TOML::
     "Debt collection" = "complaint_handling"
     [cases]
     gap = "30 minutes"                    # no case id: sessionize each customer's events
+    [order]
+    column = "seq"                        # whole numbers that order events of the same time
+                                          # (default: their position in the file)
     [pseudonymize]
     columns = ["customer_id"]
     key_env = "CYCLEANALYTICS_PSEUDONYM_KEY"
@@ -74,6 +77,7 @@ _SECTIONS = {
     "stage_options",
     "areas",
     "cases",
+    "order",
     "pseudonymize",
 }
 
@@ -105,6 +109,9 @@ class Mapping:
     use_aliases: bool = True
     areas: dict[str, str] = field(default_factory=dict)
     session_gap: str | None = None
+    order_column: str | None = None
+    """Source column of whole numbers that orders events with the same time (stored as
+    ``source_row``); by default the record's position in the file."""
     pseudonymize: tuple[str, ...] = ()
     key_env: str = "CYCLEANALYTICS_PSEUDONYM_KEY"
 
@@ -122,6 +129,8 @@ class Mapping:
                 if "column" in spec:
                     used.add(spec["column"])
                 used.update(spec.get("concat", ()))
+        if self.order_column:
+            used.add(self.order_column)
         return used
 
 
@@ -257,6 +266,7 @@ def mapping_from_dict(
         use_aliases=bool(data.get("stage_options", {}).get("aliases", True)),
         areas=areas,
         session_gap=data.get("cases", {}).get("gap"),
+        order_column=data.get("order", {}).get("column"),
         pseudonymize=tuple(pseudo.get("columns", ())),
         key_env=pseudo.get("key_env", "CYCLEANALYTICS_PSEUDONYM_KEY"),
     )
@@ -444,6 +454,12 @@ def check_values(data: dict[str, Any], source: str) -> None:
         )
         if seconds is None or seconds <= 0:
             fail("[cases] gap", f"{gap!r} must be a positive length of time")
+    for key, value in table("order").items():
+        if key != "column":
+            fail(f"[order] {key}", "unknown key; use column")
+        text("[order] column", value)
+    if "column" in data.get("order", {}) and data.get("kind", "interactions") != "interactions":
+        fail("[order] column", "orders events: it applies to interactions only")
     pseudo = table("pseudonymize")
     for key, value in pseudo.items():
         if key == "columns":
@@ -541,6 +557,10 @@ def compile_raw(
                 specs[name] = name
     for name, spec in specs.items():
         out.raw[name] = _source_expr(out, spec, header, path, name, table)
+    if mapping.order_column and "source_row" in table.column_names:
+        out.raw["source_row"] = _source_expr(
+            out, mapping.order_column, header, path, "[order] column", table
+        )
     for name, value in mapping.constants.items():
         if name in names:
             out.raw[name] = out.bind(value)
