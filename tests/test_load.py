@@ -498,3 +498,55 @@ def test_a_database_made_before_source_order_was_kept_is_migrated(tmp_path):
         assert s.con.execute(
             "SELECT source_row FROM interactions WHERE interaction_id = 'x1'"
         ).fetchone() == (2,)
+
+
+# -- exact duplicates (issue #13) -----------------------------------------------------------------
+GENERATED = (
+    'kind = "interactions"\n[columns]\ninteraction_id = { generate = true }\n'
+    'case_id = "case"\ncustomer_id = "case"\nts = "when"\nactivity = "what"\n'
+)
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_exact_duplicates_are_quarantined_or_kept_as_the_mapping_says(store, tmp_path, keep):
+    data = write(
+        tmp_path,
+        "log.csv",
+        "case,when,what\n"
+        "c1,2026-01-01T10:00:00Z,Open\n"
+        "c1,2026-01-01T10:05:00Z,Update\n"
+        "c1,2026-01-01T10:05:00Z,Update\n"
+        "c1,2026-01-01T10:05:00Z,Update\n"
+        "c1,2026-01-01T10:05:00Z,Closed\n",
+    )
+    text = GENERATED + ('[load]\nduplicates = "keep"\n' if keep else "")
+    f = ca.load(store, data, mapping=write(tmp_path, "m.toml", text)).files[0]
+    assert f.duplicates == 2 and f.duplicates_kept is keep
+    assert (f.rows_loaded, f.rows_quarantined) == ((5, 0) if keep else (3, 2))
+    updates = store.con.execute(
+        "SELECT interaction_id FROM interactions WHERE activity = 'Update' ORDER BY source_row"
+    ).fetchall()
+    if keep:  # the record's hash, then the file and the row: one id per row
+        assert [i.split(":", 1)[1] for (i,) in updates] == ["log.csv:3", "log.csv:4", "log.csv:5"]
+        assert len({i.split(":")[0] for (i,) in updates}) == 1
+    else:
+        assert len(updates) == 1
+        reasons = [r for (r,) in store.con.execute("SELECT reason FROM quarantine").fetchall()]
+        assert all("appears more than once; line 3 was kept" in r for r in reasons)
+
+
+def test_the_command_line_says_what_was_done_with_duplicates(tmp_path):
+    from click.testing import CliRunner
+
+    from cycleanalytics.cli import main
+
+    rows = "c1,2026-01-01T10:00:00Z,Open\n" * 2 + "c1,2026-01-01T11:00:00Z,Closed\n"
+    data = write(tmp_path, "log.csv", "case,when,what\n" + rows)
+    mapping = write(tmp_path, "m.toml", GENERATED)
+    db = tmp_path / "x.duckdb"
+    args = ["load", str(data), "--db", str(db), "--mapping", str(mapping)]
+    run = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    text = " ".join(run.output.split())
+    assert "1 exact duplicate record(s) found and quarantined" in text
+    assert '[load] duplicates = "keep"' in text
