@@ -51,19 +51,24 @@ FROM r1 LEFT JOIN r2 USING (case_id) LEFT JOIN r3 USING (case_id) LEFT JOIN r4 U
 """
 )
 
-DFG_SQL = """
+# The order of events within a case (cycleanalytics.metrics._sequences.EVENT_ORDER), written
+# out by hand: time, then the source's order (file, row), then the id.
+EVENT_ORDER = "ts, coalesce(load_id, 0), coalesce(source_row, 0), interaction_id"
+EVENT_SORT = ["case_id", "ts", "load_id", "source_row", "interaction_id"]
+
+DFG_SQL = f"""
 SELECT stage, nxt, count(*) AS n
 FROM (
-    SELECT stage, lead(stage) OVER (PARTITION BY case_id ORDER BY ts, interaction_id) AS nxt
+    SELECT stage, lead(stage) OVER (PARTITION BY case_id ORDER BY {EVENT_ORDER}) AS nxt
     FROM interactions WHERE stage IS NOT NULL
 ) WHERE nxt IS NOT NULL
 GROUP BY ALL
 """
 
 # The idiom the issue measured: ordered string aggregation.
-VARIANTS_SQL = """
+VARIANTS_SQL = f"""
 SELECT v, count(*) AS n FROM (
-    SELECT case_id, string_agg(stage, ',' ORDER BY ts, interaction_id) AS v
+    SELECT case_id, string_agg(stage, ',' ORDER BY {EVENT_ORDER}) AS v
     FROM interactions WHERE stage IS NOT NULL GROUP BY case_id
 ) GROUP BY v
 """
@@ -134,12 +139,13 @@ def _sql_dfg(store: ca.Store) -> dict:
 
 def _events_frame(store: ca.Store):
     return store.con.execute(
-        "SELECT case_id, interaction_id, ts, stage FROM interactions WHERE stage IS NOT NULL"
+        "SELECT case_id, interaction_id, ts, coalesce(load_id, 0) AS load_id, "
+        "coalesce(source_row, 0) AS source_row, stage FROM interactions WHERE stage IS NOT NULL"
     ).df()
 
 
 def _pandas_dfg(store: ca.Store) -> dict:
-    df = _events_frame(store).sort_values(["case_id", "ts", "interaction_id"])
+    df = _events_frame(store).sort_values(EVENT_SORT)
     nxt = df["stage"].shift(-1)
     same = df["case_id"].eq(df["case_id"].shift(-1))
     counts = df.loc[same, "stage"].to_frame().assign(nxt=nxt[same]).value_counts()
@@ -156,7 +162,7 @@ def _sql_variants(store: ca.Store) -> dict:
 
 
 def _pandas_variants(store: ca.Store) -> dict:
-    df = _events_frame(store).sort_values(["case_id", "ts", "interaction_id"])
+    df = _events_frame(store).sort_values(EVENT_SORT)
     per_case = df.groupby("case_id", sort=False)["stage"].agg(tuple)
     return {k: int(v) for k, v in per_case.value_counts().items()}
 
@@ -179,7 +185,7 @@ def _lib_conformance(store: ca.Store) -> float:
 def _pm4py_log(store: ca.Store):
     import pm4py
 
-    df = _events_frame(store).sort_values(["case_id", "ts", "interaction_id"])
+    df = _events_frame(store).sort_values(EVENT_SORT)
     df = df.reset_index(drop=True)
     return pm4py.format_dataframe(df, case_id="case_id", activity_key="stage", timestamp_key="ts")
 
@@ -267,6 +273,7 @@ def build(db: Path, events: int) -> int:
             "customer_id": "customer_id || '-' || r",
             "ts": "CAST(ts AS TIMESTAMPTZ) + to_days(CAST(r % 365 AS INTEGER))",
             "load_id": "NULL",
+            "source_row": "NULL",  # as in a database loaded before source order was kept
         }
         exprs = ", ".join(select.get(c, c) for c in columns)
         con.execute(

@@ -400,3 +400,153 @@ def test_the_command_line_follows_duckdb_progress_from_a_thread():
             time.sleep(0.05)
     assert threading.active_count() == threads
     assert reports == [12.5, 50.0, 99.0]
+
+
+# -- source order (issue #13) ---------------------------------------------------------------------
+def test_every_event_keeps_its_position_in_the_file(store, tmp_path):
+    # Four events of one case at the same instant, written in an order that neither their
+    # ids nor their stages follow; one bad row in the middle keeps its line for itself.
+    body = (
+        "z9,c1,u1,2026-01-01T10:00:00Z,initial_interaction,Open,web,\n"
+        "a1,c1,u1,2026-01-01T10:00:00Z,service_delivery,Fix,web,\n"
+        "m5,c1,u1,yesterday,service_delivery,Fix,web,\n"
+        "b2,c1,u1,2026-01-01T10:00:00Z,follow_up,Survey,web,4\n"
+    )
+    ca.load(store, write(tmp_path, "interactions.csv", HEADER + body))
+    rows = store.con.execute(
+        "SELECT interaction_id, load_id, source_row FROM interactions ORDER BY source_row"
+    ).fetchall()
+    # source_row is the record's line, as the quarantine counts them (header is line 1)
+    assert rows == [("z9", 1, 2), ("a1", 1, 3), ("b2", 1, 5)]
+    assert store.con.execute("SELECT line FROM quarantine").fetchall() == [(4,)]
+
+
+def test_ties_in_time_follow_the_file_in_every_ordered_metric(store, tmp_path):
+    body = (
+        "z9,c1,u1,2026-01-01T10:00:00Z,initial_interaction,Open,web,\n"
+        "a1,c1,u1,2026-01-01T10:00:00Z,service_delivery,Fix,phone,\n"
+        "b2,c1,u1,2026-01-01T10:00:00Z,follow_up,Survey,email,4\n"
+    )
+    ca.load(store, write(tmp_path, "interactions.csv", HEADER + body))
+    flows = ca.metrics.directly_follows(store)
+    pairs = {(r.source, r.target) for r in flows.itertuples() if r.count}
+    # by id the order would be a1, b2, z9: service_delivery -> follow_up -> initial_interaction
+    assert pairs == {
+        ("initial_interaction", "service_delivery"),
+        ("service_delivery", "follow_up"),
+    }
+    top = ca.metrics.variants(store).iloc[0]
+    assert top["variant"].split(" > ")[0] == "initial_interaction"
+
+
+def test_an_order_column_of_the_mapping_orders_events_of_the_same_time(store, tmp_path):
+    data = write(
+        tmp_path,
+        "log.csv",
+        "id,case,who,when,stage,seq\n"
+        "e1,c1,u1,2026-01-01T10:00:00Z,follow_up,3\n"
+        "e2,c1,u1,2026-01-01T10:00:00Z,initial_interaction,1\n"
+        "e3,c1,u1,2026-01-01T10:00:00Z,service_delivery,2\n"
+        "e4,c1,u1,2026-01-01T10:00:00Z,service_delivery,two\n",
+    )
+    mapping = write(
+        tmp_path,
+        "m.toml",
+        'kind = "interactions"\n[columns]\ninteraction_id = "id"\ncase_id = "case"\n'
+        'customer_id = "who"\nts = "when"\n[order]\ncolumn = "seq"\n',
+    )
+    result = ca.load(store, data, mapping=mapping, max_quarantined=1)
+    assert result.rows_quarantined == 1
+    reason = store.con.execute("SELECT reason FROM quarantine").fetchone()[0]
+    assert "line 5" in reason and "'two'" in reason and "whole number" in reason
+    rows = store.con.execute(
+        "SELECT interaction_id FROM interactions ORDER BY ts, load_id, source_row"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["e2", "e3", "e1"]
+
+
+def test_an_order_column_is_checked_when_the_mapping_is_read(tmp_path):
+    path = write(tmp_path, "m.toml", 'kind = "complaints"\n[order]\ncolumn = "seq"\n')
+    with pytest.raises(ca.errors.MappingError, match=r"\[order\] column"):
+        ca.ingest.read_mapping(path)
+    path = write(tmp_path, "m.toml", '[order]\ncolumns = "seq"\n')
+    with pytest.raises(ca.errors.MappingError, match=r"\[order\] columns: unknown key"):
+        ca.ingest.read_mapping(path)
+
+
+def test_a_database_made_before_source_order_was_kept_is_migrated(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with ca.Store(path) as s:
+        ca.load(s, DATA / "funnel_cases.csv")
+        s.con.execute("ALTER TABLE interactions DROP COLUMN source_row")
+    with ca.Store(path, read_only=True) as s:  # an old database still reads as it is
+        assert "source_row" not in s.table("interactions").columns
+        assert not ca.metrics.directly_follows(s).empty
+    with ca.Store(path) as s:
+        nulls, rows = s.con.execute(
+            "SELECT count(*) FILTER (WHERE source_row IS NULL), count(*) FROM interactions"
+        ).fetchone()
+        assert nulls == rows == 42
+        ca.load(
+            s,
+            write(
+                tmp_path,
+                "interactions_more.csv",
+                HEADER + "x1,new,u1,2026-01-01T10:00:00Z,follow_up,Survey,web,4\n",
+            ),
+        )
+        assert s.con.execute(
+            "SELECT source_row FROM interactions WHERE interaction_id = 'x1'"
+        ).fetchone() == (2,)
+
+
+# -- exact duplicates (issue #13) -----------------------------------------------------------------
+GENERATED = (
+    'kind = "interactions"\n[columns]\ninteraction_id = { generate = true }\n'
+    'case_id = "case"\ncustomer_id = "case"\nts = "when"\nactivity = "what"\n'
+)
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_exact_duplicates_are_quarantined_or_kept_as_the_mapping_says(store, tmp_path, keep):
+    data = write(
+        tmp_path,
+        "log.csv",
+        "case,when,what\n"
+        "c1,2026-01-01T10:00:00Z,Open\n"
+        "c1,2026-01-01T10:05:00Z,Update\n"
+        "c1,2026-01-01T10:05:00Z,Update\n"
+        "c1,2026-01-01T10:05:00Z,Update\n"
+        "c1,2026-01-01T10:05:00Z,Closed\n",
+    )
+    text = GENERATED + ('[load]\nduplicates = "keep"\n' if keep else "")
+    f = ca.load(store, data, mapping=write(tmp_path, "m.toml", text)).files[0]
+    assert f.duplicates == 2 and f.duplicates_kept is keep
+    assert (f.rows_loaded, f.rows_quarantined) == ((5, 0) if keep else (3, 2))
+    updates = store.con.execute(
+        "SELECT interaction_id FROM interactions WHERE activity = 'Update' ORDER BY source_row"
+    ).fetchall()
+    if keep:  # the record's hash, then the file and the row: one id per row
+        assert [i.split(":", 1)[1] for (i,) in updates] == ["log.csv:3", "log.csv:4", "log.csv:5"]
+        assert len({i.split(":")[0] for (i,) in updates}) == 1
+    else:
+        assert len(updates) == 1
+        reasons = [r for (r,) in store.con.execute("SELECT reason FROM quarantine").fetchall()]
+        assert all("appears more than once; line 3 was kept" in r for r in reasons)
+
+
+def test_the_command_line_says_what_was_done_with_duplicates(tmp_path):
+    from click.testing import CliRunner
+
+    from cycleanalytics.cli import main
+
+    rows = "c1,2026-01-01T10:00:00Z,Open\n" * 2 + "c1,2026-01-01T11:00:00Z,Closed\n"
+    data = write(tmp_path, "log.csv", "case,when,what\n" + rows)
+    mapping = write(tmp_path, "m.toml", GENERATED)
+    db = tmp_path / "x.duckdb"
+    args = ["load", str(data), "--db", str(db), "--mapping", str(mapping)]
+    run = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    text = " ".join(run.output.split())
+    assert "1 exact duplicate record(s) found and quarantined" in text
+    assert '[load] duplicates = "keep"' in text

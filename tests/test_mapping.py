@@ -145,6 +145,18 @@ def test_sessionized_case_ids_by_gap(store, tmp_path):
         ({"colums": {}}, r"unknown section\(s\) \['colums'\]"),
         ({"stages": [{"stage": "follow_up"}]}, "stages rule 1 needs `match` or `regex`"),
         ({"areas": {"Billing": "money"}}, "areas maps 'Billing' to 'money'; areas are"),
+        ({"load": {"duplicates": "drop"}}, r"\[load\] duplicates: 'drop': use one of quarantine"),
+        (
+            {
+                "kind": "interactions",
+                "columns": {"interaction_id": "id"},
+                "load": {"duplicates": "keep"},
+            },
+            r"\[load\] duplicates: \"keep\" needs ids generated from the record "
+            r"\(interaction_id = \{ generate = true \}",
+        ),
+        ({"load": {"duplicate": "keep"}}, r"\[load\] duplicate: unknown key; use duplicates"),
+        ({"order": {"column": 3}}, r"\[order\] column: must be a text value"),
     ],
 )
 def test_mapping_mistakes_are_explained(data, message):

@@ -9,6 +9,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+#: Columns the loader fills itself, never read from an export.
+BOOKKEEPING = ("load_id", "source_row")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -44,7 +47,7 @@ class Table:
     @property
     def data_columns(self) -> tuple[Column, ...]:
         """The columns an export provides (bookkeeping columns such as load_id left out)."""
-        return tuple(c for c in self.columns if c.name != "load_id")
+        return tuple(c for c in self.columns if c.name not in BOOKKEEPING)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -134,6 +137,13 @@ INTERACTIONS = Table(
             scale=(1, 7),
         ),
         Column("load_id", "BIGINT"),
+        Column(
+            "source_row",
+            "BIGINT",
+            doc="the record's position in its file (with load_id, the file): the order the "
+            "source wrote events in, which breaks ties in time; or the mapping's [order] column. "
+            "NULL for events loaded before it was kept",
+        ),
     ),
     primary_key="interaction_id",
     doc="one row per recorded customer interaction (an event of a case)",
@@ -238,6 +248,10 @@ COMPLAINT_PREDICTIONS = Table(
     loadable=False,
     doc="one row per complaint without a recorded area, with the model's area for it",
 )
+
+#: Columns added to a table after databases were first made: (table, column). Opening a store
+#: for writing adds them to an older database (NULL in the rows it holds already).
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (("loads", "identity"), ("interactions", "source_row"))
 
 TABLES: dict[str, Table] = {
     t.name: t for t in (INTERACTIONS, COMPLAINTS, CUSTOMERS, LOADS, QUARANTINE)

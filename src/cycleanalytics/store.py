@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from cycleanalytics.errors import OptionError, StoreError
-from cycleanalytics.schema import TABLES
+from cycleanalytics.schema import ADDED_COLUMNS, TABLES
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -116,8 +116,10 @@ class Store:
         with self.transaction():
             for table in TABLES.values():
                 self.con.execute(table.ddl())
-            # databases made before loads kept their identity
-            self.con.execute("ALTER TABLE loads ADD COLUMN IF NOT EXISTS identity VARCHAR")
+            # databases made before a column was added to a table: add it (NULL in old rows)
+            for name, column in ADDED_COLUMNS:
+                ddl = TABLES[name].column(column).ddl()
+                self.con.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {ddl}")
 
     def _check_foreign(self) -> None:
         """Refuse, before writing anything, a database that holds tables but is not a
@@ -137,7 +139,8 @@ class Store:
             name
             for name, table in TABLES.items()
             if name in present
-            and not set(present[name]) >= {c.name for c in table.columns if c.name != "identity"}
+            and not set(present[name])
+            >= {c.name for c in table.columns if (name, c.name) not in ADDED_COLUMNS}
         ]
         if missing or wrong:
             found = ", ".join(sorted(present)[:8])

@@ -165,6 +165,9 @@ def load(
             say(f"{f.file}: already loaded (load {f.load_id}), nothing added")
     numeric = [False] + [True] * (len(BY_TABLE_COLUMNS) - 1)
     print_rows(list(BY_TABLE_COLUMNS), result.table_rows(), numeric, title=f"Loaded into {db}")
+    for f in result.files:
+        if f.duplicates:
+            say(f"{f.file}: {f.duplicates_summary()}", to=err)
     if result.rows_quarantined:
         loads = ", ".join(str(f.load_id) for f in result.files if f.rows_quarantined)
         say(

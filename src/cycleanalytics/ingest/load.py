@@ -107,6 +107,25 @@ class FileLoad:
     replaced_loads: tuple[int, ...] = ()
     """Earlier loads of the same file into the same table, with another mapping or model,
     whose rows this load replaced."""
+    duplicates: int = 0
+    """Rows that repeat an earlier record of the file exactly (counted where event ids are
+    generated from the record: an id read from the file decides by itself)."""
+    duplicates_kept: bool = False
+    """Whether those duplicates were loaded as events of their own (``[load] duplicates =
+    "keep"``) or quarantined, the first of each kept (the default)."""
+
+    def duplicates_summary(self) -> str:
+        """How many exact duplicates were found and what was done with them, in a line."""
+        if self.duplicates_kept:
+            return (
+                f"{self.duplicates:,} exact duplicate record(s) found, kept as events of their "
+                'own ([load] duplicates = "keep")'
+            )
+        return (
+            f"{self.duplicates:,} exact duplicate record(s) found and quarantined (the first of "
+            'each was loaded); to count them as events, set [load] duplicates = "keep" in the '
+            "mapping"
+        )
 
 
 @dataclass(frozen=True)
@@ -568,6 +587,7 @@ def _load_file(
                 {"ca_load": load_id},
             )
     ambiguous = _count_ambiguous(con, table, compiled, mapping, load_id)
+    duplicates = _count_duplicates(con, table, compiled, mapping, load_id)
     loaded = inserted - repeats - skipped
     skipped = rows_read - loaded - quarantined
     con.execute(
@@ -602,7 +622,36 @@ def _load_file(
         rows_updated=updated,
         replaced_loads=replaced,
         ambiguous_times=ambiguous,
+        duplicates=duplicates,
+        duplicates_kept=mapping.duplicates == "keep",
     )
+
+
+def _count_duplicates(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    compiled: Compiled,
+    mapping: Mapping,
+    load_id: int,
+) -> int:
+    """How many rows of load ``load_id`` repeat an earlier record of their file exactly.
+
+    Only ids generated from the record tell: quarantined repeats of such an id are exact
+    duplicates; kept ones (``[load] duplicates = "keep"``) share the record's hash, the first
+    32 characters of their ids."""
+    key = table.primary_key
+    if key not in compiled.generated:
+        return 0
+    if mapping.duplicates == "keep":
+        return first_row(
+            con,
+            f"SELECT count(*) - count(DISTINCT left({key}, 32)) FROM {table.name} "
+            "WHERE load_id = $id",
+            {"id": load_id},
+        )[0]
+    return first_row(
+        con, f"SELECT count(*) FROM {REJECTS} WHERE contains(reason, ' appears more than once')"
+    )[0]
 
 
 def _count_ambiguous(
@@ -675,7 +724,11 @@ _FIXES = (
     ("expected a whole number", "map its values under [values.<column>] or [rescale.<column>]"),
     ("expected a number", "map its values under [values.<column>]"),
     ("expected a value with", "map its values under [values.<column>] or [rescale.<column>]"),
-    ("appears more than once", "map the id under [columns] to a column that is unique"),
+    (
+        "appears more than once",
+        "map the id under [columns] to a column that is unique, or, for exact duplicate "
+        'records of an id generated from the record, set [load] duplicates = "keep"',
+    ),
 )
 
 

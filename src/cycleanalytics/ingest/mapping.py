@@ -30,6 +30,13 @@ A mapping is TOML::
     "Debt collection" = "complaint_handling"
     [cases]
     gap = "30 minutes"                    # no case id: sessionize each customer's events
+    [order]
+    column = "seq"                        # whole numbers that order events of the same time
+                                          # (default: their position in the file)
+    [load]
+    duplicates = "keep"                   # exact duplicate records: keep each (generated ids
+                                          # then include the file and row) or "quarantine"
+                                          # every repeat (the default)
     [pseudonymize]
     columns = ["customer_id"]
     key_env = "CYCLEANALYTICS_PSEUDONYM_KEY"
@@ -74,8 +81,13 @@ _SECTIONS = {
     "stage_options",
     "areas",
     "cases",
+    "order",
+    "load",
     "pseudonymize",
 }
+DUPLICATES = ("quarantine", "keep")
+"""What a load does with a record that repeats an earlier one of the same file exactly: set
+it aside in the quarantine (the default), or keep it as an event of its own."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,11 @@ class Mapping:
     use_aliases: bool = True
     areas: dict[str, str] = field(default_factory=dict)
     session_gap: str | None = None
+    order_column: str | None = None
+    """Source column of whole numbers that orders events with the same time (stored as
+    ``source_row``); by default the record's position in the file."""
+    duplicates: str = "quarantine"
+    """``[load] duplicates``: see :data:`DUPLICATES`."""
     pseudonymize: tuple[str, ...] = ()
     key_env: str = "CYCLEANALYTICS_PSEUDONYM_KEY"
 
@@ -122,6 +139,8 @@ class Mapping:
                 if "column" in spec:
                     used.add(spec["column"])
                 used.update(spec.get("concat", ()))
+        if self.order_column:
+            used.add(self.order_column)
         return used
 
 
@@ -257,6 +276,8 @@ def mapping_from_dict(
         use_aliases=bool(data.get("stage_options", {}).get("aliases", True)),
         areas=areas,
         session_gap=data.get("cases", {}).get("gap"),
+        order_column=data.get("order", {}).get("column"),
+        duplicates=data.get("load", {}).get("duplicates", "quarantine"),
         pseudonymize=tuple(pseudo.get("columns", ())),
         key_env=pseudo.get("key_env", "CYCLEANALYTICS_PSEUDONYM_KEY"),
     )
@@ -444,6 +465,30 @@ def check_values(data: dict[str, Any], source: str) -> None:
         )
         if seconds is None or seconds <= 0:
             fail("[cases] gap", f"{gap!r} must be a positive length of time")
+    for key, value in table("order").items():
+        if key != "column":
+            fail(f"[order] {key}", "unknown key; use column")
+        text("[order] column", value)
+    if "column" in data.get("order", {}) and data.get("kind", "interactions") != "interactions":
+        fail("[order] column", "orders events: it applies to interactions only")
+    for key, value in table("load").items():
+        if key != "duplicates":
+            fail(f"[load] {key}", "unknown key; use duplicates")
+        if value not in DUPLICATES:
+            fail("[load] duplicates", f"{value!r}: use one of {', '.join(DUPLICATES)}")
+        kind = data.get("kind")
+        keys = [t.primary_key for n, t in EXPORT_TABLES.items() if kind in (None, n)]
+        generated = [
+            k for k in keys if isinstance(columns.get(k), dict) and columns[k].get("generate")
+        ]
+        if value == "keep" and not generated:
+            key = keys[0] if len(keys) == 1 else "interaction_id"
+            fail(
+                "[load] duplicates",
+                f'"keep" needs ids generated from the record ({key} = {{ generate = true }} '
+                "under [columns]): an id read from the file is what tells rows apart, and a "
+                "repeated one is quarantined",
+            )
     pseudo = table("pseudonymize")
     for key, value in pseudo.items():
         if key == "columns":
@@ -540,7 +585,11 @@ def compile_raw(
             if name in names and name not in specs and name not in mapping.constants:
                 specs[name] = name
     for name, spec in specs.items():
-        out.raw[name] = _source_expr(out, spec, header, path, name, table)
+        out.raw[name] = _source_expr(out, spec, header, path, name, table, mapping.duplicates)
+    if mapping.order_column and "source_row" in table.column_names:
+        out.raw["source_row"] = _source_expr(
+            out, mapping.order_column, header, path, "[order] column", table
+        )
     for name, value in mapping.constants.items():
         if name in names:
             out.raw[name] = out.bind(value)
@@ -603,7 +652,13 @@ def _require(
 
 
 def _source_expr(
-    out: Compiled, spec: Any, header: list[str], path: Path, name: str, table: Table
+    out: Compiled,
+    spec: Any,
+    header: list[str],
+    path: Path,
+    name: str,
+    table: Table,
+    duplicates: str = "quarantine",
 ) -> str:
     def col(source: str) -> str:
         if source not in header:
@@ -626,7 +681,12 @@ def _source_expr(
         return f"concat_ws({out.bind(spec.get('sep', ' '))}, {parts})"
     out.generated.add(name)
     # a generated id: the same record gives the same id, in this file and in later exports
-    return "md5(to_json([" + ", ".join(f"s.{quote_ident(h)}" for h in header) + "]))"
+    record = "md5(to_json([" + ", ".join(f"s.{quote_ident(h)}" for h in header) + "]))"
+    if duplicates == "keep":
+        # each row its own event: the record's hash, then the file's name and the row, so
+        # exact duplicates get ids of their own (and the hash still tells them apart)
+        return f"{record} || ':' || {out.bind(path.name)} || ':' || s._line"
+    return record
 
 
 def _pseudonymize(out: Compiled, mapping: Mapping) -> None:

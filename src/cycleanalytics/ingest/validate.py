@@ -246,6 +246,11 @@ class TypedQuery:
         )
 
 
+def _filled_columns(table: Table) -> tuple[Column, ...]:
+    """The columns a mapping may fill: the export's, and ``source_row`` (``[order]``)."""
+    return tuple(c for c in table.columns if c.name != "load_id")
+
+
 def typed_query(
     source: Source,
     out: Compiled,
@@ -265,7 +270,7 @@ def typed_query(
 
     naives: list[str] = []
     lengths: list[tuple[str, str]] = []  # one rule per text value, checked as one in ok()
-    for column in table.data_columns:
+    for column in _filled_columns(table):
         name = column.name
         if name not in raws:
             continue
@@ -355,9 +360,13 @@ def typed_query(
             f"'line ' || chr(1) || {prefix} || stage || {not_stage} || "
             f"coalesce({did_you_mean} || {closest} || {quote}, '') || {stages}",
         )
-    columns = [c.name for c in table.data_columns if c.name in raws]
+    columns = [c.name for c in _filled_columns(table) if c.name in raws]
     if derive_stage:
         columns.insert(columns.index("activity"), "stage")
+    if "source_row" in table.column_names and "source_row" not in raws:
+        # the record's position in the file: what orders events with the same time
+        typed.append("_line AS source_row")
+        columns.append("source_row")
     scanned = (
         f"SELECT s._line, {_record_struct(source.header, out)} AS _src, {inner} "
         f"FROM {source.relation} s"

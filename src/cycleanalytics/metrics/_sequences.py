@@ -3,9 +3,11 @@
 Stages are encoded as small integers (their 1-based position in the model's order), never as
 ordered strings: variants are arrays of those codes, built portably by collecting
 ``(position, code)`` structs, sorting the array and keeping the codes (ENGINE.md: no ordered
-``group_concat``). Events are ordered within a case by time, then by ``interaction_id`` (a total
-order, so ties give the same answer on every engine). Events without a stage are left out of
-the sequences (they count against coverage).
+``group_concat``). Events are ordered within a case by :data:`EVENT_ORDER`: time, then the
+order the source wrote them in (``load_id``, ``source_row``), then ``interaction_id`` (a total
+order, so ties give the same answer on every engine); every metric that orders events uses
+:func:`event_order`. Events without a stage are left out of the sequences (they count against
+coverage).
 """
 
 from __future__ import annotations
@@ -32,6 +34,43 @@ if TYPE_CHECKING:
     from cycleanalytics.store import Store
 
 
+EVENT_ORDER = ("ts", "load_id", "source_row", "interaction_id")
+"""The order of events within a case, on every engine: time; for events of the same time the
+order of their source (the file, by ``load_id``, then the record's position in it, or the
+mapping's ``[order]`` column, by ``source_row``); then the id, so that the order is total."""
+
+_SOURCE_ORDER = ("load_id", "source_row")
+
+
+def event_order(
+    t: ir.Table, *, after_ts: Sequence[ir.Value] = (), descending: bool = False
+) -> list[ir.Value]:
+    """Sort keys for :data:`EVENT_ORDER` over table ``t``, for ``order_by`` of a window or of
+    a query (``descending`` for the latest event first).
+
+    ``after_ts`` are keys that go between the time and the source order (the funnel orders
+    events of the same time by their stage). ``load_id`` and ``source_row`` count as 0 when
+    NULL (events loaded before ``source_row`` was kept) and are left out when ``t`` lacks them
+    (an Ibis table of another origin), so the same keys sort alike in a window and in a sorted
+    array of structs on DuckDB and Spark."""
+    keys = [t.ts, *after_ts]
+    keys += [t[c].fill_null(0) for c in _SOURCE_ORDER if c in t.columns]
+    keys.append(t.interaction_id)
+    return [ibis.desc(k) for k in keys] if descending else keys
+
+
+def order_fields(t: ir.Table) -> dict[str, ir.Value]:
+    """:data:`EVENT_ORDER` as named values, for the struct fields of an array sorted to put
+    a case's events in order (:func:`variant_codes`)."""
+    return {f"_o{i}": k for i, k in enumerate(event_order(t))}
+
+
+def order_columns(t: ir.Table) -> list[str]:
+    """The columns of :data:`EVENT_ORDER` that ``t`` has: what a selection must keep for its
+    events to be ordered later."""
+    return [c for c in EVENT_ORDER if c in t.columns]
+
+
 def stage_code(column: ir.StringValue, model: CycleModel) -> ir.IntegerValue:
     """The stage's 1-based position in the model's order (NULL for other labels)."""
     return ibis.cases(*((column == s, i) for i, s in enumerate(model.order, start=1)))
@@ -49,16 +88,14 @@ def case_table(
 
     A case is selected when its first event lies in ``period`` and that event's channel is
     one of ``channel``; interaction breakdown columns take their value at the first event
-    (ties broken by ``interaction_id``)."""
+    (in :data:`EVENT_ORDER`)."""
     by = as_list(by)
     period = Period.parse(period)
     events, customers = source_tables(source)
     check_breakdown(by, events, customers)
     carried = [c for c in by if c in events.columns and c not in ("case_id", "customer_id")]
     channels = as_list(channel)
-    first = ibis.row_number().over(
-        group_by=events.case_id, order_by=[events.ts, events.interaction_id]
-    )
+    first = ibis.row_number().over(group_by=events.case_id, order_by=event_order(events))
     cases = (
         events.mutate(_rank=first)
         .filter(lambda t: t._rank == 0)
@@ -90,13 +127,12 @@ def stage_events(
     event's time (``next_ts``).
 
     With ``collapse``, runs of the same stage are collapsed to their first event."""
-    mapped = events.filter(events.stage.isin(model.order))
-    mapped = mapped.select("case_id", "interaction_id", "ts", code=stage_code(mapped.stage, model))
-    w = ibis.window(group_by=mapped.case_id, order_by=[mapped.ts, mapped.interaction_id])
+    mapped = mapped_events(events, model)
+    w = ibis.window(group_by=mapped.case_id, order_by=event_order(mapped))
     if collapse:
         mapped = mapped.mutate(_prev=mapped.code.lag().over(w))
         mapped = mapped.filter(mapped._prev.isnull() | (mapped._prev != mapped.code)).drop("_prev")
-        w = ibis.window(group_by=mapped.case_id, order_by=[mapped.ts, mapped.interaction_id])
+        w = ibis.window(group_by=mapped.case_id, order_by=event_order(mapped))
     if not neighbours:
         return mapped.mutate(pos=ibis.row_number().over(w))
     return mapped.mutate(
@@ -108,19 +144,26 @@ def stage_events(
 
 
 def mapped_events(events: ir.Table, model: CycleModel) -> ir.Table:
-    """Events with a stage of the model: ``case_id``, ``interaction_id``, ``ts``, ``code``."""
+    """Events with a stage of the model: ``case_id``, the :data:`EVENT_ORDER` columns
+    (``interaction_id``, ``ts``, ``load_id``, ``source_row``, those ``events`` has) and
+    ``code``."""
     mapped = events.filter(events.stage.isin(model.order))
-    return mapped.select("case_id", "interaction_id", "ts", code=stage_code(mapped.stage, model))
+    keep = [
+        "case_id",
+        "interaction_id",
+        *(c for c in order_columns(mapped) if c != "interaction_id"),
+    ]
+    return mapped.select(*keep, code=stage_code(mapped.stage, model))
 
 
-def variant_codes(sequence: ir.Table, keys: Sequence[str] = ("pos",)) -> ir.Table:
+def variant_codes(sequence: ir.Table, keys: Sequence[str] | None = ("pos",)) -> ir.Table:
     """One row per case: ``case_id`` and ``variant``, the array of its stage codes in order.
 
     ``keys`` are the columns that order the events within a case: ``pos`` of
-    :func:`stage_events`, or ``("ts", "interaction_id")`` straight on :func:`mapped_events`
-    (no window function: the array of ``(ts, id, code)`` structs is sorted instead, which is
-    faster; ids are unique, so the order is total)."""
-    fields = {k: sequence[k] for k in keys}
+    :func:`stage_events`, or ``None`` for :data:`EVENT_ORDER` straight on
+    :func:`mapped_events` (no window function: the array of structs of the order keys and the
+    code is sorted instead, which is faster; ids are unique, so the order is total)."""
+    fields = order_fields(sequence) if keys is None else {k: sequence[k] for k in keys}
     return (
         sequence.group_by("case_id")
         .aggregate(_v=ibis.struct({**fields, "code": sequence.code}).collect())
@@ -129,9 +172,13 @@ def variant_codes(sequence: ir.Table, keys: Sequence[str] = ("pos",)) -> ir.Tabl
 
 
 __all__ = [
+    "EVENT_ORDER",
     "TIME_GRAINS",
     "case_table",
+    "event_order",
     "mapped_events",
+    "order_columns",
+    "order_fields",
     "stage_code",
     "stage_events",
     "variant_codes",

@@ -48,6 +48,7 @@ from cycleanalytics.metrics._outcomes import (
     with_interval,
 )
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics._sequences import event_order
 from cycleanalytics.metrics.definitions import (
     COMPLAINT_CHANNEL,
     COMPLAINT_OPENED,
@@ -180,7 +181,7 @@ def started_cases(events: ir.Table, period: Period, channels: list[str]) -> ir.T
             customer_id=events.customer_id.min(), case_start=events.ts.min()
         )
     else:
-        first = ibis.window(group_by="case_id", order_by=["ts", "interaction_id"])
+        first = ibis.window(group_by="case_id", order_by=event_order(events))
         entries = events.mutate(_r=ibis.row_number().over(first)).filter(lambda t: t._r == 0)
         cases = entries.select("case_id", "customer_id", case_start="ts", entry="channel")
         cases = cases.filter(cases.entry.isin(channels))

@@ -174,7 +174,7 @@ def variants_expr(
     if collapse:
         per_case = variant_codes(stage_events(events, model, collapse=True, neighbours=False))
     else:
-        per_case = variant_codes(mapped_events(events, model), keys=("ts", "interaction_id"))
+        per_case = variant_codes(mapped_events(events, model), keys=None)
     joined = per_case.join(cases.select("case_id", *by), "case_id")
     return joined.group_by([*by, "variant"]).aggregate(cases=joined.count())
 
@@ -813,7 +813,7 @@ def case_deviations(
     by = as_list(by)
     per_case = case_conformance_expr(source, by=by, period=period, channel=channel, model=model)
     events, _ = case_table(source, by=None, period=period, channel=channel)
-    codes = variant_codes(mapped_events(events, model), keys=("ts", "interaction_id"))
+    codes = variant_codes(mapped_events(events, model), keys=None)
     per_case = per_case.left_join(codes, "case_id").drop("case_id_right")
     if only_deviating:
         per_case = per_case.filter(

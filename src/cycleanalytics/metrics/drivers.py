@@ -61,6 +61,7 @@ from cycleanalytics.metrics._outcomes import (
     with_interval,
 )
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics._sequences import event_order
 from cycleanalytics.metrics.definitions import CASE_START, ENTRY_CHANNEL, NOT_FILTERED, Scope
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import PALETTE, finish_layout, require_columns
@@ -165,9 +166,7 @@ def driver_table_expr(
         sums[f"sum_{i}"] = csat.sum(where=rated_key == d)
         sums[f"n_{i}"] = rated.csat.count(where=rated_key == d)
     ratings = rated.group_by(d_case=rated.case_id).aggregate(**sums)
-    entry = e.mutate(
-        _r=ibis.row_number().over(group_by=e.case_id, order_by=[e.ts, e.interaction_id])
-    )
+    entry = e.mutate(_r=ibis.row_number().over(group_by=e.case_id, order_by=event_order(e)))
     entry = entry.filter(entry._r == 0).select("case_id", "customer_id", "channel", start="ts")
     if outcome == "retention":
         last = _retention(e, src, horizon, as_of)
@@ -182,7 +181,7 @@ def driver_table_expr(
             _v=value.cast("int64"),
             _r=ibis.row_number().over(
                 group_by=scored.case_id,
-                order_by=[ibis.desc(scored.ts), ibis.desc(scored.interaction_id)],
+                order_by=event_order(scored, descending=True),
             ),
         )
         last = last.filter(last._r == 0).select(o_case="case_id", outcome="_v")

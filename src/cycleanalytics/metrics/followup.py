@@ -54,6 +54,7 @@ from cycleanalytics.metrics._common import (
 )
 from cycleanalytics.metrics._outcomes import check_by, resolve_as_of, tables, ts_literal
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics._sequences import event_order
 from cycleanalytics.metrics.definitions import THRESHOLDS, TRIGGER_CHANNEL, TRIGGER_TIME, Scope
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
@@ -217,7 +218,7 @@ def followup_items_expr(
         agents = agents.mutate(
             _r=ibis.row_number().over(
                 group_by=agents.case_id,
-                order_by=[ibis.desc(agents.ts), ibis.desc(agents.interaction_id)],
+                order_by=event_order(agents, descending=True),
             )
         )
         owners = agents.filter(agents._r == 0).select(o_case="case_id", owner="agent_id")

@@ -40,6 +40,7 @@ from cycleanalytics.metrics._common import (
     source_tables,
 )
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics._sequences import event_order
 from cycleanalytics.metrics.definitions import CASE_START, FUNNEL_ENTRY_CHANNEL, Scope
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
@@ -161,7 +162,7 @@ def reach_table(
     if entry_event or carried or channels or needs_customer:
         order = ibis.row_number().over(
             group_by=candidates.case_id,
-            order_by=[candidates.ts, candidates.stage_index, candidates.interaction_id],
+            order_by=event_order(candidates, after_ts=[candidates.stage_index]),
         )
         cases = (
             candidates.mutate(_rank=order)
@@ -383,10 +384,10 @@ def _strict_times(cases: ir.Table, events: ir.Table, model: CycleModel, windowed
     )
     if windowed:
         seq = seq.filter(seq.ts <= seq.deadline)
-    w = ibis.window(group_by=seq.case_id, order_by=[seq.ts, seq.o, seq.interaction_id])
+    w = ibis.window(group_by=seq.case_id, order_by=event_order(seq, after_ts=[seq.o]))
     seq = seq.mutate(_changed=ibis.ifelse(seq.stage.lag().over(w) == seq.stage, 0, 1))
     cumulative = ibis.window(
-        group_by=seq.case_id, order_by=[seq.ts, seq.o, seq.interaction_id], rows=(None, 0)
+        group_by=seq.case_id, order_by=event_order(seq, after_ts=[seq.o]), rows=(None, 0)
     )
     seq = seq.mutate(pos=seq._changed.sum().over(cumulative))
     seq = seq.mutate(ok=(seq.k > 0) & (seq.k == seq.entry_index + seq.pos - 1))

@@ -41,6 +41,7 @@ from cycleanalytics.metrics._outcomes import (
     with_interval,
 )
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics._sequences import event_order
 from cycleanalytics.metrics.definitions import CASE_START, ENTRY_CHANNEL, THRESHOLDS, Scope
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import (
@@ -190,9 +191,7 @@ def case_outcomes_expr(
         per_case = ic
         if activity:
             rec = e.filter(in_rec)
-            order = ibis.row_number().over(
-                group_by=rec.case_id, order_by=[rec.ts, rec.interaction_id]
-            )
+            order = ibis.row_number().over(group_by=rec.case_id, order_by=event_order(rec))
             first_rec = (
                 rec.mutate(_r=order)
                 .filter(lambda t: t._r == 0)
@@ -324,9 +323,7 @@ def case_outcomes_expr(
         scored = scored.filter(~scored.stage.isin(recovery_stages).fill_null(False))
     first_score = (
         scored.mutate(
-            _r=ibis.row_number().over(
-                group_by=scored.case_id, order_by=[scored.ts, scored.interaction_id]
-            )
+            _r=ibis.row_number().over(group_by=scored.case_id, order_by=event_order(scored))
         )
         .filter(lambda t: t._r == 0)
         .select(n_case="case_id", n_csat=ibis._.csat.cast("int64"))
@@ -353,7 +350,7 @@ def _entered_through(
     first interaction (ties broken by id), else of its first complaint."""
     entries = []
     if e is not None:
-        first = ibis.row_number().over(group_by=e.case_id, order_by=[e.ts, e.interaction_id])
+        first = ibis.row_number().over(group_by=e.case_id, order_by=event_order(e))
         entries.append(
             e.mutate(_r=first).filter(lambda t: t._r == 0).select(x_case="case_id", x_ch="channel")
         )

@@ -35,6 +35,7 @@ from cycleanalytics.errors import MetricError
 from cycleanalytics.metrics._common import TIME_GRAINS, Period, as_list, attach_breakdown
 from cycleanalytics.metrics._outcomes import check_by, need, tables, with_interval
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics._sequences import event_order
 from cycleanalytics.metrics.definitions import (
     CASE_START,
     ENTRY_CHANNEL,
@@ -165,7 +166,7 @@ def satisfaction_expr(
 def _with_case_start(events: ir.Table) -> ir.Table:
     """``events`` with their case's start and entry channel (its first event's, ties broken
     by the interaction id)."""
-    first = ibis.window(group_by="case_id", order_by=["ts", "interaction_id"])
+    first = ibis.window(group_by="case_id", order_by=event_order(events))
     return events.mutate(
         case_start=events.ts.min().over(group_by="case_id"),
         entry_channel=events.channel.first().over(first),
