@@ -905,7 +905,9 @@ def _write_complaints(path: Path, sim: _Simulation, base: np.datetime64, window:
     first = _iso_array(base, np.array([c.first_response for c in complaints], dtype=np.int64))
     resolved = _iso_array(base, np.array([c.resolved for c in complaints], dtype=np.int64))
     width = max(6, len(str(len(complaints))))
-    handle, writer = _writer(path, [c.name for c in COMPLAINTS.data_columns])
+    # The simulated service records when each complaint was resolved: no `closed` status.
+    header = [c.name for c in COMPLAINTS.data_columns if c.name != "closed"]
+    handle, writer = _writer(path, header)
     with handle:
         for n, c in enumerate(complaints, start=1):
             is_open = c.resolved >= window

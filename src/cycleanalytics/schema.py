@@ -168,6 +168,12 @@ COMPLAINTS = Table(
             "('refund', 'discount', 'extra_service', 'apology', 'replacement', 'none')",
         ),
         Column("reopened", "BOOLEAN"),
+        Column(
+            "closed",
+            "BOOLEAN",
+            doc="closed by a status (e.g. the company's response) where no resolved_at is "
+            "recorded: counts as resolved, with no resolution time",
+        ),
         Column("csat_after", "TINYINT", check="csat_after BETWEEN 1 AND 5", scale=(1, 5)),
         Column("text", "VARCHAR", doc="free text: personal data, never shown in reports"),
         Column("load_id", "BIGINT"),
@@ -251,7 +257,11 @@ COMPLAINT_PREDICTIONS = Table(
 
 #: Columns added to a table after databases were first made: (table, column). Opening a store
 #: for writing adds them to an older database (NULL in the rows it holds already).
-ADDED_COLUMNS: tuple[tuple[str, str], ...] = (("loads", "identity"), ("interactions", "source_row"))
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("loads", "identity"),
+    ("interactions", "source_row"),
+    ("complaints", "closed"),
+)
 
 TABLES: dict[str, Table] = {
     t.name: t for t in (INTERACTIONS, COMPLAINTS, CUSTOMERS, LOADS, QUARANTINE)

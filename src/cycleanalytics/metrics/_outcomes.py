@@ -145,6 +145,25 @@ def resolve_as_of(src: Tables, as_of: str | datetime | None) -> datetime:
     return to_instant(max(times).to_pydatetime())  # type: ignore[arg-type]
 
 
+def is_resolved(c: ir.Table, cutoff: ir.TimestampScalar | datetime) -> ir.BooleanColumn:
+    """Whether each complaint counts as resolved at ``cutoff``: its ``resolved_at`` is at or
+    before it, or, with no ``resolved_at``, a status closed it (``closed``, e.g. a complaint
+    registry's company response; such a complaint has no resolution time).
+
+    The one definition every outcome metric uses (reopen, recovery, backlog, follow-ups)."""
+    dated = c.resolved_at.notnull() & (c.resolved_at <= cutoff).fill_null(False)
+    if "closed" not in c.columns:  # an Ibis table or an older lake without the column
+        return dated
+    return dated | (c.resolved_at.isnull() & c.closed.fill_null(False))
+
+
+def closed_without_date(c: ir.Table) -> ir.BooleanColumn:
+    """Complaints a status closed that have no ``resolved_at``: resolved, time unknown."""
+    if "closed" not in c.columns:
+        return ibis.literal(False)
+    return c.resolved_at.isnull() & c.closed.fill_null(False)
+
+
 def ts_literal(value: datetime) -> ir.TimestampScalar:
     return ibis.literal(value, type="timestamp('UTC')")
 

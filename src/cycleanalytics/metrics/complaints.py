@@ -40,6 +40,8 @@ from cycleanalytics.metrics._common import (
 from cycleanalytics.metrics._outcomes import (
     HOUR_US,
     check_by,
+    closed_without_date,
+    is_resolved,
     need,
     pct,
     resolve_as_of,
@@ -144,7 +146,7 @@ def complaints_expr(
 
     response_h = microseconds_between(c.opened_at, c.first_response_at) / HOUR_US
     eligible = microseconds_between(c.opened_at, cutoff) >= horizon_us
-    resolved = c.resolved_at.notnull() & (c.resolved_at <= cutoff)
+    resolved = is_resolved(c, cutoff)
     keys = [*by, AREA]
     counts = c.group_by(keys).aggregate(
         complaints=c.count(),
@@ -467,6 +469,12 @@ def complaint_backlog(
     if channels:
         c = c.filter(c.channel.isin(channels))
     c = attach_breakdown(c, by, src.customers, "opened_at")
+    excluded = {}
+    if "closed" in c.columns:  # closed by a status, no date: open until when is unknown
+        undated = int(c.filter(closed_without_date(c)).count().execute())
+        if undated:
+            excluded["closed by a status, no resolution time"] = undated
+            c = c.filter(~closed_without_date(c))
     points = ibis.memtable(pd.DataFrame({"period_end": pd.to_datetime(ends, utc=True)}))
     joined = c.cross_join(points)
     still_open = (joined.opened_at < joined.period_end) & (
@@ -483,7 +491,7 @@ def complaint_backlog(
         grain=grain,
         as_of=cutoff.isoformat(),
         rows_used=int(c.count().execute()),
-        rows_excluded={},
+        rows_excluded=excluded,
     )
     return out
 

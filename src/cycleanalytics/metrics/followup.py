@@ -52,7 +52,13 @@ from cycleanalytics.metrics._common import (
     microseconds_between,
     parse_duration,
 )
-from cycleanalytics.metrics._outcomes import check_by, resolve_as_of, tables, ts_literal
+from cycleanalytics.metrics._outcomes import (
+    check_by,
+    is_resolved,
+    resolve_as_of,
+    tables,
+    ts_literal,
+)
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics._sequences import event_order
 from cycleanalytics.metrics.definitions import THRESHOLDS, TRIGGER_CHANNEL, TRIGGER_TIME, Scope
@@ -161,9 +167,13 @@ def followup_items_expr(
         c = c.filter(c.opened_at <= cutoff)
         case = c.case_id.fill_null(ibis.literal("complaint:") + c.complaint_id)
         c = c.mutate(_case=case, _cid=ibis.literal("complaint:") + c.complaint_id)
-        resolved = c.resolved_at.notnull() & (c.resolved_at <= cutoff).fill_null(False)
-        failed = resolved & (
-            c.reopened.fill_null(False) | (c.csat_after <= csat_max).fill_null(False)
+        resolved = is_resolved(c, cutoff)
+        # a failed recovery starts its follow-up clock when it was resolved: a complaint
+        # closed by a status alone has no such time and cannot be followed up on time
+        failed = (
+            resolved
+            & c.resolved_at.notnull()
+            & (c.reopened.fill_null(False) | (c.csat_after <= csat_max).fill_null(False))
         )
         for name, rows, when in (
             ("open_complaint", c.filter(~resolved), "opened_at"),
@@ -370,9 +380,21 @@ def loop_closure(
         confidence=confidence,
         rows_used=int(out["due"].sum()),
         rows_excluded={"not yet due (right-censored)": int(out["not_yet_due"].sum())},
-        missing={} if int(out["due"].sum()) else {"loop_closure": "no follow-up in scope is due"},
+        missing=_loop_missing(int(out["due"].sum()), _no_events(tables(source).interactions)),
     )
+    if out.attrs["missing"]:  # never a 0% that means "not measured"
+        out[["loop_closure", "loop_closure_lo", "loop_closure_hi"]] = float("nan")
     return out
+
+
+def _no_events(events: ir.Table | None) -> bool:
+    return events is None or int(events.limit(1).count().execute()) == 0
+
+
+def _loop_missing(due: int, no_contacts: bool) -> dict[str, str]:
+    if no_contacts:  # a complaint registry alone: a follow-up contact could not be seen
+        return {"loop_closure": "no interactions loaded: follow-up contacts are not recorded"}
+    return {} if due else {"loop_closure": "no follow-up in scope is due"}
 
 
 # -- the worklist (analyst output) -----------------------------------------------------------

@@ -35,6 +35,7 @@ from cycleanalytics.metrics._common import (
 )
 from cycleanalytics.metrics._outcomes import (
     attach_case_breakdown,
+    is_resolved,
     resolve_as_of,
     tables,
     ts_literal,
@@ -203,7 +204,7 @@ def case_outcomes_expr(
     c = src.complaints
     if c is not None:
         c = c.filter(c.opened_at <= cutoff)
-        resolved = c.resolved_at.notnull() & (c.resolved_at <= cutoff)
+        resolved = is_resolved(c, cutoff)
         rank = _severity_rank(c.severity)
         cc = c.group_by(
             c_case=c.case_id.fill_null(ibis.literal("complaint:") + c.complaint_id)

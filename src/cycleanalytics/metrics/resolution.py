@@ -34,6 +34,7 @@ from cycleanalytics.metrics._common import (
 from cycleanalytics.metrics._outcomes import (
     HOUR_US,
     check_by,
+    closed_without_date,
     need,
     resolve_as_of,
     tables,
@@ -99,9 +100,13 @@ def resolution_time_expr(
     c = attach_breakdown(c, by, src.customers, "opened_at")
     resolved = c.resolved_at.notnull() & (c.resolved_at <= cutoff)
     end = ibis.ifelse(resolved, c.resolved_at, cutoff)
+    # Closed by a status with no resolved_at: resolved, but at no known time (NULL here).
+    unknown = closed_without_date(c)
     c = c.mutate(
-        duration_us=microseconds_between(c.opened_at, end).cast("int64"),
-        is_resolved=resolved,
+        duration_us=ibis.ifelse(
+            unknown, ibis.null("int64"), microseconds_between(c.opened_at, end).cast("int64")
+        ),
+        is_resolved=ibis.ifelse(unknown, ibis.null("boolean"), resolved),
     )
     return (
         c.group_by([*by, "duration_us", "is_resolved"])
@@ -187,6 +192,9 @@ def resolution_time(
     span = parse_duration(horizon)
     horizon_h = span.total_seconds() / 3600 if span is not None else None
     rows, curves = [], []
+    undated = counts["is_resolved"].isna()
+    closed_undated = int(counts.loc[undated, "n"].sum())
+    counts = counts[~undated]
     groups = counts.groupby(by, sort=True, dropna=False) if by else [((), counts)]
     for key, part in groups:
         keys = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True))
@@ -222,10 +230,17 @@ def resolution_time(
     n = int(table["complaints"].sum())
     censored = int(table["censored"].sum())
     missing = {}
-    if n and n == censored:
+    if closed_undated and n == censored:
+        still = f"; {censored:,} still open" if censored else ""
+        missing["resolution_time"] = (
+            f"no resolution time was recorded: {closed_undated:,} complaints were closed by a "
+            f"status without a date{still}"
+        )
+    elif n and n == censored:
         missing["resolution_time"] = "no complaint in scope was resolved by the as-of time"
     elif n == 0:
         missing["resolution_time"] = "no complaints in scope"
+    excluded = {"closed by a status, no resolution time": closed_undated} if closed_undated else {}
     table.attrs.update(
         metric="resolution_time",
         as_of=cutoff.isoformat(),
@@ -237,7 +252,7 @@ def resolution_time(
         # Plain lists, not a DataFrame: attrs are copied with every frame operation.
         curve=curve.to_dict("list"),
         rows_used=n,
-        rows_excluded={},
+        rows_excluded=excluded,
         missing=missing,
     )
     return table
