@@ -125,9 +125,16 @@ def load(
 
     from cycleanalytics.ingest import load as load_files
     from cycleanalytics.ingest.load import BY_TABLE_COLUMNS
+    from cycleanalytics.ingest.mapping import read_mapping
+    from cycleanalytics.model import resolve_model
     from cycleanalytics.store import Store
 
+    # A bad model or mapping (an invalid regex, an unknown column) fails here, before the
+    # database is created or opened.
+    model = resolve_model(model_path)
+    mapping = read_mapping(mapping_path, model) if mapping_path is not None else None
     with (
+        _new_database_removed_on_failure(db),
         Store(db, memory_limit=memory_limit) as store,
         Progress(
             TextColumn("{task.description}", markup=False),  # a file name is not markup
@@ -154,8 +161,8 @@ def load(
                 store,
                 list(paths),
                 kind=kind,
-                model=model_path,
-                mapping=mapping_path,
+                model=model,
+                mapping=mapping,
                 policy=policy,
                 strict=strict,
                 progress=progress,
@@ -175,6 +182,20 @@ def load(
             f"`cycleanalytics quarantine --db {db}` (loads {loads})",
             to=err,
         )
+
+
+@contextmanager
+def _new_database_removed_on_failure(db: Path) -> Iterator[None]:
+    """A database file the command creates is removed again when the load fails: a failed
+    load leaves the disk as it was."""
+    existed = db.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            for leftover in (db, db.with_name(db.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
 
 
 @main.command()

@@ -755,7 +755,8 @@ def _too_many_rejected(
     every = "every row" if quarantined == rows_read else f"{quarantined:,} of {rows_read:,} rows"
     return (
         f"{path}: {every} would be quarantined (the limit is {share:.0%}), so nothing was "
-        f"loaded. Commonest reason ({count:,} rows, first at line {line}): {example}. "
+        f"loaded. Commonest reason ({count:,} {'row' if count == 1 else 'rows'}, first at line "
+        f"{line}): {example}. "
         f"Fix: {fix}. To load the rest anyway, allow more with max_quarantined "
         "(CYCLEANALYTICS_MAX_QUARANTINED=1)"
     )
