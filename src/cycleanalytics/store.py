@@ -90,6 +90,7 @@ class Store:
             ) from None
         self.read_only = read_only
         self._backend: Backend | None = None
+        self._tables: dict[str, ir.Table] = {}  # canonical tables' schemas are fixed
         try:
             self.con.execute("SET TimeZone = 'UTC'")
             if read_only:
@@ -194,7 +195,9 @@ class Store:
         """A canonical table as an Ibis expression, for metrics."""
         if name not in TABLES:
             raise StoreError(f"unknown table {name!r}; tables are: {', '.join(TABLES)}")
-        return self.ibis.table(name)
+        if name not in self._tables:  # Ibis asks the database for the schema: once per store
+            self._tables[name] = self.ibis.table(name)
+        return self._tables[name]
 
     def counts(self) -> dict[str, int]:
         """Number of rows in each canonical table."""
