@@ -105,6 +105,8 @@ def test_complaints_beside_interactions_and_an_unknown_table_name(events):
         assert store.counts()["complaints"] == 2
     with pytest.raises(ca.LoadError, match="unknown table 'events'"):
         as_store({"events": events})
+    with pytest.raises(ca.LoadError, match=r"complaints entry .* is a list"):
+        as_store({"interactions": events, "complaints": [1, 2]})
 
 
 def test_other_sources_pass_through(store):

@@ -24,6 +24,7 @@ that break them are quarantined and reported in a warning, as in a load.
 from __future__ import annotations
 
 import re
+import sys
 import tempfile
 import warnings
 from collections.abc import Mapping
@@ -44,11 +45,14 @@ _WARNING: type[Warning] = getattr(errors, "DataWarning", UserWarning)
 
 
 def is_frame(obj: object) -> bool:
-    """Whether ``obj`` is a table of rows this module converts: a pandas or polars
-    DataFrame or a pyarrow Table (checked by type name, so nothing is imported for it)."""
-    kind = type(obj)
-    name = f"{kind.__module__.split('.')[0]}.{kind.__name__}"
-    return name in ("pandas.DataFrame", "polars.DataFrame", "pyarrow.Table")
+    """Whether ``obj`` is a table of rows this module converts: a pandas or polars DataFrame
+    or a pyarrow Table (or a subclass). Nothing is imported to find out: a frame's library
+    is loaded already."""
+    for module, name in (("pandas", "DataFrame"), ("polars", "DataFrame"), ("pyarrow", "Table")):
+        library = sys.modules.get(module)
+        if library is not None and isinstance(obj, getattr(library, name)):
+            return True
+    return False
 
 
 def as_store(
@@ -95,7 +99,7 @@ def as_store(
     >>> store.counts()["interactions"] > 0
     True
     """
-    if isinstance(obj, Mapping) and obj and all(is_frame(v) for v in obj.values()):
+    if isinstance(obj, Mapping) and any(is_frame(v) for v in obj.values()):
         frames = dict(obj)
         unknown = [str(k) for k in frames if k not in FRAME_TABLES]
         if unknown:
@@ -103,6 +107,12 @@ def as_store(
                 f"unknown table {', '.join(map(repr, unknown))} in the dict of frames; the keys "
                 f"are table names: {', '.join(FRAME_TABLES)}"
             )
+        for kind, frame in frames.items():
+            if not is_frame(frame):
+                raise LoadError(
+                    f"the {kind} entry of the dict of frames is a {type(frame).__name__}; give "
+                    "a pandas or polars DataFrame or a pyarrow Table"
+                )
     elif is_frame(obj):
         frames = {_kind_of(obj): obj}
     else:
