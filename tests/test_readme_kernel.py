@@ -108,3 +108,52 @@ def test_the_command_line_from_a_cell_prints_no_escape_codes(tmp_path):
     )
     assert "Loaded into service.duckdb" in printed, printed
     assert "\x1b" not in printed, repr(printed[:500])
+
+
+class _Refusing:
+    """A DuckDB connection as a Jupyter kernel without ipywidgets opens it: any change to the
+    progress settings is refused."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def execute(self, sql, *args):
+        if sql.startswith("SET enable_progress_bar"):
+            import duckdb
+
+            raise duckdb.InvalidInputException(
+                "Invalid Input Error: Could not change the progress bar setting because: "
+                "'required package 'ipywidgets' is missing'"
+            )
+        return self.con.execute(sql, *args)
+
+
+def test_progress_tracking_goes_without_where_duckdb_refuses_it():
+    import duckdb
+
+    from cycleanalytics.ingest.load import _query_tracking
+
+    con = duckdb.connect()
+    settings = (
+        "SELECT current_setting('enable_progress_bar'), "
+        "current_setting('enable_progress_bar_print')"
+    )
+    before = con.execute(settings).fetchall()
+    with _query_tracking(_Refusing(con)) as tracked:
+        assert tracked is False
+    with _query_tracking(con) as tracked:
+        assert tracked is True
+        assert con.execute(settings).fetchall() == [(True, False)]
+    assert con.execute(settings).fetchall() == before
+
+
+def test_text_progress_is_one_line_cleared_at_the_end(capsys):
+    from cycleanalytics.ingest.load import _text_progress
+
+    with _text_progress(2) as announce:
+        announce(Path("complaints.csv"))
+        announce(Path("interactions.csv"))
+    out = capsys.readouterr().out
+    assert "\n" not in out and "\x1b" not in out
+    assert "loading interactions.csv (2 of 2)" in out
+    assert out.endswith("\r") and out.rsplit("\r", 2)[-2].strip() == ""
