@@ -73,9 +73,7 @@ _SUBMODULES = (
 def __getattr__(name: str) -> object:
     import importlib
 
-    if name in _LAZY:
-        if _LAZY[name].startswith("cycleanalytics.metrics."):
-            importlib.import_module("cycleanalytics.metrics")  # the registry, complete
+    if name in _LAZY:  # a metric's module imports cycleanalytics.metrics (every metric) first
         value = getattr(importlib.import_module(_LAZY[name]), name)
     elif name in _SUBMODULES:  # `ca.metrics.variants(...)` without importing it first
         value = importlib.import_module(f"cycleanalytics.{name}")
