@@ -202,7 +202,7 @@ def load(
         Called with each file before it is loaded (the CLI draws a progress bar with it).
         By default (``None``) a load in a Jupyter kernel shows its progress, as a widget when
         ipywidgets is installed and as one line of text otherwise, and is silent elsewhere;
-        ``False`` keeps it silent everywhere.
+        ``True`` shows it outside a kernel too (as text), ``False`` nowhere.
     strict
         Fail (and change nothing) at the first row that would be quarantined, instead of
         quarantining it.
