@@ -142,3 +142,24 @@ def test_scalar_queries_leave_the_connection_usable(funnel_store):
     assert funnel_store.as_of() is not None
     assert funnel_store.counts()["interactions"] == 42
     assert ca.funnel(funnel_store)["reached"].iloc[0] == 10
+
+
+def test_a_new_database_in_a_new_folder_creates_the_folder(tmp_path):
+    path = tmp_path / "some" / "new" / "folder" / "x.duckdb"
+    with ca.Store(path) as store:
+        assert store.counts()["interactions"] == 0
+    assert path.is_file()
+
+
+def test_a_read_only_database_in_a_missing_folder_is_refused_without_making_it(tmp_path):
+    path = tmp_path / "missing" / "x.duckdb"
+    with pytest.raises(ca.StoreError, match="does not exist"):
+        ca.Store(path, read_only=True)
+    assert not path.parent.exists()
+
+
+def test_a_store_without_a_path_stays_in_memory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with ca.Store() as store:
+        assert store.path is None and repr(store) == "Store(':memory:')"
+    assert list(tmp_path.iterdir()) == []

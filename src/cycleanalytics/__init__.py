@@ -8,11 +8,7 @@
 ['pre_interaction', 'initial_interaction', 'service_delivery', 'follow_up']
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
-
-from typing import TYPE_CHECKING
 
 from cycleanalytics.errors import (
     CycleAnalyticsError,
@@ -26,39 +22,58 @@ from cycleanalytics.errors import (
 from cycleanalytics.model import CycleModel, Stage, default_model
 from cycleanalytics.store import Store
 
-if TYPE_CHECKING:
-    from cycleanalytics.calendar import BusinessCalendar
-    from cycleanalytics.classify import classify_complaints
-    from cycleanalytics.ingest import LoadResult, load
-    from cycleanalytics.metrics import Period, funnel, plot_funnel
-    from cycleanalytics.sample import generate_sample, sample_dir
+#: Every registered metric, by the module of cycleanalytics.metrics that defines it, and
+#: whether it has an Ibis expression ``NAME_expr``: each is ``ca.NAME`` with its figure
+#: ``ca.plot_NAME`` (and ``ca.NAME_expr``). tests/test_toplevel.py holds this list equal to
+#: ``metrics.REGISTRY``, so that a new metric cannot be left out.
+_METRICS = (
+    ("complaints", "complaints", True),
+    ("complaints", "complaint_backlog", False),
+    ("conformance", "conformance", False),
+    ("conformance", "conformance_rules", False),
+    ("conformance", "directly_follows", True),
+    ("conformance", "model_comparison", False),
+    ("conformance", "variants", True),
+    ("cost", "cost", True),
+    ("cost", "recovery_cost", False),
+    ("drivers", "key_drivers", False),
+    ("followup", "loop_closure", False),
+    ("funnel", "funnel", True),
+    ("recovery", "recovery", False),
+    ("recovery", "recovery_paradox", False),
+    ("resolution", "resolution_time", True),
+    ("satisfaction", "satisfaction", True),
+    ("satisfaction", "satisfaction_change", False),
+    ("timing", "time_between_stages", True),
+)
 
 # Imported on first use, so that `import cycleanalytics` (and the command line) does not pay
-# for Ibis, SciPy and plotly before a metric is asked for.
+# for Ibis, SciPy, pandas and plotly before a metric is asked for.
 _LAZY = {
     "BusinessCalendar": "cycleanalytics.calendar",
     "classify_complaints": "cycleanalytics.classify",
+    "as_store": "cycleanalytics.frames",
     "LoadResult": "cycleanalytics.ingest",
     "load": "cycleanalytics.ingest",
     "Period": "cycleanalytics.metrics",
-    "funnel": "cycleanalytics.metrics",
-    "plot_funnel": "cycleanalytics.metrics",
     "generate_sample": "cycleanalytics.sample",
     "sample_dir": "cycleanalytics.sample",
 }
-
+for _module, _name, _has_expr in _METRICS:
+    for _attribute in (_name, f"plot_{_name}", *([f"{_name}_expr"] if _has_expr else [])):
+        _LAZY[_attribute] = f"cycleanalytics.metrics.{_module}"
+del _module, _name, _has_expr, _attribute
 
 _SUBMODULES = (
-    "calendar", "classify", "ingest", "kpis", "metrics", "notebook", "periods", "plots", "reports",
-    "sample", "spark", "stats",
-    "importance", "surveys",
+    "calendar", "classify", "frames", "ingest", "kpis", "metrics", "notebook", "periods",
+    "plots", "reports", "sample", "spark", "stats", "importance", "surveys",
 )  # fmt: skip
 
 
 def __getattr__(name: str) -> object:
     import importlib
 
-    if name in _LAZY:
+    if name in _LAZY:  # a metric's module imports cycleanalytics.metrics (every metric) first
         value = getattr(importlib.import_module(_LAZY[name]), name)
     elif name in _SUBMODULES:  # `ca.metrics.variants(...)` without importing it first
         value = importlib.import_module(f"cycleanalytics.{name}")
@@ -69,7 +84,9 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+    """The public names (tab completion): classes, errors, every metric and figure, the
+    submodules; not the module's own machinery."""
+    return sorted({*__all__, *_SUBMODULES})
 
 
 __all__ = [
@@ -87,11 +104,11 @@ __all__ = [
     "Store",
     "StoreError",
     "__version__",
+    "as_store",
     "classify_complaints",
     "default_model",
-    "funnel",
     "generate_sample",
     "load",
-    "plot_funnel",
     "sample_dir",
+    *sorted(name for name, module in _LAZY.items() if module.startswith("cycleanalytics.metrics.")),
 ]

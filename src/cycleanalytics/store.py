@@ -28,7 +28,8 @@ class Store:
     Parameters
     ----------
     path
-        Database file; created when missing. ``None`` or ``":memory:"`` for an in-memory one.
+        Database file; created when missing, with its folder. ``None`` or ``":memory:"`` for
+        an in-memory one.
     read_only
         Open an existing file for reading only (several readers may share it).
     memory_limit, temp_directory
@@ -64,6 +65,14 @@ class Store:
             config["temp_directory"] = str(temp_directory)
         if self.path is not None and self.path.exists() and not self.path.is_file():
             raise StoreError(f"database {self.path} is not a file")
+        if self.path is not None and not read_only and not self.path.parent.is_dir():
+            try:  # a new database in a new folder: the folder is made too
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder of database {self.path} ({exc.strerror or exc}); "
+                    "choose a path in a folder you can write to"
+                ) from None
         try:
             self.con = duckdb.connect(
                 str(self.path) if self.path else ":memory:", read_only=read_only, config=config
@@ -81,6 +90,7 @@ class Store:
             ) from None
         self.read_only = read_only
         self._backend: Backend | None = None
+        self._tables: dict[str, ir.Table] = {}  # canonical tables' schemas are fixed
         try:
             self.con.execute("SET TimeZone = 'UTC'")
             if read_only:
@@ -188,7 +198,9 @@ class Store:
         """A canonical table as an Ibis expression, for metrics."""
         if name not in TABLES:
             raise StoreError(f"unknown table {name!r}; tables are: {', '.join(TABLES)}")
-        return self.ibis.table(name)
+        if name not in self._tables:  # Ibis asks the database for the schema: once per store
+            self._tables[name] = self.ibis.table(name)
+        return self._tables[name]
 
     def counts(self) -> dict[str, int]:
         """Number of rows in each canonical table."""

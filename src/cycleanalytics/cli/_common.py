@@ -11,6 +11,7 @@ hide text.
 from __future__ import annotations
 
 import math
+import os
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -70,16 +71,38 @@ def plain(text: object, style: str = "") -> Text:
     return Text(visible(text, lines=True), style=style)
 
 
+def _is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal that draws escape codes (colours, a live progress
+    bar). A Jupyter kernel runs a ``!command`` cell on a pseudo-terminal, with FORCE_COLOR
+    set, but its output cell shows cursor movements as raw codes: a process started from a
+    kernel (JPY_PARENT_PID) gets plain text."""
+    if os.environ.get("JPY_PARENT_PID"):
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
+
+
 # Markup, emoji codes and highlighting are off: a string prints as the characters it holds.
-# Piped output is not cut to 80 columns: tables stay one line per row.
+# Piped output is not cut to 80 columns: tables stay one line per row. Colours and live
+# progress only on a terminal.
 console = Console(
     highlight=False,
     markup=False,
     emoji=False,
     soft_wrap=True,
-    width=None if sys.stdout.isatty() else 200,
+    width=None if _is_terminal(sys.stdout) else 200,
+    force_terminal=_is_terminal(sys.stdout),
 )
-err = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
+err = Console(
+    stderr=True,
+    highlight=False,
+    markup=False,
+    emoji=False,
+    soft_wrap=True,
+    force_terminal=_is_terminal(sys.stderr),
+)
 
 
 def say(*parts: object, to: Console | None = None) -> None:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -188,7 +190,7 @@ def load(
     model: CycleModel | str | Path | None = None,
     mapping: Mapping | str | Path | None = None,
     policy: str = "keep",
-    progress: Callable[[Path], None] | None = None,
+    progress: Callable[[Path], None] | bool | None = None,
     strict: bool = False,
     max_quarantined: float | None = None,
 ) -> LoadResult:
@@ -217,6 +219,9 @@ def load(
         (counted as skipped) or ``update`` it with the new one (counted as loaded and updated).
     progress
         Called with each file before it is loaded (the CLI draws a progress bar with it).
+        By default (``None``) a load in a Jupyter kernel shows its progress, as a widget when
+        ipywidgets is installed and as one line of text otherwise, and is silent elsewhere;
+        ``True`` shows it outside a kernel too (as text), ``False`` nowhere.
     strict
         Fail (and change nothing) at the first row that would be quarantined, instead of
         quarantining it.
@@ -269,15 +274,14 @@ def load(
         for name in _SCAN_SETTINGS
     }
     try:
-        # DuckDB tracks each query's progress (the CLI draws it) but prints none itself.
         with (
-            _setting(store.con, "enable_progress_bar", True),
-            _setting(store.con, "enable_progress_bar_print", False),
+            _query_tracking(store.con),
+            _progress_display(progress, store.con, len(files)) as announce,
             store.transaction() as con,
         ):
             for path in files:
-                if progress is not None:
-                    progress(path)
+                if announce is not None:
+                    announce(path)
                 done.append(
                     _load_file(con, path, kind, model, mapping, policy, strict, identity, share)
                 )
@@ -823,6 +827,133 @@ def _sifting_column(mapping: Mapping, table: Table, header: list[str]) -> str:
     if isinstance(spec, dict):
         spec = spec.get("column")
     return spec if spec in header else header[0]
+
+
+# -- progress ------------------------------------------------------------------------------
+#: DuckDB's progress settings, in the order they are changed: printing off first, so that
+#: tracking never draws DuckDB's own bar (on a terminal or, in a kernel, as a widget).
+_PROGRESS_SETTINGS = (("enable_progress_bar_print", False), ("enable_progress_bar", True))
+
+
+@contextmanager
+def _query_tracking(con: duckdb.DuckDBPyConnection) -> Iterator[bool]:
+    """Have DuckDB track the running query's progress (``con.query_progress()``, which the
+    CLI and the notebook widget follow) without drawing anything itself, for a block; then
+    the settings are as they were. Yields whether tracking is on.
+
+    DuckDB refuses any change to these settings on a connection opened in a Jupyter kernel
+    without ipywidgets; the load then goes on untracked (progress per file only), and the
+    connection is left exactly as it was, so the store keeps working.
+    """
+    before = {
+        name: first_row(con, "SELECT current_setting($name)", {"name": name})[0]
+        for name, _ in _PROGRESS_SETTINGS
+    }
+    changed = []
+    try:
+        for name, value in _PROGRESS_SETTINGS:
+            con.execute(f"SET {name} = $value", {"value": value})
+            changed.append(name)
+    except duckdb.InvalidInputException:  # "Could not change the progress bar setting"
+        pass
+    try:
+        yield len(changed) == len(_PROGRESS_SETTINGS)
+    finally:
+        for name in reversed(changed):  # a failed transaction cannot SET: nothing to hide
+            with suppress(duckdb.Error):
+                con.execute(f"SET {name} = $value", {"value": before[name]})
+
+
+def in_notebook() -> bool:
+    """Whether this is a Jupyter kernel (a notebook, JupyterLab, VS Code's notebooks)."""
+    if "ipykernel" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+@contextmanager
+def _progress_display(
+    progress: Callable[[Path], None] | bool | None, con: duckdb.DuckDBPyConnection, files: int
+) -> Iterator[Callable[[Path], None] | None]:
+    """The function a load announces each file to: the caller's ``progress``; by default in a
+    Jupyter kernel a widget (ipywidgets) or a line of text that is cleared at the end; else
+    none."""
+    if progress is not None and progress is not True and progress is not False:
+        yield progress
+        return
+    if progress is False or (progress is None and not in_notebook()) or files == 0:
+        yield None
+        return
+    try:
+        import ipywidgets
+    except ImportError:
+        ipywidgets = None
+    if ipywidgets is None:
+        with _text_progress(files) as announce:
+            yield announce
+        return
+    with _widget_progress(ipywidgets, con, files) as announce:
+        yield announce
+
+
+@contextmanager
+def _text_progress(files: int) -> Iterator[Callable[[Path], None]]:
+    """One line of plain text, rewritten for each file (``\\r``) and cleared at the end."""
+    shown = [0, 0]  # files announced, width of the line
+
+    def announce(path: Path) -> None:
+        shown[0] += 1
+        line = f"loading {path.name} ({shown[0]} of {files})"
+        print(f"\r{line:<{shown[1]}}", end="", flush=True)
+        shown[1] = max(shown[1], len(line))
+
+    try:
+        yield announce
+    finally:
+        if shown[0]:
+            print("\r" + " " * shown[1] + "\r", end="", flush=True)
+
+
+@contextmanager
+def _widget_progress(
+    ipywidgets: object, con: duckdb.DuckDBPyConnection, files: int
+) -> Iterator[Callable[[Path], None]]:
+    """A progress bar widget: the file being loaded, and the share of it DuckDB has scanned
+    (followed from a thread); closed at the end."""
+    from IPython.display import display
+
+    bar = ipywidgets.FloatProgress(min=0, max=100, value=0)  # type: ignore[attr-defined]
+    label = ipywidgets.Label("loading")  # type: ignore[attr-defined]
+    box = ipywidgets.HBox([label, bar])  # type: ignore[attr-defined]
+    display(box)
+    shown = [0, 0.0]  # files announced, the running file's share scanned
+    stop = threading.Event()
+
+    def announce(path: Path) -> None:
+        shown[0] += 1
+        shown[1] = 0.0
+        label.value = f"loading {path.name} ({shown[0]} of {files})"
+        bar.value = 100 * (shown[0] - 1) / files
+
+    def follow() -> None:
+        while not stop.wait(0.25):
+            with suppress(duckdb.Error):
+                done = con.query_progress()
+                if done > shown[1]:  # -1: no query running, or too early to tell
+                    shown[1] = done
+                    bar.value = 100 * (shown[0] - 1 + done / 100) / files
+
+    thread = threading.Thread(target=follow, name="load-progress", daemon=True)
+    thread.start()
+    try:
+        yield announce
+    finally:
+        stop.set()
+        thread.join()
+        box.close()
 
 
 @contextmanager

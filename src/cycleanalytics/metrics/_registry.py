@@ -123,6 +123,10 @@ def register(
                 bound = signature.bind(*args, **kwargs)
             except TypeError as exc:
                 raise MetricError(f"{name}: {exc}") from None
+            if (first := _first_parameter(own)) in bound.arguments:  # DataFrames in: frames.py
+                from cycleanalytics.frames import as_store
+
+                bound.arguments[first] = as_store(bound.arguments[first])
             for key, why in refused.items():
                 if _given(bound.arguments.get(key)):
                     raise MetricError(f"{name} does not take {key}: {why}")
