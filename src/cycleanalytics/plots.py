@@ -42,24 +42,176 @@ def breakdown_columns(df: pd.DataFrame, first_metric_column: str) -> list[str]:
     return list(df.columns[: list(df.columns).index(first_metric_column)])
 
 
+#: How every figure names a missing breakdown value (a result frame keeps it missing: NaN/NA,
+#: so ``isna`` and ``dropna`` work; :func:`with_missing_label` gives a frame the same label).
+MISSING_LABEL = "(none)"
+#: Groups drawn before the rest of a wide breakdown becomes one "other" group.
+TOP_N = 12
+#: The label of the group that gathers the groups after the first :data:`TOP_N`.
+OTHER_LABEL = "other"
+_TIME_GRAINS = ("day", "week", "month", "quarter", "year")
+
+
 def group_labels(df: pd.DataFrame, by: list[str], *, default: str = "all") -> pd.Series:
     """One label per row naming its breakdown group ("web / enterprise"); a missing value is
-    shown as "(none)", and a table without breakdown gets ``default`` on every row."""
+    shown as :data:`MISSING_LABEL`, and a table without breakdown gets ``default`` on every
+    row."""
     if not by:
         return pd.Series([default] * len(df), index=df.index)
-    return df[by].astype(object).fillna("(none)").astype(str).agg(" / ".join, axis=1)
+    return df[by].astype(object).fillna(MISSING_LABEL).astype(str).agg(" / ".join, axis=1)
 
 
-def finish_layout(fig: go.Figure, *, title: str | None, **layout: object) -> go.Figure:
-    """The house style: white template, tight margins, optional title; then every string of
-    the figure is escaped (:func:`escape_figure`), so data never renders as markup."""
+def with_missing_label(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """A copy of ``df`` whose missing values in ``columns`` (default: its text and category
+    columns) read :data:`MISSING_LABEL`, as the figures show them.
+
+    >>> with_missing_label(pd.DataFrame({"recovery_action": ["refund", None]}))[
+    ...     "recovery_action"].tolist()
+    ['refund', '(none)']
+    """
+    out = df.copy()
+    out.attrs = dict(df.attrs)
+    if columns is None:
+        columns = [
+            c
+            for c in df.columns
+            if df[c].dtype == "category" or pd.api.types.is_string_dtype(df[c])
+        ]
+    for column in columns:
+        values = out[column]
+        if values.dtype == "category" and MISSING_LABEL not in values.cat.categories:
+            values = values.cat.add_categories([MISSING_LABEL])
+        out[column] = values.astype(object).where(values.notna(), MISSING_LABEL)
+        if df[column].dtype == "category":
+            out[column] = out[column].astype(values.dtype)
+    return out
+
+
+def top_groups(df: pd.DataFrame, by: list[str], weight: str, *, n: int = TOP_N) -> pd.DataFrame:
+    """``df`` with the breakdown groups after the ``n`` largest (by the sum of ``weight``)
+    gathered into one group labelled :data:`OTHER_LABEL` (``other (637 groups)``): its count
+    columns (integers) are summed, its rates and intervals are left missing (they cannot be
+    added up). A breakdown by a time grain, or with at most ``n`` groups, is returned as it is.
+
+    >>> df = pd.DataFrame({"team": list("abcd"), "cases": [5, 1, 3, 2], "share": [.1] * 4})
+    >>> top_groups(df, ["team"], "cases", n=2)[["team", "cases"]].values.tolist()
+    [['a', 5], ['c', 3], ['other (2 groups)', 3]]
+    """
+    if not by or any(b in _TIME_GRAINS for b in by) or weight not in df.columns:
+        return df
+    labels = group_labels(df, by)
+    sizes = df[weight].groupby(labels, sort=False).sum().sort_values(ascending=False, kind="stable")
+    if len(sizes) <= n:
+        return df
+    keep = set(sizes.index[:n])
+    rest = df[~labels.isin(keep)]
+    other = f"{OTHER_LABEL} ({len(sizes) - n} groups)"
+    counts = [c for c in df.columns if c not in by and pd.api.types.is_integer_dtype(df[c])]
+    keys = [
+        c
+        for c in df.columns
+        if c not in by
+        and c not in counts
+        and not pd.api.types.is_numeric_dtype(df[c])
+        and not pd.api.types.is_bool_dtype(df[c])
+    ]
+    if keys:
+        gathered = rest.groupby(keys, sort=False, observed=True, dropna=False)[counts].sum()
+        gathered = gathered.reset_index()
+    else:
+        gathered = rest[counts].sum().to_frame().T
+    for column in by:
+        gathered[column] = other
+    kept = df[labels.isin(keep)].copy()
+    kept[by] = kept[by].astype(object)
+    order = {label: i for i, label in enumerate(sizes.index[:n])}
+    kept = kept.iloc[labels[labels.isin(keep)].map(order).argsort(kind="stable")]
+    out = pd.concat([kept, gathered.reindex(columns=df.columns)], ignore_index=True)
+    for column in counts:
+        out[column] = out[column].astype(df[column].dtype)
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def figure_title(df: pd.DataFrame) -> str | None:
+    """A figure's title from its metric's ``attrs``: the metric, its breakdown and the filters
+    that narrow it (period, channel, segment); None for a frame without them.
+
+    >>> df = pd.DataFrame({"csat": [0.6]})
+    >>> df.attrs = {"definition": {"name": "satisfaction"},
+    ...             "filters": {"period": "2026-03-01 to 2026-03-31", "channel": ["chat"],
+    ...                         "by": ["month"]}}
+    >>> figure_title(df)
+    'Satisfaction by month · 2026-03-01 to 2026-03-31 · channel chat'
+    """
+    attrs = getattr(df, "attrs", None) or {}
+    name = (attrs.get("definition") or {}).get("name") or attrs.get("metric")
+    if not isinstance(name, str) or not name:
+        return None
+    filters = attrs.get("filters") or {}
+    title = name.replace("_", " ").capitalize()
+    by = _words(filters.get("by"))
+    if by:
+        title += f" by {by}"
+    parts = [title]
+    period = filters.get("period")
+    if isinstance(period, str) and period and period != "all data":
+        parts.append(period)
+    for key in ("channel", "segment"):
+        value = _words(filters.get(key))
+        if value:
+            parts.append(f"{key} {value}")
+    return " · ".join(parts)
+
+
+def _words(value: object) -> str:
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def finish_layout(
+    fig: go.Figure, *, title: str | None, df: pd.DataFrame | None = None, **layout: object
+) -> go.Figure:
+    """The house style: white template, tight margins, a title (``title``; when None, the one
+    :func:`figure_title` makes from ``df``'s metric and filters; ``""`` for none); then time
+    periods become the instants plotly draws on a date axis, and every string of the figure is
+    escaped (:func:`escape_figure`), so data never renders as markup."""
+    if title is None and df is not None:
+        title = figure_title(df)
+    title = title or None
     fig.update_layout(
         title=title,
         template="plotly_white",
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 40},
         **layout,
     )
+    plain_periods(fig)
     return escape_figure(fig)
+
+
+def plain_periods(fig: go.Figure) -> go.Figure:
+    """``fig`` with pandas periods in its traces (a ``month`` column of a result frame) as the
+    instant each starts, so plotly draws them on a date axis and can write the figure."""
+    for trace in fig.data:
+        for key in ("x", "y", "customdata", "text", "hovertext"):
+            values = trace[key] if key in trace else None  # noqa: SIM401 (a trace has no get)
+            if values is None or isinstance(values, str):
+                continue
+            array = np.asarray(values, dtype=object)
+            flat = array.ravel()
+            if not any(isinstance(v, pd.Period) for v in flat):
+                continue
+            if key in ("x", "y"):
+                new = [v.start_time if isinstance(v, pd.Period) else v for v in flat]
+            else:
+                new = [str(v) if isinstance(v, pd.Period) else v for v in flat]
+            out = np.empty(len(new), dtype=object)
+            out[:] = new
+            trace[key] = out.reshape(array.shape)
+    return fig
 
 
 # -- data is text, never markup ------------------------------------------------------------------
