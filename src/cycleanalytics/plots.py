@@ -16,14 +16,23 @@ again as it is shown: escaping is idempotent.
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+import os
 import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cycleanalytics.errors import MetricError
+from cycleanalytics.errors import MetricError, OptionError
 
 PALETTE = ("#1f5f8b", "#e07b39", "#3a9d5d", "#b8475a", "#7b62a3", "#8c8c8c", "#c9a227")
 
@@ -312,3 +321,144 @@ def escape_figure_dict(fig: dict[str, Any]) -> dict[str, Any]:
     """A figure given as a dict (what plotly's renderers receive), escaped like
     :func:`escape_figure`; the dict given is not changed."""
     return _escaped(fig)
+
+
+# -- static export ------------------------------------------------------------------------------
+
+#: Formats :func:`save_figure` writes: HTML always; images through Kaleido, else Chromium.
+IMAGE_FORMATS = ("png", "svg", "pdf", "jpeg", "webp")
+#: Where a system Chromium is looked for when neither ``BROWSER_PATH`` nor Kaleido names one.
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def save_figure(
+    fig: go.Figure,
+    path: str | os.PathLike[str],
+    *,
+    width: int = 900,
+    height: int | None = None,
+    scale: float = 2.0,
+) -> Path:
+    """Write ``fig`` to ``path``, offline; the format is the file's suffix.
+
+    - ``.html``: a page with plotly.js inside (no network, no MathJax), always;
+    - ``.png``, ``.svg``, ``.pdf``, ``.jpeg``, ``.webp``: through Kaleido (``pip install
+      kaleido``) using the system's Chromium (``BROWSER_PATH``, else the first of
+      :data:`CHROMIUM_NAMES` on the PATH), with MathJax off so nothing is fetched;
+    - without Kaleido, ``.png`` and ``.svg`` come from the system's Chromium directly
+      (plotly.js's own ``toImage`` in a headless page).
+
+    Every string of the figure is escaped first (:func:`escape_figure`). Returns the path.
+
+    >>> import cycleanalytics as ca, tempfile, pathlib
+    >>> with ca.Store() as store, tempfile.TemporaryDirectory() as tmp:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.metrics.plot_satisfaction(ca.metrics.satisfaction(store, by="channel"))
+    ...     out = save_figure(fig, pathlib.Path(tmp) / "csat.html")
+    ...     "Plotly.newPlot" in out.read_text(encoding="utf-8")
+    True
+    """
+    target = Path(path)
+    fmt = target.suffix.lower().lstrip(".").replace("jpg", "jpeg")
+    figure = escape_figure(go.Figure(fig))
+    if fmt == "html":
+        figure.write_html(target, include_plotlyjs=True, include_mathjax=False, full_html=True)
+        return target
+    if fmt not in IMAGE_FORMATS:
+        raise OptionError(
+            f"cannot save a figure as {target.suffix or 'a file without suffix'!r}; use one of "
+            f".html, {', '.join('.' + f for f in IMAGE_FORMATS)}"
+        )
+    height = height or int(figure.layout.height or 500)
+    browser = os.environ.get("BROWSER_PATH") or _system_chromium()
+    try:
+        import kaleido
+    except ImportError:
+        kaleido = None
+    if kaleido is not None:
+        if browser and "BROWSER_PATH" not in os.environ:
+            os.environ["BROWSER_PATH"] = browser  # Kaleido's choreographer reads it
+        options = {"format": fmt, "width": width, "height": height, "scale": scale}
+        data = kaleido.calc_fig_sync(figure.to_dict(), opts=options, kopts={"mathjax": False})
+    elif fmt in ("png", "svg") and browser:
+        data = _chromium_image(figure, fmt, width, height, scale, browser)
+    else:
+        raise OptionError(
+            f"saving a figure as .{fmt} needs Kaleido (pip install kaleido) and a Chromium "
+            f"({browser or 'none found: apt-get install chromium, or set BROWSER_PATH'}); "
+            "without Kaleido, .png and .svg need a Chromium; .html always works"
+        )
+    target.write_bytes(data)
+    return target
+
+
+def _system_chromium() -> str | None:
+    return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
+
+
+def _chromium_image(
+    fig: go.Figure, fmt: str, width: int, height: int, scale: float, browser: str
+) -> bytes:
+    """PNG or SVG bytes of ``fig`` from plotly.js's ``toImage`` in a headless Chromium page
+    (plotly.js inline: nothing is fetched)."""
+    import plotly
+
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    options = json.dumps({"format": fmt, "width": width, "height": height, "scale": scale})
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><div id='f'></div>"
+        "<pre id='out'></pre><script>"
+        + plotly_js.read_text(encoding="utf-8")
+        + "</script><script>const FIG = "
+        + fig.to_json()
+        + ";Plotly.newPlot('f', FIG.data, FIG.layout, {staticPlot: true})"
+        + f".then(gd => Plotly.toImage(gd, {options}))"
+        + ".then(url => { document.getElementById('out').textContent = url; });</script>"
+        + "</body></html>"
+    )
+    with tempfile.TemporaryDirectory(prefix="cycleanalytics-") as tmp:
+        html_file = Path(tmp) / "figure.html"
+        html_file.write_text(page, encoding="utf-8")
+        command = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={tmp}",
+            "--virtual-time-budget=30000",
+            "--dump-dom",
+            html_file.as_uri(),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    found = re.search(r"<pre id=\"out\">(data:[^<]*)</pre>", done.stdout)
+    if not found:
+        raise OptionError(
+            f"{browser} did not draw the figure (exit {done.returncode}); install Kaleido "
+            "(pip install kaleido) or save as .html"
+        )
+    url = html.unescape(found.group(1))
+    head, _, body = url.partition(",")
+    return base64.b64decode(body) if head.endswith(";base64") else unquote(body).encode("utf-8")
+
+
+# -- notebooks ----------------------------------------------------------------------------------
+
+#: The renderer :func:`use_notebook_renderer` sets: JupyterLab draws the plotly MIME output, and
+#: every other reader (``jupyter nbconvert --to html``, GitHub, an emailed .html) the HTML one,
+#: whose plotly.js the "notebook" half puts inline into the notebook once (no network).
+NOTEBOOK_RENDERER = "plotly_mimetype+notebook"
+
+
+def use_notebook_renderer(renderer: str = NOTEBOOK_RENDERER) -> str:
+    """Make figures in this kernel survive ``jupyter nbconvert --to html`` and offline
+    viewing: plotly's renderer becomes ``renderer`` (default :data:`NOTEBOOK_RENDERER`).
+    Call it once, in the first cell; returns the renderer now in use.
+
+    Plotly's default in JupyterLab writes only its own MIME type, which the HTML export drops;
+    ``"notebook_connected"`` would load plotly.js from a CDN.
+    """
+    import plotly.io as pio
+
+    pio.renderers.default = renderer
+    return renderer
