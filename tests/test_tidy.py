@@ -83,3 +83,9 @@ def test_attrs_survive_tidying(sample):
         df = REGISTRY[name].compute(sample, by="month")
         assert df.attrs["definition"]["name"] == name
         assert {"filters", "rows_used", "as_of"} <= set(df.attrs)
+
+
+def test_json_writes_periods_as_their_labels(sample):
+    """The CLI's --format json calls to_json; JSON has no period type."""
+    text = ca.metrics.satisfaction(sample, by="quarter").to_json(orient="records")
+    assert '"quarter":"2026Q1"' in text

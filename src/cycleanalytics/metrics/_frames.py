@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -93,6 +94,16 @@ class MetricFrame(pd.DataFrame):
     @property
     def _constructor(self) -> type[pd.DataFrame]:
         return pd.DataFrame
+
+    def to_json(self, *args: Any, **kwargs: Any) -> Any:
+        """pandas' ``to_json``, with time periods written as their labels (``"2026-03"``),
+        which JSON has no type for."""
+        periods = [c for c in self.columns if isinstance(self[c].dtype, pd.PeriodDtype)]
+        if not periods:
+            return super().to_json(*args, **kwargs)
+        plain = pd.DataFrame(self)
+        plain[periods] = plain[periods].astype(str)
+        return plain.to_json(*args, **kwargs)
 
     def _repr_html_(self) -> str | None:
         if len(self) != 1 or len(self.columns) <= 6:
