@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 
 import numpy as np
@@ -157,3 +158,19 @@ def test_figures_survive_nbconvert_to_html(tmp_path):
     assert page.count("Plotly.newPlot") == 1
     assert "plotly.js v" in page and 'src="https://cdn.plot.ly' not in page
     assert NOTEBOOK_RENDERER == "plotly_mimetype+notebook"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in REGISTRY if REGISTRY[n].plot is not None))
+def test_every_hover_text_has_its_report_translations(sample, name):
+    from cycleanalytics.i18n import HOVER_TEXTS
+
+    spec = REGISTRY[name]
+    df = spec.compute(sample, score="nps") if name == "satisfaction_change" else None
+    for frame in (spec.compute(sample), df):
+        if frame is None:
+            continue
+        for trace in spec.plot(frame).data:
+            template = trace.hovertemplate
+            if template and template not in HOVER_TEXTS:
+                words = re.sub(r"%\{[^}]*\}|<[^>]*>|CSAT|NPS|[^A-Za-z]", "", template)
+                assert not words, f"no Indonesian/Malay for {template!r}"

@@ -462,3 +462,91 @@ def use_notebook_renderer(renderer: str = NOTEBOOK_RENDERER) -> str:
 
     pio.renderers.default = renderer
     return renderer
+
+
+# -- hover texts in the report languages ---------------------------------------------------------
+
+
+def _change_hover(score: str, unit: str, words: tuple[str, str, str, str]) -> str:
+    changed, previous, interval, to = words
+    return (
+        f"%{{x}}: {score} {changed} %{{y{unit}}} {previous}<br>{interval} "
+        f"%{{customdata[0]{unit}}} {to} %{{customdata[1]{unit}}}<extra></extra>"
+    )
+
+
+#: Indonesian and Malay for the hover texts of the figures (#18); merged into
+#: :data:`cycleanalytics.i18n.HOVER_TEXTS`, which the reports' ``localize_figure`` reads.
+HOVER_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "%{x}: %{y:,} complaints<extra></extra>": {
+        "id": "%{x}: %{y:,} keluhan<extra></extra>",
+        "ms": "%{x}: %{y:,} aduan<extra></extra>",
+    },
+    "up to %{x}: %{y:.0%} of all complaints<extra></extra>": {
+        "id": "sampai %{x}: %{y:.0%} dari semua keluhan<extra></extra>",
+        "ms": "hingga %{x}: %{y:.0%} daripada semua aduan<extra></extra>",
+    },
+    "%{x|%Y-%m-%d}: %{y:,} complaints open<extra>%{fullData.name}</extra>": {
+        "id": "%{x|%Y-%m-%d}: %{y:,} keluhan terbuka<extra>%{fullData.name}</extra>",
+        "ms": "%{x|%Y-%m-%d}: %{y:,} aduan terbuka<extra>%{fullData.name}</extra>",
+    },
+    "%{x}: %{y:.0%} %{fullData.name}<br>interval %{customdata[0]:.0%}–%{customdata[1]:.0%}"
+    "<extra></extra>": {
+        "id": "%{x}: %{y:.0%} %{fullData.name}<br>interval %{customdata[0]:.0%}–"
+        "%{customdata[1]:.0%}<extra></extra>",
+        "ms": "%{x}: %{y:.0%} %{fullData.name}<br>selang %{customdata[0]:.0%}–"
+        "%{customdata[1]:.0%}<extra></extra>",
+    },
+    "%{fullData.name}: %{y:.1%} of journeys %{x}<br>interval %{customdata[0]:.1%}–"
+    "%{customdata[1]:.1%}<extra></extra>": {
+        "id": "%{fullData.name}: %{y:.1%} perjalanan %{x}<br>interval %{customdata[0]:.1%}–"
+        "%{customdata[1]:.1%}<extra></extra>",
+        "ms": "%{fullData.name}: %{y:.1%} perjalanan %{x}<br>selang %{customdata[0]:.1%}–"
+        "%{customdata[1]:.1%}<extra></extra>",
+    },
+    "%{y}: %{x:.1%} of journeys pass (%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>": {
+        "id": "%{y}: %{x:.1%} perjalanan lolos (%{customdata[0]:,} dari %{customdata[1]:,})"
+        "<extra></extra>",
+        "ms": "%{y}: %{x:.1%} perjalanan lulus (%{customdata[0]:,} daripada "
+        "%{customdata[1]:,})<extra></extra>",
+    },
+    "%{x}: %{y:,.2f} per case over %{customdata[2]:,} cases<br>interval "
+    "%{customdata[0]:,.2f}–%{customdata[1]:,.2f}<extra></extra>": {
+        "id": "%{x}: %{y:,.2f} per kasus dari %{customdata[2]:,} kasus<br>interval "
+        "%{customdata[0]:,.2f}–%{customdata[1]:,.2f}<extra></extra>",
+        "ms": "%{x}: %{y:,.2f} setiap kes daripada %{customdata[2]:,} kes<br>selang "
+        "%{customdata[0]:,.2f}–%{customdata[1]:,.2f}<extra></extra>",
+    },
+    "%{x}: %{y:,.2f} of recovery cost per recovered customer (%{customdata:,} customers)"
+    "<extra></extra>": {
+        "id": "%{x}: %{y:,.2f} biaya pemulihan per pelanggan yang pulih (%{customdata:,} "
+        "pelanggan)<extra></extra>",
+        "ms": "%{x}: %{y:,.2f} kos pemulihan setiap pelanggan yang dipulihkan "
+        "(%{customdata:,} pelanggan)<extra></extra>",
+    },
+    "%{x}: %{y:.1f} hours<extra>%{fullData.name}</extra>": {
+        "id": "%{x}: %{y:.1f} jam<extra>%{fullData.name}</extra>",
+        "ms": "%{x}: %{y:.1f} jam<extra>%{fullData.name}</extra>",
+    },
+    **{
+        _change_hover(score, unit, ("changed by", "from the previous period", "interval", "to")): {
+            "id": _change_hover(
+                score, unit, ("berubah", "dari periode sebelumnya", "interval", "sampai")
+            ),
+            "ms": _change_hover(
+                score, unit, ("berubah sebanyak", "daripada tempoh sebelumnya", "selang", "hingga")
+            ),
+        }
+        for score, unit in (("CSAT", ":+.1%"), ("NPS", ":+.1f"))
+    },
+}
+
+
+def _register_hover_translations() -> None:
+    from cycleanalytics.i18n import HOVER_TEXTS
+
+    for english, languages in HOVER_TRANSLATIONS.items():
+        HOVER_TEXTS.setdefault(english, languages)
+
+
+_register_hover_translations()

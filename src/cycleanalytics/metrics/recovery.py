@@ -544,7 +544,7 @@ def plot_recovery(
                 name=label,
                 marker_color=PALETTE[i],
                 customdata=np.column_stack([df[f"{name}_lo"], df[f"{name}_hi"]]),
-                hovertemplate=f"%{{x}}: %{{y:.0%}} {label}<br>interval "
+                hovertemplate="%{x}: %{y:.0%} %{fullData.name}<br>interval "
                 "%{customdata[0]:.0%}–%{customdata[1]:.0%}<extra></extra>",
                 error_y={
                     "type": "data",
@@ -816,7 +816,7 @@ def plot_recovery_paradox(
                 name=label,
                 marker_color=PALETTE[i],
                 customdata=np.column_stack([df[f"{name}_lo"], df[f"{name}_hi"]]),
-                hovertemplate=f"%{{x}}: %{{y:.0%}} {label}<br>interval "
+                hovertemplate="%{x}: %{y:.0%} %{fullData.name}<br>interval "
                 "%{customdata[0]:.0%}–%{customdata[1]:.0%}<extra></extra>",
                 error_y={
                     "type": "data",

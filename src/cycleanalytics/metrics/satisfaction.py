@@ -523,12 +523,10 @@ def plot_satisfaction_change(
         go.Bar(
             x=df["period"],
             y=df["change"],
-            customdata=np.column_stack(
-                [df["change_lo"], df["change_hi"], np.where(df["flagged"], "", "not ")]
-            ),
+            customdata=np.column_stack([df["change_lo"], df["change_hi"]]),
             hovertemplate=f"%{{x}}: {score.upper()} changed by %{{y{unit}}} from the previous "
-            f"period<br>interval %{{customdata[0]{unit}}} to %{{customdata[1]{unit}}}; "
-            "%{customdata[2]}flagged<extra></extra>",
+            f"period<br>interval %{{customdata[0]{unit}}} to %{{customdata[1]{unit}}}"
+            "<extra></extra>",
             marker_color=[PALETTE[1] if f else PALETTE[5] for f in df["flagged"]],
             error_y={
                 "type": "data",
