@@ -174,3 +174,9 @@ def test_every_hover_text_has_its_report_translations(sample, name):
             if template and template not in HOVER_TEXTS:
                 words = re.sub(r"%\{[^}]*\}|<[^>]*>|CSAT|NPS|[^A-Za-z]", "", template)
                 assert not words, f"no Indonesian/Malay for {template!r}"
+
+
+def test_an_empty_breakdown_draws_without_error():
+    """Found on the helpdesk log: a breakdown with no rows (no dissatisfied case)."""
+    df = pd.DataFrame({"recovery_action": pd.Series([], dtype=object), "dissatisfied": []})
+    assert top_groups(df, ["recovery_action"], "dissatisfied", n=2) is df

@@ -106,8 +106,8 @@ def top_groups(df: pd.DataFrame, by: list[str], weight: str, *, n: int = TOP_N) 
     >>> top_groups(df, ["team"], "cases", n=2)[["team", "cases"]].values.tolist()
     [['a', 5], ['c', 3], ['other (2 groups)', 3]]
     """
-    if not by or any(b in _TIME_GRAINS for b in by) or weight not in df.columns:
-        return df
+    if not by or any(b in _TIME_GRAINS for b in by) or weight not in df.columns or len(df) <= n:
+        return df  # (no more groups than rows)
     labels = group_labels(df, by)
     sizes = df[weight].groupby(labels, sort=False).sum().sort_values(ascending=False, kind="stable")
     if len(sizes) <= n:
