@@ -12,7 +12,7 @@ import difflib
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -131,9 +131,9 @@ def check_data(
     metric's own error to be replaced by it), else None.
 
     One small query per table read (count, time range and distinct channels together); on a
-    DuckDB store it is asked afresh every call (1-3 ms on the sample: a cache would need a
-    query of its own to notice a load), other sources (Spark) are profiled once per source
-    object. A check that cannot run stays silent: it
+    DuckDB store the row count (and time range) is asked every call, the distinct values only
+    when the row count changed (cached per store, table and column); other sources (Spark)
+    are profiled once per source object. A check that cannot run stays silent: it
     never stops a metric.
     """
     found: list[str] = []
@@ -248,13 +248,14 @@ def _duckdb_connection(source: Any) -> Any:
 
 def _profile(source: Any, table: str, column: str, channels: bool, span: bool) -> _Profile | None:
     con = _duckdb_connection(source)
-    if con is not None:  # one statement; table and column names are ours, never the user's
-        times = f"min({column}), max({column})" if span else "NULL, NULL"
-        distinct = ", list(DISTINCT channel)" if channels else ""
-        row = con.execute(f"SELECT count(*), {times}{distinct} FROM {table}")
+    if con is not None:  # table and column names are ours, never the user's
+        # microseconds, not TIMESTAMPTZ: no time-zone conversion on the way to Python
+        times = f"epoch_us(min({column})), epoch_us(max({column}))" if span else "NULL, NULL"
+        row = con.execute(f"SELECT count(*), {times} FROM {table}")
         got = row.fetchall()[0]  # fetch to the end: the connection is free again
-        values = tuple(v for v in got[3] if v) if channels else None
-        return _Profile(got[0], got[1], got[2], values)
+        values = _distinct(source, con, table, "channel", got[0]) if channels else None
+        first, last = (_from_us(v) for v in got[1:3])
+        return _Profile(got[0], first, last, values)
     key = (table, column, str(channels))
     cache = _cache_of(source)
     if cache is not None and key in cache:
@@ -274,11 +275,25 @@ def _profile(source: Any, table: str, column: str, channels: bool, span: bool) -
     return profile
 
 
+def _distinct(source: Any, con: Any, table: str, column: str, rows: int) -> tuple[str, ...]:
+    """The values of ``column`` in a DuckDB store's ``table``, asked again only when the
+    table's row count has changed since (a load adds or replaces rows)."""
+    cache = _cache_of(source)
+    key = ("distinct", table, column)
+    if cache is not None and key in cache and cache[key][0] == rows:
+        return cache[key][1]
+    got = con.execute(f"SELECT list(DISTINCT {column}) FROM {table}").fetchall()[0][0]
+    values = tuple(v for v in got if v)
+    if cache is not None:
+        cache[key] = (rows, values)
+    return values
+
+
 def _segments(source: Any) -> list[str] | None:
     con = _duckdb_connection(source)
     if con is not None:
-        got = con.execute("SELECT list(DISTINCT segment) FROM customers").fetchall()
-        return sorted(v for v in got[0][0] if v)
+        rows = con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
+        return sorted(_distinct(source, con, "customers", "segment", rows))
     cache = _cache_of(source)
     if cache is not None and ("segments",) in cache:
         return cache[("segments",)]
@@ -294,6 +309,12 @@ def _cache_of(source: Any) -> dict[tuple[str, ...], Any] | None:
         return _PROFILE_CACHE.setdefault(source, {})
     except TypeError:  # not weakly referenceable or not hashable: ask every time
         return None
+
+
+def _from_us(value: int | None) -> datetime | None:
+    return (
+        None if value is None else datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value)
+    )
 
 
 def _instant(value: Any) -> datetime | None:
