@@ -1,8 +1,26 @@
 from __future__ import annotations
 
-import pandas as pd
+import importlib.util
+import re
+import shutil
 
-from cycleanalytics.plots import group_labels
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+import cycleanalytics as ca
+from cycleanalytics.errors import OptionError
+from cycleanalytics.metrics import REGISTRY
+from cycleanalytics.plots import (
+    MISSING_LABEL,
+    NOTEBOOK_RENDERER,
+    figure_title,
+    group_labels,
+    save_figure,
+    top_groups,
+    with_missing_label,
+)
 
 
 def test_group_labels_join_columns_and_name_missing_values():
@@ -17,3 +35,148 @@ def test_group_labels_without_breakdown():
     df = pd.DataFrame({"n": [1, 2]})
     assert group_labels(df, []).tolist() == ["all", "all"]
     assert group_labels(df, [], default="all journeys").tolist() == ["all journeys"] * 2
+
+
+# -- figures an analyst can use (#18) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    with ca.Store() as store:
+        ca.load(store, ca.sample_dir())
+        yield store
+
+
+def _has_hover(trace: go.BaseTraceType) -> bool:
+    return bool(trace.hovertemplate) or trace.hoverinfo == "skip"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in REGISTRY if REGISTRY[n].plot is not None))
+def test_every_figure_has_a_title_from_its_metric_and_hover_text_on_every_trace(sample, name):
+    spec = REGISTRY[name]
+    fig = spec.plot(spec.compute(sample))
+    title = name.replace("_", " ").capitalize()
+    assert fig.layout.title.text == title
+    # a band drawn under a line says nothing of its own (hoverinfo="skip"): the line does
+    assert all(_has_hover(t) for t in fig.data), [t.name for t in fig.data if not _has_hover(t)]
+    assert any(t.hovertemplate for t in fig.data)
+    fig.to_json()  # writable (periods, categoricals)
+
+
+def test_the_title_names_the_breakdown_and_the_filters(sample):
+    df = ca.metrics.satisfaction(sample, by="month", period="2026-Q1", channel="chat")
+    assert ca.metrics.plot_satisfaction(df).layout.title.text == (
+        "Satisfaction by month · 2026-01-01 to 2026-03-31 · channel chat"
+    )
+    assert ca.metrics.plot_satisfaction(df, title="").layout.title.text is None
+    assert ca.metrics.plot_satisfaction(df, title="Mine").layout.title.text == "Mine"
+    assert figure_title(pd.DataFrame({"x": [1]})) is None  # not a metric's frame
+
+
+def test_months_are_drawn_on_a_date_axis(sample):
+    fig = ca.metrics.plot_satisfaction(ca.metrics.satisfaction(sample, by="month"))
+    assert str(fig.data[0].x[0]).startswith("2026-01-01")
+
+
+def test_a_wide_breakdown_draws_the_twelve_largest_groups_and_other(sample):
+    df = ca.metrics.satisfaction(sample, by="agent_id")
+    assert len(df) > 13
+    bars = ca.metrics.plot_satisfaction(df).data[0]
+    assert len(bars.x) == 13
+    assert bars.x[-1] == f"other ({len(df) - 12} groups)"
+
+
+def test_top_groups_sums_counts_and_leaves_rates_missing():
+    """Hand-made: teams a..d with 5, 1, 3, 2 cases; the two largest are a and c."""
+    df = pd.DataFrame({"team": list("abcd"), "cases": [5, 1, 3, 2], "share": [0.1, 0.2, 0.3, 0.4]})
+    out = top_groups(df, ["team"], "cases", n=2)
+    assert out["team"].tolist() == ["a", "c", "other (2 groups)"]
+    assert out["cases"].tolist() == [5, 3, 3] and out["cases"].dtype == df["cases"].dtype
+    assert np.isnan(out["share"].iloc[2])
+    assert top_groups(df, ["team"], "cases", n=4) is df
+    by_month = df.rename(columns={"team": "month"})
+    assert top_groups(by_month, ["month"], "cases", n=2) is by_month  # time is never gathered
+
+
+def test_missing_values_have_one_label_in_frames_and_figures(sample):
+    df = ca.metrics.recovery(sample, by="severity")
+    fig = ca.metrics.plot_recovery(df)
+    assert MISSING_LABEL in list(fig.data[0].x)
+    assert df["severity"].isna().any()  # the frame keeps it missing...
+    assert MISSING_LABEL in with_missing_label(df)["severity"].tolist()  # ...or labels it so
+
+
+def test_save_figure_writes_offline_html(tmp_path, sample):
+    fig = ca.metrics.plot_funnel(ca.funnel(sample))
+    page = save_figure(fig, tmp_path / "funnel.html").read_text(encoding="utf-8")
+    assert "Plotly.newPlot" in page and "plotly.js v" in page and 'src="http' not in page
+
+
+def test_save_figure_refuses_an_unknown_format(tmp_path):
+    with pytest.raises(OptionError, match=r"'\.gif'.*\.html, \.png, \.svg"):
+        save_figure(go.Figure(), tmp_path / "f.gif")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("kaleido") is None and shutil.which("chromium") is None,
+    reason="static export needs Kaleido or a system Chromium (apt-get install chromium)",
+)
+@pytest.mark.parametrize(("suffix", "magic"), [("png", b"\x89PNG"), ("svg", b"<svg")])
+def test_save_figure_writes_images_offline(tmp_path, suffix, magic):
+    fig = go.Figure(go.Bar(x=["web", "<b>chat</b>"], y=[3, 1]))
+    out = save_figure(fig, tmp_path / f"f.{suffix}", width=400, height=300, scale=1)
+    assert out.read_bytes().startswith(magic)
+
+
+@pytest.mark.slow
+def test_figures_survive_nbconvert_to_html(tmp_path):
+    """A kernel that calls use_notebook_renderer() and shows a figure; the HTML export holds
+    the figure and plotly.js itself (no CDN)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.v4.new_notebook()
+    from pathlib import Path
+
+    src = str(Path(ca.__file__).parent.parent)  # the kernel imports this very package
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            f"import sys; sys.path.insert(0, {src!r})\n"
+            "from cycleanalytics.plots import use_notebook_renderer\n"
+            "use_notebook_renderer()"
+        ),
+        nbformat.v4.new_code_cell(
+            "import plotly.graph_objects as go\ngo.Figure(go.Bar(x=['web', 'chat'], y=[3, 1]))"
+        ),
+    ]
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    page, _ = HTMLExporter().from_notebook_node(nb)
+    assert page.count("Plotly.newPlot") == 1
+    assert "plotly.js v" in page and 'src="https://cdn.plot.ly' not in page
+    assert NOTEBOOK_RENDERER == "plotly_mimetype+notebook"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in REGISTRY if REGISTRY[n].plot is not None))
+def test_every_hover_text_has_its_report_translations(sample, name):
+    from cycleanalytics.i18n import HOVER_TEXTS
+
+    spec = REGISTRY[name]
+    df = spec.compute(sample, score="nps") if name == "satisfaction_change" else None
+    for frame in (spec.compute(sample), df):
+        if frame is None:
+            continue
+        for trace in spec.plot(frame).data:
+            template = trace.hovertemplate
+            if template and template not in HOVER_TEXTS:
+                words = re.sub(r"%\{[^}]*\}|<[^>]*>|CSAT|NPS|[^A-Za-z]", "", template)
+                assert not words, f"no Indonesian/Malay for {template!r}"
+
+
+def test_an_empty_breakdown_draws_without_error():
+    """Found on the helpdesk log: a breakdown with no rows (no dissatisfied case)."""
+    df = pd.DataFrame({"recovery_action": pd.Series([], dtype=object), "dissatisfied": []})
+    assert top_groups(df, ["recovery_action"], "dissatisfied", n=2) is df

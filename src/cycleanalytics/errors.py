@@ -68,6 +68,18 @@ class OutOfMemoryError(CycleAnalyticsError, MemoryError):
     exit_code = 6
 
 
+class DataWarning(UserWarning):
+    """The data cannot give the answer asked for, though nothing failed: a filter value that
+    matches nothing (``channel="phnoe"``), a period outside the data, an empty store. The
+    message names what the data holds (the closest values, its time range) and the remedy.
+
+    The library never silences it; hide it yourself if you must::
+
+        import warnings
+        warnings.simplefilter("ignore", ca.DataWarning)
+    """
+
+
 EXIT_CODES = {
     0: "success",
     1: "unexpected error (a bug: please report it with the traceback)",

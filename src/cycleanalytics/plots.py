@@ -16,14 +16,23 @@ again as it is shown: escaping is idempotent.
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+import os
 import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cycleanalytics.errors import MetricError
+from cycleanalytics.errors import MetricError, OptionError
 
 PALETTE = ("#1f5f8b", "#e07b39", "#3a9d5d", "#b8475a", "#7b62a3", "#8c8c8c", "#c9a227")
 
@@ -42,24 +51,176 @@ def breakdown_columns(df: pd.DataFrame, first_metric_column: str) -> list[str]:
     return list(df.columns[: list(df.columns).index(first_metric_column)])
 
 
+#: How every figure names a missing breakdown value (a result frame keeps it missing: NaN/NA,
+#: so ``isna`` and ``dropna`` work; :func:`with_missing_label` gives a frame the same label).
+MISSING_LABEL = "(none)"
+#: Groups drawn before the rest of a wide breakdown becomes one "other" group.
+TOP_N = 12
+#: The label of the group that gathers the groups after the first :data:`TOP_N`.
+OTHER_LABEL = "other"
+_TIME_GRAINS = ("day", "week", "month", "quarter", "year")
+
+
 def group_labels(df: pd.DataFrame, by: list[str], *, default: str = "all") -> pd.Series:
     """One label per row naming its breakdown group ("web / enterprise"); a missing value is
-    shown as "(none)", and a table without breakdown gets ``default`` on every row."""
+    shown as :data:`MISSING_LABEL`, and a table without breakdown gets ``default`` on every
+    row."""
     if not by:
         return pd.Series([default] * len(df), index=df.index)
-    return df[by].astype(object).fillna("(none)").astype(str).agg(" / ".join, axis=1)
+    return df[by].astype(object).fillna(MISSING_LABEL).astype(str).agg(" / ".join, axis=1)
 
 
-def finish_layout(fig: go.Figure, *, title: str | None, **layout: object) -> go.Figure:
-    """The house style: white template, tight margins, optional title; then every string of
-    the figure is escaped (:func:`escape_figure`), so data never renders as markup."""
+def with_missing_label(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """A copy of ``df`` whose missing values in ``columns`` (default: its text and category
+    columns) read :data:`MISSING_LABEL`, as the figures show them.
+
+    >>> with_missing_label(pd.DataFrame({"recovery_action": ["refund", None]}))[
+    ...     "recovery_action"].tolist()
+    ['refund', '(none)']
+    """
+    out = df.copy()
+    out.attrs = dict(df.attrs)
+    if columns is None:
+        columns = [
+            c
+            for c in df.columns
+            if df[c].dtype == "category" or pd.api.types.is_string_dtype(df[c])
+        ]
+    for column in columns:
+        values = out[column]
+        if values.dtype == "category" and MISSING_LABEL not in values.cat.categories:
+            values = values.cat.add_categories([MISSING_LABEL])
+        out[column] = values.astype(object).where(values.notna(), MISSING_LABEL)
+        if df[column].dtype == "category":
+            out[column] = out[column].astype(values.dtype)
+    return out
+
+
+def top_groups(df: pd.DataFrame, by: list[str], weight: str, *, n: int = TOP_N) -> pd.DataFrame:
+    """``df`` with the breakdown groups after the ``n`` largest (by the sum of ``weight``)
+    gathered into one group labelled :data:`OTHER_LABEL` (``other (637 groups)``): its count
+    columns (integers) are summed, its rates and intervals are left missing (they cannot be
+    added up). A breakdown by a time grain, or with at most ``n`` groups, is returned as it is.
+
+    >>> df = pd.DataFrame({"team": list("abcd"), "cases": [5, 1, 3, 2], "share": [.1] * 4})
+    >>> top_groups(df, ["team"], "cases", n=2)[["team", "cases"]].values.tolist()
+    [['a', 5], ['c', 3], ['other (2 groups)', 3]]
+    """
+    if not by or any(b in _TIME_GRAINS for b in by) or weight not in df.columns or len(df) <= n:
+        return df  # (no more groups than rows)
+    labels = group_labels(df, by)
+    sizes = df[weight].groupby(labels, sort=False).sum().sort_values(ascending=False, kind="stable")
+    if len(sizes) <= n:
+        return df
+    keep = set(sizes.index[:n])
+    rest = df[~labels.isin(keep)]
+    other = f"{OTHER_LABEL} ({len(sizes) - n} groups)"
+    counts = [c for c in df.columns if c not in by and pd.api.types.is_integer_dtype(df[c])]
+    keys = [
+        c
+        for c in df.columns
+        if c not in by
+        and c not in counts
+        and not pd.api.types.is_numeric_dtype(df[c])
+        and not pd.api.types.is_bool_dtype(df[c])
+    ]
+    if keys:
+        gathered = rest.groupby(keys, sort=False, observed=True, dropna=False)[counts].sum()
+        gathered = gathered.reset_index()
+    else:
+        gathered = rest[counts].sum().to_frame().T
+    for column in by:
+        gathered[column] = other
+    kept = df[labels.isin(keep)].copy()
+    kept[by] = kept[by].astype(object)
+    order = {label: i for i, label in enumerate(sizes.index[:n])}
+    kept = kept.iloc[labels[labels.isin(keep)].map(order).argsort(kind="stable")]
+    out = pd.concat([kept, gathered.reindex(columns=df.columns)], ignore_index=True)
+    for column in counts:
+        out[column] = out[column].astype(df[column].dtype)
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def figure_title(df: pd.DataFrame) -> str | None:
+    """A figure's title from its metric's ``attrs``: the metric, its breakdown and the filters
+    that narrow it (period, channel, segment); None for a frame without them.
+
+    >>> df = pd.DataFrame({"csat": [0.6]})
+    >>> df.attrs = {"definition": {"name": "satisfaction"},
+    ...             "filters": {"period": "2026-03-01 to 2026-03-31", "channel": ["chat"],
+    ...                         "by": ["month"]}}
+    >>> figure_title(df)
+    'Satisfaction by month · 2026-03-01 to 2026-03-31 · channel chat'
+    """
+    attrs = getattr(df, "attrs", None) or {}
+    name = (attrs.get("definition") or {}).get("name") or attrs.get("metric")
+    if not isinstance(name, str) or not name:
+        return None
+    filters = attrs.get("filters") or {}
+    title = name.replace("_", " ").capitalize()
+    by = _words(filters.get("by"))
+    if by:
+        title += f" by {by}"
+    parts = [title]
+    period = filters.get("period")
+    if isinstance(period, str) and period and period != "all data":
+        parts.append(period)
+    for key in ("channel", "segment"):
+        value = _words(filters.get(key))
+        if value:
+            parts.append(f"{key} {value}")
+    return " · ".join(parts)
+
+
+def _words(value: object) -> str:
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def finish_layout(
+    fig: go.Figure, *, title: str | None, df: pd.DataFrame | None = None, **layout: object
+) -> go.Figure:
+    """The house style: white template, tight margins, a title (``title``; when None, the one
+    :func:`figure_title` makes from ``df``'s metric and filters; ``""`` for none); then time
+    periods become the instants plotly draws on a date axis, and every string of the figure is
+    escaped (:func:`escape_figure`), so data never renders as markup."""
+    if title is None and df is not None:
+        title = figure_title(df)
+    title = title or None
     fig.update_layout(
         title=title,
         template="plotly_white",
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 40},
         **layout,
     )
+    plain_periods(fig)
     return escape_figure(fig)
+
+
+def plain_periods(fig: go.Figure) -> go.Figure:
+    """``fig`` with pandas periods in its traces (a ``month`` column of a result frame) as the
+    instant each starts, so plotly draws them on a date axis and can write the figure."""
+    for trace in fig.data:
+        for key in ("x", "y", "customdata", "text", "hovertext"):
+            values = trace[key] if key in trace else None  # noqa: SIM401 (a trace has no get)
+            if values is None or isinstance(values, str):
+                continue
+            array = np.asarray(values, dtype=object)
+            flat = array.ravel()
+            if not any(isinstance(v, pd.Period) for v in flat):
+                continue
+            if key in ("x", "y"):
+                new = [v.start_time if isinstance(v, pd.Period) else v for v in flat]
+            else:
+                new = [str(v) if isinstance(v, pd.Period) else v for v in flat]
+            out = np.empty(len(new), dtype=object)
+            out[:] = new
+            trace[key] = out.reshape(array.shape)
+    return fig
 
 
 # -- data is text, never markup ------------------------------------------------------------------
@@ -160,3 +321,232 @@ def escape_figure_dict(fig: dict[str, Any]) -> dict[str, Any]:
     """A figure given as a dict (what plotly's renderers receive), escaped like
     :func:`escape_figure`; the dict given is not changed."""
     return _escaped(fig)
+
+
+# -- static export ------------------------------------------------------------------------------
+
+#: Formats :func:`save_figure` writes: HTML always; images through Kaleido, else Chromium.
+IMAGE_FORMATS = ("png", "svg", "pdf", "jpeg", "webp")
+#: Where a system Chromium is looked for when neither ``BROWSER_PATH`` nor Kaleido names one.
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def save_figure(
+    fig: go.Figure,
+    path: str | os.PathLike[str],
+    *,
+    width: int = 900,
+    height: int | None = None,
+    scale: float = 2.0,
+) -> Path:
+    """Write ``fig`` to ``path``, offline; the format is the file's suffix.
+
+    - ``.html``: a page with plotly.js inside (no network, no MathJax), always;
+    - ``.png``, ``.svg``, ``.pdf``, ``.jpeg``, ``.webp``: through Kaleido (``pip install
+      kaleido``) using the system's Chromium (``BROWSER_PATH``, else the first of
+      :data:`CHROMIUM_NAMES` on the PATH), with MathJax off so nothing is fetched;
+    - without Kaleido, ``.png`` and ``.svg`` come from the system's Chromium directly
+      (plotly.js's own ``toImage`` in a headless page).
+
+    Every string of the figure is escaped first (:func:`escape_figure`). Returns the path.
+
+    >>> import cycleanalytics as ca, tempfile, pathlib
+    >>> with ca.Store() as store, tempfile.TemporaryDirectory() as tmp:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.metrics.plot_satisfaction(ca.metrics.satisfaction(store, by="channel"))
+    ...     out = save_figure(fig, pathlib.Path(tmp) / "csat.html")
+    ...     "Plotly.newPlot" in out.read_text(encoding="utf-8")
+    True
+    """
+    target = Path(path)
+    fmt = target.suffix.lower().lstrip(".").replace("jpg", "jpeg")
+    figure = escape_figure(go.Figure(fig))
+    if fmt == "html":
+        figure.write_html(target, include_plotlyjs=True, include_mathjax=False, full_html=True)
+        return target
+    if fmt not in IMAGE_FORMATS:
+        raise OptionError(
+            f"cannot save a figure as {target.suffix or 'a file without suffix'!r}; use one of "
+            f".html, {', '.join('.' + f for f in IMAGE_FORMATS)}"
+        )
+    height = height or int(figure.layout.height or 500)
+    browser = os.environ.get("BROWSER_PATH") or _system_chromium()
+    try:
+        import kaleido
+    except ImportError:
+        kaleido = None
+    if kaleido is not None:
+        if browser and "BROWSER_PATH" not in os.environ:
+            os.environ["BROWSER_PATH"] = browser  # Kaleido's choreographer reads it
+        options = {"format": fmt, "width": width, "height": height, "scale": scale}
+        data = kaleido.calc_fig_sync(figure.to_dict(), opts=options, kopts={"mathjax": False})
+    elif fmt in ("png", "svg") and browser:
+        data = _chromium_image(figure, fmt, width, height, scale, browser)
+    else:
+        raise OptionError(
+            f"saving a figure as .{fmt} needs Kaleido (pip install kaleido) and a Chromium "
+            f"({browser or 'none found: apt-get install chromium, or set BROWSER_PATH'}); "
+            "without Kaleido, .png and .svg need a Chromium; .html always works"
+        )
+    target.write_bytes(data)
+    return target
+
+
+def _system_chromium() -> str | None:
+    return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
+
+
+def _chromium_image(
+    fig: go.Figure, fmt: str, width: int, height: int, scale: float, browser: str
+) -> bytes:
+    """PNG or SVG bytes of ``fig`` from plotly.js's ``toImage`` in a headless Chromium page
+    (plotly.js inline: nothing is fetched)."""
+    import plotly
+
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    options = json.dumps({"format": fmt, "width": width, "height": height, "scale": scale})
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><div id='f'></div>"
+        "<pre id='out'></pre><script>"
+        + plotly_js.read_text(encoding="utf-8")
+        + "</script><script>const FIG = "
+        + fig.to_json()
+        + ";Plotly.newPlot('f', FIG.data, FIG.layout, {staticPlot: true})"
+        + f".then(gd => Plotly.toImage(gd, {options}))"
+        + ".then(url => { document.getElementById('out').textContent = url; });</script>"
+        + "</body></html>"
+    )
+    with tempfile.TemporaryDirectory(prefix="cycleanalytics-") as tmp:
+        html_file = Path(tmp) / "figure.html"
+        html_file.write_text(page, encoding="utf-8")
+        command = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={tmp}",
+            "--virtual-time-budget=30000",
+            "--dump-dom",
+            html_file.as_uri(),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    found = re.search(r"<pre id=\"out\">(data:[^<]*)</pre>", done.stdout)
+    if not found:
+        raise OptionError(
+            f"{browser} did not draw the figure (exit {done.returncode}); install Kaleido "
+            "(pip install kaleido) or save as .html"
+        )
+    url = html.unescape(found.group(1))
+    head, _, body = url.partition(",")
+    return base64.b64decode(body) if head.endswith(";base64") else unquote(body).encode("utf-8")
+
+
+# -- notebooks ----------------------------------------------------------------------------------
+
+#: The renderer :func:`use_notebook_renderer` sets: JupyterLab draws the plotly MIME output, and
+#: every other reader (``jupyter nbconvert --to html``, GitHub, an emailed .html) the HTML one,
+#: whose plotly.js the "notebook" half puts inline into the notebook once (no network).
+NOTEBOOK_RENDERER = "plotly_mimetype+notebook"
+
+
+def use_notebook_renderer(renderer: str = NOTEBOOK_RENDERER) -> str:
+    """Make figures in this kernel survive ``jupyter nbconvert --to html`` and offline
+    viewing: plotly's renderer becomes ``renderer`` (default :data:`NOTEBOOK_RENDERER`).
+    Call it once, in the first cell; returns the renderer now in use.
+
+    Plotly's default in JupyterLab writes only its own MIME type, which the HTML export drops;
+    ``"notebook_connected"`` would load plotly.js from a CDN.
+    """
+    import plotly.io as pio
+
+    pio.renderers.default = renderer
+    return renderer
+
+
+# -- hover texts in the report languages ---------------------------------------------------------
+
+
+def _change_hover(score: str, unit: str, words: tuple[str, str, str, str]) -> str:
+    changed, previous, interval, to = words
+    return (
+        f"%{{x}}: {score} {changed} %{{y{unit}}} {previous}<br>{interval} "
+        f"%{{customdata[0]{unit}}} {to} %{{customdata[1]{unit}}}<extra></extra>"
+    )
+
+
+#: Indonesian and Malay for the hover texts of the figures (#18); merged into
+#: :data:`cycleanalytics.i18n.HOVER_TEXTS`, which the reports' ``localize_figure`` reads.
+HOVER_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "%{x}: %{y:,} complaints<extra></extra>": {
+        "id": "%{x}: %{y:,} keluhan<extra></extra>",
+        "ms": "%{x}: %{y:,} aduan<extra></extra>",
+    },
+    "up to %{x}: %{y:.0%} of all complaints<extra></extra>": {
+        "id": "sampai %{x}: %{y:.0%} dari semua keluhan<extra></extra>",
+        "ms": "hingga %{x}: %{y:.0%} daripada semua aduan<extra></extra>",
+    },
+    "%{x|%Y-%m-%d}: %{y:,} complaints open<extra>%{fullData.name}</extra>": {
+        "id": "%{x|%Y-%m-%d}: %{y:,} keluhan terbuka<extra>%{fullData.name}</extra>",
+        "ms": "%{x|%Y-%m-%d}: %{y:,} aduan terbuka<extra>%{fullData.name}</extra>",
+    },
+    "%{x}: %{y:.0%} %{fullData.name}<br>interval %{customdata[0]:.0%}–%{customdata[1]:.0%}"
+    "<extra></extra>": {
+        "id": "%{x}: %{y:.0%} %{fullData.name}<br>interval %{customdata[0]:.0%}–"
+        "%{customdata[1]:.0%}<extra></extra>",
+        "ms": "%{x}: %{y:.0%} %{fullData.name}<br>selang %{customdata[0]:.0%}–"
+        "%{customdata[1]:.0%}<extra></extra>",
+    },
+    "%{fullData.name}: %{y:.1%} of journeys %{x}<br>interval %{customdata[0]:.1%}–"
+    "%{customdata[1]:.1%}<extra></extra>": {
+        "id": "%{fullData.name}: %{y:.1%} perjalanan %{x}<br>interval %{customdata[0]:.1%}–"
+        "%{customdata[1]:.1%}<extra></extra>",
+        "ms": "%{fullData.name}: %{y:.1%} perjalanan %{x}<br>selang %{customdata[0]:.1%}–"
+        "%{customdata[1]:.1%}<extra></extra>",
+    },
+    "%{y}: %{x:.1%} of journeys pass (%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>": {
+        "id": "%{y}: %{x:.1%} perjalanan lolos (%{customdata[0]:,} dari %{customdata[1]:,})"
+        "<extra></extra>",
+        "ms": "%{y}: %{x:.1%} perjalanan lulus (%{customdata[0]:,} daripada "
+        "%{customdata[1]:,})<extra></extra>",
+    },
+    "%{x}: %{y:,.2f} per case over %{customdata[2]:,} cases<br>interval "
+    "%{customdata[0]:,.2f}–%{customdata[1]:,.2f}<extra></extra>": {
+        "id": "%{x}: %{y:,.2f} per kasus dari %{customdata[2]:,} kasus<br>interval "
+        "%{customdata[0]:,.2f}–%{customdata[1]:,.2f}<extra></extra>",
+        "ms": "%{x}: %{y:,.2f} setiap kes daripada %{customdata[2]:,} kes<br>selang "
+        "%{customdata[0]:,.2f}–%{customdata[1]:,.2f}<extra></extra>",
+    },
+    "%{x}: %{y:,.2f} of recovery cost per recovered customer (%{customdata:,} customers)"
+    "<extra></extra>": {
+        "id": "%{x}: %{y:,.2f} biaya pemulihan per pelanggan yang pulih (%{customdata:,} "
+        "pelanggan)<extra></extra>",
+        "ms": "%{x}: %{y:,.2f} kos pemulihan setiap pelanggan yang dipulihkan "
+        "(%{customdata:,} pelanggan)<extra></extra>",
+    },
+    "%{x}: %{y:.1f} hours<extra>%{fullData.name}</extra>": {
+        "id": "%{x}: %{y:.1f} jam<extra>%{fullData.name}</extra>",
+        "ms": "%{x}: %{y:.1f} jam<extra>%{fullData.name}</extra>",
+    },
+    **{
+        _change_hover(score, unit, ("changed by", "from the previous period", "interval", "to")): {
+            "id": _change_hover(
+                score, unit, ("berubah", "dari periode sebelumnya", "interval", "sampai")
+            ),
+            "ms": _change_hover(
+                score, unit, ("berubah sebanyak", "daripada tempoh sebelumnya", "selang", "hingga")
+            ),
+        }
+        for score, unit in (("CSAT", ":+.1%"), ("NPS", ":+.1f"))
+    },
+}
+
+
+def _register_hover_translations() -> None:
+    from cycleanalytics.i18n import HOVER_TEXTS
+
+    for english, languages in HOVER_TRANSLATIONS.items():
+        HOVER_TEXTS.setdefault(english, languages)
+
+
+_register_hover_translations()

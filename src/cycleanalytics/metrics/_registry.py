@@ -15,20 +15,25 @@ Python, the CLI or a report, goes through the same door:
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from cycleanalytics.errors import MetricError
+from cycleanalytics.errors import DataWarning, MetricError
 from cycleanalytics.metrics.definitions import CONTRACT_KEYS, Scope, plain_value
 
 #: Filters every metric shares; each is honoured or refused by name.
 SHARED_FILTERS = ("period", "channel", "segment", "by")
+#: How deep in registered metrics the current call is: the data checks and the tidying are
+#: done once, for the metric the user called (a metric may call others).
+_DEPTH = contextvars.ContextVar("metric_depth", default=0)
 #: Arguments recorded as durations (hours) in ``attrs["filters"]``.
 DURATIONS = ("horizon", "window", "sla")
 
@@ -130,20 +135,41 @@ def register(
             for key, why in refused.items():
                 if _given(bound.arguments.get(key)):
                     raise MetricError(f"{name} does not take {key}: {why}")
-            segment = bound.arguments.get("segment")
-            if _given(segment) and not has_segment:
-                from cycleanalytics.metrics._sources import segment_source
+            outermost = _DEPTH.get() == 0
+            empty = None
+            if outermost:
+                found, empty = _check(REGISTRY[name], bound.arguments)
+                for message in found:  # never silenced here: the caller decides
+                    warnings.warn(message, DataWarning, stacklevel=2)
+            depth = _DEPTH.set(_DEPTH.get() + 1)
+            try:
+                segment = bound.arguments.get("segment")
+                if _given(segment) and not has_segment:
+                    from cycleanalytics.metrics._sources import segment_source
 
-                source = segment_source(bound.arguments[_first_parameter(own)], segment)
-                call = dict(bound.arguments)
-                call.pop("segment")
-                call[_first_parameter(own)] = source
-                df = func(**call)
-            else:
-                call = {k: v for k, v in bound.arguments.items() if has_segment or k != "segment"}
-                df = func(**call)
+                    source = segment_source(bound.arguments[_first_parameter(own)], segment)
+                    call = dict(bound.arguments)
+                    call.pop("segment")
+                    call[_first_parameter(own)] = source
+                    df = func(**call)
+                else:
+                    call = {
+                        k: v for k, v in bound.arguments.items() if has_segment or k != "segment"
+                    }
+                    df = func(**call)
+            except MetricError:
+                if empty:  # "no data" says more than the metric's own complaint (as_of...)
+                    raise MetricError(empty) from None
+                raise
+            finally:
+                _DEPTH.reset(depth)
             bound.apply_defaults()
-            return _contract(REGISTRY[name], df, bound.arguments)
+            df = _contract(REGISTRY[name], df, bound.arguments)
+            if not outermost:
+                return df
+            from cycleanalytics.metrics._frames import tidy
+
+            return tidy(df, bound.arguments)
 
         metric.__signature__ = signature  # type: ignore[attr-defined]
         doc = (func.__doc__ or "").strip().split("\n\n")[0]
@@ -153,6 +179,27 @@ def register(
         return metric
 
     return decorate
+
+
+def _check(spec: MetricSpec, arguments: Mapping[str, Any]) -> tuple[list[str], str | None]:
+    """The data checks of :func:`~cycleanalytics.metrics._sources.check_data` for one call."""
+    from cycleanalytics.metrics._sources import check_data
+
+    basis = arguments.get("basis")
+    try:
+        scope = spec.scope(basis if isinstance(basis, str) else None)
+    except MetricError:
+        return [], None  # the metric names the bad basis itself
+    source = next(iter(arguments.values()), None)
+    keys = scope.as_dict()
+    return check_data(
+        spec.name,
+        keys["time_key"],
+        keys["channel_key"],
+        scope.population,
+        source,
+        dict(arguments),
+    )
 
 
 def _first_parameter(signature: inspect.Signature) -> str:

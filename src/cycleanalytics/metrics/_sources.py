@@ -8,6 +8,11 @@ every registered metric applies it for its ``segment`` filter (see ``_registry``
 
 from __future__ import annotations
 
+import difflib
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -16,11 +21,9 @@ from cycleanalytics.errors import MetricError, StoreError
 from cycleanalytics.metrics._common import as_list
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     import ibis.expr.types as ir
 
-__all__ = ["SegmentSource", "segment_source"]
+__all__ = ["SegmentSource", "check_data", "closest_values", "segment_source"]
 
 #: Tables that hold a customer's rows, narrowed to the segment's customers.
 CUSTOMER_TABLES = ("interactions", "complaints", "customers")
@@ -79,3 +82,245 @@ def segment_source(source: Any, segment: str | Sequence[str] | None) -> Any:
             "customers export (customer_id, segment) first"
         ) from None
     return SegmentSource(source, segments)
+
+
+# -- loud emptiness: filters that match nothing, periods outside the data, empty stores --------
+
+#: What each time basis and channel basis of a scope reads: (table, column) pairs.
+_TIME_COLUMNS = {
+    "event_time": (("interactions", "ts"),),
+    "case_start": (("interactions", "ts"),),
+    "complaint_opened": (("complaints", "opened_at"),),
+    "period_end": (("complaints", "opened_at"),),
+    "trigger_time": (("interactions", "ts"), ("complaints", "opened_at")),
+}
+_CHANNEL_TABLES = {
+    "entry_channel": ("interactions",),
+    "event_channel": ("interactions",),
+    "complaint_channel": ("complaints",),
+    "trigger_channel": ("interactions", "complaints"),
+}
+#: Profiles of sources other than a DuckDB store (Spark: slow to ask), per source object.
+_PROFILE_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """What a table holds, as far as the filter checks need it."""
+
+    rows: int
+    first: datetime | None
+    last: datetime | None
+    channels: tuple[str, ...] | None
+
+
+def check_data(
+    metric: str,
+    time_key: str,
+    channel_key: str,
+    population: str,
+    source: Any,
+    arguments: dict[str, Any],
+) -> tuple[list[str], str | None]:
+    """The warnings due (:class:`~cycleanalytics.errors.DataWarning`, for the registry to give
+    where the user called the metric) when the data cannot answer: an empty store, a
+    ``channel`` or ``segment`` value that matches nothing (naming the closest values), a
+    ``period`` outside the data (naming its range); and the empty-store message (for the
+    metric's own error to be replaced by it), else None.
+
+    One small query per table read (count, time range and distinct channels together); on a
+    DuckDB store the row count (and time range) is asked every call, the distinct values only
+    when the row count changed (cached per store, table and column); other sources (Spark)
+    are profiled once per source object. A check that cannot run stays silent: it
+    never stops a metric.
+    """
+    found: list[str] = []
+    try:
+        return found, _check_data(
+            metric, time_key, channel_key, population, source, arguments, found
+        )
+    except Exception:  # the checks are advice; the metric reports real problems itself
+        return found, None
+
+
+def _check_data(
+    metric: str,
+    time_key: str,
+    channel_key: str,
+    population: str,
+    source: Any,
+    arguments: dict[str, Any],
+    found: list[str],
+) -> str | None:
+    from cycleanalytics.metrics._common import Period
+
+    whole = source.source if isinstance(source, SegmentSource) else source
+    if not (isinstance(whole, ibis.expr.types.Table) or callable(getattr(whole, "table", None))):
+        return None
+    if time_key == "case_start" and "complaint" in population:  # cases of both tables
+        time_key, channel_key = "trigger_time", "trigger_channel"
+    time_columns = _TIME_COLUMNS.get(time_key)
+    if not time_columns:  # a table given as it is: the filters do not apply to it
+        return None
+    channels = as_list(arguments.get("channel"))
+    period = arguments.get("period")
+    wanted_period = Period.parse(period, as_of=arguments.get("as_of")) if period else None
+    channel_tables = _CHANNEL_TABLES.get(channel_key, ()) if channels else ()
+    profiles = {
+        table: _profile(whole, table, column, table in channel_tables, wanted_period is not None)
+        for table, column in time_columns
+    }
+    profiles = {table: p for table, p in profiles.items() if p is not None}
+    if not profiles:
+        return None
+    if all(p.rows == 0 for p in profiles.values()):
+        names = " and no ".join(profiles)
+        message = (
+            f"{metric}: there is no data: the store holds no {names}; load exports first "
+            "(ca.load(store, folder) or `cycleanalytics load`)"
+        )
+        found.append(message)
+        return message
+    if channels and channel_tables:
+        present = sorted(
+            {c for t in channel_tables if (p := profiles.get(t)) for c in p.channels or ()}
+        )
+        what = " or ".join(channel_tables)
+        found += _unmatched(metric, "channel", channels, present, f"no {what}")
+    segments = as_list(arguments.get("segment"))
+    if segments:
+        present = _segments(whole)
+        if present is not None:
+            found += _unmatched(metric, "segment", segments, present, "no customer")
+    if wanted_period is not None and not wanted_period.is_open:
+        for table, p in profiles.items():
+            if p.rows and p.first is not None and p.last is not None:
+                after = wanted_period.end is not None and wanted_period.end <= p.first
+                before = wanted_period.start is not None and wanted_period.start > p.last
+                if after or before:
+                    found.append(
+                        f"{metric}: no {table} in the period {wanted_period.label()}; the "
+                        f"{table} run from {p.first:%Y-%m-%d} to {p.last:%Y-%m-%d}"
+                    )
+    return None
+
+
+def closest_values(value: str, present: Sequence[str], n: int = 3) -> list[str]:
+    """The values of ``present`` closest to ``value``: the same letters in another case first,
+    then the closest spellings (difflib).
+
+    >>> closest_values("Chat", ["chat", "email", "phone"]), closest_values("phnoe", ["phone"])
+    (['chat'], ['phone'])
+    """
+    same_case = [p for p in present if p.lower() == value.lower()]
+    if same_case:
+        return same_case[:n]
+    lowered = {p.lower(): p for p in present}
+    return [lowered[m] for m in difflib.get_close_matches(value.lower(), list(lowered), n=n)]
+
+
+def _unmatched(
+    metric: str, name: str, given: list[str], present: Sequence[str], nothing: str
+) -> list[str]:
+    unknown = [v for v in given if v not in present]
+    if not unknown:
+        return []
+    parts = []
+    for value in unknown:
+        close = closest_values(str(value), present)
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        parts.append(f"{value!r}{hint}")
+    listed = ", ".join(present[:20]) + (", ..." if len(present) > 20 else "")
+    return [
+        f"{metric}: {name} {', '.join(parts)} matches {nothing}, so it counts nothing; "
+        f"the {name}s in the data are: {listed or '(none)'}"
+    ]
+
+
+def _duckdb_connection(source: Any) -> Any:
+    import duckdb
+
+    con = getattr(source, "con", None)
+    return con if isinstance(con, duckdb.DuckDBPyConnection) else None
+
+
+def _profile(source: Any, table: str, column: str, channels: bool, span: bool) -> _Profile | None:
+    con = _duckdb_connection(source)
+    if con is not None:  # table and column names are ours, never the user's
+        # microseconds, not TIMESTAMPTZ: no time-zone conversion on the way to Python
+        times = f"epoch_us(min({column})), epoch_us(max({column}))" if span else "NULL, NULL"
+        row = con.execute(f"SELECT count(*), {times} FROM {table}")
+        got = row.fetchall()[0]  # fetch to the end: the connection is free again
+        values = _distinct(source, con, table, "channel", got[0]) if channels else None
+        first, last = (_from_us(v) for v in got[1:3])
+        return _Profile(got[0], first, last, values)
+    key = (table, column, str(channels))
+    cache = _cache_of(source)
+    if cache is not None and key in cache:
+        return cache[key]
+    from cycleanalytics.metrics._outcomes import tables
+
+    t = getattr(tables(source), table)
+    if t is None:
+        return None
+    got = t.aggregate(n=t.count(), a=t[column].min(), b=t[column].max()).execute().iloc[0]
+    values = None
+    if channels and "channel" in t.columns:
+        values = tuple(v for v in t.select("channel").distinct().execute()["channel"] if v)
+    profile = _Profile(int(got["n"]), _instant(got["a"]), _instant(got["b"]), values)
+    if cache is not None:
+        cache[key] = profile
+    return profile
+
+
+def _distinct(source: Any, con: Any, table: str, column: str, rows: int) -> tuple[str, ...]:
+    """The values of ``column`` in a DuckDB store's ``table``, asked again only when the
+    table's row count has changed since (a load adds or replaces rows)."""
+    cache = _cache_of(source)
+    key = ("distinct", table, column)
+    if cache is not None and key in cache and cache[key][0] == rows:
+        return cache[key][1]
+    got = con.execute(f"SELECT list(DISTINCT {column}) FROM {table}").fetchall()[0][0]
+    values = tuple(v for v in got if v)
+    if cache is not None:
+        cache[key] = (rows, values)
+    return values
+
+
+def _segments(source: Any) -> list[str] | None:
+    con = _duckdb_connection(source)
+    if con is not None:
+        rows = con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
+        return sorted(_distinct(source, con, "customers", "segment", rows))
+    cache = _cache_of(source)
+    if cache is not None and ("segments",) in cache:
+        return cache[("segments",)]
+    customers = source.table("customers")
+    values = sorted(v for v in customers.select("segment").distinct().execute()["segment"] if v)
+    if cache is not None:
+        cache[("segments",)] = values
+    return values
+
+
+def _cache_of(source: Any) -> dict[tuple[str, ...], Any] | None:
+    try:
+        return _PROFILE_CACHE.setdefault(source, {})
+    except TypeError:  # not weakly referenceable or not hashable: ask every time
+        return None
+
+
+def _from_us(value: int | None) -> datetime | None:
+    return (
+        None if value is None else datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value)
+    )
+
+
+def _instant(value: Any) -> datetime | None:
+    import pandas as pd
+
+    if value is None or pd.isna(value):
+        return None
+    stamp = pd.Timestamp(value)
+    return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).to_pydatetime()

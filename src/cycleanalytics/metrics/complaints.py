@@ -58,7 +58,13 @@ from cycleanalytics.metrics.definitions import (
     Scope,
 )
 from cycleanalytics.model import resolve_model
-from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
+from cycleanalytics.plots import (
+    PALETTE,
+    breakdown_columns,
+    finish_layout,
+    require_columns,
+    top_groups,
+)
 from cycleanalytics.stats import safe_ratio, wilson_interval
 
 if TYPE_CHECKING:
@@ -344,7 +350,13 @@ def plot_complaints(
         df = df.sort_values("complaints", ascending=False)
         df["cumulative_share"] = df["complaints"].cumsum() / df["complaints"].sum()
     fig.add_trace(
-        go.Bar(x=df[AREA], y=df["complaints"], name="complaints", marker_color=PALETTE[0])
+        go.Bar(
+            x=df[AREA],
+            y=df["complaints"],
+            name="complaints",
+            marker_color=PALETTE[0],
+            hovertemplate="%{x}: %{y:,} complaints<extra></extra>",
+        )
     )
     fig.add_trace(
         go.Scatter(
@@ -354,13 +366,14 @@ def plot_complaints(
             yaxis="y2",
             mode="lines+markers",
             line_color=PALETTE[1],
+            hovertemplate="up to %{x}: %{y:.0%} of all complaints<extra></extra>",
         )
     )
     fig.update_layout(
         yaxis={"title": "complaints"},
         yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1.05]},
     )
-    return finish_layout(fig, title=title, height=380)
+    return finish_layout(fig, title=title, df=df, height=380)
 
 
 def readable_complaints(df: pd.DataFrame) -> pd.DataFrame:
@@ -509,6 +522,7 @@ def plot_complaint_backlog(
     require_columns(df, ("period_end", "open"), "plot_complaint_backlog")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "period_end")
+    df = top_groups(df, by, "open")
     parts = df.groupby(by, sort=False, dropna=False) if by else [("open complaints", df)]
     for i, (key, part) in enumerate(parts):
         fig.add_trace(
@@ -518,10 +532,12 @@ def plot_complaint_backlog(
                 mode="lines+markers",
                 name=" / ".join(map(str, key)) if isinstance(key, tuple) else str(key),
                 line_color=PALETTE[i % len(PALETTE)],
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,} complaints open"
+                "<extra>%{fullData.name}</extra>",
             )
         )
     fig.update_yaxes(title="open complaints at the period end", rangemode="tozero")
-    return finish_layout(fig, title=title, height=360)
+    return finish_layout(fig, title=title, df=df, height=360)
 
 
 __all__ = [

@@ -49,7 +49,13 @@ from cycleanalytics.metrics._sequences import (
 )
 from cycleanalytics.metrics.definitions import CASE_START, ENTRY_CHANNEL, THRESHOLDS, Scope
 from cycleanalytics.model import CycleModel, resolve_model
-from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
+from cycleanalytics.plots import (
+    PALETTE,
+    breakdown_columns,
+    finish_layout,
+    require_columns,
+    top_groups,
+)
 from cycleanalytics.stats import safe_ratio, wilson_interval
 
 if TYPE_CHECKING:
@@ -395,6 +401,7 @@ def plot_conformance(
     require_columns(df, tuple(f"{n}_share" for n in CONFORMANCE_SHARES), "plot_conformance")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "events") if "events" in df.columns else []
+    df = top_groups(df, by, "cases")
     labels = ["conforming", "skipped a stage", "moved backward", "repeated a stage"]
     for i, (_, row) in enumerate(df.iterrows()):
         name = " / ".join(str(row[c]) for c in by) if by else "all journeys"
@@ -405,6 +412,11 @@ def plot_conformance(
                 y=values,
                 name=name,
                 marker_color=PALETTE[i % len(PALETTE)],
+                customdata=[
+                    [row[f"{n}_share_lo"], row[f"{n}_share_hi"]] for n in CONFORMANCE_SHARES
+                ],
+                hovertemplate="%{fullData.name}: %{y:.1%} of journeys %{x}<br>interval "
+                "%{customdata[0]:.1%}–%{customdata[1]:.1%}<extra></extra>",
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -417,7 +429,7 @@ def plot_conformance(
         )
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", title="share of journeys", range=[0, 1])
-    return finish_layout(fig, title=title, legend_title_text=", ".join(by) if by else None)
+    return finish_layout(fig, title=title, df=df, legend_title_text=", ".join(by) if by else None)
 
 
 # -- directly-follows ------------------------------------------------------------------------
@@ -590,7 +602,7 @@ def plot_directly_follows(
     )
     fig.update_xaxes(title="to")
     fig.update_yaxes(title="from", autorange="reversed")
-    return finish_layout(fig, title=title)
+    return finish_layout(fig, title=title, df=df)
 
 
 def plot_stage_flows(
@@ -627,7 +639,7 @@ def plot_stage_flows(
             },
         )
     )
-    return finish_layout(fig, title=title)
+    return finish_layout(fig, title=title, df=df)
 
 
 # -- variants --------------------------------------------------------------------------------
@@ -782,7 +794,7 @@ def plot_variants(
         )
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(df["variant"]))
     fig.update_xaxes(tickformat=".0%", title="share of journeys")
-    return finish_layout(fig, title=title, height=max(300, 60 + 28 * len(df)))
+    return finish_layout(fig, title=title, df=df, height=max(300, 60 + 28 * len(df)))
 
 
 # -- per-case deviations ------------------------------------------------------------------------
@@ -1069,6 +1081,9 @@ def plot_conformance_rules(
             y=df["description"],
             orientation="h",
             marker_color=PALETTE[0],
+            customdata=np.column_stack([df["passing"], df["cases"]]),
+            hovertemplate="%{y}: %{x:.1%} of journeys pass (%{customdata[0]:,} of "
+            "%{customdata[1]:,})<extra></extra>",
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -1079,7 +1094,7 @@ def plot_conformance_rules(
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(tickformat=".0%", range=[0, 1], title="share of journeys passing")
-    return finish_layout(fig, title=title)
+    return finish_layout(fig, title=title, df=df)
 
 
 # -- comparing models ---------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from cycleanalytics.plots import (
     finish_layout,
     group_labels,
     require_columns,
+    top_groups,
 )
 from cycleanalytics.stats import mean_interval, safe_ratio
 
@@ -217,6 +218,7 @@ def plot_cost(
     require_columns(df, ("cost_per_case", "cost_per_case_lo", "cost_per_case_hi"), "plot_cost")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "cases")
+    df = top_groups(df, by, "cases")
     labels = group_labels(df, by)
     fig.add_trace(
         go.Bar(
@@ -224,6 +226,11 @@ def plot_cost(
             y=df["cost_per_case"],
             marker_color=PALETTE[0],
             name="cost per case",
+            customdata=np.column_stack(
+                [df["cost_per_case_lo"], df["cost_per_case_hi"], df["cases"]]
+            ),
+            hovertemplate="%{x}: %{y:,.2f} per case over %{customdata[2]:,} cases<br>"
+            "interval %{customdata[0]:,.2f}–%{customdata[1]:,.2f}<extra></extra>",
             error_y={
                 "type": "data",
                 "symmetric": False,
@@ -233,7 +240,7 @@ def plot_cost(
         )
     )
     fig.update_yaxes(title="cost per case")
-    return finish_layout(fig, title=title, height=360)
+    return finish_layout(fig, title=title, df=df, height=360)
 
 
 @register(
@@ -328,7 +335,18 @@ def plot_recovery_cost(
     require_columns(df, ("cost_per_recovered_customer",), "plot_recovery_cost")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "recovered_cases")
+    df = top_groups(df, by, "recovered_cases")
     labels = group_labels(df, by)
-    fig.add_trace(go.Bar(x=labels, y=df["cost_per_recovered_customer"], marker_color=PALETTE[2]))
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=df["cost_per_recovered_customer"],
+            marker_color=PALETTE[2],
+            name="recovery cost per recovered customer",
+            customdata=df["recovered_customers"],
+            hovertemplate="%{x}: %{y:,.2f} of recovery cost per recovered customer "
+            "(%{customdata:,} customers)<extra></extra>",
+        )
+    )
     fig.update_yaxes(title="recovery cost per recovered customer")
-    return finish_layout(fig, title=title, height=360)
+    return finish_layout(fig, title=title, df=df, height=360)

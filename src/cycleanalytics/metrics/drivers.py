@@ -770,7 +770,7 @@ def plot_key_drivers(
         )  # fmt: skip
     fig.update_xaxes(title="performance: mean rating")
     fig.update_yaxes(title="importance: share of R² (relative weight)", tickformat=".0%")
-    return finish_layout(fig, title=title, height=440)
+    return finish_layout(fig, title=title, df=df, height=440)
 
 
 def readable_key_drivers(df: pd.DataFrame) -> pd.DataFrame:

@@ -63,7 +63,13 @@ from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics._sequences import event_order
 from cycleanalytics.metrics.definitions import THRESHOLDS, TRIGGER_CHANNEL, TRIGGER_TIME, Scope
 from cycleanalytics.model import resolve_model
-from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
+from cycleanalytics.plots import (
+    PALETTE,
+    breakdown_columns,
+    finish_layout,
+    require_columns,
+    top_groups,
+)
 from cycleanalytics.stats import safe_ratio, wilson_interval
 
 if TYPE_CHECKING:
@@ -584,6 +590,7 @@ def plot_loop_closure(
     require_columns(df, ("loop_closure", "loop_closure_lo", "loop_closure_hi"), "plot")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "items")
+    df = top_groups(df, by, "items")
     grains = [c for c in by if c in TIME_GRAINS]
     error = {
         "type": "data",
@@ -623,7 +630,7 @@ def plot_loop_closure(
             )
         )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="followed up within the SLA")
-    return finish_layout(fig, title=title, height=360)
+    return finish_layout(fig, title=title, df=df, height=360)
 
 
 def readable_loop_closure(df: pd.DataFrame) -> pd.DataFrame:

@@ -43,7 +43,13 @@ from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics._sequences import event_order
 from cycleanalytics.metrics.definitions import CASE_START, FUNNEL_ENTRY_CHANNEL, Scope
 from cycleanalytics.model import CycleModel, resolve_model
-from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
+from cycleanalytics.plots import (
+    PALETTE,
+    breakdown_columns,
+    finish_layout,
+    require_columns,
+    top_groups,
+)
 from cycleanalytics.stats import safe_ratio, wilson_interval
 
 if TYPE_CHECKING:
@@ -816,6 +822,7 @@ def plot_funnel(
     require_columns(df, ("stage", "label", "reached", "conversion", "from_entry"), "plot_funnel")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "stage")
+    df = top_groups(df, by, "reached")
     hover = (
         "<b>%{y}</b><br>%{customdata[0]:,} journeys (%{customdata[1]:.1%} of entries)"
         "<br>%{customdata[2]:.1%} of the previous stage continued"
@@ -867,6 +874,7 @@ def plot_funnel(
     finish_layout(
         fig,
         title=title,
+        df=df,
         legend_title_text=", ".join(by) if by else None,
         height=max(300, 80 + 40 * len(df)) if by else 360,
     )

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import ibis
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -51,6 +52,7 @@ from cycleanalytics.plots import (
     finish_layout,
     group_labels,
     require_columns,
+    top_groups,
 )
 from cycleanalytics.stats import (
     TestResult,
@@ -524,6 +526,7 @@ def plot_recovery(
     require_columns(df, ("recovery_rate", "success_rate", "retention_rate"), "plot_recovery")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "dissatisfied")
+    df = top_groups(df, by, "dissatisfied")
     labels = group_labels(df, by)
     for i, (name, label) in enumerate(
         (
@@ -538,6 +541,9 @@ def plot_recovery(
                 y=df[name],
                 name=label,
                 marker_color=PALETTE[i],
+                customdata=np.column_stack([df[f"{name}_lo"], df[f"{name}_hi"]]),
+                hovertemplate="%{x}: %{y:.0%} %{fullData.name}<br>interval "
+                "%{customdata[0]:.0%}–%{customdata[1]:.0%}<extra></extra>",
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -548,7 +554,7 @@ def plot_recovery(
         )
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    return finish_layout(fig, title=title, height=380)
+    return finish_layout(fig, title=title, df=df, height=380)
 
 
 def readable_recovery(df: pd.DataFrame) -> pd.DataFrame:
@@ -807,6 +813,9 @@ def plot_recovery_paradox(
                 y=df[name],
                 name=label,
                 marker_color=PALETTE[i],
+                customdata=np.column_stack([df[f"{name}_lo"], df[f"{name}_hi"]]),
+                hovertemplate="%{x}: %{y:.0%} %{fullData.name}<br>interval "
+                "%{customdata[0]:.0%}–%{customdata[1]:.0%}<extra></extra>",
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -817,4 +826,4 @@ def plot_recovery_paradox(
         )
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    return finish_layout(fig, title=title, height=380)
+    return finish_layout(fig, title=title, df=df, height=380)

@@ -308,7 +308,7 @@ def plot_resolution_time(
         )
     fig.update_xaxes(title="days since the complaint was opened")
     fig.update_yaxes(title="share still open", tickformat=".0%", range=[0, 1.02])
-    return finish_layout(fig, title=title, height=380)
+    return finish_layout(fig, title=title, df=df, height=380)
 
 
 def _hours(value: float, lo: float, hi: float) -> str:

@@ -51,6 +51,7 @@ from cycleanalytics.plots import (
     finish_layout,
     group_labels,
     require_columns,
+    top_groups,
 )
 from cycleanalytics.stats import (
     mean_interval,
@@ -462,6 +463,7 @@ def plot_satisfaction(
     require_columns(df, ("csat", "csat_lo", "csat_hi", "csat_n"), "plot_satisfaction")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "interactions")
+    df = top_groups(df, by, "interactions")
     grains = [c for c in by if c in TIME_GRAINS]
     hover = "CSAT %{y:.1%}<br>%{customdata:,} responses<extra>%{fullData.name}</extra>"
     if grains:
@@ -506,7 +508,7 @@ def plot_satisfaction(
             )
         )
     fig.update_yaxes(tickformat=".0%", title="CSAT (top-box share, 95% interval)")
-    return finish_layout(fig, title=title, height=380)
+    return finish_layout(fig, title=title, df=df, height=380)
 
 
 def plot_satisfaction_change(
@@ -516,10 +518,16 @@ def plot_satisfaction_change(
     colour."""
     require_columns(df, ("period", "change", "change_lo", "change_hi", "flagged"), "plot")
     fig = fig if fig is not None else go.Figure()
+    score = str((df.attrs.get("filters") or {}).get("score") or "csat")
+    unit = ":+.1%" if score == "csat" else ":+.1f"
     fig.add_trace(
         go.Bar(
             x=df["period"],
             y=df["change"],
+            customdata=np.column_stack([df["change_lo"], df["change_hi"]]),
+            hovertemplate=f"%{{x}}: {score.upper()} changed by %{{y{unit}}} from the previous "
+            f"period<br>interval %{{customdata[0]{unit}}} to %{{customdata[1]{unit}}}"
+            "<extra></extra>",
             marker_color=[PALETTE[1] if f else PALETTE[5] for f in df["flagged"]],
             error_y={
                 "type": "data",
@@ -531,7 +539,7 @@ def plot_satisfaction_change(
         )
     )
     fig.update_yaxes(title="change from the previous period")
-    return finish_layout(fig, title=title, height=360)
+    return finish_layout(fig, title=title, df=df, height=360)
 
 
 def readable_satisfaction(df: pd.DataFrame) -> pd.DataFrame:

@@ -39,7 +39,13 @@ from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics.definitions import CASE_START, FUNNEL_ENTRY_CHANNEL, Scope
 from cycleanalytics.metrics.funnel import reach_table
 from cycleanalytics.model import CycleModel, resolve_model
-from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
+from cycleanalytics.plots import (
+    PALETTE,
+    breakdown_columns,
+    finish_layout,
+    require_columns,
+    top_groups,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -296,6 +302,7 @@ def plot_time_between_stages(
     require_columns(df, TIMING_COLUMNS, "plot_time_between_stages")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "from_stage")
+    df = top_groups(df, by, "cases")
     groups = df.groupby(by, sort=False, dropna=False) if by else [(("all journeys",), df)]
     for i, (key, part) in enumerate(groups):
         name = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
@@ -311,8 +318,10 @@ def plot_time_between_stages(
                 name=name,
                 marker_color=PALETTE[i % len(PALETTE)],
                 boxmean=True,
+                # one label per statistic, beside its line (the axis title names them)
+                hovertemplate="%{x}: %{y:.1f} hours<extra>%{fullData.name}</extra>",
             )
         )
     fig.update_layout(boxmode="group")
     fig.update_yaxes(title="hours (box: 25th-75th percentile; whiskers: 10th-90th)")
-    return finish_layout(fig, title=title, legend_title_text=", ".join(by) if by else None)
+    return finish_layout(fig, title=title, df=df, legend_title_text=", ".join(by) if by else None)
