@@ -91,7 +91,7 @@ def test_a_longer_sla_closes_the_late_item_and_a_later_as_of_makes_k5_due(loop_s
 def test_trend_period_and_channel(loop_store):
     by_day = loop_closure(loop_store, as_of=AS_OF, by="day")
     assert by_day["items"].sum() == 7
-    first = by_day[by_day["day"] == pd.Timestamp("2026-03-01")].iloc[0]
+    first = by_day[by_day["day"].astype(str) == "2026-03-01"].iloc[0]
     assert (first["items"], first["closed_in_time"]) == (2, 2), "K1 and K8"
     assert (
         loop_closure(loop_store, as_of=AS_OF, period="2026-03-03..2026-03-05")["items"][0] == 2

@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 from cycleanalytics.errors import (
     CycleAnalyticsError,
+    DataWarning,
     LoadError,
     MetricError,
     ModelError,
@@ -58,6 +59,9 @@ _LAZY = {
     "Period": "cycleanalytics.metrics",
     "generate_sample": "cycleanalytics.sample",
     "sample_dir": "cycleanalytics.sample",
+    "save_figure": "cycleanalytics.plots",
+    "use_notebook_renderer": "cycleanalytics.plots",
+    "what_stands_out": "cycleanalytics.insights",
 }
 for _module, _name, _has_expr in _METRICS:
     for _attribute in (_name, f"plot_{_name}", *([f"{_name}_expr"] if _has_expr else [])):
@@ -65,8 +69,8 @@ for _module, _name, _has_expr in _METRICS:
 del _module, _name, _has_expr, _attribute
 
 _SUBMODULES = (
-    "calendar", "classify", "frames", "ingest", "kpis", "metrics", "notebook", "periods",
-    "plots", "reports", "sample", "spark", "stats", "importance", "surveys",
+    "calendar", "classify", "frames", "ingest", "insights", "kpis", "metrics", "notebook",
+    "periods", "plots", "reports", "sample", "spark", "stats", "importance", "surveys",
 )  # fmt: skip
 
 
@@ -93,6 +97,7 @@ __all__ = [
     "BusinessCalendar",
     "CycleAnalyticsError",
     "CycleModel",
+    "DataWarning",
     "LoadError",
     "LoadResult",
     "MetricError",
@@ -110,5 +115,8 @@ __all__ = [
     "generate_sample",
     "load",
     "sample_dir",
+    "save_figure",
+    "use_notebook_renderer",
+    "what_stands_out",
     *sorted(name for name, module in _LAZY.items() if module.startswith("cycleanalytics.metrics.")),
 ]

@@ -40,8 +40,7 @@ __all__ = ["FRAME_TABLES", "as_store", "is_frame"]
 #: The tables a frame can feed (the keys of a dict of frames).
 FRAME_TABLES = ("interactions", "complaints", "customers")
 
-# The library's warning for usable but suspect data, where this checkout has it.
-_WARNING: type[Warning] = getattr(errors, "DataWarning", UserWarning)
+_WARNING = errors.DataWarning  # the library's warning for usable but suspect data
 
 
 def is_frame(obj: object) -> bool:

@@ -130,6 +130,18 @@ class CycleGroup(click.Group):
     """A group that turns library errors into a message and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import warnings
+
+        from cycleanalytics.errors import DataWarning
+
+        def show(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+            if issubclass(category, DataWarning):  # the library's: a plain line, no source path
+                err.print(error_line("Warning:", message))
+            else:
+                _show_default(message, category, *_, **__)
+
+        _show_default = warnings.showwarning
+        warnings.showwarning = show  # type: ignore[assignment]
         try:
             return super().invoke(ctx)
         except CycleAnalyticsError as exc:
@@ -141,6 +153,8 @@ class CycleGroup(click.Group):
         except click.ClickException as exc:  # click prints it; a path in it shows as text
             exc.message = visible(exc.message, lines=True)
             raise
+        finally:
+            warnings.showwarning = _show_default
 
 
 # -- options shared by many commands: defined once --------------------------------------------
