@@ -846,6 +846,19 @@ def format_change(change: float, unit: str, language: str = "en") -> str:
     return f"{sign}{text}{suffix}"
 
 
+def duration_text(hours: float, language: str = "en") -> str:
+    """A duration as managers read it: in days (one decimal) above 48 hours, else in hours.
+
+    >>> duration_text(172.4), duration_text(30.25, "id"), duration_text(50, "ms")
+    ('7.2 days', '30,2 jam', '2.1 hari')
+    """
+    from cycleanalytics.i18n import fmt_number, t
+
+    if hours > 48:
+        return t("unit.days", language, n=fmt_number(hours / 24, language, decimals=1))
+    return t("unit.hours", language, n=fmt_number(hours, language, decimals=1))
+
+
 def kpi_tiles_html(table: pd.DataFrame, language: str = "en") -> str:
     """KPI tiles as HTML: label, value, change against the comparison period and a
     significance marker (only where a test was made and found p < 0.05). Text is escaped;
