@@ -609,6 +609,30 @@ def test_config_is_read_with_paths_relative_to_it(tmp_path):
     }
 
 
+def test_targets_and_currency_reach_the_reports_that_show_kpi_tiles(tmp_path):
+    path = tmp_path / "reports.toml"
+    path.write_text(
+        CONFIG.replace('out = "published"', 'out = "published"\ncurrency = "IDR"')
+        + "\n[targets]\ncsat = 0.6\ncost_per_case = { target = 12.0, amber = 0.1 }\n"
+    )
+    config = reports.load_config(path)
+    funnel, summary = config.jobs
+    assert "targets" not in funnel.parameters and "currency" not in funnel.parameters
+    assert summary.parameters["currency"] == "IDR"
+    assert summary.parameters["targets"] == {
+        "csat": 0.6,
+        "cost_per_case": {"target": 12.0, "amber": 0.1},
+    }
+    declared = notebook_parameters("executive_summary")
+    checked = reports._check_parameters("executive_summary", declared, summary.parameters)
+    assert checked["targets"]["cost_per_case"] == {"target": 12.0, "amber": 0.1}
+    with pytest.raises(ParameterError, match="three-letter currency code"):
+        reports._check_parameters("executive_summary", declared, {"currency": "rupiah"})
+    path.write_text(CONFIG + "\n[targets]\ncsatt = 0.6\n")
+    with pytest.raises(ParameterError, match=r"\[targets\]: there is no KPI 'csatt'"):
+        reports.load_config(path)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -640,7 +664,8 @@ def _numbers(page: Path) -> list[str]:
     """The text of a page's tables, tiles and sentences (no run time, no chart ids)."""
     text = page.read_text(encoding="utf-8")
     return re.findall(r'<(?:td|p) class="(?:num|text|ca-takeaway|ca-note)">([^<]*)<', text) + [
-        m for m in re.findall(r'<div class="ca-tile-(?:value|change)">([^<]*)<', text)
+        re.sub(r"<[^>]+>", "", m)
+        for m in re.findall(r'<div class="ca-tile-(?:value|change)[^"]*">(.*?)</div>', text)
     ]
 
 
@@ -670,7 +695,7 @@ def test_scheduled_set_with_a_fixed_as_of_is_reproducible(sample_db, tmp_path):
     assert 'period = "2026-03-01..2026-03-31"' in params[0].source  # March: the month before
     assert 'as_of = "2026-04-15"' in params[0].source
     summary = indonesian.read_text(encoding="utf-8")
-    assert "last_month: 2026-03-01 to 2026-03-31" in summary  # the header
+    assert "Maret 2026 (2026-03-01 to 2026-03-31)" in summary  # the header, in words first
     assert "Ringkasan eksekutif" in summary and "perjalanan pelanggan dimulai" in summary
     assert "Executive summary" in english.read_text(encoding="utf-8")
     before = {p.name: _numbers(p) for p in (english, indonesian)}
@@ -723,7 +748,8 @@ def _key_text(page: str) -> str:
     body = _without_styles(page)
     body = re.sub(r'<div class="ca-header".*?</div></div>', "", body, flags=re.DOTALL)
     items = re.findall(
-        r"<h[123][^>]*>(.*?)</h[123]>|<div class=\"ca-tile-(?:label|value|change|n)\">(.*?)</div>"
+        r"<h[123][^>]*>(.*?)</h[123]>"
+        r"|<div class=\"ca-tile-(?:label|value|change|target|n)(?: [^\"]*)?\">(.*?)</div>"
         r"|<p class=\"ca-(?:takeaway|note|empty)\">(.*?)</p>"
         r"|<t[dh] class=\"(?:num|text)\">(.*?)</t[dh]>"
         r"|<li class=\"ca-item\">(.*?)</li>",
@@ -861,7 +887,7 @@ def test_new_reports_show_no_complaint_text_and_no_customer_ids(outcome_reports)
 
 @pytest.mark.slow
 def test_executive_summary_tiles_for_resolution_and_recovery_equal_the_library(sample_db, tmp_path):
-    from cycleanalytics.notebook import format_kpi
+    from cycleanalytics.notebook import format_kpi, tile_value
 
     result = run_report(
         "executive_summary", db=sample_db, out=tmp_path, parameters={"period": "2026-05"}
@@ -877,8 +903,10 @@ def test_executive_summary_tiles_for_resolution_and_recovery_equal_the_library(s
             r'<div class="ca-tile" data-kpi="([^"]+)"(.*?)</div></div>', page
         )
     }
-    assert f">{format_kpi(now['median_h'], 'hours')}<" in tiles["median_resolution_h"]
-    assert f"vs {format_kpi(before['median_h'], 'hours')} before" in tiles["median_resolution_h"]
+    # resolution above 48 h is shown in days: the library's hours / 24
+    assert f">{tile_value(now['median_h'], 'hours')}<" in tiles["median_resolution_h"]
+    assert f"vs {tile_value(before['median_h'], 'hours')} before" in tiles["median_resolution_h"]
+    assert tile_value(now["median_h"], "hours") == f"{now['median_h'] / 24:.1f} days"
     assert tiles["median_resolution_h"].endswith(f">n = {int(now['complaints']):,}")
     assert f">{format_kpi(success['success_rate'], 'share')}<" in tiles["recovery_success"]
     assert tiles["recovery_success"].endswith(f">n = {int(success['success_judged']):,}")

@@ -272,6 +272,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "ms": "Perjalanan, laluan dan peringkat secara terperinci, untuk penganalisis.",
     },
     "unit.days": {"en": "{n} days", "id": "{n} hari", "ms": "{n} hari"},
+    "tile.target": {"en": "target {value}", "id": "target {value}", "ms": "sasaran {value}"},
+    "tile.status.green": {"en": "on target", "id": "sesuai target", "ms": "mencapai sasaran"},
+    "tile.status.amber": {
+        "en": "just off target",
+        "id": "sedikit di bawah target",
+        "ms": "hampir mencapai sasaran",
+    },
+    "tile.status.red": {
+        "en": "off target",
+        "id": "tidak sesuai target",
+        "ms": "tidak mencapai sasaran",
+    },
+    "tile.median_resolution_h": {
+        "en": "Median time to resolve a complaint",
+        "id": "Median waktu penyelesaian keluhan",
+        "ms": "Median masa penyelesaian aduan",
+    },
     "unit.hours": {"en": "{n} h", "id": "{n} jam", "ms": "{n} jam"},
 }
 

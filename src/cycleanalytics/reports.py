@@ -218,6 +218,22 @@ def _coerce_known(report: str, key: str, value: object) -> object:
 
 def _coerce(report: str, key: str, value: object, default: object) -> object:
     """Check one parameter value against its declaration; return what to inject."""
+    if key == "targets":
+        from cycleanalytics.notebook import parse_targets
+
+        if _is_none(value):
+            return None
+        return {k: {"target": g.value, "amber": g.amber} for k, g in parse_targets(value).items()}
+    if key == "currency":
+        if _is_none(value):
+            return None
+        text = str(value).strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", text):
+            raise ParameterError(
+                f"parameter 'currency' of report {report!r} must be a three-letter currency "
+                f"code such as EUR, IDR or MYR, not {value!r}"
+            )
+        return text
     if key in ("period", "as_of", "model", *CHOICES, *TEXT_PARAMETERS):
         return _coerce_known(report, key, value)
     if _is_date_parameter(key):
@@ -1011,8 +1027,11 @@ def report_header(
     else:
         as_of, loads = data_provenance(db)
     period_text = period.label() if period else t("header.all_data", language)
-    if period is not None and period.name:
-        period_text = f"{period.name}: {period_text}"
+    if period is not None:
+        from cycleanalytics.i18n import period_words
+
+        # in words first (June 2026), then the days, which say exactly what was counted
+        period_text = f"{period_words(period.first, period.last, language)} ({period_text})"
     rows = [(t("header.period", language), period_text)]
     comparison = parameters.get("comparison")
     if period is not None and comparison and comparison != "none":
@@ -1471,10 +1490,14 @@ def write_index(out: str | Path, *, title: str = "Reports") -> Path:
             as_of = date_words(date.fromisoformat(str(record.get("as_of"))), language)
         except ValueError:
             as_of = str(record.get("as_of"))
+        when = t("index.as_of", language, date=as_of)
+        run_title = str(record.get("title", title))
         runs.append(
             {
-                "heading": f"{record.get('title', title)}, "
-                + t("index.as_of", language, date=as_of),
+                # the page's own title is not repeated above each of its runs
+                "heading": when[:1].upper() + when[1:]
+                if run_title == title
+                else f"{run_title}, {when}",
                 "failed": t("index.failed_count", language, n=failed) if failed else "",
                 "when": t(
                     "index.run",
@@ -1516,10 +1539,17 @@ def load_config(path: str | Path) -> ReportConfig:
         out = "reports/weekly"         # holds index.html
         subfolder = "{as_of}"          # one folder per as-of date (default)
 
+        currency = "IDR"               # optional: costs shown in this currency
+
         [parameters]                   # for every report of the set
         period = "last_month"
         comparison = "previous"
         language = "en"
+
+        [targets]                      # optional: red/amber/green on the KPI tiles
+        csat = 0.60                    # shares as fractions: 60%
+        median_resolution_h = 72       # hours (shown in days)
+        cost_per_case = { target = 12.0, amber = 0.10 }   # amber: within 10% of it
 
         [[report]]
         name = "executive_summary"
@@ -1547,7 +1577,7 @@ def load_config(path: str | Path) -> ReportConfig:
         raise ParameterError(f"report config {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"report config {path} is not valid TOML: {exc}") from None
-    known = {"title", "db", "out", "subfolder", "parameters", "report"}
+    known = {"title", "db", "out", "subfolder", "parameters", "report", "targets", "currency"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ParameterError(
@@ -1556,6 +1586,15 @@ def load_config(path: str | Path) -> ReportConfig:
         )
     base = path.parent.resolve()
     common = dict(data.get("parameters", {}))
+    # [targets] and currency reach the reports that show KPI tiles (they declare them)
+    shown = {k: data[k] for k in ("targets", "currency") if k in data}
+    if "targets" in shown:
+        from cycleanalytics.notebook import parse_targets
+
+        try:
+            parse_targets(shown["targets"])
+        except ParameterError as exc:
+            raise ParameterError(f"report config {path}: [targets]: {exc}") from None
     entries = data.get("report", [])
     if not isinstance(entries, list) or not entries:
         raise ParameterError(
@@ -1572,6 +1611,12 @@ def load_config(path: str | Path) -> ReportConfig:
                 f"{', '.join(extra)}; keys are: name, output, parameters"
             )
         parameters = {**common, **dict(entry.get("parameters", {}))}
+        if shown and str(entry["name"]) in available_reports():
+            declared = notebook_parameters(str(entry["name"]))
+            parameters = {
+                **{k: v for k, v in shown.items() if k in declared},
+                **parameters,
+            }
         if parameters.get("model"):
             parameters["model"] = str((base / str(parameters["model"])).resolve())
         output = str(entry.get("output", ""))

@@ -15,6 +15,19 @@ from cycleanalytics.errors import ParameterError, ReportError
 
 #: The file by which `demo` knows a folder is its own (and may replace what it wrote there).
 DEMO_MARKER = ".cycleanalytics-demo"
+#: The demo's executive summary: the last complete month, with example targets (made up for
+#: the sample, as a reports.toml [targets] table would give them) so its tiles show all
+#: three colours.
+DEMO_SUMMARY = {
+    "period": "last_month",
+    "targets": {
+        "csat": 0.55,
+        "complaints_per_1000": 90,
+        "median_resolution_h": 120,
+        "recovery_success": 0.85,
+        "cost_per_case": 12,
+    },
+}
 
 
 def _earlier_demo(folder: Path) -> bool:
@@ -256,7 +269,7 @@ def demo(out: Path, jobs: int, self_contained: bool, keep_notebooks: bool) -> No
     # other reports cover all the data
     run = reports.run_reports(
         [
-            reports.ReportJob(name, {"period": "last_month"} if name == "executive_summary" else {})
+            reports.ReportJob(name, DEMO_SUMMARY if name == "executive_summary" else {})
             for name in reports.available_reports()
         ],
         db=db,
