@@ -67,7 +67,33 @@ table.ca-table th { text-align: left; border-bottom: 2px solid #1f5f8b; padding:
 table.ca-table td { border-bottom: 1px solid #ddd; padding: 0.3em 0.9em; }
 table.ca-table td.num, table.ca-table th.num { text-align: right; }
 table.ca-table td.text, table.ca-table th.text { text-align: left; }
+table.ca-table { display: block; max-width: 100%; overflow-x: auto; }
+@media (max-width: 640px) {
+  .js-plotly-plot .modebar-container { display: none; }
+  table.ca-table { font-size: 0.85em; }
+  table.ca-table th, table.ca-table td { padding: 0.3em 0.5em; }
+}
+@media print {
+  .ca-back, .js-plotly-plot .modebar-container { display: none !important; }
+  .ca-tile, .ca-takeaway, .js-plotly-plot, table.ca-table, tr { break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; }
+  table.ca-table { display: table; overflow: visible; }
+}
+@page { size: A4; margin: 14mm; }
 </style>
+"""
+
+#: On a narrow screen (a phone), legends go below the charts instead of squeezing the plot.
+_NARROW_SCRIPT = """
+window.addEventListener("load", function () {
+  if (window.innerWidth > 640 || !window.Plotly) { return; }
+  document.querySelectorAll(".js-plotly-plot").forEach(function (chart) {
+    if (chart.layout && chart.layout.showlegend !== false) {
+      Plotly.relayout(chart, {"legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left",
+        "legend.y": -0.25, "legend.yanchor": "top"});
+    }
+  });
+});
 """
 
 _setup_done = False
@@ -117,7 +143,12 @@ def setup_notebook() -> None:
     pd.set_option("display.width", 160)
     pd.set_option("display.precision", 2)
     bundle, _ = plotly_bundle()
-    display(HTML(f'{_REPORT_CSS}<script type="text/javascript">{bundle}</script>'))
+    display(
+        HTML(
+            f'{_REPORT_CSS}<script type="text/javascript">{bundle}</script>'
+            f'<script type="text/javascript">{_NARROW_SCRIPT}</script>'
+        )
+    )
     _setup_done = True
 
 
