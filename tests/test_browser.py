@@ -186,10 +186,12 @@ def test_executive_summary_tiles_equal_the_library_and_a_screenshot_is_kept(brow
         " e.dataset.status, getComputedStyle(e.querySelector('.ca-tile-change')).color])",
     )
     colour = {"good": "rgb(26, 127, 55)", "bad": "rgb(198, 40, 40)"}
-    for kpi, direction, judgement, _, shown_colour in marks:
-        row = expected.loc[expected["kpi"] == kpi].iloc[0]
-        if row["change"] == row["change"] and row["change"] != 0:
-            assert direction == ("up" if row["change"] > 0 else "down"), kpi
+    for (kpi, direction, judgement, _, shown_colour), row in zip(
+        marks, expected.itertuples(), strict=True
+    ):
+        assert kpi == row.kpi
+        if row.change == row.change and row.change != 0:
+            assert direction == ("up" if row.change > 0 else "down"), kpi
         if judgement in colour:
             assert shown_colour == colour[judgement], kpi
     judged = {kpi: judgement for kpi, _, judgement, _, _ in marks}
