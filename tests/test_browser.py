@@ -1,7 +1,10 @@
 """Every report of the demo in a real headless browser (Debian's chromium, driven by Playwright):
-no console errors, no network requests, every chart drawn, KPI values equal the library's; an
-XSS probe in a segment name is shown as text and never runs. A screenshot of the executive
-summary is kept in ``reports/test-artifacts`` (or ``$CYCLEANALYTICS_ARTIFACTS``)."""
+no console errors, no network requests, every chart drawn with the folder's shared plotly.js,
+KPI values equal the library's and tiles carry direction and colour; the landing page in English
+and Indonesian at 1366 and 390 px (human titles, executive summary first, every page linking
+back, no sideways scrolling); an XSS probe in a segment name is shown as text and never runs,
+in a self-contained page. A screenshot of the executive summary is kept in
+``reports/test-artifacts`` (or ``$CYCLEANALYTICS_ARTIFACTS``)."""
 
 from __future__ import annotations
 
@@ -15,8 +18,16 @@ from click.testing import CliRunner
 
 import cycleanalytics as ca
 from cycleanalytics.cli import main
-from cycleanalytics.notebook import executive_kpis, format_kpi, report_context
-from cycleanalytics.reports import available_reports, run_report
+from cycleanalytics.i18n import t
+from cycleanalytics.notebook import executive_kpis, report_context, tile_value
+from cycleanalytics.reports import (
+    REPORT_ORDER,
+    ReportJob,
+    available_reports,
+    plotly_asset_name,
+    run_report,
+    run_reports,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -67,15 +78,40 @@ def demo(tmp_path_factory) -> Path:
     return out
 
 
-def _open(browser, page_path: Path, *, expect_charts: int = 1):
-    """Open a page; return (page, console errors, network requests) once its charts drew."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
+@pytest.fixture(scope="module")
+def indonesian(demo, tmp_path_factory) -> Path:
+    """Three reports of the demo's data in Indonesian, with their index."""
+    out = tmp_path_factory.mktemp("laporan")
+    with ca.Store(demo / "demo.duckdb", read_only=True) as store:
+        as_of = (store.as_of().date() + timedelta(days=1)).isoformat()
+    run = run_reports(
+        [
+            ReportJob("stage_funnel", {"language": "id"}),
+            ReportJob("executive_summary", {"language": "id", "period": "last_month"}),
+            ReportJob("complaints", {"language": "id"}),
+        ],
+        db=demo / "demo.duckdb",
+        out=out,
+        as_of=as_of,
+        title="Laporan",
+        jobs_at_once=2,
+    )
+    assert run.ok, [o.error for o in run.failed]
+    return out
+
+
+def _open(browser, page_path: Path, *, expect_charts: int = 1, width: int = 1200, files=None):
+    """Open a page; return (page, console errors, network requests) once its charts drew.
+    ``files``, a list, receives the file:// addresses the page loaded."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     errors: list[str] = []
     requests: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: requests.append(r.url) if not r.url.startswith("file:") else None)
+    if files is not None:
+        page.on("request", lambda r: files.append(r.url) if r.url.startswith("file:") else None)
     page.goto(page_path.resolve().as_uri(), wait_until="load")
     if expect_charts:
         page.wait_for_function(
@@ -90,8 +126,12 @@ def test_every_demo_report_opens_offline_without_errors_and_draws_its_charts(bro
     assert {p.stem for p in pages} == {*available_reports(), "index"}
     for path in pages:
         is_report = path.stem != "index"
-        charts = path.read_text(encoding="utf-8").count('class="plotly-graph-div"')
-        page, errors, requests = _open(browser, path, expect_charts=charts if is_report else 0)
+        text = path.read_text(encoding="utf-8")
+        charts = text.count('class="plotly-graph-div"')
+        files: list[str] = []
+        page, errors, requests = _open(
+            browser, path, expect_charts=charts if is_report else 0, files=files
+        )
         drawn = page.eval_on_selector_all(".js-plotly-plot", "els => els.length")
         svgs = page.eval_on_selector_all(
             ".js-plotly-plot", "els => els.filter(e => e.querySelector('.main-svg')).length"
@@ -102,7 +142,17 @@ def test_every_demo_report_opens_offline_without_errors_and_draws_its_charts(bro
         if is_report:
             assert charts >= 1
             assert page.locator("#ca-header").count() == 1, f"{path.name} has no header"
+            # drawn with the folder's one plotly.js, loaded from disk: the page embeds none
+            shared = (demo / "assets" / plotly_asset_name()).as_uri()
+            assert files == [path.resolve().as_uri(), shared], files
+            assert path.stat().st_size < 1_000_000 and "* plotly.js v" not in text
         page.context.close()
+
+
+def test_the_demos_html_pages_index_and_shared_assets_weigh_at_most_12_mb(demo):
+    pages = [*demo.glob("*.html"), *(demo / "assets").iterdir()]
+    assert sum(p.stat().st_size for p in pages) <= 12_000_000
+    assert not (demo / "notebooks").exists(), "executed notebooks only when asked for"
 
 
 def test_index_links_every_report_of_the_demo(browser, demo):
@@ -125,11 +175,34 @@ def test_executive_summary_tiles_equal_the_library_and_a_screenshot_is_kept(brow
         " e.querySelector('.ca-tile-value').innerText])",
     )
     want = [
-        [row.kpi, "" if row.stage is None else row.stage, format_kpi(row.value, row.unit)]
+        [row.kpi, "" if row.stage is None else row.stage, tile_value(row.value, row.unit)]
         for row in expected.itertuples()
     ]
     assert shown == want
     assert len(shown) >= 8  # cases, CSAT, NPS, complaints, cost, three drop-offs
+    marks = page.eval_on_selector_all(
+        ".ca-tile",
+        "els => els.map(e => [e.dataset.kpi, e.dataset.direction, e.dataset.judgement,"
+        " e.dataset.status, getComputedStyle(e.querySelector('.ca-tile-change')).color])",
+    )
+    colour = {"good": "rgb(26, 127, 55)", "bad": "rgb(198, 40, 40)"}
+    for (kpi, direction, judgement, _, shown_colour), row in zip(
+        marks, expected.itertuples(), strict=True
+    ):
+        assert kpi == row.kpi
+        if row.change == row.change and row.change != 0:
+            assert direction == ("up" if row.change > 0 else "down"), kpi
+        if judgement in colour:
+            assert shown_colour == colour[judgement], kpi
+    judged = {kpi: judgement for kpi, _, judgement, _, _ in marks}
+    assert judged["cases"] == "neutral"
+    # the demo's example targets: every tile with one is red, amber or green
+    status = {kpi: s for kpi, _, _, s, _ in marks}
+    assert {status[k] for k in ("csat", "cost_per_case", "median_resolution_h")} <= {
+        "red",
+        "amber",
+        "green",
+    }
     header = page.locator("#ca-header").inner_text()
     assert ctx.period.label() in header and ctx.comparison.label() in header
     assert ca.__version__ in header
@@ -169,10 +242,56 @@ def test_a_script_in_a_segment_name_is_shown_as_text_and_never_runs(browser, xss
         db=xss_db,
         out=tmp_path,
         parameters={"segment": XSS, "comparison": "none"},
+        self_contained=True,
     )
-    page, errors, requests = _open(browser, result.html)
+    files: list[str] = []
+    page, errors, requests = _open(browser, result.html, files=files)
+    assert files == [result.html.resolve().as_uri()], "a self-contained page loads nothing else"
     assert page.evaluate("window.__xss") is None, "the probe ran"
     assert XSS in page.locator("#ca-header").inner_text()
     assert requests == [], requests  # the <img src=x> was not created
     assert errors == []
     page.context.close()
+
+
+def _no_sideways_scroll(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth"
+        " && document.body.scrollWidth <= window.innerWidth"
+    )
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_the_index_lists_human_titles_summary_first_and_every_page_links_back(
+    browser, demo, indonesian, language, width
+):
+    folder = demo if language == "en" else indonesian
+    page, errors, requests = _open(browser, folder / "index.html", expect_charts=0, width=width)
+    assert page.evaluate("document.documentElement.lang") == language
+    viewport = page.locator('meta[name="viewport"]').get_attribute("content")
+    assert "width=device-width" in viewport
+    titles = page.eval_on_selector_all(".report a", "els => els.map(e => e.innerText)")
+    reports = page.eval_on_selector_all(".report", "els => els.map(e => e.dataset.report)")
+    assert titles[0] == t("exec.title", language), "the executive summary comes first"
+    assert reports == sorted(reports, key=REPORT_ORDER.index)
+    assert all("_" not in title for title in titles), titles  # no file names
+    text = page.locator("body").inner_text()
+    assert "period=" not in text and "last_month" not in text
+    periods = page.eval_on_selector_all(".report .period", "els => els.map(e => e.innerText)")
+    assert periods[0] and periods[0][0].isupper() and periods[0][-4:].isdigit()  # "June 2026"
+    assert page.locator(".report .purpose").count() == len(titles)
+    assert page.locator(".report .headline").count() >= 2  # the summary's, the funnel's...
+    assert _no_sideways_scroll(page), "the index scrolls sideways"
+    assert errors == [] and requests == []
+    hrefs = page.eval_on_selector_all(".report a", "els => els.map(e => e.getAttribute('href'))")
+    page.context.close()
+    for href in hrefs[: 3 if width == 390 else None]:
+        report, errors, _ = _open(browser, folder / href, expect_charts=0, width=width)
+        back = report.locator("#ca-back")
+        assert back.get_attribute("href") == "index.html", href
+        assert back.inner_text() == t("index.back", language)
+        assert report.evaluate("document.documentElement.lang") == language
+        if width == 390:
+            assert _no_sideways_scroll(report), f"{href} scrolls sideways at 390 px"
+        report.context.close()

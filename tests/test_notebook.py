@@ -83,6 +83,83 @@ def test_tiles_show_value_change_and_marker_only_where_significant():
     assert "Lost before Initial interaction" in tiles[3] and "±0.0 points" in tiles[3]
 
 
+def _tile_attributes(html: str) -> dict[str, dict[str, str]]:
+    found = {}
+    for attrs in re.findall(r'<div class="ca-tile[^"]*" ([^>]*)>', html):
+        values = dict(re.findall(r'data-([a-z]+)="([^"]*)"', attrs))
+        found[values["kpi"] + (":" + values["stage"] if values["stage"] else "")] = values
+    return found
+
+
+def test_tiles_carry_an_arrow_coloured_by_whether_up_is_good_for_the_measure():
+    table = pd.DataFrame(
+        {
+            "kpi": ["cases", "csat", "complaints_per_1000", "median_resolution_h", "cost_per_case"],
+            "stage": [None] * 5,
+            "value": [1200.0, 0.62, 95.0, 172.4, 11.29],
+            "unit": ["count", "share", "rate", "hours", "money"],
+            "n": [1200, 400, 1200, 85, 1200],
+            "test": ["none"] * 5,
+            "previous": [1000.0, 0.55, 90.0, 142.0, 12.01],
+            "change": [200.0, 0.07, 5.0, 30.4, -0.72],
+            "significant": pd.array([pd.NA] * 5, dtype="boolean"),
+        }
+    )
+    html = kpi_tiles_html(table)
+    tiles = _tile_attributes(html)
+    # CSAT up: good; complaints up: bad; resolution time up: bad; cost down: good; cases: neither
+    assert tiles["csat"]["direction"] == "up" and tiles["csat"]["judgement"] == "good"
+    assert tiles["complaints_per_1000"]["judgement"] == "bad"
+    assert tiles["median_resolution_h"]["direction"] == "up"
+    assert tiles["median_resolution_h"]["judgement"] == "bad"
+    assert tiles["cost_per_case"]["direction"] == "down"
+    assert tiles["cost_per_case"]["judgement"] == "good"
+    assert tiles["cases"]["judgement"] == "neutral" and tiles["cases"]["direction"] == "up"
+    assert '<span class="ca-arrow ca-good" aria-hidden="true">▲</span>' in html
+    assert '<span class="ca-arrow ca-bad" aria-hidden="true">▲</span>' in html
+    # 172.4 h is 7.2 days (172.4 / 24 by hand); the change of 30.4 h is 1.3 days
+    assert ">7.2 days<" in html and "+1.3 days vs 5.9 days before" in html
+    assert "Median time to resolve a complaint" in html
+    assert ">11.29<" in html  # no currency known: the number alone
+    assert "€11.29" in kpi_tiles_html(table, currency="EUR")
+    assert "7,2 hari" in kpi_tiles_html(table, "id")
+
+
+def test_targets_give_red_amber_green_by_the_measures_direction():
+    table = _table()
+    targets = {"csat": 0.6, "nps": {"target": 13.0, "amber": 0.1}}
+    tiles = _tile_attributes(kpi_tiles_html(table, targets=targets))
+    assert tiles["csat"]["status"] == "green"  # 62% against 60%: met
+    assert tiles["nps"]["status"] == "amber"  # 12.5 against 13: within 10% of it
+    assert tiles["cases"]["status"] == ""  # no target
+    red = _tile_attributes(kpi_tiles_html(table, targets={"csat": 0.7}))
+    assert red["csat"]["status"] == "red"  # 62% against 70%: more than 5% short
+    html = kpi_tiles_html(table, "id", targets={"csat": 0.6})
+    assert "target 60,0% · sesuai target" in html
+
+
+def test_targets_are_checked():
+    from cycleanalytics.notebook import Target, parse_targets, target_status
+
+    assert parse_targets(None) == {} and parse_targets("") == {}
+    assert parse_targets("csat=0.6, cost_per_case=12") == {
+        "csat": Target(0.6),
+        "cost_per_case": Target(12.0),
+    }
+    with pytest.raises(ParameterError, match=r"no KPI 'csatt'.*csat"):
+        parse_targets({"csatt": 0.6})
+    with pytest.raises(ParameterError, match="must be a number"):
+        parse_targets({"csat": "high"})
+    with pytest.raises(ParameterError, match="target = "):
+        parse_targets({"csat": {"goal": 0.6}})
+    with pytest.raises(ParameterError, match="KPI=VALUE"):
+        parse_targets("csat")
+    # lower is better for cost: 12.5 against 12 misses by 4% (amber), 13 by 8% (red)
+    assert target_status("cost_per_case", 11.0, Target(12.0)) == "green"
+    assert target_status("cost_per_case", 12.5, Target(12.0)) == "amber"
+    assert target_status("cost_per_case", 13.0, Target(12.0)) == "red"
+
+
 def test_what_the_data_cannot_measure_has_no_tile_and_one_sentence():
     table = _table()
     table.loc[2, ["value", "n"]] = [float("nan"), 0]  # NPS: nobody answered

@@ -218,7 +218,7 @@ def test_self_check_rejects_a_page_without_charts_or_with_a_cdn_script():
     assert check_report_html(good) == 1
     with pytest.raises(ReportError, match=r"empty report.*0 charts"):
         check_report_html(f"<html>{head}<script>{bundle}</script></html>")
-    with pytest.raises(ReportError, match="embedded 2 times"):
+    with pytest.raises(ReportError, match="included 2 times"):
         check_report_html(f"{head}<script>{bundle}</script><script>{bundle}</script>{chart}")
     with pytest.raises(ReportError, match="Content-Security-Policy is missing"):
         check_report_html(f"<html><script>{bundle}</script>{chart}</html>")
@@ -228,6 +228,39 @@ def test_self_check_rejects_a_page_without_charts_or_with_a_cdn_script():
         check_report_html(good + '<script src="https://cdn.example/require.js"></script>')
     with pytest.raises(ReportError, match="code or prompts"):
         check_report_html(good + '<div class="jp-InputPrompt jp-InputArea-prompt">In [1]</div>')
+
+
+def test_self_check_accepts_one_shared_bundle_under_its_own_policy():
+    from cycleanalytics.reports import REPORT_CSP, SHARED_CSP, _head_meta, plotly_asset_name
+
+    bundle = plotly.offline.get_plotlyjs()
+    chart = '<div class="plotly-graph-div"></div>'
+    script = f'<script src="assets/{plotly_asset_name()}"></script>'
+    shared = f"<html><head>{_head_meta(SHARED_CSP)}</head>{script}{chart}</html>"
+    assert check_report_html(shared) == 1
+    assert check_report_html(shared.replace('src="assets', 'src="../assets')) == 1
+    with pytest.raises(ReportError, match="Content-Security-Policy"):  # 'self' is only for it
+        check_report_html(f"<html><head>{_head_meta(SHARED_CSP)}</head><script>{bundle}</script>")
+    with pytest.raises(ReportError, match="Content-Security-Policy"):
+        check_report_html(shared.replace(_head_meta(SHARED_CSP), _head_meta(REPORT_CSP)))
+    with pytest.raises(ReportError, match="included 2 times"):
+        check_report_html(shared.replace(script, script + script))
+    with pytest.raises(ReportError, match="included 0 times"):  # from elsewhere is not ours
+        check_report_html(shared.replace('src="assets/', 'src="file:///tmp/'))
+
+
+def test_the_shared_bundle_is_written_once_and_a_foreign_file_is_never_replaced(tmp_path):
+    from cycleanalytics.reports import plotly_asset_name, write_plotly_asset
+
+    path = write_plotly_asset(tmp_path / "assets")
+    assert path == tmp_path / "assets" / plotly_asset_name()
+    assert path.read_text(encoding="utf-8") == plotly.offline.get_plotlyjs()
+    stamp = path.stat().st_mtime_ns
+    assert write_plotly_asset(tmp_path / "assets") == path and path.stat().st_mtime_ns == stamp
+    path.write_text("not plotly", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"not the plotly\.js bundle"):
+        write_plotly_asset(tmp_path / "assets")
+    assert path.read_text(encoding="utf-8") == "not plotly"
 
 
 # -- a real run ----------------------------------------------------------------------------
@@ -241,16 +274,35 @@ def funnel_report(sample_db, tmp_path_factory) -> ReportResult:
 
 @pytest.mark.slow
 def test_stage_funnel_report_is_a_complete_offline_page(funnel_report):
-    assert funnel_report.html == funnel_report.html.parent / "stage_funnel.html"
+    folder = funnel_report.html.parent
+    assert funnel_report.html == folder / "stage_funnel.html"
+    assert funnel_report.notebook == folder / "notebooks" / "stage_funnel.ipynb"
     assert funnel_report.notebook.exists()
     page = funnel_report.html.read_text(encoding="utf-8")
     assert "<title>Where customers leave the service cycle</title>" in page
-    assert page.count(PLOTLY_HEADER) == 1, "plotly.js is embedded exactly once"
+    assert page.count(PLOTLY_HEADER) == 0, "plotly.js is not embedded: the folder shares it"
+    asset = f"assets/{reports.plotly_asset_name()}"
+    assert page.count(f'<script src="{asset}"></script>') == 1
+    assert (folder / asset).read_text(encoding="utf-8") == plotly.offline.get_plotlyjs()
+    assert funnel_report.html.stat().st_size < 1_500_000
     assert page.count('class="plotly-graph-div"') == funnel_report.charts >= 2
     rest = _without_bundle(page)
     assert not re.search(r"<script[^>]*src=[\"']?(https?:)?//", rest)
     assert "https://cdn" not in rest and "http://cdn" not in rest
     assert "require.js" not in rest and "mathjax" not in rest.lower()
+
+
+@pytest.mark.slow
+def test_a_self_contained_page_embeds_plotly_and_keeps_no_notebook(sample_db, tmp_path):
+    result = run_report(
+        "stage_funnel", db=sample_db, out=tmp_path, self_contained=True, notebooks=False
+    )
+    page = result.html.read_text(encoding="utf-8")
+    assert page.count(PLOTLY_HEADER) == 1 and "assets/plotly" not in page
+    assert check_report_html(page, min_charts=2) == result.charts
+    assert result.notebook is None and not (tmp_path / "notebooks").exists()
+    assert not (tmp_path / "assets").exists()
+    assert result.figures and result.title == "Where customers leave the service cycle"
 
 
 @pytest.mark.slow
@@ -359,7 +411,7 @@ def test_failed_run_names_the_cell_and_keeps_the_partial_notebook(sample_db, tmp
     assert "'broken'" in message
     assert "cell 3 (\"value = {}['missing']" in message, "names the cell by index and first line"
     assert "KeyError" in message and "missing" in message
-    partial = out / "broken.ipynb"
+    partial = out / "notebooks" / "broken.ipynb"
     assert str(partial) in message
     kept = nbformat.read(partial, as_version=4)
     assert any(o.get("ename") == "KeyError" for c in kept.cells for o in c.get("outputs", []))
@@ -376,7 +428,7 @@ def test_a_database_that_is_not_a_cycleanalytics_one_fails_in_the_data_cell(tmp_
         ReportError, match=r"'stage_funnel' failed in cell 3 \('ctx = report_context\(.*StoreError"
     ):
         run_report("stage_funnel", db=wrong, out=tmp_path / "out")
-    assert (tmp_path / "out" / "stage_funnel.ipynb").exists()
+    assert (tmp_path / "out" / "notebooks" / "stage_funnel.ipynb").exists()
 
 
 @pytest.mark.slow
@@ -557,6 +609,30 @@ def test_config_is_read_with_paths_relative_to_it(tmp_path):
     }
 
 
+def test_targets_and_currency_reach_the_reports_that_show_kpi_tiles(tmp_path):
+    path = tmp_path / "reports.toml"
+    path.write_text(
+        CONFIG.replace('out = "published"', 'out = "published"\ncurrency = "IDR"')
+        + "\n[targets]\ncsat = 0.6\ncost_per_case = { target = 12.0, amber = 0.1 }\n"
+    )
+    config = reports.load_config(path)
+    funnel, summary = config.jobs
+    assert "targets" not in funnel.parameters and "currency" not in funnel.parameters
+    assert summary.parameters["currency"] == "IDR"
+    assert summary.parameters["targets"] == {
+        "csat": 0.6,
+        "cost_per_case": {"target": 12.0, "amber": 0.1},
+    }
+    declared = notebook_parameters("executive_summary")
+    checked = reports._check_parameters("executive_summary", declared, summary.parameters)
+    assert checked["targets"]["cost_per_case"] == {"target": 12.0, "amber": 0.1}
+    with pytest.raises(ParameterError, match="three-letter currency code"):
+        reports._check_parameters("executive_summary", declared, {"currency": "rupiah"})
+    path.write_text(CONFIG + "\n[targets]\ncsatt = 0.6\n")
+    with pytest.raises(ParameterError, match=r"\[targets\]: there is no KPI 'csatt'"):
+        reports.load_config(path)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -588,7 +664,8 @@ def _numbers(page: Path) -> list[str]:
     """The text of a page's tables, tiles and sentences (no run time, no chart ids)."""
     text = page.read_text(encoding="utf-8")
     return re.findall(r'<(?:td|p) class="(?:num|text|ca-takeaway|ca-note)">([^<]*)<', text) + [
-        m for m in re.findall(r'<div class="ca-tile-(?:value|change)">([^<]*)<', text)
+        re.sub(r"<[^>]+>", "", m)
+        for m in re.findall(r'<div class="ca-tile-(?:value|change)[^"]*">(.*?)</div>', text)
     ]
 
 
@@ -606,17 +683,19 @@ def test_scheduled_set_with_a_fixed_as_of_is_reproducible(sample_db, tmp_path):
         'parameters = { language = "id" }\n'
     )
     runner = CliRunner()
-    first = runner.invoke(main, ["report", "--config", str(path), "--as-of", "2026-04-15"])
+    first = runner.invoke(
+        main, ["report", "--config", str(path), "--as-of", "2026-04-15", "--notebooks"]
+    )
     assert first.exit_code == 0, first.output
     folder = tmp_path / "site" / "2026-04-15"
     english, indonesian = folder / "executive_summary.html", folder / "ringkasan.html"
     assert english.exists() and indonesian.exists(), "two copies of one report, both kept"
-    injected = nbformat.read(folder / "ringkasan.ipynb", as_version=4)
+    injected = nbformat.read(folder / "notebooks" / "ringkasan.ipynb", as_version=4)
     params = [c for c in injected.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert 'period = "2026-03-01..2026-03-31"' in params[0].source  # March: the month before
     assert 'as_of = "2026-04-15"' in params[0].source
     summary = indonesian.read_text(encoding="utf-8")
-    assert "last_month: 2026-03-01 to 2026-03-31" in summary  # the header
+    assert "Maret 2026 (2026-03-01 to 2026-03-31)" in summary  # the header, in words first
     assert "Ringkasan eksekutif" in summary and "perjalanan pelanggan dimulai" in summary
     assert "Executive summary" in english.read_text(encoding="utf-8")
     before = {p.name: _numbers(p) for p in (english, indonesian)}
@@ -647,14 +726,15 @@ def test_a_failed_report_leaves_evidence_and_the_others_still_run(sample_db, tmp
     assert result.exit_code == 7, result.output
     assert (out / "stage_funnel.html").exists(), "the report after the failed one still ran"
     assert not (out / "broken.html").exists()
-    assert (out / "broken.ipynb").exists(), "the partial notebook is kept"
+    assert (out / "notebooks" / "broken.ipynb").exists(), "the partial notebook is kept"
+    assert not (out / "notebooks" / "stage_funnel.ipynb").exists(), "kept only when asked"
     record = json.loads((out / "run.json").read_text())
     broken = record["reports"][0]
-    assert broken["ok"] is False and broken["notebook"] == "broken.ipynb"
+    assert broken["ok"] is False and broken["notebook"] == "notebooks/broken.ipynb"
     assert "cell 3" in broken["error"] and "KeyError" in broken["error"]
-    assert str(out / "broken.ipynb") in broken["error"]
+    assert str(out / "notebooks" / "broken.ipynb") in broken["error"]
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "broken: failed" in index and 'href="broken.ipynb"' in index
+    assert "broken: failed" in index and 'href="notebooks/broken.ipynb"' in index
     assert 'href="stage_funnel.html"' in index
     assert "1 of 2 reports failed (broken)" in result.output
 
@@ -668,7 +748,8 @@ def _key_text(page: str) -> str:
     body = _without_styles(page)
     body = re.sub(r'<div class="ca-header".*?</div></div>', "", body, flags=re.DOTALL)
     items = re.findall(
-        r"<h[123][^>]*>(.*?)</h[123]>|<div class=\"ca-tile-(?:label|value|change|n)\">(.*?)</div>"
+        r"<h[123][^>]*>(.*?)</h[123]>"
+        r"|<div class=\"ca-tile-(?:label|value|change|target|n)(?: [^\"]*)?\">(.*?)</div>"
         r"|<p class=\"ca-(?:takeaway|note|empty)\">(.*?)</p>"
         r"|<t[dh] class=\"(?:num|text)\">(.*?)</t[dh]>"
         r"|<li class=\"ca-item\">(.*?)</li>",
@@ -738,11 +819,11 @@ def test_new_report_is_a_complete_offline_page(outcome_reports, name):
     nb = nbformat.read(reports._notebooks_dir() / f"{name}.ipynb", as_version=4)
     minimum = nb.metadata["cycleanalytics"]["min_charts"]
     assert check_report_html(page, min_charts=minimum, name=name) == result.charts >= minimum
-    assert page.count(PLOTLY_HEADER) == 1, "plotly.js is embedded exactly once"
+    assert page.count(PLOTLY_HEADER) == 0, "plotly.js is shared, not embedded"
     rest = _without_bundle(page)
     assert not re.search(r'(?:src|href)="(?:https?:)?//', rest), "a resource from the network"
     assert "import cycleanalytics" not in rest, "code is shown"
-    assert result.html.stat().st_size < 6_000_000
+    assert result.html.stat().st_size < 1_500_000
 
 
 @pytest.mark.slow
@@ -806,7 +887,7 @@ def test_new_reports_show_no_complaint_text_and_no_customer_ids(outcome_reports)
 
 @pytest.mark.slow
 def test_executive_summary_tiles_for_resolution_and_recovery_equal_the_library(sample_db, tmp_path):
-    from cycleanalytics.notebook import format_kpi
+    from cycleanalytics.notebook import format_kpi, tile_value
 
     result = run_report(
         "executive_summary", db=sample_db, out=tmp_path, parameters={"period": "2026-05"}
@@ -819,11 +900,15 @@ def test_executive_summary_tiles_for_resolution_and_recovery_equal_the_library(s
     tiles = {
         kpi: body
         for kpi, body in re.findall(
-            r'<div class="ca-tile" data-kpi="([^"]+)"(.*?)</div></div>', page
+            # the exporter writes attributes in alphabetical order
+            r'<div class="ca-tile"[^>]*\bdata-kpi="([^"]+)"[^>]*>(.*?)</div></div>',
+            page,
         )
     }
-    assert f">{format_kpi(now['median_h'], 'hours')}<" in tiles["median_resolution_h"]
-    assert f"vs {format_kpi(before['median_h'], 'hours')} before" in tiles["median_resolution_h"]
+    # resolution above 48 h is shown in days: the library's hours / 24
+    assert f">{tile_value(now['median_h'], 'hours')}<" in tiles["median_resolution_h"]
+    assert f"vs {tile_value(before['median_h'], 'hours')} before" in tiles["median_resolution_h"]
+    assert tile_value(now["median_h"], "hours") == f"{now['median_h'] / 24:.1f} days"
     assert tiles["median_resolution_h"].endswith(f">n = {int(now['complaints']):,}")
     assert f">{format_kpi(success['success_rate'], 'share')}<" in tiles["recovery_success"]
     assert tiles["recovery_success"].endswith(f">n = {int(success['success_judged']):,}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 
 from cycleanalytics.errors import ParameterError
 
@@ -202,7 +203,139 @@ TEXTS: dict[str, dict[str, str]] = {
     # index page
     "index.title": {"en": "Reports", "id": "Laporan", "ms": "Laporan"},
     "index.failed": {"en": "failed", "id": "gagal", "ms": "gagal"},
+    "index.failed_count": {"en": "{n} failed", "id": "{n} gagal", "ms": "{n} gagal"},
+    "index.back": {"en": "← All reports", "id": "← Semua laporan", "ms": "← Semua laporan"},
+    "index.as_of": {"en": "as of {date}", "id": "per {date}", "ms": "setakat {date}"},
+    "index.run": {
+        "en": "Run {when} UTC",
+        "id": "Dijalankan {when} UTC",
+        "ms": "Dijalankan {when} UTC",
+    },
+    "index.partial": {
+        "en": "partly executed notebook",
+        "id": "notebook yang sebagian dijalankan",
+        "ms": "buku nota yang separa dijalankan",
+    },
+    "index.no_runs": {
+        "en": "No reports yet.",
+        "id": "Belum ada laporan.",
+        "ms": "Belum ada laporan.",
+    },
+    "index.complaints": {"en": "Complaints", "id": "Keluhan", "ms": "Aduan"},
+    "index.median_resolution_h": {
+        "en": "Median time to resolve",
+        "id": "Median waktu penyelesaian",
+        "ms": "Median masa penyelesaian",
+    },
+    "index.purpose.executive_summary": {
+        "en": "The key figures of the period against the one before, and what changed.",
+        "id": "Angka utama periode ini dibandingkan periode sebelumnya, dan apa yang berubah.",
+        "ms": "Angka utama tempoh ini berbanding tempoh sebelumnya, dan apa yang berubah.",
+    },
+    "index.purpose.stage_funnel": {
+        "en": "How many journeys reach each stage, and where most are lost.",
+        "id": "Berapa banyak perjalanan mencapai setiap tahap, dan di mana paling banyak hilang.",
+        "ms": "Berapa banyak perjalanan sampai ke setiap peringkat, dan di mana paling banyak "
+        "hilang.",
+    },
+    "index.purpose.satisfaction": {
+        "en": "How satisfied customers are (CSAT, NPS), by channel and month.",
+        "id": "Seberapa puas pelanggan (CSAT, NPS), per kanal dan bulan.",
+        "ms": "Sejauh mana pelanggan berpuas hati (CSAT, NPS), mengikut saluran dan bulan.",
+    },
+    "index.purpose.complaints": {
+        "en": "What customers complain about, and how long complaints take to resolve.",
+        "id": "Apa yang dikeluhkan pelanggan, dan berapa lama keluhan diselesaikan.",
+        "ms": "Apa yang diadukan oleh pelanggan, dan berapa lama aduan diselesaikan.",
+    },
+    "index.purpose.recovery": {
+        "en": "Whether a complaint ends with a recovered customer, by remedy.",
+        "id": "Apakah keluhan berakhir dengan pelanggan yang pulih, per bentuk pemulihan.",
+        "ms": "Sama ada aduan berakhir dengan pelanggan yang dipulihkan, mengikut bentuk "
+        "pemulihan.",
+    },
+    "index.purpose.drivers": {
+        "en": "What moves satisfaction most, stage by stage, and how sure that is.",
+        "id": "Apa yang paling memengaruhi kepuasan, per tahap, dan seberapa pasti.",
+        "ms": "Apa yang paling mempengaruhi kepuasan, mengikut peringkat, dan sejauh mana pasti.",
+    },
+    "index.purpose.conformance": {
+        "en": "How closely real journeys follow the cycle model, and which rules they break.",
+        "id": "Seberapa dekat perjalanan nyata mengikuti model siklus, dan aturan mana yang "
+        "dilanggar.",
+        "ms": "Sejauh mana perjalanan sebenar mengikut model kitaran, dan peraturan mana yang "
+        "dilanggar.",
+    },
+    "index.purpose.explore": {
+        "en": "Journeys, paths and stages in detail, for analysts.",
+        "id": "Perjalanan, jalur, dan tahap secara rinci, untuk analis.",
+        "ms": "Perjalanan, laluan dan peringkat secara terperinci, untuk penganalisis.",
+    },
+    "unit.days": {"en": "{n} days", "id": "{n} hari", "ms": "{n} hari"},
+    "tile.target": {"en": "target {value}", "id": "target {value}", "ms": "sasaran {value}"},
+    "tile.status.green": {"en": "on target", "id": "sesuai target", "ms": "mencapai sasaran"},
+    "tile.status.amber": {
+        "en": "just off target",
+        "id": "sedikit di bawah target",
+        "ms": "hampir mencapai sasaran",
+    },
+    "tile.status.red": {
+        "en": "off target",
+        "id": "tidak sesuai target",
+        "ms": "tidak mencapai sasaran",
+    },
+    "tile.median_resolution_h": {
+        "en": "Median time to resolve a complaint",
+        "id": "Median waktu penyelesaian keluhan",
+        "ms": "Median masa penyelesaian aduan",
+    },
+    "unit.hours": {"en": "{n} h", "id": "{n} jam", "ms": "{n} jam"},
 }
+
+#: Month names for periods in words (index page), by language.
+MONTH_NAMES = {
+    "en": "January February March April May June July August September October November December",
+    "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember",
+    "ms": "Januari Februari Mac April Mei Jun Julai Ogos September Oktober November Disember",
+}
+
+
+def date_words(day: date, language: str = "en") -> str:
+    """A day in words: ``1 March 2026`` (``1 Maret 2026``, ``1 Mac 2026``).
+
+    >>> date_words(date(2026, 3, 1), "id")
+    '1 Maret 2026'
+    """
+    month = MONTH_NAMES[check_language(language)].split()[day.month - 1]
+    return f"{day.day} {month} {day.year}"
+
+
+def period_words(first: date | None, last: date | None, language: str = "en") -> str:
+    """Whole days from ``first`` to ``last`` in words: a month is ``March 2026``, a year
+    ``2026``, months ``January to March 2026``, other days ``1 March 2026 to 15 March 2026``;
+    no period is "all data".
+
+    >>> period_words(date(2026, 3, 1), date(2026, 3, 31)), period_words(None, None, "id")
+    ('March 2026', 'semua data')
+    >>> period_words(date(2026, 1, 1), date(2026, 3, 31), "ms")
+    'Januari hingga Mac 2026'
+    """
+    import calendar
+
+    if first is None or last is None:
+        return t("header.all_data", language)
+    names = MONTH_NAMES[check_language(language)].split()
+    to = t("word.to", language)
+    whole_months = first.day == 1 and last.day == calendar.monthrange(last.year, last.month)[1]
+    if whole_months and (first.year, first.month) == (last.year, last.month):
+        return f"{names[first.month - 1]} {first.year}"
+    if whole_months and first.year == last.year:
+        if (first.month, last.month) == (1, 12):
+            return str(first.year)
+        return f"{names[first.month - 1]} {to} {names[last.month - 1]} {last.year}"
+    if first == last:
+        return date_words(first, language)
+    return f"{date_words(first, language)} {to} {date_words(last, language)}"
 
 
 # -- the other reports: headings, prose, tables, sentences ----------------------------------------

@@ -40,9 +40,21 @@ _REPORT_CSS = """
   border: 1px dashed #c7d3dc; border-radius: 6px; background: #fafbfc; }
 .ca-basis { color: #444; font-size: 0.9em; margin: -0.4em 0 1.2em 0; }
 .ca-basis summary { cursor: pointer; color: #1f5f8b; }
-.ca-tiles { display: flex; flex-wrap: wrap; gap: 0.8em; margin: 0.6em 0 1.2em 0; }
-.ca-tile { border: 1px solid #d8e2ea; border-radius: 6px; padding: 0.6em 0.9em; min-width: 11em;
-  flex: 1 1 11em; background: #fbfdfe; }
+.ca-tiles { display: grid; gap: 0.8em; margin: 0.6em 0 1.2em 0;
+  grid-template-columns: repeat(auto-fill, minmax(min(100%, 9.5em), 1fr)); }
+.ca-tile { border: 1px solid #d8e2ea; border-radius: 6px; padding: 0.6em 0.9em;
+  background: #fbfdfe; min-width: 0; }
+.ca-tile.ca-status-green { border-left: 5px solid #1a7f37; }
+.ca-tile.ca-status-amber { border-left: 5px solid #b26a00; }
+.ca-tile.ca-status-red { border-left: 5px solid #c62828; }
+.ca-arrow { font-size: 0.95em; }
+.ca-tile-change.ca-good, .ca-arrow.ca-good { color: #1a7f37; }
+.ca-tile-change.ca-bad, .ca-arrow.ca-bad { color: #c62828; }
+.ca-tile-target { font-size: 0.8em; margin: 0.15em 0; }
+.ca-dot { display: inline-block; width: 0.7em; height: 0.7em; border-radius: 50%;
+  vertical-align: baseline; }
+.ca-green .ca-dot { background: #1a7f37; } .ca-amber .ca-dot { background: #b26a00; }
+.ca-red .ca-dot { background: #c62828; }
 .ca-tile-label { color: #1f5f8b; font-size: 0.85em; font-weight: 600; }
 .ca-tile-value { font-size: 1.7em; font-weight: 600; margin: 0.1em 0; }
 .ca-tile-change, .ca-tile-n { color: #555; font-size: 0.8em; }
@@ -55,7 +67,33 @@ table.ca-table th { text-align: left; border-bottom: 2px solid #1f5f8b; padding:
 table.ca-table td { border-bottom: 1px solid #ddd; padding: 0.3em 0.9em; }
 table.ca-table td.num, table.ca-table th.num { text-align: right; }
 table.ca-table td.text, table.ca-table th.text { text-align: left; }
+table.ca-table { display: block; max-width: 100%; overflow-x: auto; }
+@media (max-width: 640px) {
+  .js-plotly-plot .modebar-container { display: none; }
+  table.ca-table { font-size: 0.85em; }
+  table.ca-table th, table.ca-table td { padding: 0.3em 0.5em; }
+}
+@media print {
+  .ca-back, .js-plotly-plot .modebar-container { display: none !important; }
+  .ca-tile, .ca-takeaway, .js-plotly-plot, table.ca-table, tr { break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; }
+  table.ca-table { display: table; overflow: visible; }
+}
+@page { size: A4; margin: 14mm; }
 </style>
+"""
+
+#: On a narrow screen (a phone), legends go below the charts instead of squeezing the plot.
+_NARROW_SCRIPT = """
+window.addEventListener("load", function () {
+  if (window.innerWidth > 640 || !window.Plotly) { return; }
+  document.querySelectorAll(".js-plotly-plot").forEach(function (chart) {
+    if (chart.layout && chart.layout.showlegend !== false) {
+      Plotly.relayout(chart, {"legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left",
+        "legend.y": -0.25, "legend.yanchor": "top"});
+    }
+  });
+});
 """
 
 _setup_done = False
@@ -105,7 +143,12 @@ def setup_notebook() -> None:
     pd.set_option("display.width", 160)
     pd.set_option("display.precision", 2)
     bundle, _ = plotly_bundle()
-    display(HTML(f'{_REPORT_CSS}<script type="text/javascript">{bundle}</script>'))
+    display(
+        HTML(
+            f'{_REPORT_CSS}<script type="text/javascript">{bundle}</script>'
+            f'<script type="text/javascript">{_NARROW_SCRIPT}</script>'
+        )
+    )
     _setup_done = True
 
 
@@ -846,26 +889,226 @@ def format_change(change: float, unit: str, language: str = "en") -> str:
     return f"{sign}{text}{suffix}"
 
 
-def kpi_tiles_html(table: pd.DataFrame, language: str = "en") -> str:
-    """KPI tiles as HTML: label, value, change against the comparison period and a
-    significance marker (only where a test was made and found p < 0.05). Text is escaped;
-    each tile carries ``data-kpi`` and ``data-stage`` so tests can find it."""
+def duration_text(hours: float, language: str = "en") -> str:
+    """A duration as managers read it: in days (one decimal) above 48 hours, else in hours.
+
+    >>> duration_text(172.4), duration_text(30.25, "id"), duration_text(50, "ms")
+    ('7.2 days', '30,2 jam', '2.1 hari')
+    """
+    from cycleanalytics.i18n import fmt_number, t
+
+    if hours > 48:
+        return t("unit.days", language, n=fmt_number(hours / 24, language, decimals=1))
+    return t("unit.hours", language, n=fmt_number(hours, language, decimals=1))
+
+
+#: Whether a rise is good (+1) or bad (-1) for a KPI; 0: neither (a count of cases).
+GOOD_DIRECTION = {
+    "cases": 0,
+    "csat": 1,
+    "nps": 1,
+    "complaints_per_1000": -1,
+    "median_resolution_h": -1,
+    "recovery_success": 1,
+    "loop_closure": 1,
+    "cost_per_case": -1,
+    "dropoff": -1,
+}
+#: How far (relative to the target) a KPI may miss its target and still be amber, not red.
+AMBER_BAND = 0.05
+
+
+@dataclass(frozen=True)
+class Target:
+    """A KPI's target (in the KPI's own unit: shares as fractions, resolution in hours) and the
+    band, relative to the target, within which missing it is amber rather than red."""
+
+    value: float
+    amber: float = AMBER_BAND
+
+
+def parse_targets(targets: Any) -> dict[str, Target]:
+    """KPI targets from a ``[targets]`` table (or a report's ``targets`` parameter).
+
+    Each key is a KPI (``csat``, ``nps``, ``complaints_per_1000``, ``median_resolution_h``,
+    ``recovery_success``, ``loop_closure``, ``cost_per_case``); each value a number in the
+    KPI's unit (``csat = 0.6`` is 60%), or a table ``{ target = 0.6, amber = 0.1 }`` whose
+    ``amber`` is how far, relative to the target, a miss is amber instead of red (default 5%).
+    Text ``"csat=0.6, cost_per_case=12"`` (or ``csat:0.6``; a CLI parameter) is read the
+    same way.
+
+    >>> parse_targets({"csat": 0.6, "cost_per_case": {"target": 12, "amber": 0.1}})
+    {'csat': Target(value=0.6, amber=0.05), 'cost_per_case': Target(value=12.0, amber=0.1)}
+    >>> parse_targets("nps=10")
+    {'nps': Target(value=10.0, amber=0.05)}
+    """
+    from cycleanalytics.errors import ParameterError
+
+    if targets is None or targets == "":
+        return {}
+    if isinstance(targets, str):
+        pairs = {}
+        for item in targets.split(","):
+            key, sep, value = item.partition("=") if "=" in item else item.partition(":")
+            if not sep:
+                raise ParameterError(
+                    f"target {item.strip()!r} must look like KPI=VALUE, e.g. csat=0.6"
+                )
+            pairs[key.strip()] = value.strip()
+        targets = pairs
+    if not isinstance(targets, dict):
+        raise ParameterError(f"targets must be a table of KPI = value, not {targets!r}")
+    known = sorted(k for k in GOOD_DIRECTION if k not in ("cases", "dropoff"))
+    out = {}
+    for key, given in targets.items():
+        if key not in known:
+            raise ParameterError(
+                f"there is no KPI {key!r} to set a target for; KPIs with targets are: "
+                f"{', '.join(known)}"
+            )
+        amber: Any = AMBER_BAND
+        value: Any = given
+        if isinstance(given, dict):
+            extra = sorted(set(given) - {"target", "amber"})
+            if "target" not in given or extra:
+                raise ParameterError(
+                    f"target {key!r} must be a number or {{ target = ..., amber = ... }}, "
+                    f"not {given!r}"
+                )
+            value, amber = given["target"], given.get("amber", AMBER_BAND)
+        try:
+            number, band = float(value), float(amber)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"target {key!r} must be a number in the KPI's unit (shares as 0.6 for 60%), "
+                f"not {value!r}"
+            ) from None
+        if number != number or band < 0 or band != band:
+            raise ParameterError(f"target {key!r}: {value!r} (amber {amber!r}) is not usable")
+        out[key] = Target(number, band)
+    return out
+
+
+def target_status(kpi: str, value: float, target: Target) -> str:
+    """``green`` when the value meets the target (above it where up is good, below where up
+    is bad), ``amber`` when it misses by at most the target's band, else ``red``.
+
+    >>> target_status("csat", 0.61, Target(0.6)), target_status("csat", 0.58, Target(0.6))
+    ('green', 'amber')
+    >>> target_status("cost_per_case", 14.0, Target(12.0))
+    'red'
+    """
+    good = GOOD_DIRECTION.get(kpi, 0) or 1
+    miss = (target.value - value) * good  # > 0: on the wrong side of the target
+    if miss <= 0:
+        return "green"
+    return "amber" if miss <= abs(target.value) * target.amber else "red"
+
+
+def tile_value(value: float, unit: str, language: str = "en", currency: str | None = None) -> str:
+    """A KPI value as its tile shows it: :func:`format_kpi`, durations in days above 48 hours
+    and money with the currency when one is known.
+
+    >>> tile_value(172.4, "hours"), tile_value(11.29, "money", currency="EUR")
+    ('7.2 days', '€11.29')
+    """
+    if value != value:
+        return "–"
+    if unit == "hours":
+        return duration_text(value, language)
+    if unit == "money" and currency:
+        return money_text(value, currency, language)
+    return format_kpi(value, unit, language)
+
+
+def money_text(value: float, currency: str, language: str = "en") -> str:
+    """Money with its currency, as the language writes it (Babel when installed, else the
+    number and the currency code).
+
+    >>> money_text(11.29, "EUR", "en")
+    '€11.29'
+    """
+    try:
+        from babel.numbers import format_currency
+    except ImportError:
+        return f"{format_kpi(value, 'money', language)} {currency}"
+    locale = {"en": "en", "id": "id_ID", "ms": "ms_MY"}.get(language, "en")
+    try:
+        return str(format_currency(value, currency, locale=locale))
+    except Exception:  # an unknown currency code: still the number and the code
+        return f"{format_kpi(value, 'money', language)} {currency}"
+
+
+def _tile_change(row: Any, language: str) -> tuple[str, str, str]:
+    """(arrow, judgement, text) of a tile's change: ▲ or ▼ (– when unchanged), good, bad or
+    neutral by the KPI's direction, and the change against the comparison period."""
+    from cycleanalytics.i18n import fmt_number, t
+
+    previous = row.get("previous")
+    if previous is None or previous != previous or row["change"] != row["change"]:
+        return "", "neutral", t("tile.no_comparison", language)
+    unit, change = str(row["unit"]), float(row["change"])
+    if unit == "hours":
+        before = duration_text(previous, language)
+        if max(abs(float(row["value"])), abs(float(previous))) > 48:
+            amount = t("unit.days", language, n=fmt_number(abs(change) / 24, language, decimals=1))
+        else:
+            amount = t("unit.hours", language, n=fmt_number(abs(change), language, decimals=1))
+        flat = round(abs(change), 1) == 0
+    else:
+        before = format_kpi(previous, unit, language)
+        shown = format_change(change, unit, language)
+        amount, flat = shown.lstrip("+-±"), shown.startswith("±")
+    vs = t("tile.vs", language, value=before)
+    if flat:
+        return "–", "neutral", f"±{amount} {vs}"
+    direction = 1 if change > 0 else -1
+    good = GOOD_DIRECTION.get(str(row["kpi"]), 0)
+    judgement = "neutral" if good == 0 else ("good" if direction == good else "bad")
+    return (
+        ("▲" if direction > 0 else "▼"),
+        judgement,
+        f"{'+' if direction > 0 else '-'}{amount} {vs}",
+    )
+
+
+def _tile_label(row: Any, language: str) -> str:
+    from cycleanalytics.i18n import t
+
+    if row["kpi"] == "median_resolution_h":
+        return t("tile.median_resolution_h", language)
+    return _kpi_label(row, language)
+
+
+def kpi_tiles_html(
+    table: pd.DataFrame,
+    language: str = "en",
+    *,
+    targets: Any = None,
+    currency: str | None = None,
+) -> str:
+    """KPI tiles as HTML: label, value, a ▲/▼ arrow coloured by whether that direction is good
+    for the KPI (CSAT up is good, complaints up are bad), the change against the comparison
+    period, a significance marker (only where a test was made and found p < 0.05) and, with
+    ``targets`` (:func:`parse_targets`), the target and a red, amber or green mark. Durations
+    are in days above 48 hours; money carries ``currency`` when given. Text is escaped; each
+    tile carries ``data-kpi``, ``data-stage``, ``data-direction`` (up, down, flat, none),
+    ``data-judgement`` (good, bad, neutral) and ``data-status`` (the target's colour) for tests.
+    """
     import pandas as pd
 
     from cycleanalytics.i18n import fmt_number, t
 
+    goals = parse_targets(targets)
     tiles = []
     missing = table.attrs.get("missing", {})
     for _, row in table.iterrows():
         if row["kpi"] in missing or (row["value"] != row["value"] and int(row["n"]) == 0):
             continue  # not measured in this data: the sentences say so, a tile would show "–"
-        value = format_kpi(row["value"], row["unit"], language)
-        if row.get("previous") is not None and row["previous"] == row["previous"]:
-            change = f"{format_change(row['change'], row['unit'], language)} " + t(
-                "tile.vs", language, value=format_kpi(row["previous"], row["unit"], language)
-            )
-        else:
-            change = t("tile.no_comparison", language)
+        kpi = str(row["kpi"])
+        value = tile_value(row["value"], row["unit"], language, currency)
+        arrow, judgement, change = _tile_change(row, language)
+        direction = {"▲": "up", "▼": "down", "–": "flat"}.get(arrow, "none")
         marker = ""
         significant = row.get("significant")
         if significant is not None and not pd.isna(significant) and bool(significant):
@@ -873,22 +1116,46 @@ def kpi_tiles_html(table: pd.DataFrame, language: str = "en") -> str:
             marker = f'<span class="ca-significant">● {sign}</span>'
         base = t("tile.n", language, n=fmt_number(row["n"], language))
         stage = "" if row["stage"] is None or row["stage"] != row["stage"] else str(row["stage"])
+        status, goal = "", ""
+        target = goals.get(kpi)
+        if target is not None and row["value"] == row["value"]:
+            status = target_status(kpi, float(row["value"]), target)
+            goal_value = tile_value(target.value, row["unit"], language, currency)
+            goal = (
+                f'<div class="ca-tile-target ca-{status}">'
+                f'<span class="ca-dot" aria-hidden="true"></span> '
+                f"{html.escape(t('tile.target', language, value=goal_value))} · "
+                f"{html.escape(t(f'tile.status.{status}', language))}</div>"
+            )
+        arrow_html = (
+            f'<span class="ca-arrow ca-{judgement}" aria-hidden="true">{arrow}</span> '
+            if arrow
+            else ""
+        )
         tiles.append(
-            f'<div class="ca-tile" data-kpi="{html.escape(str(row["kpi"]), quote=True)}" '
-            f'data-stage="{html.escape(stage, quote=True)}">'
-            f'<div class="ca-tile-label">{html.escape(_kpi_label(row, language))}</div>'
+            f'<div class="ca-tile{" ca-status-" + status if status else ""}" '
+            f'data-kpi="{html.escape(kpi, quote=True)}" '
+            f'data-stage="{html.escape(stage, quote=True)}" data-direction="{direction}" '
+            f'data-judgement="{judgement}" data-status="{status}">'
+            f'<div class="ca-tile-label">{html.escape(_tile_label(row, language))}</div>'
             f'<div class="ca-tile-value">{html.escape(value)}</div>'
-            f'<div class="ca-tile-change">{html.escape(change)}</div>{marker}'
-            f'<div class="ca-tile-n">{html.escape(base)}</div></div>'
+            f'<div class="ca-tile-change ca-{judgement}">{arrow_html}{html.escape(change)}</div>'
+            f'{goal}{marker}<div class="ca-tile-n">{html.escape(base)}</div></div>'
         )
     return f'<div class="ca-tiles">{"".join(tiles)}</div>'
 
 
-def show_kpi_tiles(table: pd.DataFrame, language: str = "en") -> None:
+def show_kpi_tiles(
+    table: pd.DataFrame,
+    language: str = "en",
+    *,
+    targets: Any = None,
+    currency: str | None = None,
+) -> None:
     """Show :func:`kpi_tiles_html` in a report."""
     from IPython.display import HTML, display
 
-    display(HTML(kpi_tiles_html(table, language)))
+    display(HTML(kpi_tiles_html(table, language, targets=targets, currency=currency)))
 
 
 def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> list[str]:

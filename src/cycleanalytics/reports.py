@@ -25,7 +25,8 @@ import difflib
 import re
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,13 @@ REPORT_CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
 )
+#: A page of a report folder that loads the folder's shared plotly.js (``assets/``) from disk:
+#: the same policy, with scripts also from the page's own origin. Chromium gives file:// pages
+#: an opaque origin, and 'self' still matches the sibling (or parent) ``assets`` folder there
+#: (checked in tests/test_browser.py); nothing from the network matches it.
+SHARED_CSP = REPORT_CSP.replace("script-src 'unsafe-inline'", "script-src 'unsafe-inline' 'self'")
+#: The folder, beside the index page, that holds the shared plotly.js of a report folder.
+ASSETS = "assets"
 #: The index page has no script at all.
 INDEX_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; " + (
     "form-action 'none'"
@@ -88,13 +96,17 @@ DATE_SUFFIXES = ("_start", "_end", "_date", "_from", "_until")
 
 @dataclass(frozen=True)
 class ReportResult:
-    """What :func:`run_report` produced."""
+    """What :func:`run_report` produced. ``notebook`` is None when the executed notebook was
+    not kept (``notebooks=False``); ``figures`` are the headline figures the report recorded
+    (:func:`cycleanalytics.notebook.publish_figures`)."""
 
     name: str
     html: Path
-    notebook: Path
+    notebook: Path | None
     charts: int
     seconds: float
+    title: str = ""
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # -- discovering reports and their parameters ----------------------------------------------
@@ -206,6 +218,22 @@ def _coerce_known(report: str, key: str, value: object) -> object:
 
 def _coerce(report: str, key: str, value: object, default: object) -> object:
     """Check one parameter value against its declaration; return what to inject."""
+    if key == "targets":
+        from cycleanalytics.notebook import parse_targets
+
+        if _is_none(value):
+            return None
+        return {k: {"target": g.value, "amber": g.amber} for k, g in parse_targets(value).items()}
+    if key == "currency":
+        if _is_none(value):
+            return None
+        text = str(value).strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", text):
+            raise ParameterError(
+                f"parameter 'currency' of report {report!r} must be a three-letter currency "
+                f"code such as EUR, IDR or MYR, not {value!r}"
+            )
+        return text
     if key in ("period", "as_of", "model", *CHOICES, *TEXT_PARAMETERS):
         return _coerce_known(report, key, value)
     if _is_date_parameter(key):
@@ -413,6 +441,63 @@ def refuse_foreign_files(paths: list[Path]) -> None:
         )
 
 
+# -- the shared plotly.js of a report folder --------------------------------------------------
+
+
+def plotly_asset_name() -> str:
+    """The shared bundle's file name, with plotly.js's version in it: a page written by an older
+    plotly keeps its own bundle when a newer one is written beside it.
+
+    >>> plotly_asset_name().startswith("plotly-") and plotly_asset_name().endswith(".min.js")
+    True
+    """
+    import plotly.offline
+
+    return f"plotly-{plotly.offline.get_plotlyjs_version()}.min.js"
+
+
+def write_plotly_asset(assets: str | Path) -> Path:
+    """Write plotly.js into the folder ``assets`` once (again only if it is missing or was
+    changed) and return its path. A file of that name that is not this bundle (or a symbolic
+    link) is not ours: it is never overwritten."""
+    bundle, _ = plotly_bundle()
+    path = Path(assets) / plotly_asset_name()
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        refuse_foreign_files([path])
+    if path.is_file():
+        if path.read_text(encoding="utf-8", errors="replace") == bundle:
+            return path
+        raise ParameterError(
+            f"{path} already exists and is not the plotly.js bundle of this version; nothing "
+            "was changed. Move it away or choose another --out"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(bundle, encoding="utf-8")
+    partial.replace(path)  # never a half-written bundle under the real name
+    return path
+
+
+def _relative_src(page_folder: Path, asset: Path) -> str:
+    """The ``src`` of a page's script tag for the shared bundle: relative, with forward
+    slashes, so that the folder can be moved, zipped or opened from disk as a whole."""
+    import os
+
+    return Path(os.path.relpath(asset, page_folder)).as_posix()
+
+
+def _plotly_script(src: str) -> str:
+    import html
+
+    return f'<script src="{html.escape(src, quote=True)}"></script>'
+
+
+#: A page's script tag for a shared bundle, as :func:`_plotly_script` writes it.
+_SHARED_SCRIPT = re.compile(
+    r'<script src="((?:\.\./)*assets/plotly-[0-9][\w.-]*\.min\.js)"></script>'
+)
+
+
 # -- running -------------------------------------------------------------------------------
 
 
@@ -553,8 +638,16 @@ def run_report(
     title: str | None = None,
     timeout: int = 600,
     output: str | None = None,
+    self_contained: bool = False,
+    assets: str | Path | None = None,
+    notebooks: bool = True,
+    index: str | None = None,
 ) -> ReportResult:
-    """Run a report notebook and export it to a standalone, offline HTML page.
+    """Run a report notebook and export it to an offline HTML page.
+
+    By default the page loads plotly.js from the shared ``assets`` folder beside it (written
+    once, about 4.8 MB, instead of once in every page); ``self_contained=True`` embeds it in
+    the page instead, for a single file that can be sent on its own.
 
     Parameters
     ----------
@@ -563,7 +656,7 @@ def run_report(
     db
         The cycleanalytics database (DuckDB file) the report reads.
     out
-        Folder for ``<name>.html`` and the executed ``<name>.ipynb`` (created when missing).
+        Folder for ``<name>.html`` (created when missing).
     parameters
         Values for the notebook's parameters (see :func:`notebook_parameters`); unknown names
         and values of the wrong type are rejected before anything runs. Dates may be given as
@@ -574,11 +667,24 @@ def run_report(
         Seconds a single cell may run.
     output
         File name (without suffix) of the page and notebook; by default the report's name.
+    self_contained
+        Embed plotly.js in the page (a single file of about 5 MB) instead of loading it from
+        the shared folder.
+    assets
+        The folder holding the shared plotly.js (by default ``out/assets``); pages refer to
+        it by a relative path.
+    notebooks
+        Keep the executed notebook as ``out/notebooks/<name>.ipynb``. A failed run keeps its
+        partly executed notebook there in any case: it is the evidence.
+    index
+        Relative address of the folder's landing page (``index.html``), linked from the top
+        of the page (:func:`run_reports` gives it); None: no link.
 
     Returns
     -------
     ReportResult
-        Paths of the HTML page and executed notebook, number of charts, run time.
+        Paths of the HTML page and executed notebook (if kept), number of charts, run time,
+        title and headline figures.
 
     Raises
     ------
@@ -588,6 +694,9 @@ def run_report(
         A cell failed (the message names it; the partial notebook is kept), or the exported
         page is not a complete offline report.
     """
+    import shutil
+    import tempfile
+
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -605,11 +714,26 @@ def run_report(
         checked = {"db": db_value, **checked}
     stem = check_output_name(output or name)
     out_dir = check_out_folder(out)
-    executed = out_dir / f"{stem}.ipynb"
+    kept = out_dir / "notebooks" / f"{stem}.ipynb"
     html_path = out_dir / f"{stem}.html"
-    refuse_foreign_files([executed, html_path])
+    older = out_dir / f"{stem}.ipynb"  # where a run before the notebooks folder kept it
+    asset_dir = Path(assets).expanduser().resolve() if assets is not None else out_dir / ASSETS
+    refuse_foreign_files([kept, html_path, older])
+    asset = None if self_contained else write_plotly_asset(asset_dir)  # before any kernel
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path.unlink(missing_ok=True)  # never leave an old page beside a failed run (ours)
+    older.unlink(missing_ok=True)  # ours (checked above): a stale 5 MB copy of an old run
+    kept.unlink(missing_ok=True)  # ours too: this run's notebook (or none) replaces it
+    scratch = Path(tempfile.mkdtemp(prefix="cycleanalytics-run-"))
+    executed = kept if notebooks else scratch / f"{stem}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+
+    def evidence() -> Path:
+        """The partly executed notebook, moved to the notebooks folder if it ran in scratch."""
+        if executed != kept and executed.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(executed), kept)
+        return kept
 
     try:
         # The kernel starts in out_dir (nbclient's resources path), and the driver process
@@ -628,13 +752,19 @@ def run_report(
             resources={"metadata": {"path": str(out_dir)}},
         )
     except PapermillExecutionError as exc:
-        raise _failure(name, executed, exc) from None
+        raise _failure(name, evidence(), exc) from None
     except Exception as exc:  # timeouts, a dead kernel: still name the cell
         if executed.exists():
-            raise _failure(name, executed, exc) from exc
+            raise _failure(name, evidence(), exc) from exc
         raise ReportError(f"report {name!r} could not be run: {exc}") from exc
+    finally:
+        if executed.exists() and executed != kept:
+            nb_text = executed.read_text(encoding="utf-8")
+        else:
+            nb_text = None
+        shutil.rmtree(scratch, ignore_errors=True)
 
-    nb = nbformat.read(executed, as_version=4)
+    nb = nbformat.reads(nb_text, as_version=4) if nb_text else nbformat.read(kept, as_version=4)
     language = str({**declared, **checked}.get("language") or "en")
     page_title = title or _report_title(nb, name, language)
     expected = int(nb.metadata.get("cycleanalytics", {}).get("min_charts", 1))
@@ -645,30 +775,54 @@ def run_report(
         period=resolved,
         started=run_started,
         seconds=time.perf_counter() - started,
+        back=index,
     )
-    page = export_html(nb, title=page_title, header=header)
+    plotly_src = None if asset is None else _relative_src(out_dir, asset)
+    page = export_html(
+        nb, title=page_title, header=header, language=language, plotly_src=plotly_src
+    )
     charts = check_report_html(page, min_charts=expected, name=name)
     html_path.write_text(page, encoding="utf-8")
     return ReportResult(
         name=name,
         html=html_path,
-        notebook=executed,
+        notebook=kept if notebooks else None,
         charts=charts,
         seconds=round(time.perf_counter() - started, 3),
+        title=page_title,
+        figures=_figures(nb),
     )
+
+
+def _figures(nb: Any) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            found.update(output.get("data", {}).get(FIGURES_MIME, {}))
+    return found
 
 
 # -- HTML export and its self-check --------------------------------------------------------
 
 
-def export_html(nb: Any, *, title: str, header: str | None = None) -> str:
-    """A standalone HTML page of an executed notebook: outputs only, no CDN scripts.
+def export_html(
+    nb: Any,
+    *,
+    title: str,
+    header: str | None = None,
+    language: str = "en",
+    plotly_src: str | None = None,
+) -> str:
+    """An offline HTML page of an executed notebook: outputs only, no CDN scripts.
 
     Cells tagged ``parameters``, ``injected-parameters`` or ``remove-cell`` are dropped, as are
     stderr streams (warnings) and code cells left with nothing to show. ``header`` (HTML, see
-    :func:`report_header`) is shown above everything else.
+    :func:`report_header`) is shown above everything else; ``language`` is the page's ``lang``.
+    With ``plotly_src`` (a relative path, see :func:`write_plotly_asset`) the page loads
+    plotly.js from that file instead of embedding the copy ``setup_notebook`` showed.
     """
     import copy
+    import html
 
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import Preprocessor
@@ -713,10 +867,21 @@ def export_html(nb: Any, *, title: str, header: str | None = None) -> str:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         anchor_link_text="",
+        language_code=html.escape(language, quote=True),
     )
     exporter.register_preprocessor(DropNoise(), enabled=True)
-    resources = {"metadata": {"name": title}, "cycleanalytics_head": _head_meta(REPORT_CSP)}
+    csp = SHARED_CSP if plotly_src else REPORT_CSP
+    resources = {"metadata": {"name": title}, "cycleanalytics_head": _head_meta(csp)}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
+    if plotly_src:
+        bundle, _ = plotly_bundle()
+        inline = f'<script type="text/javascript">{bundle}</script>'
+        if body.count(inline) != 1:
+            raise ReportError(
+                f"report {title!r}: plotly.js is shown {body.count(inline)} times by the "
+                "notebook instead of once (setup_notebook() in its first cell)"
+            )
+        body = body.replace(inline, _plotly_script(plotly_src), 1)
     return body
 
 
@@ -736,9 +901,10 @@ def _code_classes(page: str) -> set[str]:
 def check_report_html(page: str, *, min_charts: int = 1, name: str = "report") -> int:
     """Check an exported page is a complete offline report; return its number of charts.
 
-    It must embed plotly.js exactly once, hold at least ``min_charts`` charts, show no code
-    and load nothing from the network (plotly.js itself mentions CDN addresses, for map
-    features reports do not use, so the bundle is left out of that search).
+    It must include plotly.js exactly once (embedded, or one script tag for the folder's shared
+    ``assets/plotly-*.min.js``), hold at least ``min_charts`` charts, show no code and load
+    nothing from the network (plotly.js itself mentions CDN addresses, for map features reports
+    do not use, so the bundle is left out of that search).
     """
     bundle, header = plotly_bundle()
     charts = page.count('class="plotly-graph-div"')
@@ -746,9 +912,10 @@ def check_report_html(page: str, *, min_charts: int = 1, name: str = "report") -
     explained = page.count('class="ca-empty"')
     problems = []
     copies = page.count(header)
-    if copies != 1:
-        problems.append(f"plotly.js is embedded {copies} times instead of once")
-    if page_policy(page) != REPORT_CSP:
+    shared = len(_SHARED_SCRIPT.findall(page))
+    if copies + shared != 1:
+        problems.append(f"plotly.js is included {copies + shared} times instead of once")
+    if page_policy(page) != (SHARED_CSP if shared and not copies else REPORT_CSP):
         problems.append("the Content-Security-Policy is missing or not before the first script")
     if charts + explained < min_charts:
         problems.append(f"{charts} charts instead of at least {min_charts}")
@@ -833,9 +1000,11 @@ def report_header(
     started: datetime,
     seconds: float,
     provenance: dict[str, Any] | None = None,
+    back: str | None = None,
 ) -> str:
     """The HTML header of a report page: period (and comparison), filters, data as-of, load ids,
-    library version and run time. Every value is HTML-escaped.
+    library version and run time. Every value is HTML-escaped. With ``back`` (the relative
+    address of the landing page), a link back to it comes first.
 
     >>> from datetime import date
     >>> html = report_header(
@@ -858,8 +1027,11 @@ def report_header(
     else:
         as_of, loads = data_provenance(db)
     period_text = period.label() if period else t("header.all_data", language)
-    if period is not None and period.name:
-        period_text = f"{period.name}: {period_text}"
+    if period is not None:
+        from cycleanalytics.i18n import period_words
+
+        # in words first (June 2026), then the days, which say exactly what was counted
+        period_text = f"{period_words(period.first, period.last, language)} ({period_text})"
     rows = [(t("header.period", language), period_text)]
     comparison = parameters.get("comparison")
     if period is not None and comparison and comparison != "none":
@@ -893,11 +1065,19 @@ def report_header(
         f'<span class="ca-header-value" data-key="{html.escape(k)}">{html.escape(v)}</span></div>'
         for k, v in rows
     )
+    link = ""
+    if back:
+        link = (
+            f'<nav class="ca-back"><a href="{html.escape(back, quote=True)}" id="ca-back">'
+            f"{html.escape(t('index.back', language))}</a></nav>"
+        )
     return (
         "<style>.ca-header{display:flex;flex-wrap:wrap;gap:0.3em 1.6em;font-size:0.85em;"
         "color:#445;border-bottom:1px solid #d8e2ea;padding:0.3em 0 0.6em 0;margin-bottom:0.8em}"
-        ".ca-header-key{color:#1f5f8b;font-weight:600}</style>"
-        f'<div class="ca-header" id="ca-header">{cells}</div>'
+        ".ca-header-key{color:#1f5f8b;font-weight:600}"
+        ".ca-back{margin:0 0 0.4em 0}.ca-back a{color:#1f5f8b;text-decoration:none;"
+        "font-weight:600}.ca-back a:hover{text-decoration:underline}</style>"
+        f'{link}<div class="ca-header" id="ca-header">{cells}</div>'
     )
 
 
@@ -979,7 +1159,12 @@ class ReportConfig:
     title: str
 
 
-def _run_one(job: ReportJob, db: Path, folder: Path, timeout: int) -> ReportOutcome:
+#: Told when a report of a run starts (outcome None) and when it ends: its number (from 1),
+#: the number of reports, the job, and its outcome.
+Progress = Callable[[int, int, "ReportJob", "ReportOutcome | None"], None]
+
+
+def _run_one(job: ReportJob, db: Path, folder: Path, timeout: int, **options: Any) -> ReportOutcome:
     try:
         result = run_report(
             job.report,
@@ -988,6 +1173,7 @@ def _run_one(job: ReportJob, db: Path, folder: Path, timeout: int) -> ReportOutc
             parameters=job.parameters,
             timeout=timeout,
             output=job.stem,
+            **options,
         )
         return ReportOutcome(job, result, None)
     except (ReportError, ParameterError) as exc:
@@ -1007,6 +1193,9 @@ def run_reports(
     title: str = "Reports",
     timeout: int = 600,
     jobs_at_once: int = 1,
+    self_contained: bool = False,
+    notebooks: bool = False,
+    progress: Progress | None = None,
 ) -> RunSet:
     """Run several reports into one folder and update the index page.
 
@@ -1036,6 +1225,14 @@ def run_reports(
         the other). Starting a kernel and importing the libraries takes seconds of one core,
         so two at once roughly halves a suite of small reports; each kernel has its own
         memory, so on large data keep it at one or two. The outcomes keep the jobs' order.
+    self_contained
+        Embed plotly.js in every page (single files for e-mail) instead of one shared
+        ``out/assets/plotly-*.min.js`` that the pages load from disk.
+    notebooks
+        Keep the executed notebooks in ``notebooks/`` beside the pages (a failed report's
+        partial notebook is kept there in any case).
+    progress
+        Called when each report starts and ends (see :data:`Progress`), e.g. to print it.
 
     Returns
     -------
@@ -1047,15 +1244,19 @@ def run_reports(
     day = parse_as_of(as_of).isoformat()  # type: ignore[arg-type]
     jobs = [j if isinstance(j, ReportJob) else ReportJob(j, {}) for j in jobs]
     prepared = []
+    languages: dict[str, str] = {}
+    periods: dict[str, str | None] = {}  # the days each report covers, FIRST..LAST
     for job in jobs:
         declared = notebook_parameters(job.report)
         parameters = dict(job.parameters)
         if "as_of" in declared:
             parameters.setdefault("as_of", day)
         checked = _check_parameters(job.report, declared, parameters)
-        _resolve(job.report, declared, checked)
+        _, resolved = _resolve(job.report, declared, checked)
+        periods[job.stem] = resolved.text() if resolved else None
         _check_db(job.report, db, str({**declared, **checked}.get("engine") or "duckdb"))
         check_output_name(job.stem)
+        languages[job.stem] = str({**declared, **checked}.get("language") or "en")
         # checked values are absolute (model path): the threads of -j N resolve nothing
         prepared.append(ReportJob(job.report, checked, job.output))
     stems = [j.stem for j in prepared]
@@ -1072,6 +1273,7 @@ def run_reports(
     refuse_foreign_files(
         [out_dir / "index.html", folder / "run.json"]
         + [folder / f"{j.stem}{suffix}" for j in prepared for suffix in (".html", ".ipynb")]
+        + [folder / "notebooks" / f"{j.stem}.ipynb" for j in prepared]
     )
     folder.mkdir(parents=True, exist_ok=True)
     db_path = Path(db).expanduser()
@@ -1079,14 +1281,34 @@ def run_reports(
     started = datetime.now(UTC)
     if jobs_at_once < 1:
         raise ParameterError(f"jobs_at_once must be 1 or more, not {jobs_at_once}")
+    options: dict[str, Any] = {
+        "self_contained": self_contained,
+        "notebooks": notebooks,
+        "assets": out_dir / ASSETS,
+        "index": _relative_src(folder, out_dir / "index.html"),
+    }
+    if not self_contained:
+        write_plotly_asset(out_dir / ASSETS)  # once, before the reports share it
+    total = len(prepared)
+
+    def one(numbered: tuple[int, ReportJob]) -> ReportOutcome:
+        number, job = numbered
+        if progress is not None:
+            progress(number, total, job, None)
+        outcome = _run_one(job, db_path, folder, timeout, **options)
+        if progress is not None:
+            progress(number, total, job, outcome)
+        return outcome
+
+    numbered = list(enumerate(prepared, start=1))
     if jobs_at_once == 1 or len(prepared) < 2:
-        outcomes = [_run_one(job, db_path, folder, timeout) for job in prepared]
+        outcomes = [one(item) for item in numbered]
     else:
         from concurrent.futures import ThreadPoolExecutor
 
         # each report runs in its own kernel process; these threads only wait for them
         with ThreadPoolExecutor(max_workers=jobs_at_once) as pool:
-            outcomes = list(pool.map(lambda job: _run_one(job, db_path, folder, timeout), prepared))
+            outcomes = list(pool.map(one, numbered))
     record = {
         "title": title,
         "as_of": day,
@@ -1100,9 +1322,13 @@ def run_reports(
                 "parameters": {k: v for k, v in o.job.parameters.items()},
                 "ok": o.ok,
                 "html": o.result.html.name if o.result else None,
-                "notebook": f"{o.job.stem}.ipynb"
-                if (folder / f"{o.job.stem}.ipynb").exists()
+                "notebook": f"notebooks/{o.job.stem}.ipynb"
+                if (folder / "notebooks" / f"{o.job.stem}.ipynb").exists()
                 else None,
+                "title": o.result.title if o.result else None,
+                "language": languages.get(o.job.stem, "en"),
+                "period": periods.get(o.job.stem),
+                "figures": o.result.figures if o.result else {},
                 "seconds": o.result.seconds if o.result else None,
                 "error": o.error,
             }
@@ -1114,12 +1340,115 @@ def run_reports(
     return RunSet(folder=folder, as_of=day, outcomes=outcomes, index=index)
 
 
+#: The order of the landing page: the executive summary first, then from outcome to detail.
+REPORT_ORDER = (
+    "executive_summary",
+    "stage_funnel",
+    "satisfaction",
+    "complaints",
+    "recovery",
+    "drivers",
+    "conformance",
+    "explore",
+)
+#: The headline figures of a report on the landing page (from its recorded figures, see
+#: :func:`cycleanalytics.notebook.publish_figures`), with their units.
+HEADLINES = {
+    "executive_summary": (("cases", "count"), ("csat", "share")),
+    "satisfaction": (("csat", "share"), ("nps", "score")),
+    "complaints": (("complaints", "count"), ("median_resolution_h", "hours")),
+    "recovery": (("recovery_success", "share"),),
+    "stage_funnel": (("dropoff", "share"),),  # the largest drop-off
+}
+
+
+def headline(report: str, figures: dict[str, Any], language: str = "en") -> str:
+    """A report's headline figures in one line, from the figures it recorded ("" if none).
+
+    >>> headline("satisfaction", {"csat": {"value": 0.62}, "nps": {"value": 12.0}})
+    'CSAT (satisfied, 4-5 of 5) 62.0% · NPS 12.0'
+    >>> headline("complaints", {"median_resolution_h": {"value": 172.4}}, "id")
+    'Median waktu penyelesaian 7,2 hari'
+    """
+    from cycleanalytics.i18n import TEXTS, stage_label, t
+    from cycleanalytics.notebook import duration_text, format_kpi
+
+    parts = []
+    for key, unit in HEADLINES.get(report, ()):
+        if key == "dropoff":
+            drops = {
+                k.split(":", 1)[1]: v["value"]
+                for k, v in figures.items()
+                if k.startswith("dropoff:") and v.get("value") is not None
+            }
+            if drops:
+                stage = max(drops, key=lambda s: drops[s])
+                label = t("kpi.dropoff", language, stage=stage_label(stage, language))
+                parts.append(f"{label} {format_kpi(drops[stage], unit, language)}")
+            continue
+        value = (figures.get(key) or {}).get("value")
+        if value is None:
+            continue
+        own = f"index.{key}"  # a shorter label of its own, where the tile's is long
+        label = t(own if own in TEXTS else f"kpi.{key}", language)
+        shown = (
+            duration_text(value, language) if unit == "hours" else format_kpi(value, unit, language)
+        )
+        parts.append(f"{label} {shown}")
+    return " · ".join(parts)
+
+
+def _period_of(entry: dict[str, Any], language: str) -> str:
+    """The period a report of a run covered, in words (``period`` is ``FIRST..LAST``)."""
+    from cycleanalytics.i18n import period_words
+
+    parameters = entry.get("parameters") or {}
+    # a record from before the resolved period was kept: its parameters say what was asked
+    period = str(entry.get("period") or parameters.get("period") or "")
+    first, _, last = period.partition("..")
+    start, end = parameters.get("period_start"), parameters.get("period_end")
+    try:
+        if first and last:
+            return period_words(date.fromisoformat(first), date.fromisoformat(last), language)
+        if not period and start and end:
+            return period_words(
+                date.fromisoformat(str(start)), date.fromisoformat(str(end)), language
+            )
+    except ValueError:
+        return period
+    if period:
+        return period  # a rolling name never resolved (an old record)
+    return period_words(None, None, language).capitalize()
+
+
+def _order(entry: dict[str, Any]) -> tuple[int, str]:
+    report = str(entry.get("report"))
+    rank = REPORT_ORDER.index(report) if report in REPORT_ORDER else len(REPORT_ORDER)
+    return rank, str(entry.get("output") or report)
+
+
+def _run_language(record: dict[str, Any]) -> str:
+    """The language most of a run's reports were written in (English when unknown)."""
+    from collections import Counter
+
+    found = Counter(
+        str(e.get("language")) for e in record.get("reports", []) if e.get("language") in LANGUAGES
+    )
+    return found.most_common(1)[0][0] if found else "en"
+
+
 def write_index(out: str | Path, *, title: str = "Reports") -> Path:
     """Write ``out/index.html``: every run recorded under ``out`` (its ``run.json`` files, in
-    ``out`` itself and one folder down), newest first, with links to the pages and, for a
-    failed report, its error and partial notebook. The page is offline and has no script."""
-    import html
+    ``out`` itself and one folder down), newest first. Each report is shown by its title in its
+    language, its purpose in one line, its headline figures and its period in words, the
+    executive summary first; a failed report by its error and partial notebook. The page is in
+    the newest run's language, offline and without script (``templates/pages/index.html.j2``).
+    """
     import json
+
+    import jinja2
+
+    from cycleanalytics.i18n import TEXTS, date_words, t
 
     out_dir = Path(out)
     records = []
@@ -1131,51 +1460,67 @@ def write_index(out: str | Path, *, title: str = "Reports") -> Path:
                 continue
             records.append((path.parent.relative_to(out_dir).as_posix(), record))
     records.sort(key=lambda r: (r[1].get("as_of", ""), r[1].get("started", "")), reverse=True)
-    sections = []
+    language = _run_language(records[0][1]) if records else "en"
+    runs = []
     for where, record in records:
         prefix = "" if where == "." else f"{where}/"
         items = []
-        for entry in record.get("reports", []):
-            name = html.escape(str(entry.get("output") or entry.get("report")))
-            params = ", ".join(
-                f"{html.escape(str(k))}={html.escape(str(v))}"
-                for k, v in sorted(entry.get("parameters", {}).items())
-                if v is not None
+        for entry in sorted(record.get("reports", []), key=_order):
+            report = str(entry.get("report"))
+            lang = str(entry.get("language") or language)
+            lang = lang if lang in LANGUAGES else "en"
+            purpose_key = f"index.purpose.{report}"
+            items.append(
+                {
+                    "ok": bool(entry.get("ok")),
+                    "report": report,
+                    "title": str(entry.get("title") or entry.get("output") or report),
+                    "href": prefix + str(entry.get("html") or ""),
+                    "purpose": t(purpose_key, lang) if purpose_key in TEXTS else "",
+                    "headline": headline(report, entry.get("figures") or {}, lang),
+                    "period": _period_of(entry, lang),
+                    "error": str(entry.get("error")),
+                    "notebook_href": prefix + str(entry["notebook"])
+                    if entry.get("notebook")
+                    else "",
+                }
             )
-            if entry.get("ok"):
-                link = html.escape(prefix + str(entry["html"]), quote=True)
-                items.append(
-                    f'<li class="ok"><a href="{link}">{name}</a> '
-                    f'<span class="params">{params}</span></li>'
-                )
-            else:
-                partial = ""
-                if entry.get("notebook"):
-                    nb_link = html.escape(prefix + str(entry["notebook"]), quote=True)
-                    partial = f' <a href="{nb_link}">partial notebook</a>'
-                items.append(
-                    f'<li class="failed"><strong>{name}: failed</strong>{partial} '
-                    f'<span class="params">{params}</span>'
-                    f'<div class="error">{html.escape(str(entry.get("error")))}</div></li>'
-                )
         failed = sum(not e.get("ok") for e in record.get("reports", []))
-        status = f" – {failed} failed" if failed else ""
-        sections.append(
-            f"<section><h2>{html.escape(str(record.get('title', 'Reports')))}, as of "
-            f"{html.escape(str(record.get('as_of')))}{status}</h2>"
-            f'<p class="when">run {html.escape(str(record.get("started")))} UTC</p>'
-            f"<ul>{''.join(items)}</ul></section>"
+        try:
+            as_of = date_words(date.fromisoformat(str(record.get("as_of"))), language)
+        except ValueError:
+            as_of = str(record.get("as_of"))
+        when = t("index.as_of", language, date=as_of)
+        run_title = str(record.get("title", title))
+        runs.append(
+            {
+                # the page's own title is not repeated above each of its runs
+                "heading": when[:1].upper() + when[1:]
+                if run_title == title
+                else f"{run_title}, {when}",
+                "failed": t("index.failed_count", language, n=failed) if failed else "",
+                "when": t(
+                    "index.run",
+                    language,
+                    when=str(record.get("started", "")).replace("T", " ")[:16],
+                ),
+                "entries": items,
+            }
         )
-    page = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"{_head_meta(INDEX_CSP)}<title>{html.escape(title)}</title><style>"
-        "body{font-family:-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:900px;"
-        "margin:2em auto;padding:0 1em;color:#222}h1,h2{color:#1f5f8b}"
-        "h2{font-size:1.15em;border-bottom:1px solid #d8e2ea}.params,.when{color:#666;"
-        "font-size:.85em}.failed{color:#a40000}.error{font-family:monospace;font-size:.85em;"
-        "white-space:pre-wrap}li{margin:.3em 0}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>{''.join(sections) or '<p>No runs yet.</p>'}"
-        "</body></html>"
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES / "pages")),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    page = environment.get_template("index.html.j2").render(
+        language=language,
+        title=title,
+        head_meta=_head_meta(INDEX_CSP),
+        runs=runs,
+        failed_word=t("index.failed", language),
+        partial_word=t("index.partial", language),
+        no_runs=t("index.no_runs", language),
     )
     index = out_dir / "index.html"
     refuse_foreign_files([index])
@@ -1194,10 +1539,17 @@ def load_config(path: str | Path) -> ReportConfig:
         out = "reports/weekly"         # holds index.html
         subfolder = "{as_of}"          # one folder per as-of date (default)
 
+        currency = "IDR"               # optional: costs shown in this currency
+
         [parameters]                   # for every report of the set
         period = "last_month"
         comparison = "previous"
         language = "en"
+
+        [targets]                      # optional: red/amber/green on the KPI tiles
+        csat = 0.60                    # shares as fractions: 60%
+        median_resolution_h = 72       # hours (shown in days)
+        cost_per_case = { target = 12.0, amber = 0.10 }   # amber: within 10% of it
 
         [[report]]
         name = "executive_summary"
@@ -1225,7 +1577,7 @@ def load_config(path: str | Path) -> ReportConfig:
         raise ParameterError(f"report config {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"report config {path} is not valid TOML: {exc}") from None
-    known = {"title", "db", "out", "subfolder", "parameters", "report"}
+    known = {"title", "db", "out", "subfolder", "parameters", "report", "targets", "currency"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ParameterError(
@@ -1234,6 +1586,15 @@ def load_config(path: str | Path) -> ReportConfig:
         )
     base = path.parent.resolve()
     common = dict(data.get("parameters", {}))
+    # [targets] and currency reach the reports that show KPI tiles (they declare them)
+    shown = {k: data[k] for k in ("targets", "currency") if k in data}
+    if "targets" in shown:
+        from cycleanalytics.notebook import parse_targets
+
+        try:
+            parse_targets(shown["targets"])
+        except ParameterError as exc:
+            raise ParameterError(f"report config {path}: [targets]: {exc}") from None
     entries = data.get("report", [])
     if not isinstance(entries, list) or not entries:
         raise ParameterError(
@@ -1250,6 +1611,12 @@ def load_config(path: str | Path) -> ReportConfig:
                 f"{', '.join(extra)}; keys are: name, output, parameters"
             )
         parameters = {**common, **dict(entry.get("parameters", {}))}
+        if shown and str(entry["name"]) in available_reports():
+            declared = notebook_parameters(str(entry["name"]))
+            parameters = {
+                **{k: v for k, v in shown.items() if k in declared},
+                **parameters,
+            }
         if parameters.get("model"):
             parameters["model"] = str((base / str(parameters["model"])).resolve())
         output = str(entry.get("output", ""))

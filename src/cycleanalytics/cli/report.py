@@ -15,6 +15,19 @@ from cycleanalytics.errors import ParameterError, ReportError
 
 #: The file by which `demo` knows a folder is its own (and may replace what it wrote there).
 DEMO_MARKER = ".cycleanalytics-demo"
+#: The demo's executive summary: the last complete month, with example targets (made up for
+#: the sample, as a reports.toml [targets] table would give them) so its tiles show all
+#: three colours.
+DEMO_SUMMARY = {
+    "period": "last_month",
+    "targets": {
+        "csat": 0.55,
+        "complaints_per_1000": 90,
+        "median_resolution_h": 120,
+        "recovery_success": 0.85,
+        "cost_per_case": 12,
+    },
+}
 
 
 def _earlier_demo(folder: Path) -> bool:
@@ -38,17 +51,28 @@ def _parameters(params: tuple[str, ...]) -> dict[str, str]:
     return parameters
 
 
+def _progress(number: int, total: int, job: Any, outcome: Any) -> None:
+    """One line on stderr as each report starts and ends (stdout keeps the pages' paths)."""
+    width = len(str(total))
+    place = f"[{number:>{width}}/{total}]"
+    if outcome is None:
+        say(f"{place} {job.stem}: running…", to=err)
+    elif outcome.result is not None:
+        charts = outcome.result.charts
+        say(
+            f"{place} {job.stem}: done, {charts} chart{'s' if charts != 1 else ''} in "
+            f"{outcome.result.seconds:.1f} s",
+            to=err,
+        )
+    else:
+        say(f"{place} {job.stem}: failed", to=err)
+
+
 def _finish(run: object) -> None:
-    """Print each report's page (or its error), the index, and fail when any report failed."""
+    """Print each report's error, the index and the pages, and fail when any report failed."""
     from cycleanalytics.reports import RunSet
 
     assert isinstance(run, RunSet)
-    for outcome in run.outcomes:
-        if outcome.result is not None:
-            say(
-                f"report {outcome.job.stem}: {outcome.result.charts} charts in "
-                f"{outcome.result.seconds:.1f} s"
-            )
     for outcome in run.failed:
         err.print(error_line("Failed:", outcome.error))
     echo(f"index: {run.index}")
@@ -74,6 +98,24 @@ def _jobs_option(default: int) -> Callable[[Callable[..., Any]], Callable[..., A
     )
 
 
+def _page_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--self-contained and --notebooks, the same for `report` and `demo`."""
+    command = click.option(
+        "--notebooks",
+        "keep_notebooks",
+        is_flag=True,
+        help="Also keep the executed notebooks, in notebooks/ beside the pages (a failed "
+        "report's partial notebook is kept there in any case).",
+    )(command)
+    return click.option(
+        "--self-contained",
+        "self_contained",
+        is_flag=True,
+        help="Embed plotly.js in every page (single files of about 5 MB, e.g. for e-mail) "
+        "instead of one shared assets/plotly-*.min.js that the pages load from disk.",
+    )(command)
+
+
 @main.command()
 @click.argument("names", nargs=-1)
 @click.option(
@@ -88,7 +130,7 @@ def _jobs_option(default: int) -> Callable[[Callable[..., Any]], Callable[..., A
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder for the executed notebooks, the HTML pages and index.html "
+    help="Folder for the HTML pages, their shared assets/ and index.html "
     "[default: reports; with --config, its out].",
 )
 @click.option("--all", "run_all", is_flag=True, help="Run every report.")
@@ -115,6 +157,7 @@ def _jobs_option(default: int) -> Callable[[Callable[..., Any]], Callable[..., A
     "-p period=last_month -p language=id.",
 )
 @_jobs_option(default=1)
+@_page_options
 def report(
     names: tuple[str, ...],
     db: Path | None,
@@ -124,12 +167,21 @@ def report(
     as_of: str | None,
     params: tuple[str, ...],
     jobs: int,
+    self_contained: bool,
+    keep_notebooks: bool,
 ) -> None:
-    """Run reports NAMES (or --all, or the set in --config) into executed notebooks, offline
-    HTML pages and an index.html. A failed report does not stop the others; the exit code is
-    then 7. Without NAMES, --all or --config, list the reports and their parameters."""
+    """Run reports NAMES (or --all, or the set in --config) into offline HTML pages and an
+    index.html, printing each report as it starts and ends. A failed report does not stop the
+    others; the exit code is then 7. Without NAMES, --all or --config, list the reports and
+    their parameters."""
     from cycleanalytics import reports
 
+    options: dict[str, Any] = {
+        "jobs_at_once": jobs,
+        "self_contained": self_contained,
+        "notebooks": keep_notebooks,
+        "progress": _progress,
+    }
     parameters = _parameters(params)
     if config is not None:
         if names or run_all:
@@ -148,7 +200,7 @@ def report(
             as_of=as_of,
             subfolder=spec.subfolder,
             title=spec.title,
-            jobs_at_once=jobs,
+            **options,
         )
         _finish(run)
         return
@@ -165,7 +217,7 @@ def report(
         db=db,
         out=out or Path("reports"),
         as_of=as_of,
-        jobs_at_once=jobs,
+        **options,
     )
     _finish(run)
 
@@ -179,7 +231,8 @@ def report(
     help="Folder for the sample, the database, the reports and index.html.",
 )
 @_jobs_option(default=2)
-def demo(out: Path, jobs: int) -> None:
+@_page_options
+def demo(out: Path, jobs: int, self_contained: bool, keep_notebooks: bool) -> None:
     """Generate the sample, load it into a fresh database and run every report on it, with
     the index page (the executive summary: the sample's last complete month). --out must be
     a new or empty folder, or one an earlier demo made: the demo replaces only its own files."""
@@ -216,7 +269,7 @@ def demo(out: Path, jobs: int) -> None:
     # other reports cover all the data
     run = reports.run_reports(
         [
-            reports.ReportJob(name, {"period": "last_month"} if name == "executive_summary" else {})
+            reports.ReportJob(name, DEMO_SUMMARY if name == "executive_summary" else {})
             for name in reports.available_reports()
         ],
         db=db,
@@ -224,6 +277,9 @@ def demo(out: Path, jobs: int) -> None:
         as_of=as_of,
         title="Demo reports",
         jobs_at_once=jobs,
+        self_contained=self_contained,
+        notebooks=keep_notebooks,
+        progress=_progress,
     )
     say(f"Done in {time.perf_counter() - started:.0f} s. Open in a browser:")
     _finish(run)
