@@ -902,18 +902,6 @@ def duration_text(hours: float, language: str = "en") -> str:
     return t("unit.hours", language, n=fmt_number(hours, language, decimals=1))
 
 
-#: Whether a rise is good (+1) or bad (-1) for a KPI; 0: neither (a count of cases).
-GOOD_DIRECTION = {
-    "cases": 0,
-    "csat": 1,
-    "nps": 1,
-    "complaints_per_1000": -1,
-    "median_resolution_h": -1,
-    "recovery_success": 1,
-    "loop_closure": 1,
-    "cost_per_case": -1,
-    "dropoff": -1,
-}
 #: How far (relative to the target) a KPI may miss its target and still be amber, not red.
 AMBER_BAND = 0.05
 
@@ -958,6 +946,8 @@ def parse_targets(targets: Any) -> dict[str, Target]:
         targets = pairs
     if not isinstance(targets, dict):
         raise ParameterError(f"targets must be a table of KPI = value, not {targets!r}")
+    from cycleanalytics.kpis import GOOD_DIRECTION  # whether a rise is good, per KPI
+
     known = sorted(k for k in GOOD_DIRECTION if k not in ("cases", "dropoff"))
     out = {}
     for key, given in targets.items():
@@ -998,6 +988,8 @@ def target_status(kpi: str, value: float, target: Target) -> str:
     >>> target_status("cost_per_case", 14.0, Target(12.0))
     'red'
     """
+    from cycleanalytics.kpis import GOOD_DIRECTION
+
     good = GOOD_DIRECTION.get(kpi, 0) or 1
     miss = (target.value - value) * good  # > 0: on the wrong side of the target
     if miss <= 0:
@@ -1063,6 +1055,8 @@ def _tile_change(row: Any, language: str) -> tuple[str, str, str]:
     if flat:
         return "–", "neutral", f"±{amount} {vs}"
     direction = 1 if change > 0 else -1
+    from cycleanalytics.kpis import GOOD_DIRECTION
+
     good = GOOD_DIRECTION.get(str(row["kpi"]), 0)
     judgement = "neutral" if good == 0 else ("good" if direction == good else "bad")
     return (
