@@ -550,3 +550,64 @@ def test_the_command_line_says_what_was_done_with_duplicates(tmp_path):
     text = " ".join(run.output.split())
     assert "1 exact duplicate record(s) found and quarantined" in text
     assert '[load] duplicates = "keep"' in text
+
+
+# -- attributes (issue #13) ---------------------------------------------------------------------
+ATTRIBUTED = GENERATED + '[attributes]\nteam = "Team"\nimpact = "Impact"\n'
+ATTRIBUTED_LOG = (
+    "case,when,what,Team,Impact\n"
+    "c1,2026-01-01T10:00:00Z,Open,V30, High \n"
+    "c1,2026-01-01T10:05:00Z,Update,G97,\n"
+)
+
+
+def test_attributes_keep_source_columns_by_name(store, tmp_path):
+    data = write(tmp_path, "log.csv", ATTRIBUTED_LOG)
+    ca.load(store, data, mapping=write(tmp_path, "m.toml", ATTRIBUTED))
+    rows = store.con.execute("SELECT attributes FROM interactions ORDER BY source_row").fetchall()
+    # values are text, trimmed, NULL when empty
+    expected = [{"team": "V30", "impact": "High"}, {"team": "G97", "impact": None}]
+    assert [r[0] for r in rows] == expected
+    t = store.table("interactions")
+    teams = t.group_by(team=t.attributes["team"]).aggregate(n=t.count()).execute()
+    assert sorted(teams["team"]) == ["G97", "V30"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[attributes]\n"2nd team" = "Team"\n', r"\[attributes\] '2nd team': an attribute's name"),
+        ("[attributes]\nteam = 3\n", r"\[attributes\] team: must be a text value"),
+    ],
+)
+def test_attribute_mistakes_are_caught_when_the_mapping_is_read(tmp_path, text, message):
+    with pytest.raises(ca.errors.MappingError, match=message):
+        ca.ingest.read_mapping(write(tmp_path, "m.toml", text))
+
+
+def test_an_attribute_of_a_column_the_file_lacks_names_it(store, tmp_path):
+    data = write(tmp_path, "log.csv", "case,when,what\nc1,2026-01-01T10:00:00Z,Open\n")
+    mapping = write(tmp_path, "m.toml", GENERATED + '[attributes]\nteam = "Taem"\n')
+    with pytest.raises(ca.LoadError, match=r"reads column 'Taem' for '\[attributes\] team'"):
+        ca.load(store, data, mapping=mapping)
+
+
+@pytest.mark.slow
+def test_attributes_reach_spark_as_a_map(tmp_path):
+    pytest.importorskip("pyspark", reason="pyspark is not installed")
+    from cycleanalytics.errors import StoreError
+    from cycleanalytics.spark import from_store, local_session
+
+    try:
+        session = local_session(2)
+    except StoreError as exc:
+        pytest.skip(str(exc))
+    with ca.Store() as store:
+        data = write(tmp_path, "log.csv", ATTRIBUTED_LOG)
+        ca.load(store, data, mapping=write(tmp_path, "m.toml", ATTRIBUTED))
+        lake = from_store(store, tmp_path / "lake", session)
+        t = lake.table("interactions")
+        got = t.select("source_row", team=t.attributes["team"]).order_by("source_row").execute()
+        assert list(got["team"]) == ["V30", "G97"] and list(got["source_row"]) == [2, 3]
+        # a complaints export without attributes still reads: the column comes as NULLs
+        assert lake.table("complaints").attributes.type().is_map()

@@ -9,8 +9,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-#: Columns the loader fills itself, never read from an export.
-BOOKKEEPING = ("load_id", "source_row")
+#: Columns the loader fills itself (the attributes from a mapping's [attributes]), never read
+#: from an export as they are.
+BOOKKEEPING = ("load_id", "source_row", "attributes")
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,11 @@ INTERACTIONS = Table(
             "source wrote events in, which breaks ties in time; or the mapping's [order] column. "
             "NULL for events loaded before it was kept",
         ),
+        Column(
+            "attributes",
+            "MAP(VARCHAR, VARCHAR)",
+            doc="source columns a mapping keeps under [attributes], by name (text values)",
+        ),
     ),
     primary_key="interaction_id",
     doc="one row per recorded customer interaction (an event of a case)",
@@ -171,6 +177,11 @@ COMPLAINTS = Table(
         Column("csat_after", "TINYINT", check="csat_after BETWEEN 1 AND 5", scale=(1, 5)),
         Column("text", "VARCHAR", doc="free text: personal data, never shown in reports"),
         Column("load_id", "BIGINT"),
+        Column(
+            "attributes",
+            "MAP(VARCHAR, VARCHAR)",
+            doc="source columns a mapping keeps under [attributes], by name (text values)",
+        ),
     ),
     primary_key="complaint_id",
     doc="one row per complaint or claim",
@@ -251,7 +262,12 @@ COMPLAINT_PREDICTIONS = Table(
 
 #: Columns added to a table after databases were first made: (table, column). Opening a store
 #: for writing adds them to an older database (NULL in the rows it holds already).
-ADDED_COLUMNS: tuple[tuple[str, str], ...] = (("loads", "identity"), ("interactions", "source_row"))
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("loads", "identity"),
+    ("interactions", "source_row"),
+    ("interactions", "attributes"),
+    ("complaints", "attributes"),
+)
 
 TABLES: dict[str, Table] = {
     t.name: t for t in (INTERACTIONS, COMPLAINTS, CUSTOMERS, LOADS, QUARANTINE)

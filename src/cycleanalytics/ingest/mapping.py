@@ -33,6 +33,8 @@ A mapping is TOML::
     [order]
     column = "seq"                        # whole numbers that order events of the same time
                                           # (default: their position in the file)
+    [attributes]                          # source columns kept per row, by name, as text
+    company = "Company"                   # (stored in the `attributes` map column)
     [load]
     duplicates = "keep"                   # exact duplicate records: keep each (generated ids
                                           # then include the file and row) or "quarantine"
@@ -83,8 +85,11 @@ _SECTIONS = {
     "cases",
     "order",
     "load",
+    "attributes",
     "pseudonymize",
 }
+ATTRIBUTE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+"""What an attribute may be called: a name that is safe in any engine and on a command line."""
 DUPLICATES = ("quarantine", "keep")
 """What a load does with a record that repeats an earlier one of the same file exactly: set
 it aside in the quarantine (the default), or keep it as an event of its own."""
@@ -122,6 +127,8 @@ class Mapping:
     ``source_row``); by default the record's position in the file."""
     duplicates: str = "quarantine"
     """``[load] duplicates``: see :data:`DUPLICATES`."""
+    attributes: dict[str, str] = field(default_factory=dict)
+    """``[attributes]``: attribute name -> source column, kept per row in ``attributes``."""
     pseudonymize: tuple[str, ...] = ()
     key_env: str = "CYCLEANALYTICS_PSEUDONYM_KEY"
 
@@ -141,6 +148,7 @@ class Mapping:
                 used.update(spec.get("concat", ()))
         if self.order_column:
             used.add(self.order_column)
+        used.update(self.attributes.values())
         return used
 
 
@@ -278,6 +286,7 @@ def mapping_from_dict(
         session_gap=data.get("cases", {}).get("gap"),
         order_column=data.get("order", {}).get("column"),
         duplicates=data.get("load", {}).get("duplicates", "quarantine"),
+        attributes=dict(data.get("attributes", {})),
         pseudonymize=tuple(pseudo.get("columns", ())),
         key_env=pseudo.get("key_env", "CYCLEANALYTICS_PSEUDONYM_KEY"),
     )
@@ -471,6 +480,17 @@ def check_values(data: dict[str, Any], source: str) -> None:
         text("[order] column", value)
     if "column" in data.get("order", {}) and data.get("kind", "interactions") != "interactions":
         fail("[order] column", "orders events: it applies to interactions only")
+    attributes = table("attributes")
+    if attributes and data.get("kind") == "customers":
+        fail("[attributes]", "are kept for interactions and complaints; customers have none")
+    for name, value in attributes.items():
+        if not ATTRIBUTE_NAME.fullmatch(name):
+            fail(
+                f"[attributes] {name!r}",
+                "an attribute's name is letters, digits and _ (starting with a letter), "
+                'e.g. company = "Company"',
+            )
+        text(f"[attributes] {name}", value)
     for key, value in table("load").items():
         if key != "duplicates":
             fail(f"[load] {key}", "unknown key; use duplicates")
@@ -614,6 +634,14 @@ def compile_raw(
             out.raw[name] = _trimmed(out.raw[name])
     if mapping.pseudonymize:
         _pseudonymize(out, mapping)
+    if mapping.attributes and "attributes" in table.column_names:
+        values = []
+        for name, column in mapping.attributes.items():
+            expr = _source_expr(out, column, header, path, f"[attributes] {name}", table)
+            values.append(out.masked.get(column, _trimmed(expr)))
+        names = out.bind(list(mapping.attributes))
+        out.raw["attributes"] = f"map({names}, [{', '.join(values)}])"
+        out.generated.add("attributes")
     unused = [h for h in header if h not in mapping.used_sources() and h not in specs]
     return out, unused
 
