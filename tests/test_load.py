@@ -611,3 +611,60 @@ def test_attributes_reach_spark_as_a_map(tmp_path):
         assert list(got["team"]) == ["V30", "G97"] and list(got["source_row"]) == [2, 3]
         # a complaints export without attributes still reads: the column comes as NULLs
         assert lake.table("complaints").attributes.type().is_map()
+
+
+# -- unpivot (issue #13) ------------------------------------------------------------------------
+UNPIVOT = (
+    'kind = "interactions"\n[columns]\ninteraction_id = "id"\ncase_id = "id"\n'
+    'customer_id = "id"\nts = "date"\n[values.csat]\n"0" = ""\n'
+    '[unpivot]\nvalue = "csat"\n'
+    '[[unpivot.events]]\ncolumn = "booking"\nactivity = "Booking"\nstage = "pre_interaction"\n'
+    '[[unpivot.events]]\ncolumn = "seat"\nactivity = "Seat"\nstage = "service_delivery"\n'
+    '[[unpivot.events]]\ncolumn = "bags"\nactivity = "Baggage"\n'
+)
+
+
+def test_unpivot_turns_a_wide_row_into_events_in_the_listed_order(store, tmp_path):
+    data = write(
+        tmp_path,
+        "survey.csv",
+        "id,date,bags,seat,booking\n"
+        "p1,2026-01-01T00:00:00Z,5,4,3\n"
+        "p2,2026-01-02T00:00:00Z,0,9,1\n",  # 0: not rated; 9 is out of range
+    )
+    f = ca.load(store, data, mapping=write(tmp_path, "m.toml", UNPIVOT), max_quarantined=1).files[0]
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (6, 5, 1)  # 2 rows x 3 events
+    rows = store.con.execute(
+        "SELECT interaction_id, case_id, activity, stage, csat, source_row FROM interactions "
+        "ORDER BY ts, load_id, source_row, interaction_id"
+    ).fetchall()
+    assert rows == [
+        ("p1:001", "p1", "Booking", "pre_interaction", 3, 2),
+        ("p1:002", "p1", "Seat", "service_delivery", 4, 2),
+        ("p1:003", "p1", "Baggage", None, 5, 2),  # no stage given, none from the rules
+        ("p2:001", "p2", "Booking", "pre_interaction", 1, 3),
+        ("p2:003", "p2", "Baggage", None, None, 3),
+    ]
+    line, reason = store.con.execute("SELECT line, reason FROM quarantine").fetchone()
+    assert line == 3 and "column 'csat': found '9'" in reason
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[unpivot]\nvalue = "stage"\n', r"\[unpivot\] value: 'stage': use one of"),
+        ('[unpivot]\nvalue = "csat"\n', r"\[unpivot\]: needs its events"),
+        (
+            '[columns]\nactivity = "a"\n[unpivot]\nvalue = "csat"\n'
+            '[[unpivot.events]]\ncolumn = "x"\n',
+            r"do not map activity under \[columns\]",
+        ),
+        (
+            '[unpivot]\nvalue = "csat"\n[[unpivot.events]]\ncolumn = "x"\nstage = "lunch"\n',
+            r"has stage 'lunch', which is not a stage",
+        ),
+    ],
+)
+def test_unpivot_mistakes_are_caught_when_the_mapping_is_read(tmp_path, text, message):
+    with pytest.raises(ca.errors.MappingError, match=message):
+        ca.ingest.read_mapping(write(tmp_path, "m.toml", text), ca.default_model())
