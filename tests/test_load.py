@@ -550,3 +550,121 @@ def test_the_command_line_says_what_was_done_with_duplicates(tmp_path):
     text = " ".join(run.output.split())
     assert "1 exact duplicate record(s) found and quarantined" in text
     assert '[load] duplicates = "keep"' in text
+
+
+# -- attributes (issue #13) ---------------------------------------------------------------------
+ATTRIBUTED = GENERATED + '[attributes]\nteam = "Team"\nimpact = "Impact"\n'
+ATTRIBUTED_LOG = (
+    "case,when,what,Team,Impact\n"
+    "c1,2026-01-01T10:00:00Z,Open,V30, High \n"
+    "c1,2026-01-01T10:05:00Z,Update,G97,\n"
+)
+
+
+def test_attributes_keep_source_columns_by_name(store, tmp_path):
+    data = write(tmp_path, "log.csv", ATTRIBUTED_LOG)
+    ca.load(store, data, mapping=write(tmp_path, "m.toml", ATTRIBUTED))
+    rows = store.con.execute("SELECT attributes FROM interactions ORDER BY source_row").fetchall()
+    # values are text, trimmed, NULL when empty
+    expected = [{"team": "V30", "impact": "High"}, {"team": "G97", "impact": None}]
+    assert [r[0] for r in rows] == expected
+    t = store.table("interactions")
+    teams = t.group_by(team=t.attributes["team"]).aggregate(n=t.count()).execute()
+    assert sorted(teams["team"]) == ["G97", "V30"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[attributes]\n"2nd team" = "Team"\n', r"\[attributes\] '2nd team': an attribute's name"),
+        ("[attributes]\nteam = 3\n", r"\[attributes\] team: must be a text value"),
+    ],
+)
+def test_attribute_mistakes_are_caught_when_the_mapping_is_read(tmp_path, text, message):
+    with pytest.raises(ca.errors.MappingError, match=message):
+        ca.ingest.read_mapping(write(tmp_path, "m.toml", text))
+
+
+def test_an_attribute_of_a_column_the_file_lacks_names_it(store, tmp_path):
+    data = write(tmp_path, "log.csv", "case,when,what\nc1,2026-01-01T10:00:00Z,Open\n")
+    mapping = write(tmp_path, "m.toml", GENERATED + '[attributes]\nteam = "Taem"\n')
+    with pytest.raises(ca.LoadError, match=r"reads column 'Taem' for '\[attributes\] team'"):
+        ca.load(store, data, mapping=mapping)
+
+
+@pytest.mark.slow
+def test_attributes_reach_spark_as_a_map(tmp_path):
+    pytest.importorskip("pyspark", reason="pyspark is not installed")
+    from cycleanalytics.errors import StoreError
+    from cycleanalytics.spark import from_store, local_session
+
+    try:
+        session = local_session(2)
+    except StoreError as exc:
+        pytest.skip(str(exc))
+    with ca.Store() as store:
+        data = write(tmp_path, "log.csv", ATTRIBUTED_LOG)
+        ca.load(store, data, mapping=write(tmp_path, "m.toml", ATTRIBUTED))
+        lake = from_store(store, tmp_path / "lake", session)
+        t = lake.table("interactions")
+        got = t.select("source_row", team=t.attributes["team"]).order_by("source_row").execute()
+        assert list(got["team"]) == ["V30", "G97"] and list(got["source_row"]) == [2, 3]
+        # a complaints export without attributes still reads: the column comes as NULLs
+        assert lake.table("complaints").attributes.type().is_map()
+
+
+# -- unpivot (issue #13) ------------------------------------------------------------------------
+UNPIVOT = (
+    'kind = "interactions"\n[columns]\ninteraction_id = "id"\ncase_id = "id"\n'
+    'customer_id = "id"\nts = "date"\n[values.csat]\n"0" = ""\n'
+    '[unpivot]\nvalue = "csat"\n'
+    '[[unpivot.events]]\ncolumn = "booking"\nactivity = "Booking"\nstage = "pre_interaction"\n'
+    '[[unpivot.events]]\ncolumn = "seat"\nactivity = "Seat"\nstage = "service_delivery"\n'
+    '[[unpivot.events]]\ncolumn = "bags"\nactivity = "Baggage"\n'
+)
+
+
+def test_unpivot_turns_a_wide_row_into_events_in_the_listed_order(store, tmp_path):
+    data = write(
+        tmp_path,
+        "survey.csv",
+        "id,date,bags,seat,booking\n"
+        "p1,2026-01-01T00:00:00Z,5,4,3\n"
+        "p2,2026-01-02T00:00:00Z,0,9,1\n",  # 0: not rated; 9 is out of range
+    )
+    f = ca.load(store, data, mapping=write(tmp_path, "m.toml", UNPIVOT), max_quarantined=1).files[0]
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (6, 5, 1)  # 2 rows x 3 events
+    rows = store.con.execute(
+        "SELECT interaction_id, case_id, activity, stage, csat, source_row FROM interactions "
+        "ORDER BY ts, load_id, source_row, interaction_id"
+    ).fetchall()
+    assert rows == [
+        ("p1:001", "p1", "Booking", "pre_interaction", 3, 2),
+        ("p1:002", "p1", "Seat", "service_delivery", 4, 2),
+        ("p1:003", "p1", "Baggage", None, 5, 2),  # no stage given, none from the rules
+        ("p2:001", "p2", "Booking", "pre_interaction", 1, 3),
+        ("p2:003", "p2", "Baggage", None, None, 3),
+    ]
+    line, reason = store.con.execute("SELECT line, reason FROM quarantine").fetchone()
+    assert line == 3 and "column 'csat': found '9'" in reason
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[unpivot]\nvalue = "stage"\n', r"\[unpivot\] value: 'stage': use one of"),
+        ('[unpivot]\nvalue = "csat"\n', r"\[unpivot\]: needs its events"),
+        (
+            '[columns]\nactivity = "a"\n[unpivot]\nvalue = "csat"\n'
+            '[[unpivot.events]]\ncolumn = "x"\n',
+            r"do not map activity under \[columns\]",
+        ),
+        (
+            '[unpivot]\nvalue = "csat"\n[[unpivot.events]]\ncolumn = "x"\nstage = "lunch"\n',
+            r"has stage 'lunch', which is not a stage",
+        ),
+    ],
+)
+def test_unpivot_mistakes_are_caught_when_the_mapping_is_read(tmp_path, text, message):
+    with pytest.raises(ca.errors.MappingError, match=message):
+        ca.ingest.read_mapping(write(tmp_path, "m.toml", text), ca.default_model())

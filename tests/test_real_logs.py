@@ -130,3 +130,40 @@ def test_exact_duplicates_are_kept_as_events_when_the_mapping_says_so(
         assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (rows, rows, 0)
         assert f.duplicates == count and f.duplicates_kept
         assert "kept as events of their own" in f.duplicates_summary()
+
+
+# -- unpivoted surveys: rows in = loaded + quarantined ---------------------------------------
+AIRLINE = (
+    REAL
+    / "airline_passenger_satisfaction_sample"
+    / ("airline_passenger_satisfaction_30pct_sample.csv")
+)
+SKYTRAX = REAL / "skytrax_airline_reviews" / "reviews.csv"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("path", "mapping", "rows", "aspects"),
+    [
+        (AIRLINE, "airline_passenger_satisfaction.toml", 38_847, 14),
+        (SKYTRAX, "skytrax_reviews.toml", 8_319, 7),
+    ],
+    ids=["airline", "skytrax"],
+)
+def test_surveys_load_as_journeys_of_rated_events(path, mapping, rows, aspects):
+    needs(path)
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert len(raw) == rows  # the README's count
+    with ca.Store() as store:
+        f = ca.load(store, path, mapping=MAPPINGS / mapping).files[0]
+        assert f.rows_read == rows * aspects
+        assert f.rows_read == f.rows_loaded + f.rows_quarantined
+        # ratings: every non-zero answer, counted by pandas over the aspect columns
+        spec = ca.ingest.read_mapping(MAPPINGS / mapping).unpivot
+        answered = sum(int((raw[e.column] != "0").sum()) for e in spec.events)
+        rated = store.con.execute("SELECT count(csat) FROM interactions").fetchone()[0]
+        assert rated == answered
+        # one journey per row, its events in the listed order
+        top = ca.metrics.variants(store).iloc[0]
+        assert top["cases"] == rows
+        assert top["length"] == aspects

@@ -9,8 +9,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-#: Columns the loader fills itself, never read from an export.
-BOOKKEEPING = ("load_id", "source_row")
+#: Columns the loader fills itself (the attributes from a mapping's [attributes]), never read
+#: from an export as they are.
+BOOKKEEPING = ("load_id", "source_row", "attributes")
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,11 @@ INTERACTIONS = Table(
             "source wrote events in, which breaks ties in time; or the mapping's [order] column. "
             "NULL for events loaded before it was kept",
         ),
+        Column(
+            "attributes",
+            "MAP(VARCHAR, VARCHAR)",
+            doc="source columns a mapping keeps under [attributes], by name (text values)",
+        ),
     ),
     primary_key="interaction_id",
     doc="one row per recorded customer interaction (an event of a case)",
@@ -177,6 +183,11 @@ COMPLAINTS = Table(
         Column("csat_after", "TINYINT", check="csat_after BETWEEN 1 AND 5", scale=(1, 5)),
         Column("text", "VARCHAR", doc="free text: personal data, never shown in reports"),
         Column("load_id", "BIGINT"),
+        Column(
+            "attributes",
+            "MAP(VARCHAR, VARCHAR)",
+            doc="source columns a mapping keeps under [attributes], by name (text values)",
+        ),
     ),
     primary_key="complaint_id",
     doc="one row per complaint or claim",
@@ -261,6 +272,8 @@ ADDED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("loads", "identity"),
     ("interactions", "source_row"),
     ("complaints", "closed"),
+    ("interactions", "attributes"),
+    ("complaints", "attributes"),
 )
 
 TABLES: dict[str, Table] = {

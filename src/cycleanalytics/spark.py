@@ -39,6 +39,7 @@ _IBIS_TYPES = {
     "TINYINT": "int8",
     "BIGINT": "int64",
     "BOOLEAN": "boolean",
+    "MAP(VARCHAR, VARCHAR)": "map<string, string>",
 }
 _SMALL_SESSION = {
     "spark.sql.shuffle.partitions": "4",

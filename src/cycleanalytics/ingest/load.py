@@ -44,7 +44,13 @@ from cycleanalytics.errors import (
     StoreError,
 )
 from cycleanalytics.ingest import validate
-from cycleanalytics.ingest.mapping import Compiled, Mapping, compile_raw, read_mapping
+from cycleanalytics.ingest.mapping import (
+    Compiled,
+    Mapping,
+    compile_raw,
+    read_mapping,
+    unpivot_relation,
+)
 from cycleanalytics.ingest.readers import (
     FORMATS,
     GAPS,
@@ -492,6 +498,8 @@ def prepare(
         header = source.header
         table = EXPORT_TABLES[kind or mapping.kind or _kind_of(path, header)]
         compiled, unused = compile_raw(mapping, table, header, path)
+        if mapping.unpivot and table.name == "interactions":
+            source.relation = unpivot_relation(source.relation, mapping)
         columns = validate.build_typed(con, source, compiled, table, mapping, model)
         validate.mark_duplicates(con, table.primary_key)
         validate.collect_rejects(con, source, table.primary_key, compiled)
@@ -545,6 +553,8 @@ def _load_file(
             con.execute(f"UPDATE {REJECTS} SET record = NULL")
         table = EXPORT_TABLES[kind or mapping.kind or _kind_of(path, source.header)]
         compiled, _ = compile_raw(mapping, table, source.header, path)
+        if mapping.unpivot and table.name == "interactions":
+            source.relation = unpivot_relation(source.relation, mapping)
         replaced = _replace_earlier(con, sha, table.name)
         stored = first_row(con, f"SELECT count(*) FROM {table.name}")[0]
         if mapping.session_gap and "case_id" not in compiled.raw:
@@ -641,16 +651,19 @@ def _count_duplicates(
     """How many rows of load ``load_id`` repeat an earlier record of their file exactly.
 
     Only ids generated from the record tell: quarantined repeats of such an id are exact
-    duplicates; kept ones (``[load] duplicates = "keep"``) share the record's hash, the first
-    32 characters of their ids."""
+    duplicates; kept ones (``[load] duplicates = "keep"``) share their ids but for the row."""
     key = table.primary_key
     if key not in compiled.generated:
         return 0
     if mapping.duplicates == "keep":
+        # the id without its row (…:<file>:<row>, then :<event> when unpivoted, counting the
+        # first event of each row alone)
+        first = f"AND suffix({key}, ':001')" if mapping.unpivot else ""
+        record = f"regexp_replace({key}, ':[0-9]+(:[0-9]{{3}})?$', '')"
         return first_row(
             con,
-            f"SELECT count(*) - count(DISTINCT left({key}, 32)) FROM {table.name} "
-            "WHERE load_id = $id",
+            f"SELECT count(*) - count(DISTINCT {record}) FROM {table.name} "
+            f"WHERE load_id = $id {first}",
             {"id": load_id},
         )[0]
     return first_row(

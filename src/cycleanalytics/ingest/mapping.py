@@ -33,6 +33,14 @@ A mapping is TOML::
     [order]
     column = "seq"                        # whole numbers that order events of the same time
                                           # (default: their position in the file)
+    [attributes]                          # source columns kept per row, by name, as text
+    company = "Company"                   # (stored in the `attributes` map column)
+    [unpivot]                             # one wide row -> one event per listed column
+    value = "csat"                        # the canonical column each event's value goes to
+    [[unpivot.events]]                    # in journey order: events of a row share its time
+    column = "Seat_comfort"               # and line, and are ordered as listed
+    activity = "Seat comfort"             # (default: the column's name)
+    stage = "service_delivery"            # (default: from the activity, by the [[stages]])
     [load]
     duplicates = "keep"                   # exact duplicate records: keep each (generated ids
                                           # then include the file and row) or "quarantine"
@@ -83,8 +91,12 @@ _SECTIONS = {
     "cases",
     "order",
     "load",
+    "attributes",
+    "unpivot",
     "pseudonymize",
 }
+ATTRIBUTE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+"""What an attribute may be called: a name that is safe in any engine and on a command line."""
 DUPLICATES = ("quarantine", "keep")
 """What a load does with a record that repeats an earlier one of the same file exactly: set
 it aside in the quarantine (the default), or keep it as an event of its own."""
@@ -97,6 +109,24 @@ class StageRule:
     how: str
     pattern: str
     stage: str
+
+
+@dataclass(frozen=True)
+class UnpivotEvent:
+    """One event a wide row becomes: its value's source column, activity and stage."""
+
+    column: str
+    activity: str
+    stage: str | None = None
+
+
+@dataclass(frozen=True)
+class Unpivot:
+    """``[unpivot]``: the canonical column (``value``) the listed columns' values go to, and
+    the events, in the order they happen."""
+
+    value: str
+    events: tuple[UnpivotEvent, ...]
 
 
 @dataclass(frozen=True)
@@ -122,6 +152,10 @@ class Mapping:
     ``source_row``); by default the record's position in the file."""
     duplicates: str = "quarantine"
     """``[load] duplicates``: see :data:`DUPLICATES`."""
+    attributes: dict[str, str] = field(default_factory=dict)
+    """``[attributes]``: attribute name -> source column, kept per row in ``attributes``."""
+    unpivot: Unpivot | None = None
+    """``[unpivot]``: each row becomes one event per listed column."""
     pseudonymize: tuple[str, ...] = ()
     key_env: str = "CYCLEANALYTICS_PSEUDONYM_KEY"
 
@@ -141,6 +175,9 @@ class Mapping:
                 used.update(spec.get("concat", ()))
         if self.order_column:
             used.add(self.order_column)
+        used.update(self.attributes.values())
+        if self.unpivot:
+            used.update(e.column for e in self.unpivot.events)
         return used
 
 
@@ -254,6 +291,24 @@ def mapping_from_dict(
             rules.append(StageRule(how, pattern, stage))
         else:
             raise LoadError(f"{source}: stages rule {i} needs `match` or `regex`, and `stage`")
+    unpivot = None
+    if "unpivot" in data:
+        spec = data["unpivot"]
+        for i, event in enumerate(spec["events"], start=1):
+            stage = event.get("stage")
+            if stage_ids is not None and stage is not None and stage not in stage_ids:
+                raise MappingError(
+                    f"{source}: [[unpivot.events]] {i} ({event['column']!r}) has stage "
+                    f"{stage!r}, which is not a stage of model {model.name!r}; stages are: "  # type: ignore[union-attr]
+                    f"{', '.join(model.order)}"  # type: ignore[union-attr]
+                )
+        unpivot = Unpivot(
+            spec["value"],
+            tuple(
+                UnpivotEvent(e["column"], e.get("activity", e["column"]), e.get("stage"))
+                for e in spec["events"]
+            ),
+        )
     areas = {str(k): str(v) for k, v in data.get("areas", {}).items()}
     for category, area in areas.items():
         if area not in AREAS:
@@ -278,6 +333,8 @@ def mapping_from_dict(
         session_gap=data.get("cases", {}).get("gap"),
         order_column=data.get("order", {}).get("column"),
         duplicates=data.get("load", {}).get("duplicates", "quarantine"),
+        attributes=dict(data.get("attributes", {})),
+        unpivot=unpivot,
         pseudonymize=tuple(pseudo.get("columns", ())),
         key_env=pseudo.get("key_env", "CYCLEANALYTICS_PSEUDONYM_KEY"),
     )
@@ -471,6 +528,49 @@ def check_values(data: dict[str, Any], source: str) -> None:
         text("[order] column", value)
     if "column" in data.get("order", {}) and data.get("kind", "interactions") != "interactions":
         fail("[order] column", "orders events: it applies to interactions only")
+    attributes = table("attributes")
+    if attributes and data.get("kind") == "customers":
+        fail("[attributes]", "are kept for interactions and complaints; customers have none")
+    for name, value in attributes.items():
+        if not ATTRIBUTE_NAME.fullmatch(name):
+            fail(
+                f"[attributes] {name!r}",
+                "an attribute's name is letters, digits and _ (starting with a letter), "
+                'e.g. company = "Company"',
+            )
+        text(f"[attributes] {name}", value)
+    unpivot = table("unpivot")
+    if unpivot:
+        where = "[unpivot]"
+        extra = set(unpivot) - {"value", "events"}
+        if extra:
+            fail(where, f"unknown key(s) {sorted(extra)}; use value and [[unpivot.events]]")
+        if data.get("kind", "interactions") != "interactions":
+            fail(where, "turns a row into events: it applies to interactions only")
+        value = text(f"{where} value", unpivot.get("value"))
+        scored = [c.name for c in EXPORT_TABLES["interactions"].data_columns if c.type != "VARCHAR"]
+        scored = [c for c in scored if c != "ts"]
+        if value not in scored:
+            fail(f"{where} value", f"{value!r}: use one of {', '.join(scored)}")
+        events = unpivot.get("events")
+        if not (isinstance(events, list) and events):
+            fail(where, "needs its events, one [[unpivot.events]] per column (column = ...)")
+        if len(events) > 999:
+            fail(where, "turns a row into at most 999 events")
+        for i, event in enumerate(events, start=1):
+            at = f"[[unpivot.events]] {i}"
+            if not isinstance(event, dict):
+                fail(at, f"must be a table, found {_kind_word(event)}")
+            extra = set(event) - {"column", "activity", "stage"}
+            if extra:
+                fail(at, f"unknown key(s) {sorted(extra)}; use column, activity, stage")
+            text(f"{at} column", event.get("column"))
+            for key in ("activity", "stage"):
+                if key in event:
+                    text(f"{at} {key}", event[key])
+        for name in ("activity", "stage", value):
+            if name in table("columns") or name in table("constants"):
+                fail(where, f"gives each event its {name}; do not map {name} under [columns]")
     for key, value in table("load").items():
         if key != "duplicates":
             fail(f"[load] {key}", "unknown key; use duplicates")
@@ -586,6 +686,8 @@ def compile_raw(
                 specs[name] = name
     for name, spec in specs.items():
         out.raw[name] = _source_expr(out, spec, header, path, name, table, mapping.duplicates)
+    if mapping.unpivot and table.name == "interactions":
+        _unpivoted(out, mapping, header, path, table)
     if mapping.order_column and "source_row" in table.column_names:
         out.raw["source_row"] = _source_expr(
             out, mapping.order_column, header, path, "[order] column", table
@@ -614,8 +716,47 @@ def compile_raw(
             out.raw[name] = _trimmed(out.raw[name])
     if mapping.pseudonymize:
         _pseudonymize(out, mapping)
+    if mapping.attributes and "attributes" in table.column_names:
+        values = []
+        for name, column in mapping.attributes.items():
+            expr = _source_expr(out, column, header, path, f"[attributes] {name}", table)
+            values.append(out.masked.get(column, _trimmed(expr)))
+        names = out.bind(list(mapping.attributes))
+        out.raw["attributes"] = f"map({names}, [{', '.join(values)}])"
+        out.generated.add("attributes")
     unused = [h for h in header if h not in mapping.used_sources() and h not in specs]
     return out, unused
+
+
+def _unpivoted(
+    out: Compiled, mapping: Mapping, header: list[str], path: Path, table: Table
+) -> None:
+    """The columns each event of an unpivoted row takes: its value (``s._val``, the listed
+    column's), activity and stage (by the event's position ``s._ev``, see
+    :func:`unpivot_relation`); ids get the event's position, three digits, so that events of
+    one row sort as listed."""
+    spec = mapping.unpivot
+    for event in spec.events:  # type: ignore[union-attr]
+        _source_expr(out, event.column, header, path, f"[[unpivot.events]] {event.column}", table)
+    out.raw[spec.value] = "s._val"  # type: ignore[union-attr]
+    labels = out.bind([e.activity for e in spec.events])  # type: ignore[union-attr]
+    out.raw["activity"] = f"{labels}[s._ev + 1]"
+    if any(e.stage for e in spec.events):  # type: ignore[union-attr]
+        stages = out.bind([e.stage for e in spec.events])  # type: ignore[union-attr]
+        out.raw["stage"] = f"{stages}[s._ev + 1]"
+    if "interaction_id" in out.raw:
+        event = "lpad(CAST(s._ev + 1 AS VARCHAR), 3, '0')"
+        out.raw["interaction_id"] = f"({out.raw['interaction_id']}) || ':' || {event}"
+
+
+def unpivot_relation(relation: str, mapping: Mapping) -> str:
+    """SQL for ``relation`` (a source, alias-free) with each row repeated once per event of
+    ``mapping``'s ``[unpivot]``: ``_ev`` (the event's position from 0) and ``_val`` (its
+    column's value) added; ``_line`` stays the file's line."""
+    spec = mapping.unpivot
+    cols = ", ".join(f"s.{quote_ident(e.column)}" for e in spec.events)  # type: ignore[union-attr]
+    n = len(spec.events)  # type: ignore[union-attr]
+    return f"(SELECT s.*, unnest(range({n})) AS _ev, unnest([{cols}]) AS _val FROM {relation} s)"
 
 
 def _trimmed(expr: str) -> str:

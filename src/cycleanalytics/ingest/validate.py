@@ -275,6 +275,9 @@ def typed_query(
         if name not in raws:
             continue
         raw = raws[name]
+        if column.type.startswith("MAP"):  # the attributes: text kept as it is
+            typed.append(f"{raw} AS {name}")
+            continue
         naive_sql = _naive_expr(out, column, raw, mapping)
         naive = None
         if naive_sql is not None:
