@@ -178,6 +178,66 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "exec.kpis": {"en": "Key figures", "id": "Angka utama", "ms": "Angka utama"},
     "exec.summary": {"en": "In short", "id": "Singkatnya", "ms": "Ringkasnya"},
+    "exec.standout": {"en": "What stands out", "id": "Yang menonjol", "ms": "Yang menonjol"},
+    "exec.standout_note": {
+        "en": "Each line compares one channel or complaint area with all the others together. "
+        "Only differences larger than chance would explain, allowing for the number of "
+        "comparisons made, are listed.",
+        "id": "Setiap baris membandingkan satu saluran atau area keluhan dengan semua yang lain. "
+        "Hanya perbedaan yang lebih besar daripada yang dapat dijelaskan oleh kebetulan, "
+        "dengan memperhitungkan jumlah perbandingan, yang ditampilkan.",
+        "ms": "Setiap baris membandingkan satu saluran atau bidang aduan dengan semua yang lain. "
+        "Hanya perbezaan yang lebih besar daripada yang boleh dijelaskan oleh kebetulan, "
+        "dengan mengambil kira bilangan perbandingan, disenaraikan.",
+    },
+    "exec.standout_none": {
+        "en": "Nothing stands out: no channel or complaint area differs from the others by more "
+        "than chance would explain.",
+        "id": "Tidak ada yang menonjol: tidak ada saluran atau area keluhan yang berbeda dari "
+        "yang lain lebih dari yang dapat dijelaskan oleh kebetulan.",
+        "ms": "Tiada yang menonjol: tiada saluran atau bidang aduan yang berbeza daripada yang "
+        "lain lebih daripada yang boleh dijelaskan oleh kebetulan.",
+    },
+    "standout.csat": {
+        "en": "Answers given through {group} are satisfied (CSAT) {value} of the time, against "
+        "{reference} through the other channels.",
+        "id": "Jawaban melalui {group} puas (CSAT) {value}, dibandingkan {reference} melalui "
+        "saluran lain.",
+        "ms": "Jawapan melalui {group} berpuas hati (CSAT) {value}, berbanding {reference} "
+        "melalui saluran lain.",
+    },
+    "standout.reach": {
+        "en": "Journeys that start through {group} reach {stage} in {value} of cases, against "
+        "{reference} for the other channels.",
+        "id": "Perjalanan yang dimulai melalui {group} mencapai {stage} pada {value} kasus, "
+        "dibandingkan {reference} untuk saluran lain.",
+        "ms": "Perjalanan yang bermula melalui {group} sampai ke {stage} dalam {value} kes, "
+        "berbanding {reference} bagi saluran lain.",
+    },
+    "standout.reopen_rate": {
+        "en": "Complaints about {group} are reopened {value} of the time, against {reference} "
+        "for the other areas.",
+        "id": "Keluhan tentang {group} dibuka kembali {value}, dibandingkan {reference} untuk "
+        "area lain.",
+        "ms": "Aduan tentang {group} dibuka semula {value}, berbanding {reference} bagi bidang "
+        "lain.",
+    },
+    "standout.recurrence_rate": {
+        "en": "Customers who complained about {group} complain about it again in {value} of "
+        "cases, against {reference} for the other areas.",
+        "id": "Pelanggan yang mengeluh tentang {group} mengeluh lagi pada {value} kasus, "
+        "dibandingkan {reference} untuk area lain.",
+        "ms": "Pelanggan yang mengadu tentang {group} mengadu lagi dalam {value} kes, berbanding "
+        "{reference} bagi bidang lain.",
+    },
+    "standout.recovery_success": {
+        "en": "Recovery after complaints about {group} succeeds {value} of the time, against "
+        "{reference} for the other areas.",
+        "id": "Pemulihan setelah keluhan tentang {group} berhasil {value}, dibandingkan "
+        "{reference} untuk area lain.",
+        "ms": "Pemulihan selepas aduan tentang {group} berjaya {value}, berbanding {reference} "
+        "bagi bidang lain.",
+    },
     "exec.funnel": {
         "en": "Where journeys are lost",
         "id": "Di mana perjalanan hilang",

@@ -156,10 +156,14 @@ def what_stands_out(
         compared = kpis.compare_kpis(now, before, min_n=min_n)
     if compared is not None:
         rows.extend(_changes(compared))
+    computed: dict[tuple[str, str], pd.DataFrame] = {}  # each metric once per breakdown
     for spec in measures:
         if spec.by == "channel" and channel is not None:
             continue
-        rows.extend(_groups(store, spec, filters, model, min_n))
+        key = (spec.metric, spec.by)
+        if key not in computed:
+            computed[key] = _compute(store, spec, filters, model)
+        rows.extend(_groups(computed[key], spec, min_n))
     table = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
     table["p_adjusted"] = holm_adjust(table["p_value"].to_numpy(dtype=float))
     tests = len(table)
@@ -207,18 +211,19 @@ def _changes(compared: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def _groups(
+def _compute(
     store: Store,
     spec: GroupMeasure,
     filters: dict[str, Any],
     model: CycleModel | str | Path | None,
-    min_n: int,
-) -> list[dict[str, Any]]:
+) -> pd.DataFrame:
     from cycleanalytics import metrics
 
-    compute = getattr(metrics, spec.metric)
     options = {"model": model} if spec.metric == "funnel" else {}
-    table = compute(store, by=spec.by, **filters, **options)
+    return getattr(metrics, spec.metric)(store, by=spec.by, **filters, **options)
+
+
+def _groups(table: pd.DataFrame, spec: GroupMeasure, min_n: int) -> list[dict[str, Any]]:
     if table.empty:
         return []
     if spec.metric == "funnel":

@@ -1231,6 +1231,39 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
     return said
 
 
+def standout_sentences(found: pd.DataFrame, language: str = "en") -> list[str]:
+    """One sentence per group finding of :func:`cycleanalytics.insights.what_stands_out`
+    (changes of the KPIs are said by :func:`kpi_sentences`).
+
+    >>> import pandas as pd
+    >>> found = pd.DataFrame({"kind": ["group"], "measure": ["reach"], "group": ["email"],
+    ...     "stage": ["initial_interaction"], "value": [0.1047], "reference": [0.3473]})
+    >>> standout_sentences(found)
+    ['Journeys that start through email reach Initial interaction in 10.5% of cases, against 34.7% for the other channels.']
+    >>> standout_sentences(found.assign(measure="reopen_rate", group="complaint_handling"), "id")
+    ['Keluhan tentang penanganan keluhan dibuka kembali 10,5%, dibandingkan 34,7% untuk area lain.']
+    """  # noqa: E501
+    from cycleanalytics.i18n import fmt_share, stage_label, t
+
+    said = []
+    for _, row in found[found["kind"] == "group"].iterrows():
+        group = group_text(row["group"], language)
+        if language == "en":
+            group = group.replace("_", " ")
+        stage = row.get("stage")
+        said.append(
+            t(
+                f"standout.{row['measure']}",
+                language,
+                group=group,
+                stage=stage_label(stage, language) if isinstance(stage, str) else "",
+                value=fmt_share(row["value"], language),
+                reference=fmt_share(row["reference"], language),
+            )
+        )
+    return said
+
+
 def executive_kpis(store: Store, ctx: ReportContext) -> pd.DataFrame:
     """The executive summary's KPI table for a context (:func:`cycleanalytics.kpis.kpi_table`:
     every KPI from its metric, with the report's period, channel and segment), compared with
