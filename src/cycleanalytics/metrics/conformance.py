@@ -9,6 +9,11 @@ Definitions (contracts). A case's *stage sequence* is its mapped events ordered 
 - **skipped**: a move forward in the model's order that the model does not allow (e.g.
   pre-interaction straight to delivery); **backward**: a move to an earlier stage that the model
   does not allow; **repeats**: the same stage twice in a row.
+- **late start**: the sequence does not start at the model's first stage (a service-desk log
+  that never records pre-interaction: every journey starts late, whatever else it does);
+  **open end**: it does not end at the model's last required stage (the one
+  :func:`default_rules` expects it to end with). Deviations of their own, counted apart from
+  the moves between stages.
 - **recovery without prior dissatisfaction**: the case has an event of a conditional stage
   (service recovery) and neither an earlier event with ``csat <= 2`` or ``nps <= 6`` nor a
   complaint on the case.
@@ -66,7 +71,7 @@ if TYPE_CHECKING:
     from cycleanalytics.store import Store
 
 _MICROS_PER_HOUR = 3_600_000_000
-CONFORMANCE_SHARES = ("conforming", "skipped", "backward", "repeats")
+CONFORMANCE_SHARES = ("conforming", "skipped", "backward", "repeats", "late_start", "open_end")
 
 
 def _move_flags(model: CycleModel) -> tuple[set[tuple[int, int]], dict[str, ir.Value]]:
@@ -142,6 +147,7 @@ def case_conformance_expr(
     ok = _is_allowed(seq.prev_code, seq.code, allowed)
     per = seq.group_by("case_id").aggregate(
         first_code=seq.code.min(where=seq.pos == 0),
+        last_code=seq.code.max(where=seq.next_code.isnull()),
         n_repeats=(seq.prev_code == seq.code).sum(),
         n_moves=different.sum(),
         n_allowed=(different & ok).sum(),
@@ -153,6 +159,7 @@ def case_conformance_expr(
     rec = _dissatisfied_before(source, events, model)
     table = table.left_join(rec, "case_id").drop("case_id_right")
     first = codes[model.order[0]]
+    last = codes[model.funnel_stages[-1]]
     return table.mutate(
         has_recovery=table.dissatisfied.notnull(),
         recovery_without_dissatisfaction=table.dissatisfied.notnull() & ~table.dissatisfied,
@@ -160,6 +167,8 @@ def case_conformance_expr(
         skipped=table.n_skips > 0,
         backward=table.n_backward > 0,
         repeats=table.n_repeats > 0,
+        late_start=table.first_code != first,
+        open_end=table.last_code != last,
     ).drop("dissatisfied")
 
 
@@ -423,7 +432,14 @@ def plot_conformance(
     require_columns(df, tuple(f"{n}_share" for n in CONFORMANCE_SHARES), "plot_conformance")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "events") if "events" in df.columns else []
-    labels = ["conforming", "skipped a stage", "moved backward", "repeated a stage"]
+    labels = [
+        "conforming",
+        "skipped a stage",
+        "moved backward",
+        "repeated a stage",
+        "did not start at the first stage",
+        "did not end at the last stage",
+    ]
     for i, (_, row) in enumerate(df.iterrows()):
         name = " / ".join(str(row[c]) for c in by) if by else "all journeys"
         values = [row[f"{n}_share"] for n in CONFORMANCE_SHARES]
@@ -944,7 +960,7 @@ def case_deviations(
     only_deviating: bool = True,
 ) -> pd.DataFrame:
     """Per case: what deviates from the model (skips, backward moves, repeats, a recovery with
-    no prior dissatisfaction, a late start) and its token-replay fitness.
+    no prior dissatisfaction, a late start, an open end) and its token-replay fitness.
 
     Examples
     --------
@@ -969,7 +985,6 @@ def case_deviations(
         )
     df = per_case.order_by("case_id").execute()
     df["stages"] = [_decode(v, model) if v is not None else () for v in df["variant"]]
-    df["late_start"] = [bool(s) and s[0] != model.order[0] for s in df["stages"]]
     df["fitness"] = _replay_variants(df, model)["fitness"] if len(df) else []
     df["sequence"] = [" > ".join(s) for s in df["stages"]]
     keep = [
@@ -981,6 +996,7 @@ def case_deviations(
         "mapped",
         "conforming",
         "late_start",
+        "open_end",
         "n_skips",
         "n_backward",
         "n_repeats",
@@ -991,7 +1007,7 @@ def case_deviations(
         "fitness",
     ]
     out = df[list(dict.fromkeys(keep))].reset_index(drop=True)
-    for col in ("conforming", "skipped", "backward", "repeats"):
+    for col in ("conforming", "skipped", "backward", "repeats", "late_start", "open_end"):
         out[col] = out[col].fillna(False).astype(bool)
     out.attrs.update(metric="case_deviations", model=model.name)
     return out
@@ -1373,6 +1389,8 @@ _READABLE = (
     ("skipped_share", "journeys skipping a stage", "{:.1%}"),
     ("backward_share", "journeys moving backward", "{:.1%}"),
     ("repeats_share", "journeys repeating a stage", "{:.1%}"),
+    ("late_start_share", "journeys not starting at the model's first stage", "{:.1%}"),
+    ("open_end_share", "journeys not ending at the model's last stage", "{:.1%}"),
     (
         "recovery_without_dissatisfaction_share",
         "recoveries without prior dissatisfaction",
