@@ -46,7 +46,7 @@ from cycleanalytics.metrics._sequences import (
     stage_events,
 )
 from cycleanalytics.metrics.definitions import CASE_START, FUNNEL_ENTRY_CHANNEL, Scope
-from cycleanalytics.metrics.funnel import reach_table
+from cycleanalytics.metrics.funnel import ENTRIES, reach_table, recorded_entry
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
 
@@ -145,6 +145,13 @@ def time_between_stages_expr(
             "activity directly after it (time between steps).",
             "stage",
         ),
+        Option(
+            "entry",
+            ENTRIES,
+            "recorded: start at the first funnel stage the data records (as the funnel); "
+            "model: always at the model's first stage.",
+            "recorded",
+        ),
     ),
 )
 def time_between_stages(
@@ -160,6 +167,7 @@ def time_between_stages(
     as_of: datetime | str | None = None,
     calendar: BusinessCalendar | str | Path | None = None,
     level: str = "stage",
+    entry: str = "recorded",
 ) -> pd.DataFrame:
     """Time between consecutive stages: count, percentiles and mean of the hours from first
     reaching one stage to first reaching the next.
@@ -183,6 +191,10 @@ def time_between_stages(
         activities, ``cases`` the cases with the pair and ``moves`` its occurrences, over which
         the times are taken. ``entry_within`` and ``window`` are funnel options and are
         refused there.
+    entry
+        As for :func:`~cycleanalytics.funnel`: ``"recorded"`` (default) leaves out the leading
+        funnel stages no event records (``attrs["entry_note"]`` says so), ``"model"`` keeps
+        them (their pairs then count no case).
 
     Returns
     -------
@@ -236,6 +248,9 @@ def time_between_stages(
             time=business.describe() if business else "elapsed",
         )
         return table
+    if entry not in ENTRIES:
+        raise MetricError(f"unknown entry {entry!r}; use one of: {', '.join(ENTRIES)}")
+    model, note = recorded_entry(source, model) if entry == "recorded" else (model, None)
     arguments = dict(
         by=by,
         period=period,
@@ -283,6 +298,7 @@ def time_between_stages(
         unit="business hours" if business else "hours",
         time=business.describe() if business else "elapsed",
         level=level,
+        entry_note=note["message"] if note else None,
     )
     return table
 
