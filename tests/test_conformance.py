@@ -401,3 +401,13 @@ def test_a_log_without_the_first_stage_starts_late_not_repeats(funnel_store):
     assert row["late_start_share"] > row["repeats_share"]
     labels = [b.x for b in ca.metrics.plot_conformance(ca.metrics.conformance(no_pre)).data]
     assert "did not start at the first stage" in labels[0]
+
+
+def test_the_report_sentence_names_the_late_start(funnel_store):
+    from cycleanalytics.notebook import conformance_takeaway
+
+    t = funnel_store.table("interactions")
+    text = conformance_takeaway(ca.metrics.conformance(t.filter(t.stage != "pre_interaction")))
+    assert text.endswith(
+        "The commonest deviation is not starting at the model's first stage (100% of journeys)."
+    )
