@@ -8,7 +8,10 @@ the interactions table (per time grain and customer column when those are breakd
 columns such as ``severity`` share their group's total). **Pareto**: areas in descending order
 of count with the cumulative share. **First response**: ``first_response_at - opened_at``,
 exact median and 90th percentile in hours over complaints that have one. **Reopen rate**:
-reopened among resolved complaints. **Recurrence**: a complaint *recurs* when the same customer
+reopened among resolved complaints; a complaint is resolved when its ``resolved_at`` lies before
+the as-of time or, with ``closed_by="response"`` (registries that record the outcome as a status
+and no time, such as the CFPB's company response), when it has a ``recovery_action`` and no
+``resolved_at`` (:func:`closed`). **Recurrence**: a complaint *recurs* when the same customer
 opens another complaint of the same area after it and within ``horizon`` (90 days by default);
 only complaints opened at least ``horizon`` before the as-of time are judged (the others could
 still recur), so the rate is not biased low at the end of the data. **Backlog**: complaints open
@@ -91,6 +94,34 @@ COMPLAINTS_COLUMNS = (
 )
 
 
+#: What closes a complaint: its resolution time, or also a recorded response (a status).
+CLOSED_BY = ("time", "response")
+
+
+def closed(c: ir.Table, cutoff: ir.Value, closed_by: str = "time") -> ir.BooleanValue:
+    """Whether each complaint of ``c`` counts as closed (resolved) at ``cutoff``.
+
+    ``"time"``: its ``resolved_at`` is at or before the cutoff. ``"response"``: also a
+    complaint without ``resolved_at`` that has a ``recovery_action`` (``none`` included: the
+    company answered, e.g. "Closed with explanation"), for registries that record how a
+    complaint was closed but not when; one still "in progress" has no action and stays open."""
+    if closed_by not in CLOSED_BY:
+        raise MetricError(f"unknown closed_by {closed_by!r}; use one of: {', '.join(CLOSED_BY)}")
+    by_time = c.resolved_at.notnull() & (c.resolved_at <= cutoff)
+    if closed_by == "time":
+        return by_time
+    return by_time | (c.resolved_at.isnull() & c.recovery_action.notnull())
+
+
+CLOSED_BY_OPTION = Option(
+    "closed_by",
+    CLOSED_BY,
+    "What closes a complaint: its resolved_at time, or also a recorded response "
+    "(recovery_action) when it has no resolved_at (registries such as CFPB).",
+    "time",
+)
+
+
 def complaints_expr(
     source: Store | ir.Table,
     *,
@@ -99,6 +130,7 @@ def complaints_expr(
     channel: str | Sequence[str] | None = None,
     horizon: str | timedelta = "90d",
     as_of: str | datetime | None = None,
+    closed_by: str = "time",
 ) -> ir.Table:
     """One row per (group, area) with the counts behind :func:`complaints` (Ibis)."""
     by = [c for c in as_list(by) if c != AREA]
@@ -143,7 +175,7 @@ def complaints_expr(
 
     response_h = microseconds_between(c.opened_at, c.first_response_at) / HOUR_US
     eligible = microseconds_between(c.opened_at, cutoff) >= horizon_us
-    resolved = c.resolved_at.notnull() & (c.resolved_at <= cutoff)
+    resolved = closed(c, cutoff, closed_by)
     keys = [*by, AREA]
     counts = c.group_by(keys).aggregate(
         complaints=c.count(),
@@ -201,6 +233,7 @@ def started_cases(events: ir.Table, period: Period, channels: list[str]) -> ir.T
     options=(
         Option("horizon", str, "Recurrence window: same customer, same area within it.", "90d"),
         Option("as_of", str, "The data's as-of time (default: its latest timestamp)."),
+        CLOSED_BY_OPTION,
     ),
 )
 def complaints(
@@ -213,6 +246,7 @@ def complaints(
     horizon: str | timedelta = "90d",
     as_of: str | datetime | None = None,
     confidence: float = 0.95,
+    closed_by: str = "time",
 ) -> pd.DataFrame:
     """Complaints by area: counts, rate per 1,000 cases, Pareto shares, first response,
     reopen and recurrence rates.
@@ -237,6 +271,11 @@ def complaints(
         The data's as-of time (default: its latest timestamp).
     confidence
         Level of the Wilson intervals.
+    closed_by
+        ``"time"`` (default): resolved complaints are those with ``resolved_at`` by the as-of
+        time. ``"response"``: also those without ``resolved_at`` that have a
+        ``recovery_action`` (:func:`closed`): the reopen rate is then, e.g., the CFPB's
+        dispute rate (``reopened`` = "Consumer disputed?").
 
     Returns
     -------
@@ -260,7 +299,13 @@ def complaints(
     src = tables(source)
     cutoff = resolve_as_of(src, as_of)
     counts = complaints_expr(
-        source, by=by, period=period, channel=channel, horizon=horizon, as_of=cutoff
+        source,
+        by=by,
+        period=period,
+        channel=channel,
+        horizon=horizon,
+        as_of=cutoff,
+        closed_by=closed_by,
     ).execute()
     table = _finish(counts, by, confidence)
     n = int(table["complaints"].sum())

@@ -41,6 +41,7 @@ from cycleanalytics.metrics._outcomes import (
     with_interval,
 )
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics.complaints import CLOSED_BY_OPTION, closed
 from cycleanalytics.metrics.definitions import CASE_START, ENTRY_CHANNEL, THRESHOLDS, Scope
 from cycleanalytics.model import resolve_model
 from cycleanalytics.plots import (
@@ -139,6 +140,7 @@ def case_outcomes_expr(
     retention: bool = True,
     next_csat: bool = True,
     retention_of_recovered: bool = False,
+    closed_by: str = "time",
 ) -> ir.Table:
     """One row per case with its dissatisfaction, recovery, success and retention flags, the
     CSAT of the customer's next case, and the breakdown columns (an Ibis expression).
@@ -204,7 +206,7 @@ def case_outcomes_expr(
     c = src.complaints
     if c is not None:
         c = c.filter(c.opened_at <= cutoff)
-        resolved = c.resolved_at.notnull() & (c.resolved_at <= cutoff)
+        resolved = closed(c, cutoff, closed_by)
         rank = _severity_rank(c.severity)
         cc = c.group_by(
             c_case=c.case_id.fill_null(ibis.literal("complaint:") + c.complaint_id)
@@ -391,6 +393,7 @@ CASE_SCOPE = Scope(
         Option("horizon", str, "Retention window after the recovery, e.g. 90d.", "90d"),
         Option("top_box", int, "Lowest CSAT after recovery counted as satisfied.", 4),
         Option("as_of", str, "The data's as-of time (default: its latest timestamp)."),
+        CLOSED_BY_OPTION,
     ),
 )
 def recovery(
@@ -404,6 +407,7 @@ def recovery(
     top_box: int = THRESHOLDS.csat_top_box,
     as_of: str | datetime | None = None,
     confidence: float = 0.95,
+    closed_by: str = "time",
 ) -> pd.DataFrame:
     """Among dissatisfied cases: the recovery rate, recovery success and retention after
     recovery, with Wilson intervals.
@@ -424,6 +428,11 @@ def recovery(
         The cycle model; its conditional stage is the recovery stage.
     horizon, top_box, as_of, confidence
         Retention window, top-box threshold, as-of time, interval level.
+    closed_by
+        What closes a complaint (:func:`~cycleanalytics.metrics.complaints.closed`):
+        ``"time"`` (default) its ``resolved_at``; ``"response"`` also a recorded
+        ``recovery_action`` without ``resolved_at`` (a complaint registry such as CFPB: a
+        responded complaint not disputed is then a success).
 
     Returns
     -------
@@ -455,6 +464,7 @@ def recovery(
         activity="recovery_action" in by,
         next_csat=False,
         retention_of_recovered=True,
+        closed_by=closed_by,
     )
     u = attach_case_breakdown(u.filter(u.dissatisfied), by, src.customers, "recovery")
     rec = u.recovered
