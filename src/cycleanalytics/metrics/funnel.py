@@ -633,7 +633,7 @@ def funnel(
         funnel stage the data records: the stages before it are left out (not counted as
         reached) and ``attrs["entry_note"]`` says so in one line (:func:`recorded_entry`).
         ``"model"``: always enter at the model's first stage (all zeros on such a log).
-        ``entry_within`` counts from the stage the funnel starts at.
+        ``entry_within`` counts from the stage the funnel starts at (at most the stages left).
 
     Returns
     -------
@@ -669,6 +669,8 @@ def funnel(
         raise MetricError(f"unknown entry {entry!r}; use one of: {', '.join(ENTRIES)}")
     whole = model
     model, note = recorded_entry(source, model) if entry == "recorded" else (model, None)
+    if note is not None:  # fewer stages left: enter at the earliest of those there are
+        entry_within = min(entry_within, len(model.funnel_stages))
     expr = funnel_expr(
         source,
         by=by,

@@ -251,6 +251,8 @@ def time_between_stages(
     if entry not in ENTRIES:
         raise MetricError(f"unknown entry {entry!r}; use one of: {', '.join(ENTRIES)}")
     model, note = recorded_entry(source, model) if entry == "recorded" else (model, None)
+    if note is not None:  # as the funnel: at most the stages left
+        entry_within = min(entry_within, len(model.funnel_stages))
     arguments = dict(
         by=by,
         period=period,
