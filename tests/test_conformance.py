@@ -377,3 +377,37 @@ def test_pm4py_agrees_on_the_helpdesk_log():
         }
     )
     _check_against_pm4py(frame, model)
+
+
+def test_late_start_and_open_end_are_deviations_of_their_own(funnel_store):
+    # late start: c09 starts at I. Open end (last stage not F): c02 (D), c03 (I), c04 (P),
+    # c11 (R).
+    row = ca.metrics.conformance(funnel_store).iloc[0]
+    assert row["late_start_cases"] == 1
+    assert row["open_end_cases"] == 4
+    assert row["late_start_share"] == pytest.approx(1 / 11)
+    dev = ca.metrics.case_deviations(funnel_store, only_deviating=False).set_index("case_id")
+    assert sorted(dev.index[dev["late_start"]]) == ["c09"]
+    assert sorted(dev.index[dev["open_end"]]) == ["c02", "c03", "c04", "c11"]
+
+
+def test_a_log_without_the_first_stage_starts_late_not_repeats(funnel_store):
+    # Without pre-interaction (a service-desk log) every journey with a stage starts late;
+    # that is the commonest deviation, not the repeats.
+    t = funnel_store.table("interactions")
+    no_pre = t.filter(t.stage != "pre_interaction")
+    row = ca.metrics.conformance(no_pre).iloc[0]
+    assert row["late_start_cases"] == row["cases"] == 10  # c04 had only pre-interaction
+    assert row["late_start_share"] > row["repeats_share"]
+    labels = [b.x for b in ca.metrics.plot_conformance(ca.metrics.conformance(no_pre)).data]
+    assert "did not start at the first stage" in labels[0]
+
+
+def test_the_report_sentence_names_the_late_start(funnel_store):
+    from cycleanalytics.notebook import conformance_takeaway
+
+    t = funnel_store.table("interactions")
+    text = conformance_takeaway(ca.metrics.conformance(t.filter(t.stage != "pre_interaction")))
+    assert text.endswith(
+        "The commonest deviation is not starting at the model's first stage (100% of journeys)."
+    )

@@ -13,7 +13,9 @@ Expected numbers below were counted by hand from that table.
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import ibis
 import numpy as np
@@ -181,8 +183,9 @@ def test_ordered_funnel_invariants(events, entry_within):
     assert (df.loc[ok, "conversion"] <= df.loc[ok, "conversion_hi"]).all()
     assert (df.loc[ok, "from_entry_lo"] <= df.loc[ok, "from_entry"]).all()
     assert (df.loc[ok, "from_entry"] <= df.loc[ok, "from_entry_hi"]).all()
-    # Each case is counted once: the entries per group add up to the cases that entered.
-    entered = df[df["stage_index"] == 1]["reached"].sum()
+    # Each case is counted once: the entries per group add up to the cases that entered (at
+    # the first stage the data records, which need not be the model's first: issue 13).
+    entered = df[df["stage"] == df.attrs["entry_stage"]]["reached"].sum()
     assert entered == df.attrs["cases_entered"]
 
 
@@ -327,3 +330,72 @@ def test_strict_within_ordered_within_any_order(events):
     assert (strict <= ordered).all() and (ordered <= anyorder).all()
     assert (np.diff(strict) <= 0).all()
     assert strict[0] == ordered[0] == anyorder[0]
+
+
+# -- entry that fits the data (issue 13) ------------------------------------------------------
+
+
+def _without_pre_interaction(store: ca.Store):
+    t = store.table("interactions")
+    return t.filter(t.stage != "pre_interaction")
+
+
+def test_a_log_without_the_first_stage_enters_at_the_first_recorded_one(funnel_store):
+    # Without pre-interaction: c04 is gone (it had only that), the ten others enter at I.
+    # Then D after I: c01 c02 c06 c08 c09 c10 (c03 none, c05 none, c07 delivered before
+    # its first contact, c11 recovered instead) = 6; F after D: c01 c06 c08 c09 c10 = 5.
+    df = ca.funnel(_without_pre_interaction(funnel_store))
+    assert list(df["stage"]) == ["initial_interaction", "service_delivery", "follow_up"]
+    assert list(df["stage_index"]) == [2, 3, 4]  # the place in the model's funnel
+    assert list(df["reached"]) == [10, 6, 5]
+    assert df.attrs["entry_stage"] == "initial_interaction"
+    assert df.attrs["unrecorded_stages"] == ["pre_interaction"]
+    assert df.attrs["entry_note"] == (
+        "The data never records Pre-interaction: journeys enter the funnel at Initial "
+        "interaction, the first stage it does record."
+    )
+    assert df.attrs["cases_total"] == 10 and df.attrs["rows_used"] == 10
+    # entering at the model's first stage, as before: nobody enters
+    strict = ca.funnel(_without_pre_interaction(funnel_store), entry="model")
+    assert list(strict["reached"]) == [0, 0, 0, 0] and strict.attrs["entry_note"] is None
+    # a log that records the first stage is untouched
+    whole = ca.funnel(funnel_store)
+    assert whole.attrs["entry_note"] is None and whole["stage"].iloc[0] == "pre_interaction"
+
+
+def test_time_between_stages_enters_where_the_funnel_does(funnel_store):
+    df = ca.metrics.time_between_stages(_without_pre_interaction(funnel_store))
+    assert list(df["from_stage"]) == ["initial_interaction", "service_delivery"]
+    assert list(df["cases"]) == [6, 5]
+    assert df.attrs["entry_note"].startswith("The data never records Pre-interaction")
+
+
+def test_entry_within_on_the_command_line_and_report_parameters():
+    from cycleanalytics.reports import notebook_parameters
+
+    for report in ("stage_funnel", "executive_summary"):
+        assert notebook_parameters(report)["entry_within"] == 1
+
+
+BPIC2014 = (
+    Path(os.environ.get("CYCLEANALYTICS_REAL_DATA", "/work/shared/data/real"))
+    / "bpic2014_rabobank_incidents/incident_activity_events.csv.gz"
+)
+
+
+@pytest.mark.slow
+def test_bpic2014_funnel_and_kpis_are_not_empty(tmp_path):
+    if not BPIC2014.exists():
+        pytest.skip(f"real BPIC 2014 log not found at {BPIC2014}; set CYCLEANALYTICS_REAL_DATA")
+    from cycleanalytics.kpis import kpi_table
+
+    mapping = Path(__file__).parents[1] / "examples/mappings/bpic2014_incidents.toml"
+    with ca.Store(tmp_path / "b.duckdb", memory_limit="1GB") as store:
+        ca.load(store, BPIC2014, mapping=mapping)
+        df = ca.funnel(store)
+        kpis = kpi_table(store)
+    assert df["stage"].iloc[0] == "initial_interaction"
+    assert df["reached"].iloc[0] == df.attrs["cases_total"] > 40_000
+    assert "never records Pre-interaction" in df.attrs["entry_note"]
+    drops = kpis[kpis["kpi"] == "dropoff"]
+    assert len(drops) and (drops["n"] > 0).all()

@@ -81,8 +81,11 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
     ],
     "recovery_paradox": [{"stratify": "severity"}],
     "time_between_stages": [
-        {"calendar": BusinessCalendar({"mon": ("09:00", "17:00")}, timezone="Europe/Berlin")}
+        {"calendar": BusinessCalendar({"mon": ("09:00", "17:00")}, timezone="Europe/Berlin")},
+        {"level": "activity", "by": "channel"},  # time between steps (issue 13)
     ],
+    "directly_follows": [{"level": "activity", "by": "channel"}],
+    "variants": [{"level": "activity", "top": 5, "other": True, "by": "channel"}],
 }
 
 

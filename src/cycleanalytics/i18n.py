@@ -971,6 +971,11 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
         "id": "mengulang suatu tahap",
         "ms": "mengulang sesuatu peringkat",
     },
+    "conf.say.late_start": {
+        "en": "not starting at the model's first stage",
+        "id": "tidak dimulai pada tahap pertama model",
+        "ms": "tidak bermula pada peringkat pertama model",
+    },
     # satisfaction
     "sat.title": {
         "en": "Customer satisfaction",

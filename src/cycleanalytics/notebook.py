@@ -1457,6 +1457,7 @@ def conformance_takeaway(df: pd.DataFrame, language: str = "en") -> str:
         "skipped": row["skipped_share"],
         "backward": row["backward_share"],
         "repeats": row["repeats_share"],
+        "late_start": row.get("late_start_share", 0),
     }
     name, share = max(deviations.items(), key=lambda kv: kv[1])
     if share > 0:

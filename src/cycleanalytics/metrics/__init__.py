@@ -32,6 +32,7 @@ from cycleanalytics.metrics.drivers import (  # noqa: F401 (key drivers, issue 1
     plot_key_drivers,
     stage_priorities,
 )
+from cycleanalytics.metrics.duration import case_duration, plot_case_duration
 from cycleanalytics.metrics.followup import (  # noqa: F401 (closing the loop, issue 16)
     followup_worklist,
     loop_closure,
@@ -67,6 +68,7 @@ __all__ = [
     "Option",
     "Period",
     "case_deviations",
+    "case_duration",
     "conformance",
     "conformance_rules",
     "directly_follows",
@@ -75,6 +77,7 @@ __all__ = [
     "funnel_expr",
     "model_comparison",
     "parse_duration",
+    "plot_case_duration",
     "plot_conformance",
     "plot_conformance_rules",
     "plot_directly_follows",

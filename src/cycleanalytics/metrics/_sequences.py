@@ -183,3 +183,55 @@ __all__ = [
     "stage_events",
     "variant_codes",
 ]
+
+
+# -- activity level (issue 13) ----------------------------------------------------------------
+
+#: What a sequence is made of: the model's stages, or the raw activities of the events.
+LEVELS = ("stage", "activity")
+
+
+class Vocabulary:
+    """The labels a sequence is coded over, in code order (code = 1-based position).
+
+    At activity level it stands in for the model in :func:`stage_events`,
+    :func:`mapped_events` and :func:`variant_codes`, which read only ``order``: activities are
+    then coded, filtered and ordered by exactly the same code as stages (one event order for
+    both levels, whatever that order is)."""
+
+    def __init__(self, labels: Sequence[str], level: str = "activity") -> None:
+        self.order = tuple(labels)
+        self.level = level
+
+    def __repr__(self) -> str:
+        return f"Vocabulary({len(self.order)} {self.level} labels)"
+
+
+def check_level(level: str) -> str:
+    from cycleanalytics.errors import MetricError
+
+    if level not in LEVELS:
+        raise MetricError(f"unknown level {level!r}; use one of: {', '.join(LEVELS)}")
+    return level
+
+
+def activity_vocabulary(events: ir.Table) -> Vocabulary:
+    """The distinct activities of ``events``, sorted by name (one small query)."""
+    labels = events.filter(events.activity.notnull()).select("activity").distinct().execute()
+    return Vocabulary(sorted(str(a) for a in labels["activity"]))
+
+
+def activity_events(
+    events: ir.Table, vocabulary: Vocabulary | None = None
+) -> tuple[ir.Table, Vocabulary]:
+    """``events`` seen at activity level (the ``activity`` label in the ``stage`` column; events
+    without an activity are left out like unmapped stages) and the vocabulary of their codes
+    (:func:`activity_vocabulary` of ``events`` when not given)."""
+    vocabulary = vocabulary if vocabulary is not None else activity_vocabulary(events)
+    view = events.mutate(stage=events.activity)
+    if not vocabulary.order:  # nothing to code: a vocabulary no event matches
+        return view.filter(ibis.literal(False)), Vocabulary(("",))
+    return view, vocabulary
+
+
+__all__ += ["LEVELS", "Vocabulary", "activity_events", "activity_vocabulary", "check_level"]

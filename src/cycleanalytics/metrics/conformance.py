@@ -9,6 +9,11 @@ Definitions (contracts). A case's *stage sequence* is its mapped events ordered 
 - **skipped**: a move forward in the model's order that the model does not allow (e.g.
   pre-interaction straight to delivery); **backward**: a move to an earlier stage that the model
   does not allow; **repeats**: the same stage twice in a row.
+- **late start**: the sequence does not start at the model's first stage (a service-desk log
+  that never records pre-interaction: every journey starts late, whatever else it does);
+  **open end**: it does not end at the model's last required stage (the one
+  :func:`default_rules` expects it to end with). Deviations of their own, counted apart from
+  the moves between stages.
 - **recovery without prior dissatisfaction**: the case has an event of a conditional stage
   (service recovery) and neither an earlier event with ``csat <= 2`` or ``nps <= 6`` nor a
   complaint on the case.
@@ -38,11 +43,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cycleanalytics.errors import MetricError
-from cycleanalytics.metrics._common import Period, as_list, microseconds_between
+from cycleanalytics.metrics._common import Period, as_list, microseconds_between, source_tables
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics._replay import model_net, replay
 from cycleanalytics.metrics._sequences import (
+    LEVELS,
+    Vocabulary,
+    activity_events,
+    activity_vocabulary,
     case_table,
+    check_level,
     mapped_events,
     stage_events,
     variant_codes,
@@ -67,7 +77,7 @@ if TYPE_CHECKING:
     from cycleanalytics.store import Store
 
 _MICROS_PER_HOUR = 3_600_000_000
-CONFORMANCE_SHARES = ("conforming", "skipped", "backward", "repeats")
+CONFORMANCE_SHARES = ("conforming", "skipped", "backward", "repeats", "late_start", "open_end")
 
 
 def _move_flags(model: CycleModel) -> tuple[set[tuple[int, int]], dict[str, ir.Value]]:
@@ -143,6 +153,7 @@ def case_conformance_expr(
     ok = _is_allowed(seq.prev_code, seq.code, allowed)
     per = seq.group_by("case_id").aggregate(
         first_code=seq.code.min(where=seq.pos == 0),
+        last_code=seq.code.max(where=seq.next_code.isnull()),
         n_repeats=(seq.prev_code == seq.code).sum(),
         n_moves=different.sum(),
         n_allowed=(different & ok).sum(),
@@ -154,6 +165,7 @@ def case_conformance_expr(
     rec = _dissatisfied_before(source, events, model)
     table = table.left_join(rec, "case_id").drop("case_id_right")
     first = codes[model.order[0]]
+    last = codes[model.funnel_stages[-1]]
     return table.mutate(
         has_recovery=table.dissatisfied.notnull(),
         recovery_without_dissatisfaction=table.dissatisfied.notnull() & ~table.dissatisfied,
@@ -161,7 +173,28 @@ def case_conformance_expr(
         skipped=table.n_skips > 0,
         backward=table.n_backward > 0,
         repeats=table.n_repeats > 0,
+        late_start=table.first_code != first,
+        open_end=table.last_code != last,
     ).drop("dissatisfied")
+
+
+def level_codes(
+    source: Store | ir.Table, model: CycleModel, level: str = "stage"
+) -> CycleModel | Vocabulary:
+    """What sequences are coded over at ``level``: the model's stages, or the activities of
+    the source's events (:func:`~cycleanalytics.metrics._sequences.activity_vocabulary`)."""
+    if check_level(level) == "stage":
+        return model
+    return activity_vocabulary(source_tables(source)[0])
+
+
+def _level_view(
+    events: ir.Table, codes: CycleModel | Vocabulary
+) -> tuple[ir.Table, CycleModel | Vocabulary]:
+    """``events`` as the sequence helpers read them for ``codes`` (activities in ``stage``)."""
+    if isinstance(codes, Vocabulary):
+        return activity_events(events, codes)
+    return events, codes
 
 
 def variants_expr(
@@ -172,11 +205,15 @@ def variants_expr(
     channel: str | Sequence[str] | None = None,
     model: CycleModel | str | Path | None = None,
     collapse: bool = False,
+    codes: Vocabulary | None = None,
 ) -> ir.Table:
-    """Cases per variant (and breakdown group): ``variant`` is an array of stage codes."""
+    """Cases per variant (and breakdown group): ``variant`` is an array of stage codes (of
+    the activity codes of ``codes``, from :func:`level_codes`, at activity level)."""
     model = resolve_model(model)
     by = as_list(by)
     events, cases = case_table(source, by=by, period=period, channel=channel)
+    if codes is not None:
+        events, model = _level_view(events, codes)
     if collapse:
         per_case = variant_codes(stage_events(events, model, collapse=True, neighbours=False))
     else:
@@ -185,7 +222,7 @@ def variants_expr(
     return joined.group_by([*by, "variant"]).aggregate(cases=joined.count())
 
 
-def _decode(codes: Sequence[int], model: CycleModel) -> tuple[str, ...]:
+def _decode(codes: Sequence[int], model: CycleModel | Vocabulary) -> tuple[str, ...]:
     return tuple(model.order[int(c) - 1] for c in codes)
 
 
@@ -402,7 +439,14 @@ def plot_conformance(
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "events") if "events" in df.columns else []
     df = top_groups(df, by, "cases")
-    labels = ["conforming", "skipped a stage", "moved backward", "repeated a stage"]
+    labels = [
+        "conforming",
+        "skipped a stage",
+        "moved backward",
+        "repeated a stage",
+        "did not start at the first stage",
+        "did not end at the last stage",
+    ]
     for i, (_, row) in enumerate(df.iterrows()):
         name = " / ".join(str(row[c]) for c in by) if by else "all journeys"
         values = [row[f"{n}_share"] for n in CONFORMANCE_SHARES]
@@ -446,8 +490,10 @@ def directly_follows_expr(
     model: CycleModel | str | Path | None = None,
     collapse: bool = False,
     sorted_median: bool = False,
+    codes: Vocabulary | None = None,
 ) -> ir.Table:
-    """Counts and median microseconds per (breakdown group, stage code, next stage code).
+    """Counts and median microseconds per (breakdown group, stage code, next stage code); of
+    activity codes with the vocabulary ``codes`` of :func:`level_codes` (activity level).
 
     The median is DuckDB's / Spark's exact quantile aggregate, which keeps every gap of a group
     in memory. With ``sorted_median`` it is read off a sort of the gaps instead (the middle one
@@ -457,6 +503,8 @@ def directly_follows_expr(
     model = resolve_model(model)
     by = as_list(by)
     events, cases = case_table(source, by=by, period=period, channel=channel)
+    if codes is not None:
+        events, model = _level_view(events, codes)
     seq = stage_events(events, model, collapse=collapse).filter(lambda t: t.next_code.notnull())
     if by:
         seq = seq.join(cases.select("case_id", *by), "case_id")
@@ -476,9 +524,17 @@ def directly_follows_expr(
 
 @register(
     "directly_follows",
-    unit="transitions between consecutive events' stages, with median hours",
+    unit="transitions between consecutive events' stages (or activities), with median hours",
     scopes=CASES,
-    options=(Option("collapse", bool, "Collapse repeats of a stage before counting.", False),),
+    options=(
+        Option("collapse", bool, "Collapse repeats of a stage before counting.", False),
+        Option(
+            "level",
+            LEVELS,
+            "Sequences of stages (the model's) or of the raw activities of the events.",
+            "stage",
+        ),
+    ),
 )
 def directly_follows(
     source: Store | ir.Table,
@@ -488,9 +544,10 @@ def directly_follows(
     channel: str | Sequence[str] | None = None,
     model: CycleModel | str | Path | None = None,
     collapse: bool = False,
+    level: str = "stage",
 ) -> pd.DataFrame:
-    """The directly-follows matrix: how often one stage is directly followed by another, the
-    median time between them, and whether the model allows the move.
+    """The directly-follows matrix: how often one stage (or activity) is directly followed by
+    another, the median time between them, and whether the model allows the move.
 
     Parameters
     ----------
@@ -498,6 +555,10 @@ def directly_follows(
         As for :func:`conformance`.
     collapse
         Collapse repeats first (then no stage follows itself).
+    level
+        ``"stage"`` (default): the model's stages; events without a stage are left out.
+        ``"activity"``: the events' raw ``activity`` labels (events without one are left out),
+        in the same event order; ``allowed`` is then missing (the model speaks of stages).
 
     Returns
     -------
@@ -520,7 +581,10 @@ def directly_follows(
     """
     model = resolve_model(model)
     by = as_list(by)
+    codes = level_codes(source, model, level)
+    activity = isinstance(codes, Vocabulary)
     options = {"by": by, "period": period, "channel": channel, "model": model, "collapse": collapse}
+    options["codes"] = codes if activity else None
     median_plan = "aggregate"
     try:
         raw = directly_follows_expr(source, **options).execute()
@@ -529,17 +593,20 @@ def directly_follows(
         median_plan = "sort"
         raw = directly_follows_expr(source, **options, sorted_median=True).execute()
     table = raw[by].copy() if by else pd.DataFrame(index=raw.index)
-    table["source"] = [model.order[int(c) - 1] for c in raw["code"]]
-    table["target"] = [model.order[int(c) - 1] for c in raw["next_code"]]
+    table["source"] = [codes.order[int(c) - 1] for c in raw["code"]]
+    table["target"] = [codes.order[int(c) - 1] for c in raw["next_code"]]
     table["count"] = raw["count"].to_numpy(dtype="int64")
     totals = raw.groupby(by, dropna=False)["count"].transform("sum") if by else raw["count"].sum()
     table["share"] = safe_ratio(raw["count"], totals)
     table["median_hours"] = pd.to_numeric(raw["median"]).to_numpy(dtype=float) / _MICROS_PER_HOUR
-    table["allowed"] = pd.array(
-        [model.allows(a, b) for a, b in zip(table["source"], table["target"], strict=True)],
-        dtype=bool,
-    )
-    rank = {s: i for i, s in enumerate(model.order)}
+    if activity:
+        table["allowed"] = pd.array([pd.NA] * len(table), dtype="boolean")
+    else:
+        table["allowed"] = pd.array(
+            [model.allows(a, b) for a, b in zip(table["source"], table["target"], strict=True)],
+            dtype=bool,
+        )
+    rank = {s: i for i, s in enumerate(codes.order)}
     table["_a"] = table["source"].map(rank)
     table["_b"] = table["target"].map(rank)
     table = table.sort_values([*by, "_a", "_b"]).drop(columns=["_a", "_b"]).reset_index(drop=True)
@@ -547,6 +614,7 @@ def directly_follows(
     table.attrs.update(
         metric="directly_follows",
         model=model.name,
+        level=level,
         collapse=collapse,
         median_plan=median_plan,
         rows_used=int(table["count"].sum()) if "count" in table else 0,
@@ -582,7 +650,7 @@ def plot_directly_follows(
     note = (
         pooled.assign(
             text=lambda d: [
-                f"{c:,} ({'allowed' if a else '✗ not in the model'}); median {m:.1f} h"
+                f"{c:,} ({_judged(a)}); median {m:.1f} h"
                 for c, a, m in zip(d["count"], d["allowed"], d["median_hours"], strict=True)
             ]
         )
@@ -594,7 +662,7 @@ def plot_directly_follows(
             z=grid.to_numpy(dtype=float),
             x=order,
             y=order,
-            text=note.fillna("").to_numpy(),
+            text=note.astype(object).where(note.notna(), "").to_numpy(),
             hovertemplate="%{y} → %{x}<br>%{text}<extra></extra>",
             colorscale="Blues",
             colorbar={"title": "moves"},
@@ -603,6 +671,13 @@ def plot_directly_follows(
     fig.update_xaxes(title="to")
     fig.update_yaxes(title="from", autorange="reversed")
     return finish_layout(fig, title=title, df=df)
+
+
+def _judged(allowed: object) -> str:
+    """A move as the model judges it (not judged at activity level)."""
+    if pd.isna(allowed):
+        return "activities: not judged by the model"
+    return "allowed" if allowed else "✗ not in the model"
 
 
 def plot_stage_flows(
@@ -622,7 +697,9 @@ def plot_stage_flows(
     """
     require_columns(df, DFG_COLUMNS, "plot_stage_flows")
     fig = fig if fig is not None else go.Figure()
-    pooled = df.groupby(["source", "target", "allowed"], sort=False, as_index=False)["count"].sum()
+    pooled = df.groupby(["source", "target", "allowed"], sort=False, as_index=False, dropna=False)[
+        "count"
+    ].sum()
     nodes = list(dict.fromkeys([*pooled["source"], *pooled["target"]]))
     index = {n: i for i, n in enumerate(nodes)}
     fig.add_trace(
@@ -633,7 +710,9 @@ def plot_stage_flows(
                 "target": [index[t] for t in pooled["target"]],
                 "value": pooled["count"].tolist(),
                 "color": [
-                    "rgba(31,95,139,0.35)" if a else "rgba(184,71,90,0.55)"
+                    "rgba(120,120,120,0.35)"
+                    if pd.isna(a)
+                    else ("rgba(31,95,139,0.35)" if a else "rgba(184,71,90,0.55)")
                     for a in pooled["allowed"]
                 ],
             },
@@ -662,11 +741,25 @@ VARIANT_COLUMNS = (
     scopes=Scope(
         CASE_START,
         ENTRY_CHANNEL,
-        "cases that started in the period with at least one event mapped to a stage",
+        "cases that started in the period with at least one event mapped to a stage (at "
+        "activity level: with at least one event with an activity)",
     ),
     options=(
         Option("collapse", bool, "Collapse repeats of a stage before comparing journeys.", False),
         Option("top", int, "Show only the N most frequent variants per group."),
+        Option(
+            "other",
+            bool,
+            "With --top: gather the variants beyond the top N into one row per group, "
+            "'other (K variants)', so the shares add up to 1.",
+            False,
+        ),
+        Option(
+            "level",
+            LEVELS,
+            "Sequences of stages (the model's) or of the raw activities of the events.",
+            "stage",
+        ),
     ),
 )
 def variants(
@@ -678,6 +771,8 @@ def variants(
     model: CycleModel | str | Path | None = None,
     collapse: bool = False,
     top: int | None = None,
+    other: bool = False,
+    level: str = "stage",
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Variants: the distinct stage sequences of the journeys, with their cases and shares.
@@ -690,6 +785,15 @@ def variants(
         Collapse repeats of a stage before comparing sequences.
     top
         Keep only the N most frequent variants per group (shares stay of all cases).
+    other
+        With ``top``: add one row per group, ``"other (K variants)"``, with the cases of the
+        variants beyond the top N (its ``length``, ``conforming`` and ``fitness`` missing), so
+        that the cases add up to the group's. Without it they are left out and counted in
+        ``attrs["rows_excluded"]``.
+    level
+        ``"stage"`` (default): sequences of the model's stages. ``"activity"``: sequences of
+        the events' raw ``activity`` labels, in the same event order (``conforming`` and
+        ``fitness`` are then missing: the model speaks of stages).
     confidence
         Level of the Wilson interval of the share.
 
@@ -714,10 +818,20 @@ def variants(
     by = as_list(by)
     if top is not None and top < 1:
         raise MetricError(f"top must be at least 1, not {top}")
+    if other and top is None:
+        raise MetricError("other gathers the variants beyond the top N: give top as well")
+    codes = level_codes(source, model, level)
+    activity = isinstance(codes, Vocabulary)
     raw = variants_expr(
-        source, by=by, period=period, channel=channel, model=model, collapse=collapse
+        source,
+        by=by,
+        period=period,
+        channel=channel,
+        model=model,
+        collapse=collapse,
+        codes=codes if activity else None,
     ).execute()
-    raw["stages"] = [_decode(v, model) for v in raw["variant"]]
+    raw["stages"] = [_decode(v, codes) for v in raw["variant"]]
     table = raw[by].copy() if by else pd.DataFrame(index=raw.index)
     table["variant"] = [" > ".join(s) for s in raw["stages"]]
     table["length"] = [len(s) for s in raw["stages"]]
@@ -731,25 +845,69 @@ def variants(
     table["share_lo"], table["share_hi"] = wilson_interval(
         table["cases"], totals, confidence=confidence
     )
-    table["conforming"] = [_conforms(s, model) for s in raw["stages"]]
-    table["fitness"] = _replay_variants(raw, model)["fitness"] if len(raw) else []
+    if activity:
+        table["conforming"] = pd.array([pd.NA] * len(table), dtype="boolean")
+        table["fitness"] = np.full(len(table), np.nan)
+    else:
+        table["conforming"] = [_conforms(s, model) for s in raw["stages"]]
+        table["fitness"] = _replay_variants(raw, model)["fitness"] if len(raw) else []
     table = table.sort_values(
         [*by, "cases", "variant"], ascending=[*([True] * len(by)), False, True]
     )
+    shown = table
     if top is not None:
-        table = table.groupby(by, sort=False, dropna=False).head(top) if by else table.head(top)
-    table = table.reset_index(drop=True)[[*by, *VARIANT_COLUMNS]]
+        shown = table.groupby(by, sort=False, dropna=False).head(top) if by else table.head(top)
+    if other and len(shown) < len(table):
+        shown = _with_other(table, shown, by, confidence)
+    table = shown.reset_index(drop=True)[[*by, *VARIANT_COLUMNS]]
     cases = int(raw["cases"].sum())
     hidden = cases - int(table["cases"].sum())
     table.attrs.update(
         metric="variants",
         model=model.name,
+        level=level,
         collapse=collapse,
         cases=cases,
+        variants=len(raw),
         rows_used=cases,
         rows_excluded={"in variants beyond the top": hidden} if top is not None else {},
     )
     return table
+
+
+def _with_other(
+    table: pd.DataFrame, shown: pd.DataFrame, by: list[str], confidence: float
+) -> pd.DataFrame:
+    """``shown`` (the top rows of ``table``) with one row per group for the rest."""
+    rest = table.drop(index=shown.index)
+    if by:
+        totals = table.groupby(by, dropna=False)["cases"].sum().rename("_total").reset_index()
+        grouped = rest.groupby(by, dropna=False, sort=False)
+        others = grouped.agg(cases=("cases", "sum"), _k=("cases", "size")).reset_index()
+        others = others.merge(totals, on=by, how="left")
+    else:
+        others = pd.DataFrame(
+            {
+                "cases": [int(rest["cases"].sum())],
+                "_k": [len(rest)],
+                "_total": [int(table["cases"].sum())],
+            }
+        )
+    others["variant"] = [f"other ({k:,} variants)" for k in others["_k"]]
+    others["share"] = safe_ratio(others["cases"], others["_total"])
+    others["share_lo"], others["share_hi"] = wilson_interval(
+        others["cases"], others["_total"], confidence=confidence
+    )
+    others["fitness"] = np.nan
+    out = pd.concat([shown, others.drop(columns=["_k", "_total"])], ignore_index=True)
+    out["length"] = out["length"].astype("Int64")
+    out["conforming"] = out["conforming"].astype("boolean")
+    out["cases"] = out["cases"].astype("int64")
+    if by:  # each group's rest right after its top variants
+        position = {key: i for i, key in enumerate(dict.fromkeys(map(tuple, shown[by].to_numpy())))}
+        out["_g"] = [position.get(tuple(row), len(position)) for row in out[by].to_numpy()]
+        out = out.sort_values("_g", kind="stable").drop(columns="_g")
+    return out
 
 
 def _conforms(stages: Sequence[str], model: CycleModel) -> bool:
@@ -775,11 +933,15 @@ def plot_variants(
     """
     require_columns(df, VARIANT_COLUMNS, "plot_variants")
     fig = fig if fig is not None else go.Figure()
-    for conforming, name, colour in (
-        (True, "follows the model", PALETTE[0]),
-        (False, "deviates", PALETTE[3]),
-    ):
-        part = df[df["conforming"] == conforming]
+    judged = df["conforming"].astype("boolean")
+    series = [
+        (judged.fillna(False).to_numpy(dtype=bool), "follows the model", PALETTE[0]),
+        ((~judged).fillna(False).to_numpy(dtype=bool), "deviates", PALETTE[3]),
+    ]
+    if judged.isna().any():  # activity variants, or the row of the other variants
+        series.append((judged.isna().to_numpy(dtype=bool), "not judged by the model", PALETTE[1]))
+    for mask, name, colour in series:
+        part = df[mask]
         fig.add_trace(
             go.Bar(
                 x=part["share"],
@@ -810,7 +972,7 @@ def case_deviations(
     only_deviating: bool = True,
 ) -> pd.DataFrame:
     """Per case: what deviates from the model (skips, backward moves, repeats, a recovery with
-    no prior dissatisfaction, a late start) and its token-replay fitness.
+    no prior dissatisfaction, a late start, an open end) and its token-replay fitness.
 
     Examples
     --------
@@ -835,7 +997,6 @@ def case_deviations(
         )
     df = per_case.order_by("case_id").execute()
     df["stages"] = [_decode(v, model) if v is not None else () for v in df["variant"]]
-    df["late_start"] = [bool(s) and s[0] != model.order[0] for s in df["stages"]]
     df["fitness"] = _replay_variants(df, model)["fitness"] if len(df) else []
     df["sequence"] = [" > ".join(s) for s in df["stages"]]
     keep = [
@@ -847,6 +1008,7 @@ def case_deviations(
         "mapped",
         "conforming",
         "late_start",
+        "open_end",
         "n_skips",
         "n_backward",
         "n_repeats",
@@ -857,7 +1019,7 @@ def case_deviations(
         "fitness",
     ]
     out = df[list(dict.fromkeys(keep))].reset_index(drop=True)
-    for col in ("conforming", "skipped", "backward", "repeats"):
+    for col in ("conforming", "skipped", "backward", "repeats", "late_start", "open_end"):
         out[col] = out[col].fillna(False).astype(bool)
     out.attrs.update(metric="case_deviations", model=model.name)
     return out
@@ -932,15 +1094,25 @@ def default_rules(model: CycleModel) -> tuple[Rule, ...]:
 
 
 def _rule_checks(
-    source: Store | ir.Table, events: ir.Table, model: CycleModel, rules: Sequence[Rule]
+    source: Store | ir.Table,
+    events: ir.Table,
+    model: CycleModel,
+    rules: Sequence[Rule],
+    codes: Vocabulary | None = None,
 ) -> ir.Table:
-    """One row per case with a boolean column per rule (``r0``, ``r1``, ...)."""
-    seq = stage_events(events, model)
-    for rule in rules:
-        for stage in (rule.a, rule.b):
-            if stage is not None:
-                model.stage(stage)  # raises ModelError naming the valid stages
-    code = {s: i for i, s in enumerate(model.order, start=1)}
+    """One row per case with a boolean column per rule (``r0``, ``r1``, ...); the rules name
+    activities of ``codes`` (activity level) instead of stages when it is given."""
+    if codes is None:
+        seq = stage_events(events, model)
+        for rule in rules:
+            for stage in (rule.a, rule.b):
+                if stage is not None:
+                    model.stage(stage)  # raises ModelError naming the valid stages
+    else:
+        seq = stage_events(*_level_view(events, codes))
+        _check_activity_rules(rules, codes)
+    order = model.order if codes is None else codes.order
+    code = {s: i for i, s in enumerate(order, start=1)}
     n = seq.group_by("case_id").aggregate(_n=seq.count())
     seq = seq.join(n, "case_id")
     aggs: dict[str, ir.Value] = {}
@@ -979,10 +1151,41 @@ def _rule_checks(
     return table.select("case_id", *(f"r{i}" for i in range(len(rules))))
 
 
+def _check_activity_rules(rules: Sequence[Rule], codes: Vocabulary) -> None:
+    known = set(codes.order)
+    for rule in rules:
+        if rule.kind == "recovery_after_dissatisfaction":
+            raise MetricError(
+                "recovery_after_dissatisfaction is a rule on the model's stages; check it at "
+                "level='stage'"
+            )
+        for name in (rule.a, rule.b):
+            if name is not None and name not in known:
+                shown = ", ".join(repr(a) for a in codes.order[:20])
+                more = f" (and {len(codes.order) - 20} more)" if len(codes.order) > 20 else ""
+                raise MetricError(
+                    f"rule {rule.name} names activity {name!r}, which no event has; the "
+                    f"activities are: {shown}{more}"
+                )
+
+
 RULE_COLUMNS = ("rule", "description", "cases", "passing", "share", "share_lo", "share_hi")
 
 
-@register("conformance_rules", unit="share of cases passing each rule", scopes=CASES)
+@register(
+    "conformance_rules",
+    unit="share of cases passing each rule",
+    scopes=CASES,
+    options=(
+        Option(
+            "level",
+            LEVELS,
+            "Rules on the model's stages, or on the raw activities of the events (then give "
+            "the rules in Python).",
+            "stage",
+        ),
+    ),
+)
 def conformance_rules(
     source: Store | ir.Table,
     *,
@@ -992,6 +1195,7 @@ def conformance_rules(
     channel: str | Sequence[str] | None = None,
     model: CycleModel | str | Path | None = None,
     confidence: float = 0.95,
+    level: str = "stage",
 ) -> pd.DataFrame:
     """Declarative rules (starts with, ends with, response, precedence, recovery only after
     dissatisfaction) checked per case, with the share of cases passing each.
@@ -1004,6 +1208,11 @@ def conformance_rules(
         As for :func:`conformance`; only cases with a mapped event are checked.
     confidence
         Level of the Wilson interval of the share.
+    level
+        ``"stage"`` (default): the rules name stages of the model. ``"activity"``: they name
+        the events' raw activities (e.g. ``starts_with("Insert ticket")``) and are checked on
+        the activity sequences (events without an activity left out, the same event order);
+        there are no default rules and ``recovery_after_dissatisfaction`` is refused.
 
     Returns
     -------
@@ -1024,11 +1233,18 @@ def conformance_rules(
     """
     model = resolve_model(model)
     by = as_list(by)
+    codes = level_codes(source, model, level)
+    activity = isinstance(codes, Vocabulary)
+    if activity and rules is None:
+        raise MetricError(
+            "at level='activity' there are no default rules (the model's are on stages); pass "
+            "rules naming activities, e.g. rules=[starts_with('Insert ticket')]"
+        )
     rules = tuple(rules) if rules is not None else default_rules(model)
     if not rules:
         raise MetricError("no rules given; pass at least one, e.g. starts_with('pre_interaction')")
     events, cases = case_table(source, by=by, period=period, channel=channel)
-    checks = _rule_checks(source, events, model, rules)
+    checks = _rule_checks(source, events, model, rules, codes if activity else None)
     checks = checks.join(cases.select("case_id", *by), "case_id")
     aggs = {"cases": checks.count()}
     aggs.update({f"r{i}": checks[f"r{i}"].sum() for i in range(len(rules))})
@@ -1053,6 +1269,7 @@ def conformance_rules(
     table.attrs.update(
         metric="conformance_rules",
         model=model.name,
+        level=level,
         rows_used=int(counts["cases"].sum()),
         rows_excluded={},
     )
@@ -1187,6 +1404,8 @@ _READABLE = (
     ("skipped_share", "journeys skipping a stage", "{:.1%}"),
     ("backward_share", "journeys moving backward", "{:.1%}"),
     ("repeats_share", "journeys repeating a stage", "{:.1%}"),
+    ("late_start_share", "journeys not starting at the model's first stage", "{:.1%}"),
+    ("open_end_share", "journeys not ending at the model's last stage", "{:.1%}"),
     (
         "recovery_without_dissatisfaction_share",
         "recoveries without prior dissatisfaction",

@@ -77,8 +77,45 @@ FUNNEL_COLUMNS = (
     "hours_to_convert_p90",
 )
 MODES = ("ordered", "strict", "any_order")
+#: Where the funnel starts: the first funnel stage the data records, or always the model's.
+ENTRIES = ("recorded", "model")
 WINDOW_FROM = ("first_event", "entry")
 _MICROS_PER_HOUR = 3_600_000_000
+
+
+def recorded_entry(
+    source: Store | ir.Table, model: CycleModel
+) -> tuple[CycleModel, dict[str, object] | None]:
+    """The model whose funnel starts at the first funnel stage the data records, and a note
+    saying so (``None`` when the data records the model's first stage, or no funnel stage).
+
+    Service-desk logs never record pre-interaction: entering at it, no journey enters and the
+    funnel is all zeros. The leading funnel stages that no event of ``source`` has (over all
+    its data, not only the period asked for) are left out of the funnel, so journeys enter at
+    the first stage the data does record (one small query)."""
+    stages = model.funnel_stages
+    events, _ = source_tables(source)
+    seen = events.filter(events.stage.isin(stages)).select("stage").distinct().execute()
+    found = {str(s) for s in seen["stage"]}
+    if not found or stages[0] in found:
+        return model, None
+    first = next(s for s in stages if s in found)
+    unrecorded = list(stages[: stages.index(first)])
+    data = model.to_dict()
+    data["order"] = [s for s in model.order if s not in unrecorded]
+    data["stages"] = {k: v for k, v in data["stages"].items() if k not in unrecorded}
+    data["transitions"] = {
+        k: [t for t in v if t not in unrecorded]
+        for k, v in data["transitions"].items()
+        if k not in unrecorded
+    }
+    trimmed = CycleModel.from_dict(data, source=f"{model.name} (from {first})")
+    names = ", ".join(model.stage(s).label for s in unrecorded)
+    message = (
+        f"The data never records {names}: journeys enter the funnel at "
+        f"{model.stage(first).label}, the first stage it does record."
+    )
+    return trimmed, {"stage": first, "unrecorded": unrecorded, "message": message}
 
 
 def _check_options(
@@ -517,6 +554,13 @@ _FUNNEL_OPTIONS = (
         False,
     ),
     Option("as_of", str, "The data's as-of time (default: its latest event)."),
+    Option(
+        "entry",
+        ENTRIES,
+        "recorded: when the data never records the model's first stage(s), start the funnel "
+        "at the first stage it does record (and say so); model: always at the model's first.",
+        "recorded",
+    ),
 )
 
 
@@ -546,6 +590,7 @@ def funnel(
     cohort: str | None = None,
     include_incomplete: bool = False,
     as_of: datetime | str | None = None,
+    entry: str = "recorded",
 ) -> pd.DataFrame:
     """The stage funnel: per stage, the journeys that reached it, those lost, and how long
     they took.
@@ -589,17 +634,28 @@ def funnel(
         to count them anyway.
     as_of
         The data's as-of time for completeness (default: the latest event in the source).
+    entry
+        ``"recorded"`` (default): when no event of the source has the model's first funnel
+        stage (a service-desk log without pre-interaction), the funnel starts at the first
+        funnel stage the data records: the stages before it are left out (not counted as
+        reached) and ``attrs["entry_note"]`` says so in one line (:func:`recorded_entry`).
+        ``"model"``: always enter at the model's first stage (all zeros on such a log).
+        ``entry_within`` counts from the stage the funnel starts at (at most the stages left).
 
     Returns
     -------
     DataFrame
         One row per (breakdown group, stage) with the columns in ``FUNNEL_COLUMNS`` after the
-        ``by`` columns. ``hours_to_convert_median`` and ``hours_to_convert_p90`` are exact
-        quantiles of the time from first reaching the previous stage to first reaching this
-        one (from the entry in any-order mode), over the cases that reached it.
+        ``by`` columns (``stage_index`` is the stage's place in the model's funnel, so it
+        starts above 1 when the funnel starts later). ``hours_to_convert_median`` and
+        ``hours_to_convert_p90`` are exact quantiles of the time from first reaching the
+        previous stage to first reaching this one (from the entry in any-order mode), over
+        the cases that reached it.
         ``df.attrs`` says what it was computed on: ``cases_total`` (cases that started in the
         period), ``cases_entered`` (those of them that entered the funnel, passed the filters
-        and were counted), ``cases_incomplete``, ``period``, ``channel``, ``mode``, ``model``.
+        and were counted), ``cases_incomplete``, ``period``, ``channel``, ``mode``, ``model``,
+        ``entry_stage`` (the stage journeys enter at), ``unrecorded_stages`` and
+        ``entry_note`` (the one-line explanation, or None).
 
     Examples
     --------
@@ -616,6 +672,12 @@ def funnel(
     model = resolve_model(model)
     by = as_list(by)
     period = Period.parse(period)
+    if entry not in ENTRIES:
+        raise MetricError(f"unknown entry {entry!r}; use one of: {', '.join(ENTRIES)}")
+    whole = model
+    model, note = recorded_entry(source, model) if entry == "recorded" else (model, None)
+    if note is not None:  # fewer stages left: enter at the earliest of those there are
+        entry_within = min(entry_within, len(model.funnel_stages))
     expr = funnel_expr(
         source,
         by=by,
@@ -644,6 +706,8 @@ def funnel(
         cases_total = int(total.execute()["_cases_total"].iloc[0])
     counts = counts.drop(columns="_cases_total")
     table = _finish(counts, keys, model, confidence)
+    place = {s: k for k, s in enumerate(whole.funnel_stages, start=1)}
+    table["stage_index"] = table["stage"].map(place).astype(table["stage_index"].dtype)
     entered = int(counts["cases"].sum()) if len(counts) else 0
     incomplete = int(counts["incomplete"].sum()) if len(counts) else 0
     excluded = {"did not enter at the first stage": cases_total - entered}
@@ -664,7 +728,10 @@ def funnel(
         window=str(parse_duration(window)) if window else None,
         window_from=window_from,
         mode=mode,
-        model=model.name,
+        model=whole.name,
+        entry_stage=model.funnel_stages[0],
+        unrecorded_stages=list(note["unrecorded"]) if note else [],
+        entry_note=note["message"] if note else None,
     )
     return table
 

@@ -34,10 +34,19 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from cycleanalytics.calendar import BusinessCalendar, resolve_calendar
-from cycleanalytics.metrics._common import Period, as_list
+from cycleanalytics.errors import MetricError
+from cycleanalytics.metrics._common import Period, as_list, microseconds_between, source_tables
 from cycleanalytics.metrics._registry import Option, register
+from cycleanalytics.metrics._sequences import (
+    LEVELS,
+    activity_events,
+    activity_vocabulary,
+    case_table,
+    check_level,
+    stage_events,
+)
 from cycleanalytics.metrics.definitions import CASE_START, FUNNEL_ENTRY_CHANNEL, Scope
-from cycleanalytics.metrics.funnel import reach_table
+from cycleanalytics.metrics.funnel import ENTRIES, reach_table, recorded_entry
 from cycleanalytics.model import CycleModel, resolve_model
 from cycleanalytics.plots import (
     PALETTE,
@@ -122,7 +131,9 @@ def time_between_stages_expr(
     scopes=Scope(
         CASE_START,
         FUNNEL_ENTRY_CHANNEL,
-        "cases that started in the period and reached both stages of a pair, in order",
+        "cases that started in the period and reached both stages of a pair, in order (at "
+        "activity level: cases with one activity directly followed by the other; the channel "
+        "is then that of the case's first event)",
     ),
     options=(
         Option("entry_within", int, "Let cases enter at the earliest of their first N stages.", 1),
@@ -132,6 +143,20 @@ def time_between_stages_expr(
             str,
             "Business-hours calendar (TOML file: hours per weekday, holidays, time zone); "
             "count only working time between stages.",
+        ),
+        Option(
+            "level",
+            LEVELS,
+            "Between first reaching consecutive stages, or between an activity and the "
+            "activity directly after it (time between steps).",
+            "stage",
+        ),
+        Option(
+            "entry",
+            ENTRIES,
+            "recorded: start at the first funnel stage the data records (as the funnel); "
+            "model: always at the model's first stage.",
+            "recorded",
         ),
     ),
 )
@@ -147,6 +172,8 @@ def time_between_stages(
     confidence: float = 0.95,
     as_of: datetime | str | None = None,
     calendar: BusinessCalendar | str | Path | None = None,
+    level: str = "stage",
+    entry: str = "recorded",
 ) -> pd.DataFrame:
     """Time between consecutive stages: count, percentiles and mean of the hours from first
     reaching one stage to first reaching the next.
@@ -162,13 +189,26 @@ def time_between_stages(
         A :class:`~cycleanalytics.calendar.BusinessCalendar` or the path of its TOML file:
         count only working hours (in the calendar's time zone, holidays closed) between the
         two stages instead of elapsed time. ``None`` (default): elapsed time.
+    level
+        ``"stage"`` (default): between first reaching consecutive funnel stages.
+        ``"activity"``: the time between steps, from each event to the next event of its case
+        (the directly-follows pairs of :func:`~cycleanalytics.metrics.directly_follows` at
+        activity level, repeats kept, in the same event order): one row per pair of
+        activities, ``cases`` the cases with the pair and ``moves`` its occurrences, over which
+        the times are taken. ``entry_within`` and ``window`` are funnel options and are
+        refused there.
+    entry
+        As for :func:`~cycleanalytics.funnel`: ``"recorded"`` (default) leaves out the leading
+        funnel stages no event records (``attrs["entry_note"]`` says so), ``"model"`` keeps
+        them (their pairs then count no case).
 
     Returns
     -------
     DataFrame
         One row per (breakdown group, consecutive stage pair) with the columns in
-        ``TIMING_COLUMNS`` after the ``by`` columns; times in hours; percentiles exact.
-        ``df.attrs`` names the model and the period.
+        ``TIMING_COLUMNS`` after the ``by`` columns (and ``moves`` after ``cases`` at activity
+        level, most frequent pairs first); times in hours; percentiles exact.
+        ``df.attrs`` names the model, the period and the level.
 
     Examples
     --------
@@ -198,6 +238,27 @@ def time_between_stages(
     by = as_list(by)
     period = Period.parse(period)
     business = resolve_calendar(calendar)
+    if check_level(level) == "activity":
+        if entry_within != 1 or window is not None:
+            raise MetricError(
+                "entry_within and window are funnel options: time between steps at "
+                "level='activity' counts every step of the cases that started in the period"
+            )
+        table = _activity_steps(source, by, period, channel, business, confidence)
+        table.attrs.update(
+            period=period.label(),
+            channel=", ".join(as_list(channel)) or "all",
+            model=model.name,
+            level=level,
+            unit="business hours" if business else "hours",
+            time=business.describe() if business else "elapsed",
+        )
+        return table
+    if entry not in ENTRIES:
+        raise MetricError(f"unknown entry {entry!r}; use one of: {', '.join(ENTRIES)}")
+    model, note = recorded_entry(source, model) if entry == "recorded" else (model, None)
+    if note is not None:  # as the funnel: at most the stages left
+        entry_within = min(entry_within, len(model.funnel_stages))
     arguments = dict(
         by=by,
         period=period,
@@ -244,8 +305,96 @@ def time_between_stages(
         model=model.name,
         unit="business hours" if business else "hours",
         time=business.describe() if business else "elapsed",
+        level=level,
+        entry_note=note["message"] if note else None,
     )
     return table
+
+
+def _activity_steps(
+    source: Store | ir.Table,
+    by: list[str],
+    period: Period,
+    channel: str | Sequence[str] | None,
+    business: BusinessCalendar | None,
+    confidence: float,
+) -> pd.DataFrame:
+    """Time between steps: per (breakdown group, activity, next activity), the cases, the
+    moves and the hours from each event to the next (quantiles over the moves)."""
+    events, cases = case_table(source, by=by, period=period, channel=channel)
+    view, vocabulary = activity_events(events, activity_vocabulary(source_tables(source)[0]))
+    seq = stage_events(view, vocabulary).filter(lambda t: t.next_code.notnull())
+    if by:
+        seq = seq.join(cases.select("case_id", *by), "case_id")
+    keys = [*by, "code", "next_code"]
+    if business is None:
+        moves = seq.select(*keys, "case_id", gap=microseconds_between(seq.ts, seq.next_ts))
+        aggs = {
+            "n": moves.count(),
+            "n_cases": moves.case_id.nunique(),
+            "mean": moves.gap.mean(),
+            "sd": moves.gap.std(),
+            **{name: moves.gap.quantile(q) for name, q in _QUANTILES.items()},
+        }
+        counts = moves.group_by(keys).aggregate(**aggs).execute()
+    else:
+        raw = seq.select(*keys, "case_id", "ts", "next_ts").execute()
+        raw["gap"] = business.business_micros(raw["ts"], raw["next_ts"])
+        counts = _numpy_aggregates(raw, keys)
+    table = counts[by].copy() if by else pd.DataFrame(index=counts.index)
+    names = vocabulary.order
+    table["from_stage"] = [names[int(c) - 1] for c in counts["code"]]
+    table["to_stage"] = [names[int(c) - 1] for c in counts["next_code"]]
+    table["label"] = [
+        f"{a} → {b}" for a, b in zip(table["from_stage"], table["to_stage"], strict=True)
+    ]
+    n = counts["n"].to_numpy(dtype="int64")
+    table["cases"] = counts["n_cases"].to_numpy(dtype="int64")
+    table["moves"] = n
+    for name in _QUANTILES:
+        table[f"{name}_hours"] = _hours(counts[name])
+    mean, sd = _hours(counts["mean"]), _hours(counts["sd"])
+    table["mean_hours"] = mean
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    half = np.where(n > 1, half, np.nan)
+    table["mean_hours_lo"] = mean - half
+    table["mean_hours_hi"] = mean + half
+    table = table.sort_values(
+        [*by, "moves", "from_stage", "to_stage"],
+        ascending=[*([True] * len(by)), False, True, True],
+    ).reset_index(drop=True)
+    columns = [*TIMING_COLUMNS]
+    columns.insert(columns.index("cases") + 1, "moves")
+    table = table[[*by, *columns]]
+    table.attrs.update(
+        rows_used=int(table["moves"].sum()),
+        rows_excluded={},
+        metric="time_between_stages",
+    )
+    return table
+
+
+def _numpy_aggregates(raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of ``keys``: the aggregates of :func:`_activity_steps` over ``gap``
+    (microseconds), as the engine computes them (exact type-7 quantiles, sample sd)."""
+    rows = []
+    for key, part in raw.groupby(keys, sort=True, dropna=False):
+        gaps = part["gap"].dropna().to_numpy(dtype=float)
+        row = dict(zip(keys, key, strict=True))
+        row.update(
+            n=len(part),
+            n_cases=part["case_id"].nunique(),
+            mean=gaps.mean() if len(gaps) else np.nan,
+            sd=gaps.std(ddof=1) if len(gaps) > 1 else np.nan,
+            **{
+                name: np.quantile(gaps, q) if len(gaps) else np.nan
+                for name, q in _QUANTILES.items()
+            },
+        )
+        rows.append(row)
+    columns = [*keys, "n", "n_cases", "mean", "sd", *_QUANTILES]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _business_counts(
