@@ -330,6 +330,12 @@ def _check_against_pm4py(frame: pd.DataFrame, model: CycleModel) -> None:
     got = ca.metrics.conformance(table, model=model).iloc[0]
     assert got["token_fitness"] == pytest.approx(expected["log_fitness"], abs=1e-12)
     assert got["token_fitness_cases"] == pytest.approx(expected["average_trace_fitness"], abs=1e-12)
+    # optimal alignments (A* on the synchronous product), log and mean per trace
+    aligned = pm4py.fitness_alignments(log, net, im, fm)
+    assert got["alignment_fitness"] == pytest.approx(aligned["log_fitness"], abs=1e-12)
+    assert got["alignment_fitness_cases"] == pytest.approx(
+        aligned["average_trace_fitness"], abs=1e-12
+    )
 
 
 @pytest.mark.slow

@@ -37,6 +37,7 @@ _METRICS = (
     ("conformance", "variants", True),
     ("cost", "cost", True),
     ("cost", "recovery_cost", False),
+    ("duration", "case_duration", True),
     ("drivers", "key_drivers", False),
     ("followup", "loop_closure", False),
     ("funnel", "funnel", True),

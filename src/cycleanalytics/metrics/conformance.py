@@ -22,12 +22,16 @@ Definitions (contracts). A case's *stage sequence* is its mapped events ordered 
 - **token-replay fitness**: pm4py's ``½(1 − missing/consumed) + ½(1 − remaining/produced)`` on
   the model's Petri net (:mod:`cycleanalytics.metrics._replay`), per case (mean over cases) and
   for the log (from the summed counts); replayed once per variant and weighted by its cases.
+- **alignment fitness**: pm4py's optimal-alignment fitness on the same net
+  (:mod:`cycleanalytics.metrics._alignment`): per case ``1 − deviations / (events + shortest
+  run)`` (mean over cases) and for the log ``1 − Σ cost / Σ worst cost``; aligned once per
+  variant, exact (equal to pm4py's A* alignments).
 - **directly-follows**: pairs of consecutive mapped events (repeats kept), with counts and the
   median time between them; the counts sum to events minus cases.
 - **variants**: distinct stage sequences with their cases and share of cases.
 
 The engine computes one row per case (or per variant) in one Ibis expression; only variants
-(few) are replayed in Python.
+(few) are replayed and aligned in Python.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cycleanalytics.errors import MetricError
+from cycleanalytics.metrics._alignment import align_variants
 from cycleanalytics.metrics._common import Period, as_list, microseconds_between, source_tables
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics._replay import model_net, replay
@@ -253,30 +258,45 @@ def _token_fitness(
     """Per group: log fitness and mean case fitness by token replay, one replay per variant."""
     raw = variants_expr(source, by=by, period=period, channel=channel, model=model).execute()
     if raw.empty:
-        return pd.DataFrame(columns=[*by, "token_fitness", "token_fitness_cases"])
+        return pd.DataFrame(columns=[*by, *FITNESS_COLUMNS])
     raw["stages"] = [_decode(v, model) for v in raw["variant"]]
-    raw = pd.concat([raw, _replay_variants(raw, model)], axis=1)
+    raw = pd.concat([raw, _replay_variants(raw, model), _align_variants(raw, model)], axis=1)
     w = raw["cases"]
-    for col in ("produced", "consumed", "missing", "remaining"):
+    summed = ["produced", "consumed", "missing", "remaining", "fitness", "cost", "bwc", "aligned"]
+    for col in summed:
         raw[col] = raw[col] * w
-    raw["fitness"] = raw["fitness"] * w
     sums = (
-        raw.groupby(by, dropna=False)[
-            ["cases", "produced", "consumed", "missing", "remaining", "fitness"]
-        ]
-        .sum()
-        .reset_index()
+        raw.groupby(by, dropna=False)[["cases", *summed]].sum().reset_index()
         if by
-        else raw[["cases", "produced", "consumed", "missing", "remaining", "fitness"]]
-        .sum()
-        .to_frame()
-        .T
+        else raw[["cases", *summed]].sum().to_frame().T
     )
     sums["token_fitness"] = 0.5 * (1 - sums["missing"] / sums["consumed"]) + 0.5 * (
         1 - sums["remaining"] / sums["produced"]
     )
     sums["token_fitness_cases"] = sums["fitness"] / sums["cases"]
-    return sums[[*by, "token_fitness", "token_fitness_cases"]]
+    sums["alignment_fitness"] = 1 - sums["cost"] / sums["bwc"]
+    sums["alignment_fitness_cases"] = sums["aligned"] / sums["cases"]
+    return sums[[*by, *FITNESS_COLUMNS]]
+
+
+#: The fitness measures of :func:`conformance`, by token replay and by optimal alignments.
+FITNESS_COLUMNS = (
+    "token_fitness",
+    "token_fitness_cases",
+    "alignment_fitness",
+    "alignment_fitness_cases",
+)
+
+
+def _align_variants(variants: pd.DataFrame, model: CycleModel) -> pd.DataFrame:
+    """Optimal alignment per variant row (pm4py's costs): ``cost``, ``bwc`` (the worst cost it
+    is measured against) and ``aligned`` (the trace's alignment fitness)."""
+    found = align_variants(model_net(model), ((s, 1) for s in variants["stages"]))
+    return pd.DataFrame(
+        [(a.cost, a.bwc, a.fitness) for a in found.per_variant],
+        columns=["cost", "bwc", "aligned"],
+        index=variants.index,
+    )
 
 
 CONFORMANCE_COLUMNS = (
@@ -297,8 +317,7 @@ CONFORMANCE_COLUMNS = (
     "transitions",
     "transitions_allowed",
     "transition_fitness",
-    "token_fitness",
-    "token_fitness_cases",
+    *FITNESS_COLUMNS,
 )
 
 
@@ -321,7 +340,8 @@ def conformance(
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Conformance to the cycle model: coverage, conforming cases, skips, backward moves,
-    repeats, recovery without prior dissatisfaction, transition and token-replay fitness.
+    repeats, recovery without prior dissatisfaction, transition, token-replay and alignment
+    fitness.
 
     Parameters
     ----------
@@ -404,10 +424,8 @@ def conformance(
     if by:
         table = table.merge(fitness, on=by, how="left")
     else:
-        table["token_fitness"] = fitness["token_fitness"].to_numpy()[:1] if len(fitness) else np.nan
-        table["token_fitness_cases"] = (
-            fitness["token_fitness_cases"].to_numpy()[:1] if len(fitness) else np.nan
-        )
+        for column in FITNESS_COLUMNS:
+            table[column] = fitness[column].to_numpy()[:1] if len(fitness) else np.nan
     table = table[[*by, *CONFORMANCE_COLUMNS]]
     table.attrs.update(
         rows_used=int(table["cases"].sum()),
