@@ -7,6 +7,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cycleanalytics.metrics._common import as_list
@@ -43,6 +44,7 @@ def tidy(df: pd.DataFrame, arguments: Mapping[str, object]) -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame) or df.columns.has_duplicates:
         return df
     attrs = df.attrs
+    df.attrs = {}  # pandas deep-copies attrs at every column access: put them back at the end
     order = _stage_order(arguments.get("model"))
     for column in STAGE_COLUMNS:
         if column in df.columns and df[column].dtype != "category" and order is not None:
@@ -71,6 +73,32 @@ def tidy(df: pd.DataFrame, arguments: Mapping[str, object]) -> pd.DataFrame:
     out = MetricFrame(df)
     out.attrs = attrs
     return out
+
+
+class SharedColumns(dict):
+    """Columns of a large side result kept in ``attrs`` (e.g. a Kaplan-Meier curve of a
+    million points): pandas deep-copies ``attrs`` into every frame it derives, so these are
+    read-only arrays shared instead of copied. ``pd.DataFrame(shared)`` reads them.
+
+    >>> import copy
+    >>> shared = SharedColumns({"hours": [0.0, 1.5]})
+    >>> copy.deepcopy(shared) is shared, shared["hours"].tolist()
+    (True, [0.0, 1.5])
+    """
+
+    def __init__(self, columns: Mapping[str, object]) -> None:
+        arrays = {}
+        for name, values in columns.items():
+            array = np.asarray(values)
+            array.flags.writeable = False
+            arrays[name] = array
+        super().__init__(arrays)
+
+    def __copy__(self) -> SharedColumns:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> SharedColumns:
+        return self
 
 
 def _is_count(name: str) -> bool:

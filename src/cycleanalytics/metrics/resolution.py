@@ -31,6 +31,7 @@ from cycleanalytics.metrics._common import (
     microseconds_between,
     parse_duration,
 )
+from cycleanalytics.metrics._frames import SharedColumns
 from cycleanalytics.metrics._outcomes import (
     HOUR_US,
     check_by,
@@ -249,8 +250,8 @@ def resolution_time(
         period=period.label(),
         channel=", ".join(as_list(channel)) or "all",
         confidence=confidence,
-        # Plain lists, not a DataFrame: attrs are copied with every frame operation.
-        curve=curve.to_dict("list"),
+        # Shared read-only columns, not a DataFrame: attrs are copied with every operation.
+        curve=SharedColumns({name: curve[name].to_numpy() for name in curve.columns}),
         rows_used=n,
         rows_excluded=excluded,
         missing=missing,
