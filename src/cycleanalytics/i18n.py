@@ -178,6 +178,14 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "exec.kpis": {"en": "Key figures", "id": "Angka utama", "ms": "Angka utama"},
     "exec.summary": {"en": "In short", "id": "Singkatnya", "ms": "Ringkasnya"},
+    "funnel.entry_note": {
+        "en": "The data never records {unrecorded}: journeys enter the funnel at {entry}, the "
+        "first stage it does record.",
+        "id": "Data tidak pernah mencatat {unrecorded}: perjalanan masuk ke corong pada "
+        "{entry}, tahap pertama yang dicatat.",
+        "ms": "Data tidak pernah merekodkan {unrecorded}: perjalanan memasuki corong pada "
+        "{entry}, peringkat pertama yang direkodkan.",
+    },
     "exec.standout": {"en": "What stands out", "id": "Yang menonjol", "ms": "Yang menonjol"},
     "exec.standout_note": {
         "en": "Each line compares one channel or complaint area with all the others together. "

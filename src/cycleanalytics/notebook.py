@@ -1231,6 +1231,31 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
     return said
 
 
+def entry_note(funnel: pd.DataFrame, language: str = "en") -> str | None:
+    """The funnel's entry note in ``language``, when the data never records the model's
+    first stage(s) (``attrs["unrecorded_stages"]``), else None.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame()
+    >>> df.attrs.update(unrecorded_stages=["pre_interaction"], entry_stage="initial_interaction")
+    >>> entry_note(df, "id")
+    'Data tidak pernah mencatat Pra-interaksi: perjalanan masuk ke corong pada Interaksi awal, tahap pertama yang dicatat.'
+    >>> entry_note(pd.DataFrame()) is None
+    True
+    """  # noqa: E501
+    from cycleanalytics.i18n import stage_label, t
+
+    unrecorded = funnel.attrs.get("unrecorded_stages") or []
+    if not unrecorded:
+        return None
+    return t(
+        "funnel.entry_note",
+        language,
+        unrecorded=", ".join(stage_label(s, language) for s in unrecorded),
+        entry=stage_label(funnel.attrs["entry_stage"], language),
+    )
+
+
 def standout_sentences(found: pd.DataFrame, language: str = "en") -> list[str]:
     """One sentence per group finding of :func:`cycleanalytics.insights.what_stands_out`
     (changes of the KPIs are said by :func:`kpi_sentences`).
