@@ -11,7 +11,6 @@ least 90 days before as-of (not p3, p7). Every number below was counted by hand.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -167,93 +166,3 @@ def test_complaints_invariants(rows):
         assert (df.loc[ok, name] <= df.loc[ok, f"{name}_hi"] + 1e-12).all()
     assert (df["recurred"] <= df["recurrence_eligible"]).all()
 
-
-# -- complaints closed by a status (issue 13) --------------------------------------------------
-
-CLOSED_BY_STATUS = """\
-complaint_id,customer_id,opened_at,resolved_at,category,recovery_action,reopened
-k1,u1,2026-01-01T00:00:00Z,,product,apology,true
-k2,u2,2026-01-02T00:00:00Z,,product,apology,false
-k3,u3,2026-01-03T00:00:00Z,,product,refund,false
-k4,u4,2026-01-04T00:00:00Z,,product,,
-k5,u5,2026-01-05T00:00:00Z,2026-01-06T00:00:00Z,product,none,true
-"""
-
-
-@pytest.fixture
-def status_store(tmp_path):
-    path = tmp_path / "complaints.csv"
-    path.write_text(CLOSED_BY_STATUS, encoding="utf-8")
-    with ca.Store() as store:
-        ca.load(store, path, kind="complaints")
-        yield store
-
-
-def test_hand_counted_reopen_rate_when_a_response_closes(status_store):
-    # By time only k5 is resolved (and reopened). By response k1 k2 k3 (answered, no
-    # resolved_at) are closed too; k4 is still in progress (no action): resolved 4, reopened
-    # k1 k5 -> 2 of 4.
-    by_time = ca.metrics.complaints(status_store).iloc[0]
-    assert (by_time["resolved"], by_time["reopened"]) == (1, 1)
-    by_response = ca.metrics.complaints(status_store, closed_by="response").iloc[0]
-    assert (by_response["resolved"], by_response["reopened"]) == (4, 2)
-    assert by_response["reopen_rate"] == pytest.approx(0.5)
-    per_action = ca.metrics.complaints(status_store, by="recovery_action", closed_by="response")
-    rates = per_action.set_index("recovery_action")
-    assert rates.loc["apology", "reopen_rate"] == pytest.approx(0.5)  # k1 of k1 k2
-    assert rates.loc["refund", "reopen_rate"] == 0 and rates.loc["none", "reopen_rate"] == 1
-    with pytest.raises(ca.MetricError, match="unknown closed_by"):
-        ca.metrics.complaints(status_store, closed_by="status")
-
-
-def test_hand_counted_recovery_success_when_a_response_closes(status_store):
-    # Recovered (an action other than none): k1 k2 k3; closed by their response, so judged;
-    # successes: not reopened, k2 k3.
-    by_time = ca.metrics.recovery(status_store).iloc[0]
-    assert (by_time["recovered"], by_time["success_judged"]) == (3, 0)
-    row = ca.metrics.recovery(status_store, closed_by="response").iloc[0]
-    assert (row["recovered"], row["success_judged"], row["successes"]) == (3, 3, 2)
-    assert row["success_rate"] == pytest.approx(2 / 3)
-
-
-CFPB = (
-    Path(os.environ.get("CYCLEANALYTICS_REAL_DATA", "/work/shared/data/real"))
-    / "cfpb_consumer_complaints/complaints_2014-10_to_2014-11.csv"
-)
-
-
-@pytest.mark.slow
-def test_cfpb_dispute_rates_by_response_equal_an_independent_count(tmp_path):
-    if not CFPB.exists():
-        pytest.skip(f"real CFPB export not found at {CFPB}; set CYCLEANALYTICS_REAL_DATA")
-    import duckdb
-
-    mapping = Path(__file__).parents[1] / "examples/mappings/cfpb_2014.toml"
-    with ca.Store(tmp_path / "cfpb.duckdb") as store:
-        ca.load(store, CFPB, mapping=mapping)
-        df = ca.metrics.complaints(store, by="recovery_action", closed_by="response")
-    ours = df.groupby("recovery_action")[["resolved", "reopened"]].sum()
-    # The raw file, its exact duplicate rows counted once, each company response mapped as
-    # the mapping does; "In progress" is still open.
-    raw = duckdb.execute(
-        """
-        SELECT CASE "Company response"
-                 WHEN 'Closed with monetary relief' THEN 'refund'
-                 WHEN 'Closed with non-monetary relief' THEN 'extra_service'
-                 WHEN 'Closed with explanation' THEN 'apology'
-                 WHEN 'Closed' THEN 'none' WHEN 'Untimely response' THEN 'none' END AS action,
-               count(*) AS resolved,
-               count(*) FILTER (WHERE "Consumer disputed?" = 'Yes') AS disputed
-        FROM (SELECT DISTINCT * FROM read_csv(?, null_padding = true, all_varchar = true))
-        WHERE "Company response" <> 'In progress'
-        GROUP BY ALL
-        """,
-        [str(CFPB)],
-    ).df()
-    expected = raw.set_index("action")
-    assert sorted(ours.index) == sorted(expected.index)
-    for action, row in expected.iterrows():
-        assert (ours.loc[action, "resolved"], ours.loc[action, "reopened"]) == (
-            row["resolved"],
-            row["disputed"],
-        ), action
