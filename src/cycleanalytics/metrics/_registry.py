@@ -120,6 +120,9 @@ def register(
             raise ValueError(f"metric {name!r} is registered twice")
         own = inspect.signature(func)
         has_segment = "segment" in own.parameters
+        # A metric whose data parameter takes a table of its own (key_drivers: a survey)
+        # gets the frame as it is, not loaded as events.
+        takes_frames = "DataFrame" in str(next(iter(own.parameters.values())).annotation)
         signature = own if has_segment else _with_segment(own)
 
         @functools.wraps(func)
@@ -128,7 +131,8 @@ def register(
                 bound = signature.bind(*args, **kwargs)
             except TypeError as exc:
                 raise MetricError(f"{name}: {exc}") from None
-            if (first := _first_parameter(own)) in bound.arguments:  # DataFrames in: frames.py
+            first = _first_parameter(own)
+            if first in bound.arguments and not takes_frames:  # DataFrames in: frames.py
                 from cycleanalytics.frames import as_store
 
                 bound.arguments[first] = as_store(bound.arguments[first])
