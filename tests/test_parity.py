@@ -281,7 +281,7 @@ def same_value(a: object, b: object, where: str) -> None:
         assert set(a) == set(b), f"{where}: keys {sorted(a)} vs {sorted(b)}"
         for key in a:
             same_value(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, list | tuple) and isinstance(b, list | tuple):
+    elif isinstance(a, list | tuple | np.ndarray) and isinstance(b, list | tuple | np.ndarray):
         assert len(a) == len(b), f"{where}: {len(a)} items vs {len(b)}"
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             same_value(x, y, f"{where}[{i}]")

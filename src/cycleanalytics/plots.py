@@ -478,6 +478,13 @@ def _change_hover(score: str, unit: str, words: tuple[str, str, str, str]) -> st
 #: Indonesian and Malay for the hover texts of the figures (#18); merged into
 #: :data:`cycleanalytics.i18n.HOVER_TEXTS`, which the reports' ``localize_figure`` reads.
 HOVER_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "%{x}: half of %{customdata[0]:,} journeys took at most %{customdata[1]:,.1f} hours from "
+    "first to last event<extra></extra>": {
+        "id": "%{x}: separuh dari %{customdata[0]:,} perjalanan berlangsung paling lama "
+        "%{customdata[1]:,.1f} jam dari peristiwa pertama hingga terakhir<extra></extra>",
+        "ms": "%{x}: separuh daripada %{customdata[0]:,} perjalanan mengambil masa paling lama "
+        "%{customdata[1]:,.1f} jam dari peristiwa pertama hingga terakhir<extra></extra>",
+    },
     "%{x}: %{y:,} complaints<extra></extra>": {
         "id": "%{x}: %{y:,} keluhan<extra></extra>",
         "ms": "%{x}: %{y:,} aduan<extra></extra>",

@@ -206,7 +206,10 @@ def plot_case_duration(
             marker_color=PALETTE[0],
             boxmean=True,
             name="case duration",
+            customdata=np.column_stack([df["cases"].to_numpy(), df["median_hours"].to_numpy()]),
+            hovertemplate="%{x}: half of %{customdata[0]:,} journeys took at most "
+            "%{customdata[1]:,.1f} hours from first to last event<extra></extra>",
         )
     )
     fig.update_yaxes(title="hours from first to last event (box: 25th-75th; whisker: 90th)")
-    return finish_layout(fig, title=title, legend_title_text=", ".join(by) if by else None)
+    return finish_layout(fig, title=title, df=df, legend_title_text=", ".join(by) if by else None)
