@@ -165,4 +165,3 @@ def test_complaints_invariants(rows):
         assert (df.loc[ok, f"{name}_lo"] <= df.loc[ok, name] + 1e-12).all()
         assert (df.loc[ok, name] <= df.loc[ok, f"{name}_hi"] + 1e-12).all()
     assert (df["recurred"] <= df["recurrence_eligible"]).all()
-

@@ -69,6 +69,7 @@ def test_stage_funnel_is_available_with_its_declared_parameters():
         "segment": None,
         "channel": None,
         "model": None,
+        "entry_within": 1,
         "language": "en",
         "engine": "duckdb",
         "spark_master": None,
@@ -95,8 +96,8 @@ def test_unknown_parameter_is_rejected_with_the_closest_name(sample_db, tmp_path
     assert "'chanel'" in message
     assert "did you mean 'channel'?" in message
     assert (
-        "as_of, channel, engine, language, model, period, period_end, period_start, segment, "
-        "spark_master" in message
+        "as_of, channel, engine, entry_within, language, model, period, period_end, "
+        "period_start, segment, spark_master" in message
     )
     assert not any(tmp_path.iterdir()), "nothing is run or written for a rejected parameter"
 

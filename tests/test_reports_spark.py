@@ -47,7 +47,9 @@ def lake(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _tiles(page: str) -> list[tuple[str, str, str]]:
     """Every KPI tile: its KPI, stage and the text inside (label, value, change, marker, n)."""
     return re.findall(
-        r'<div class="ca-tile" data-kpi="([^"]+)" data-stage="([^"]*)">(.*?)</div></div>', page
+        r'<div class="ca-tile[^"]*"[^>]*? data-kpi="([^"]+)" data-stage="([^"]*)"[^>]*>'
+        r'(.*?<div class="ca-tile-n">[^<]*)</div></div>',
+        page,
     )
 
 
