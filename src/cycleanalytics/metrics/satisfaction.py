@@ -57,7 +57,6 @@ from cycleanalytics.stats import (
     mean_interval,
     nps_difference_z,
     nps_interval,
-    safe_ratio,
     two_proportion_z,
     wilson_interval,
 )
@@ -123,7 +122,10 @@ def satisfaction_expr(
     top_box: int = THRESHOLDS.csat_top_box,
     basis: str = "event",
 ) -> ir.Table:
-    """The counts behind :func:`satisfaction`, one row per group (an Ibis expression)."""
+    """:func:`satisfaction`'s table without the intervals, one row per group (an Ibis
+    expression): the counts, and the shares and scores computed from them in the engine
+    (``response_rate``, ``csat``, ``nps``, ``ces``; NULL where nothing was answered), the same
+    numbers the function returns, so ``ibis.to_sql`` shows what a number is."""
     by = as_list(by)
     period = Period.parse(period)
     src = tables(source)
@@ -159,9 +161,24 @@ def satisfaction_expr(
         "ces_sum": ces.sum(),
         "ces_sumsq": (ces * ces).sum(),
     }
-    if by:
-        return events.group_by(by).aggregate(**counts).order_by(by)
-    return events.aggregate(**counts)
+    table = events.group_by(by).aggregate(**counts) if by else events.aggregate(**counts)
+    table = table.mutate(**_scores(table))
+    return table.order_by(by) if by else table
+
+
+def _scores(t: ir.Table) -> dict[str, ir.FloatingValue]:
+    """Shares and scores from the counts, with the arithmetic :func:`stats.nps_interval` and
+    :func:`stats.safe_ratio` use (so the engine's numbers equal theirs to the last bit)."""
+
+    def ratio(x: ir.NumericValue, n: ir.NumericValue) -> ir.FloatingValue:
+        return x.cast("float64") / n.nullif(0).cast("float64")
+
+    return {
+        "response_rate": ratio(t.responses, t.interactions),
+        "csat": ratio(t.csat_top, t.csat_n),
+        "nps": 100 * (ratio(t.promoters, t.nps_n) - ratio(t.detractors, t.nps_n)),
+        "ces": ratio(t.ces_sum, t.ces_n),
+    }
 
 
 def _with_case_start(events: ir.Table) -> ir.Table:
@@ -280,14 +297,16 @@ def satisfaction(
 
 
 def _finish(counts: pd.DataFrame, by: list[str], min_n: int, confidence: float) -> pd.DataFrame:
+    """The intervals beside the engine's counts and scores (:func:`satisfaction_expr`)."""
     if counts.empty and not by:
         counts = pd.DataFrame({c: [0] for c in counts.columns})
+        counts[["response_rate", "csat", "nps", "ces"]] = np.nan
     out = counts[by].copy() if by else pd.DataFrame(index=counts.index)
     n = counts["interactions"].to_numpy(dtype="int64")
     responses = counts["responses"].fillna(0).to_numpy(dtype="int64")
     out["interactions"] = n
     out["responses"] = responses
-    out["response_rate"] = safe_ratio(responses, n)
+    out["response_rate"] = counts["response_rate"].to_numpy(dtype=float)
     out["response_rate_lo"], out["response_rate_hi"] = wilson_interval(
         responses, n, confidence=confidence
     )
@@ -295,7 +314,7 @@ def _finish(counts: pd.DataFrame, by: list[str], min_n: int, confidence: float) 
     top = counts["csat_top"].fillna(0).to_numpy(dtype="int64")
     out["csat_n"] = csat_n
     out["csat_top"] = top
-    out["csat"] = safe_ratio(top, csat_n)
+    out["csat"] = counts["csat"].to_numpy(dtype=float)
     out["csat_lo"], out["csat_hi"] = wilson_interval(top, csat_n, confidence=confidence)
     nps_n = counts["nps_n"].to_numpy(dtype="int64")
     pro = counts["promoters"].fillna(0).to_numpy(dtype="int64")
@@ -304,13 +323,14 @@ def _finish(counts: pd.DataFrame, by: list[str], min_n: int, confidence: float) 
     out["promoters"] = pro
     out["passives"] = nps_n - pro - det
     out["detractors"] = det
-    out["nps"], out["nps_lo"], out["nps_hi"] = nps_interval(
+    _, out["nps_lo"], out["nps_hi"] = nps_interval(
         pro, nps_n - pro - det, det, confidence=confidence
     )
+    out["nps"] = counts["nps"].to_numpy(dtype=float)
     ces_n = counts["ces_n"].to_numpy(dtype="float")
     total = counts["ces_sum"].fillna(0).to_numpy(dtype="float")
     squares = counts["ces_sumsq"].fillna(0).to_numpy(dtype="float")
-    mean = safe_ratio(total, ces_n)
+    mean = counts["ces"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         var = np.where(ces_n > 1, (squares - total * total / ces_n) / (ces_n - 1), np.nan)
     out["ces_n"] = ces_n.astype("int64")
