@@ -259,6 +259,22 @@ def time_between_stages(
     model, note = recorded_entry(source, model) if entry == "recorded" else (model, None)
     if note is not None:  # as the funnel: at most the stages left
         entry_within = min(entry_within, len(model.funnel_stages))
+    if len(model.funnel_stages) < 2:  # the data records one funnel stage: no step to time
+        empty = pd.DataFrame(columns=[*by, *TIMING_COLUMNS])
+        empty.attrs.update(
+            rows_used=0,
+            rows_excluded={},
+            metric="time_between_stages",
+            period=period.label(),
+            channel=", ".join(as_list(channel)) or "all",
+            model=model.name,
+            unit="business hours" if business else "hours",
+            time=business.describe() if business else "elapsed",
+            level=level,
+            entry_note=note["message"] if note else None,
+            missing={"time_between_stages": "the data records only one stage of the funnel"},
+        )
+        return empty
     arguments = dict(
         by=by,
         period=period,
