@@ -157,3 +157,47 @@ def test_text_progress_is_one_line_cleared_at_the_end(capsys):
     assert "\n" not in out and "\x1b" not in out
     assert "loading interactions.csv (2 of 2)" in out
     assert out.endswith("\r") and out.rsplit("\r", 2)[-2].strip() == ""
+
+
+REAL = Path(os.environ.get("CYCLEANALYTICS_REAL_DATA", "/work/shared/data/real"))
+HELPDESK = REAL / "helpdesk/helpdesk_events.csv"
+MAPPINGS = Path(__file__).resolve().parents[1] / "examples/mappings"
+
+
+def test_an_analysts_tour_of_a_real_log_in_a_kernel(tmp_path):
+    """The first afternoon, in a real kernel: a real log with its mapping, five metrics, a
+    breakdown, a figure exported offline and a DataFrame in; every number checked by hand."""
+    if not HELPDESK.exists():
+        pytest.skip(f"real helpdesk log not found at {HELPDESK}; set CYCLEANALYTICS_REAL_DATA")
+    cells = [
+        "import cycleanalytics as ca, pandas as pd\n"
+        "store = ca.Store('tour/helpdesk.duckdb')\n"
+        f"result = ca.load(store, {str(HELPDESK)!r}, mapping={str(MAPPINGS / 'helpdesk.toml')!r})\n"
+        "assert result.rows_loaded + result.rows_quarantined == 21_348, result",
+        "raw = pd.read_csv(" + repr(str(HELPDESK)) + ")\n"
+        "cases = ca.case_duration(store)\n"
+        "assert cases['cases'].sum() == raw['case_id'].nunique()\n"
+        "steps = ca.directly_follows(store, level='activity')\n"
+        "assert steps['count'].sum() == result.rows_loaded - raw['case_id'].nunique()\n"
+        "v = ca.variants(store, level='activity', top=10, other=True)\n"
+        "assert v['cases'].sum() == raw['case_id'].nunique()\n"
+        "conf = ca.conformance(store)\n"
+        "assert 0 <= conf['alignment_fitness'].iloc[0] <= 1\n"
+        "f = ca.funnel(store)\n"
+        "assert f.attrs['entry_note']  # a service desk records no pre-interaction",
+        "by_month = ca.case_duration(store, by='month')\n"
+        "assert by_month['cases'].sum() == cases['cases'].sum()\n"
+        "fig = ca.plot_case_duration(by_month)\n"
+        "assert fig.layout.title.text.startswith('Case duration')\n"
+        "path = ca.save_figure(fig, 'tour/duration.svg')\n"
+        "assert '<svg' in open(path, encoding='utf-8').read()[:2000]",
+        "frame = pd.DataFrame({'interaction_id': ['e1', 'e2', 'e3'],\n"
+        "    'case_id': ['k1', 'k1', 'k2'],\n"
+        "    'customer_id': ['c1', 'c1', 'c2'],\n"
+        "    'ts': pd.to_datetime(['2026-03-01 09:00', '2026-03-01 11:00', '2026-03-02 10:00'],"
+        " utc=True),\n"
+        "    'stage': ['initial_interaction', 'service_delivery', 'initial_interaction']})\n"
+        "assert ca.case_duration(frame)['median_hours'].iloc[0] == 1.0  # 2 h and 0 h",
+    ]
+    done = run_cells(cells, tmp_path)
+    assert not errors(done), "\n".join(errors(done))
