@@ -31,3 +31,23 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with ca.Store(path) as s:
         ca.load(s, ca.sample_dir())
     return path
+
+
+def pm4py_net(spec):
+    """A cycle model's Petri net (:func:`cycleanalytics.metrics._replay.model_net`) as pm4py's,
+    with its initial and final markings: the oracle's input for token replay and alignments."""
+    from pm4py.objects.petri_net.obj import Marking, PetriNet
+    from pm4py.objects.petri_net.utils import petri_utils
+
+    net = PetriNet("model")
+    places = {p: PetriNet.Place(p) for p in spec.places}
+    for p in places.values():
+        net.places.add(p)
+    for name, (pre, post, label) in spec.transitions.items():
+        t = PetriNet.Transition(name, label)
+        net.transitions.add(t)
+        for p in pre:
+            petri_utils.add_arc_from_to(places[p], t, net)
+        for p in post:
+            petri_utils.add_arc_from_to(t, places[p], net)
+    return net, Marking({places[spec.source]: 1}), Marking({places[spec.sink]: 1})

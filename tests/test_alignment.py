@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import pm4py_net
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,8 +100,6 @@ def test_invariants(trace):
 
 def test_pm4py_agrees_on_generated_variants(tmp_path):
     pm4py = pytest.importorskip("pm4py")
-    from pm4py.objects.petri_net.obj import Marking, PetriNet
-    from pm4py.objects.petri_net.utils import petri_utils
 
     info = ca.generate_sample(tmp_path, customers=300, months=3, seed=5)
     with ca.Store() as store:
@@ -111,17 +110,7 @@ def test_pm4py_agrees_on_generated_variants(tmp_path):
     ]
     ours = align_variants(NET, traces)
 
-    net = PetriNet("model")
-    places = {p: PetriNet.Place(p) for p in NET.places}
-    for place in places.values():
-        net.places.add(place)
-    for name, (pre, post, label) in NET.transitions.items():
-        t = PetriNet.Transition(name, label)
-        net.transitions.add(t)
-        for p in pre:
-            petri_utils.add_arc_from_to(places[p], t, net)
-        for p in post:
-            petri_utils.add_arc_from_to(t, places[p], net)
+    net, initial, final = pm4py_net(NET)
     # one case per variant, named so that pm4py's case order is the variants' order
     rows = [
         {
@@ -135,8 +124,8 @@ def test_pm4py_agrees_on_generated_variants(tmp_path):
     theirs = pm4py.conformance_diagnostics_alignments(
         pd.DataFrame(rows),
         net,
-        Marking({places["i"]: 1}),
-        Marking({places["o"]: 1}),
+        initial,
+        final,
         case_id_key="case",
         activity_key="activity",
         timestamp_key="ts",

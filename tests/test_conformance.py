@@ -23,6 +23,7 @@ import ibis
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import pm4py_net
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -285,25 +286,6 @@ def test_invariants(rows):
 # -- pm4py as an oracle -------------------------------------------------------------------
 
 
-def _pm4py_net(model: CycleModel):
-    from pm4py.objects.petri_net.obj import Marking, PetriNet
-    from pm4py.objects.petri_net.utils import petri_utils
-
-    spec = model_net(model)
-    net = PetriNet("model")
-    places = {p: PetriNet.Place(p) for p in spec.places}
-    for p in places.values():
-        net.places.add(p)
-    for name, (pre, post, label) in spec.transitions.items():
-        t = PetriNet.Transition(name, label)
-        net.transitions.add(t)
-        for p in pre:
-            petri_utils.add_arc_from_to(places[p], t, net)
-        for p in post:
-            petri_utils.add_arc_from_to(t, places[p], net)
-    return net, Marking({places["i"]: 1}), Marking({places["o"]: 1})
-
-
 def _check_against_pm4py(frame: pd.DataFrame, model: CycleModel) -> None:
     pm4py = pytest.importorskip("pm4py")
     mapped = frame[frame["stage"].notna()].sort_values(["case_id", "ts", "interaction_id"])
@@ -325,7 +307,7 @@ def _check_against_pm4py(frame: pd.DataFrame, model: CycleModel) -> None:
         tuple(v.split(" > ")): n for v, n in zip(ours["variant"], ours["cases"], strict=True)
     } == theirs
     # token-replay fitness, log and mean per trace
-    net, im, fm = _pm4py_net(model)
+    net, im, fm = pm4py_net(model_net(model))
     expected = pm4py.fitness_token_based_replay(log, net, im, fm)
     got = ca.metrics.conformance(table, model=model).iloc[0]
     assert got["token_fitness"] == pytest.approx(expected["log_fitness"], abs=1e-12)
