@@ -51,3 +51,37 @@ def pm4py_net(spec):
         for p in post:
             petri_utils.add_arc_from_to(t, places[p], net)
     return net, Marking({places[spec.source]: 1}), Marking({places[spec.sink]: 1})
+
+
+# -- the browser of the browser tests: Debian's chromium, offline, driven by Playwright ---------
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
+
+
+def playwright_or_skip():
+    """Playwright's ``sync_playwright``, or a skip saying what is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("browser tests need Playwright's Python package: pip install playwright")
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium")
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium per test module, no network."""
+    with playwright_or_skip()() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        yield chromium
+        chromium.close()

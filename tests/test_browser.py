@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import playwright_or_skip as _playwright
 
 import cycleanalytics as ca
 from cycleanalytics.cli import main
@@ -29,17 +30,6 @@ from cycleanalytics.reports import (
     run_reports,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-]
 ARTIFACTS = Path(
     os.environ.get(
         "CYCLEANALYTICS_ARTIFACTS", Path(__file__).resolve().parents[1] / "reports/test-artifacts"
@@ -48,25 +38,6 @@ ARTIFACTS = Path(
 XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
 
 pytestmark = pytest.mark.slow
-
-
-def _playwright():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("browser tests need Playwright's Python package: pip install playwright")
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium")
-    return sync_playwright
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = _playwright()
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import playwright_or_skip as _playwright
 
 import cycleanalytics as ca
 from cycleanalytics.cli import main
@@ -554,17 +555,6 @@ def test_every_plot_function_escapes_data(markup_db, name):
 
 # -- reports in a real browser: no fetch, no link, no style from data ------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-]
 ARTIFACTS = Path(
     os.environ.get(
         "CYCLEANALYTICS_ARTIFACTS", Path(__file__).resolve().parents[2] / "reports/test-artifacts"
@@ -591,25 +581,6 @@ PAGE_FACTS = """async () => {
     svgText: Array.from(document.querySelectorAll('svg text')).map(t => t.textContent),
   };
 }"""
-
-
-def _playwright():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("browser tests need Playwright's Python package: pip install playwright")
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium")
-    return sync_playwright
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = _playwright()
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _visit(browser, path: Path, charts: int):
