@@ -38,6 +38,10 @@ _DUCK_SCANS = "_ca_csv_scans"
 _BATCH = 50_000
 MAX_LINE = 8 << 20
 """Bytes a line of delimited text or NDJSON may have; a longer one fails the file, named."""
+BUFFER = 32 << 20
+"""Bytes DuckDB's CSV reader buffers at a time: its own default (16 times its default line limit).
+Left to itself it takes 16 times ``MAX_LINE``, 128 MiB per thread, which a compressed file
+cannot fit under the load's default memory limit."""
 FIELD_LIMIT = 1 << 20
 """Bytes a text value may have; a row with a longer one is quarantined."""
 CELL_BUDGET = 20_000_000
@@ -291,7 +295,7 @@ def _requote(
         "delim = $delim",
         "quote = '\"'",
         "escape = '\"'",
-        f"max_line_size = {MAX_LINE}",
+        f"max_line_size = {MAX_LINE}, buffer_size = {BUFFER}",
         "store_rejects = true",
         f"rejects_table = '{_DUCK_REJECTS}'",
         f"rejects_scan = '{_DUCK_SCANS}'",
@@ -329,7 +333,7 @@ def _stage_ndjson(con: duckdb.DuckDBPyConnection, path: Path, *, array: bool = F
     lines = (
         "read_csv($src, columns = {'line': 'VARCHAR'}, header = false, auto_detect = false, "
         "delim = chr(0)::VARCHAR, quote = '', escape = '', new_line = '\\n', "
-        f"max_line_size = {MAX_LINE}, store_rejects = true, "
+        f"max_line_size = {MAX_LINE}, buffer_size = {BUFFER}, store_rejects = true, "
         f"rejects_table = '{_DUCK_REJECTS}', rejects_scan = '{_DUCK_SCANS}')"
     )
     if array:
@@ -632,7 +636,7 @@ def _csv_source(path: Path, options: ReadOptions, *, tab: bool) -> Source:
     args = [
         "header = true",
         "all_varchar = true",
-        f"max_line_size = {MAX_LINE}",
+        f"max_line_size = {MAX_LINE}, buffer_size = {BUFFER}",
         "store_rejects = true",
         f"rejects_table = '{_DUCK_REJECTS}'",
         f"rejects_scan = '{_DUCK_SCANS}'",
