@@ -192,40 +192,95 @@ def test_draft_and_check(tmp_path):
 
 
 # -- the real logs in ../shared/data/real (row counts from its README) -------------------------
+# (file, mapping, kind, rows in the file, loaded, quarantined): every example mapping of a
+# real log; only exact duplicate records are quarantined (their generated ids collide).
 REAL_LOADS = [
-    ("helpdesk/helpdesk_events.csv", "helpdesk.toml", "interactions", 21_348),
-    ("bpic2013_vinst/incidents_events.csv", "bpic2013_incidents.toml", "interactions", 65_533),
+    ("helpdesk/helpdesk_events.csv", "helpdesk.toml", "interactions", 21_348, 21_221, 127),
+    (
+        "bpic2013_vinst/incidents_events.csv",
+        "bpic2013_incidents.toml",
+        "interactions",
+        65_533,
+        65_533,
+        0,
+    ),
+    (
+        "bpic2013_vinst/closed_problems_events.csv",
+        "bpic2013_closed_problems.toml",
+        "interactions",
+        6_660,
+        6_660,
+        0,
+    ),
+    (
+        "bpic2013_vinst/open_problems_events.csv",
+        "bpic2013_open_problems.toml",
+        "interactions",
+        2_351,
+        2_351,
+        0,
+    ),
     (
         "bpic2014_rabobank_incidents/incident_activity_events.csv.gz",
         "bpic2014_incidents.toml",
         "interactions",
         369_485,
+        369_480,
+        5,
     ),
     (
         "cfpb_consumer_complaints/complaints_2014-10_to_2014-11.csv",
         "cfpb_2014.toml",
         "complaints",
         8_340,
+        8_340,
+        0,
     ),
     (
         "cfpb_consumer_complaints/complaints_2013_and_2016_sample.csv",
         "cfpb_2016.toml",
         "complaints",
         3_186,
+        3_175,
+        11,  # README: "11 rows are exact duplicates of another row"
+    ),
+    (
+        "olist_marketing_funnel/olist_marketing_qualified_leads_dataset.csv",
+        "olist_leads.toml",
+        "interactions",
+        8_000,
+        8_000,
+        0,
+    ),
+    (
+        "olist_marketing_funnel/olist_closed_deals_dataset.csv",
+        "olist_closed_deals.toml",
+        "interactions",
+        842,
+        842,
+        0,
     ),
 ]
 
 
 @needs_real
 @pytest.mark.slow
-@pytest.mark.parametrize(("file", "mapping", "kind", "rows"), REAL_LOADS)
-def test_real_logs_load_with_their_mappings(store, file, mapping, kind, rows):
+@pytest.mark.parametrize(
+    ("file", "mapping", "kind", "rows", "loaded", "quarantined"),
+    REAL_LOADS,
+    ids=[m.removesuffix(".toml") for _, m, *_ in REAL_LOADS],
+)
+def test_real_logs_load_with_their_mappings(store, file, mapping, kind, rows, loaded, quarantined):
     path = REAL / file
     f = ca.load(store, path, mapping=MAPPINGS / mapping).files[0]
-    assert f.kind == kind and f.rows_read == rows
-    assert f.rows_read == f.rows_loaded + f.rows_quarantined + f.rows_skipped
-    # Only exact duplicate records are rejected (their generated ids collide); count them
-    # independently with DuckDB over the raw file.
+    assert f.kind == kind
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_skipped) == (
+        rows,
+        loaded,
+        quarantined,
+        0,
+    )
+    # the rows loaded are the distinct records, counted with DuckDB over the raw file
     opts = ", null_padding = true" if "2014-11" in file else ""
     con = duckdb.connect()
     distinct = con.execute(
@@ -233,8 +288,6 @@ def test_real_logs_load_with_their_mappings(store, file, mapping, kind, rows):
         [str(path)],
     ).fetchone()[0]
     assert f.rows_loaded == distinct
-    if file.endswith("2016_sample.csv"):
-        assert f.rows_quarantined == 11  # README: "11 rows are exact duplicates of another row"
 
 
 @needs_real
