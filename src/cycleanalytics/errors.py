@@ -7,6 +7,10 @@ one-line message and an exit code (see ``EXIT_CODES``); anything else is a bug.
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 
 class CycleAnalyticsError(Exception):
     """Base class of every error cycleanalytics raises deliberately."""
@@ -66,6 +70,73 @@ class OutOfMemoryError(CycleAnalyticsError, MemoryError):
     """DuckDB ran out of the memory it may use; the message names the setting to raise."""
 
     exit_code = 6
+
+
+def engine_fault(
+    exc: BaseException, database: str | Path | None = None
+) -> CycleAnalyticsError | None:
+    """The error to show for a DuckDB error that is the machine's, not the data's: out of
+    memory (exit 6, naming the setting to raise), a full disk or a file-size limit (exit 4,
+    naming the folder and its disk), a damaged database file (exit 5). ``None`` for any
+    other error. ``database`` is the database file, named when it is damaged.
+
+    Such an error is never a file's fault, so it must not be reported as "cannot read the
+    file"; and it is never a bug, so a command shows it as one line, not a traceback.
+
+    >>> import duckdb
+    >>> engine_fault(duckdb.OutOfMemoryException("Out of Memory Error: no")).exit_code
+    6
+    >>> engine_fault(ValueError("x")) is None
+    True
+    """
+    duckdb = sys.modules.get("duckdb")
+    if duckdb is None or not isinstance(exc, duckdb.Error):
+        return None
+    text = str(exc).strip()
+    message = text.splitlines()[0] if text else type(exc).__name__
+    lower = message.lower()
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return OutOfMemoryError(
+            f"DuckDB ran out of memory ({message}); nothing was changed. Raise --memory-limit "
+            "(e.g. --memory-limit 2GB, or the environment variable CYCLEANALYTICS_MEMORY_LIMIT)"
+        )
+    if "corrupt database file" in lower or "checksum" in lower:
+        where = database or "the database"
+        return StoreError(
+            f"the database file {where} is damaged ({message}); nothing was loaded. Restore it "
+            "from a copy, or load into a new database"
+        )
+    if any(sign in lower for sign in _NO_ROOM):
+        return LoadError(f"{_no_room(message, database)}; nothing was loaded. {message}")
+    return None
+
+
+_NO_ROOM = ("no space left on device", "disk full", "file too large", "disk quota exceeded")
+
+
+def _no_room(message: str, database: str | Path | None) -> str:
+    """Which folder could not be written, on which disk, with how much room left."""
+    import re
+    import shutil
+
+    written = re.search(r'file "([^"]+)"', message)
+    path = Path(written.group(1)) if written else Path(database) if database else None
+    if path is None:
+        return "the disk is full: there is no room left to write"
+    folder = path.parent.resolve()
+    mount = folder
+    while not os.path.ismount(mount) and mount != mount.parent:
+        mount = mount.parent
+    try:
+        free = f"{shutil.disk_usage(folder).free / 2**20:,.1f} MiB free"
+    except OSError:
+        free = "free space unknown"
+    if "file too large" in message.lower():
+        return (
+            f"{path.name} in {folder} reached the largest file this process may write "
+            f"(a file-size limit, `ulimit -f`; the disk mounted at {mount} has {free})"
+        )
+    return f"the disk is full: no room to write in {folder} (the disk mounted at {mount}, {free})"
 
 
 class DataWarning(UserWarning):

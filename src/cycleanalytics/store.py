@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -91,6 +92,7 @@ class Store:
         self.read_only = read_only
         self._backend: Backend | None = None
         self._tables: dict[str, ir.Table] = {}  # canonical tables' schemas are fixed
+        self._trim: tuple[int, bytes] | None = None
         try:
             self.con.execute("SET TimeZone = 'UTC'")
             if read_only:
@@ -117,6 +119,36 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+        if self._trim is not None:
+            _give_back(self.path, *self._trim)  # type: ignore[arg-type]
+            self._trim = None
+
+    # -- what a failed write leaves behind --------------------------------------------------
+    def file_mark(self) -> tuple[int, bytes] | None:
+        """The database file's size and headers now (None in memory): see :meth:`trim_on_close`."""
+        if self.path is None:
+            return None
+        try:
+            with self.path.open("rb") as fh:
+                headers = fh.read(_HEADERS)
+            return self.path.stat().st_size, headers
+        except OSError:
+            return None
+
+    def trim_on_close(self, mark: tuple[int, bytes] | None) -> None:
+        """After a failed write (rolled back) that began at ``mark``: when the store closes,
+        give back the blocks DuckDB added to the file for it.
+
+        DuckDB writes a large insert's blocks to the file before it commits and, on rollback,
+        only marks them free: a load that failed on a full disk left the file grown to fill
+        it. The tail is cut off only when it is certainly unused: the file's headers (which
+        say what the database holds) are byte for byte those of ``mark`` after DuckDB closed
+        it, and no write-ahead log is left to replay. Then the file is as it was at ``mark``.
+        """
+        if mark is None:
+            return
+        if self._trim is None or self._trim[1] != mark[1]:
+            self._trim = mark  # the earliest mark since the last checkpoint
 
     def __repr__(self) -> str:
         return f"Store({str(self.path) if self.path else ':memory:'!r})"
@@ -245,6 +277,26 @@ class Store:
                 (SELECT max(greatest(opened_at, first_response_at, resolved_at)) FROM complaints)
             )""",
         )[0]
+
+
+_HEADERS = 3 * 4096
+"""DuckDB's file starts with its main header and two database headers of 4 KiB each; a
+checkpoint rewrites one of the latter, so equal headers mean the same checkpointed state."""
+
+
+def _give_back(path: Path, size: int, headers: bytes) -> None:
+    """Cut ``path`` back to ``size`` bytes if it grew and its headers are still ``headers``
+    with no write-ahead log beside it (see :meth:`Store.trim_on_close`)."""
+    wal = path.with_name(path.name + ".wal")
+    try:
+        if wal.exists() and wal.stat().st_size:
+            return
+        with path.open("r+b") as fh:
+            if fh.read(len(headers)) != headers or os.fstat(fh.fileno()).st_size <= size:
+                return
+            fh.truncate(size)
+    except OSError:  # gone, or not ours to write: leave it
+        return
 
 
 def _first_line(exc: BaseException) -> str:

@@ -40,8 +40,7 @@ from cycleanalytics.errors import (
     CycleAnalyticsError,
     LoadError,
     OptionError,
-    OutOfMemoryError,
-    StoreError,
+    engine_fault,
 )
 from cycleanalytics.ingest import validate
 from cycleanalytics.ingest.mapping import (
@@ -275,6 +274,7 @@ def load(
     identity = load_identity(mapping, model)
     files, skipped = _expand(paths)
     done: list[FileLoad] = []
+    mark = store.file_mark()
     restore = {
         name: first_row(store.con, "SELECT current_setting($name)", {"name": name})[0]
         for name in _SCAN_SETTINGS
@@ -292,7 +292,11 @@ def load(
                     _load_file(con, path, kind, model, mapping, policy, strict, identity, share)
                 )
     except duckdb.Error as exc:
+        store.trim_on_close(mark)  # the file as it was, once closed: a full disk is freed
         raise engine_error(exc, store) from None
+    except BaseException:
+        store.trim_on_close(mark)
+        raise
     finally:
         for name, value in restore.items():  # a failed scan cannot restore them itself
             with suppress(duckdb.Error):
@@ -304,28 +308,16 @@ def load(
 
 def engine_error(exc: duckdb.Error, store: Store | None = None) -> CycleAnalyticsError:
     """The error to raise for a DuckDB error that stopped a load: its root cause, in one
-    line (DuckDB's further lines may quote the file), with the setting or disk to look at.
+    line (DuckDB's further lines may quote the file), with the setting, disk or database to
+    look at (:func:`~cycleanalytics.errors.engine_fault`).
 
     The transaction has been rolled back, so the database is as it was.
     """
+    database = store.path if store is not None else None
+    fault = engine_fault(exc, database)
+    if fault is not None:
+        return fault
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, duckdb.OutOfMemoryException):
-        return OutOfMemoryError(
-            f"DuckDB ran out of memory ({message}); nothing was loaded. Raise --memory-limit "
-            "(e.g. --memory-limit 2GB), or give --temp-directory a folder with free space"
-        )
-    if "corrupt database file" in message.lower() or "checksum" in message.lower():
-        where = store.path if store is not None and store.path is not None else "the database"
-        return StoreError(
-            f"the database file {where} is damaged ({message}); nothing was loaded. Restore it "
-            "from a copy, or load into a new database"
-        )
-    if "no space left on device" in message.lower() or "disk full" in message.lower():
-        where = store.path.parent if store is not None and store.path is not None else "memory"
-        return LoadError(
-            f"the disk is full ({where}): {message}; nothing was loaded. Free space on it, "
-            "or load into a database on another disk"
-        )
     return LoadError(f"load failed, nothing was loaded: {message}")
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from cycleanalytics.errors import LoadError
+from cycleanalytics.errors import LoadError, engine_fault
 
 STAGING = "_ca_staging"
 REJECTS = "_ca_rejects"
@@ -466,9 +466,15 @@ def _numbers_rows(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     return "file_row_number" not in {r[0] for r in described.fetchall()}
 
 
-def unreadable(path: Path, fmt: str, exc: Exception) -> LoadError:
+def unreadable(path: Path, fmt: str, exc: Exception) -> Exception:
     """The error for a file DuckDB cannot read as ``fmt``: the first line of DuckDB's message
-    only (the next ones quote the file's content)."""
+    only (the next ones quote the file's content).
+
+    An engine fault met while reading (out of memory, a full disk, a damaged database) is not
+    the file's: ``exc`` is handed back as it is, for the load to report it with its database
+    (before, a full disk read "cannot read it as CSV")."""
+    if engine_fault(exc) is not None:
+        return exc
     text = str(exc)
     if "Maximum line size" in text or "maximum line size" in text:
         line, size = _long_line(path)
