@@ -73,12 +73,13 @@ class OutOfMemoryError(CycleAnalyticsError, MemoryError):
 
 
 def engine_fault(
-    exc: BaseException, database: str | Path | None = None
+    exc: BaseException, database: str | Path | None = None, outcome: str = "nothing was changed"
 ) -> CycleAnalyticsError | None:
     """The error to show for a DuckDB error that is the machine's, not the data's: out of
     memory (exit 6, naming the setting to raise), a full disk or a file-size limit (exit 4,
     naming the folder and its disk), a damaged database file (exit 5). ``None`` for any
-    other error. ``database`` is the database file, named when it is damaged.
+    other error. ``database`` is the database file, named when it is damaged; ``outcome``
+    says what became of the work (a load: "nothing was loaded").
 
     Such an error is never a file's fault, so it must not be reported as "cannot read the
     file"; and it is never a bug, so a command shows it as one line, not a traceback.
@@ -86,6 +87,9 @@ def engine_fault(
     >>> import duckdb
     >>> engine_fault(duckdb.OutOfMemoryException("Out of Memory Error: no")).exit_code
     6
+    >>> damaged = engine_fault(duckdb.IOException("Corrupt database file: checksum"), "x.db")
+    >>> damaged.exit_code, str(damaged).split(";")[0]
+    (5, 'the database file x.db is damaged (Corrupt database file: checksum)')
     >>> engine_fault(ValueError("x")) is None
     True
     """
@@ -97,17 +101,17 @@ def engine_fault(
     lower = message.lower()
     if isinstance(exc, duckdb.OutOfMemoryException):
         return OutOfMemoryError(
-            f"DuckDB ran out of memory ({message}); nothing was changed. Raise --memory-limit "
+            f"DuckDB ran out of memory ({message}); {outcome}. Raise --memory-limit "
             "(e.g. --memory-limit 2GB, or the environment variable CYCLEANALYTICS_MEMORY_LIMIT)"
         )
     if "corrupt database file" in lower or "checksum" in lower:
-        where = database or "the database"
+        where = f"the database file {database}" if database else "the database file"
         return StoreError(
-            f"the database file {where} is damaged ({message}); nothing was loaded. Restore it "
-            "from a copy, or load into a new database"
+            f"{where} is damaged ({message}); {outcome}. Restore it from a copy, or load the "
+            "exports again into a new database"
         )
     if any(sign in lower for sign in _NO_ROOM):
-        return LoadError(f"{_no_room(message, database)}; nothing was loaded. {message}")
+        return LoadError(f"{_no_room(message, database)}; {outcome}. {message}")
     return None
 
 

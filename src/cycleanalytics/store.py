@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -125,13 +126,15 @@ class Store:
 
     # -- what a failed write leaves behind --------------------------------------------------
     def file_mark(self) -> tuple[int, bytes] | None:
-        """The database file's size and headers now (None in memory): see :meth:`trim_on_close`."""
+        """The database file's size and headers now (None in memory, or where they cannot be
+        read without disturbing DuckDB): see :meth:`trim_on_close`."""
         if self.path is None:
             return None
+        fd = _open_fd(self.path)
+        if fd is None:
+            return None
         try:
-            with self.path.open("rb") as fh:
-                headers = fh.read(_HEADERS)
-            return self.path.stat().st_size, headers
+            return os.fstat(fd).st_size, os.pread(fd, _HEADERS, 0)
         except OSError:
             return None
 
@@ -284,12 +287,33 @@ _HEADERS = 3 * 4096
 checkpoint rewrites one of the latter, so equal headers mean the same checkpointed state."""
 
 
+def _open_fd(path: Path) -> int | None:
+    """A descriptor of ``path`` this process already holds open (DuckDB's), found in
+    /proc/self/fd; None when there is none or no /proc.
+
+    The file must not be opened and closed again while DuckDB holds it: closing any
+    descriptor of a file drops every POSIX lock the process holds on it, DuckDB's
+    included, and a second writer could then open the database.
+    """
+    target = str(path.resolve())
+    try:
+        entries = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    for name in entries:
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{name}") == target:
+                return int(name)
+    return None
+
+
 def _give_back(path: Path, size: int, headers: bytes) -> None:
     """Cut ``path`` back to ``size`` bytes if it grew and its headers are still ``headers``
-    with no write-ahead log beside it (see :meth:`Store.trim_on_close`)."""
+    with no write-ahead log beside it (see :meth:`Store.trim_on_close`). Only once DuckDB
+    has let go of the file (no descriptor of it left open in this process)."""
     wal = path.with_name(path.name + ".wal")
     try:
-        if wal.exists() and wal.stat().st_size:
+        if _open_fd(path) is not None or (wal.exists() and wal.stat().st_size):
             return
         with path.open("r+b") as fh:
             if fh.read(len(headers)) != headers or os.fstat(fh.fileno()).st_size <= size:
