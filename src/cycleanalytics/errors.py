@@ -129,10 +129,12 @@ def _no_room(message: str, database: str | Path | None) -> str:
         return "the disk is full: there is no room left to write"
     folder = path.parent.resolve()
     mount = folder
+    while not mount.exists() and mount != mount.parent:  # a spill folder never made
+        mount = mount.parent
     while not os.path.ismount(mount) and mount != mount.parent:
         mount = mount.parent
     try:
-        free = f"{shutil.disk_usage(folder).free / 2**20:,.1f} MiB free"
+        free = f"{shutil.disk_usage(mount).free / 2**20:,.1f} MiB free"
     except OSError:
         free = "free space unknown"
     if "file too large" in message.lower():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -228,7 +228,8 @@ def _new_database_removed_on_failure(db: Path) -> Iterator[None]:
     except BaseException:
         if not existed:
             for leftover in (db, db.with_name(db.name + ".wal")):
-                leftover.unlink(missing_ok=True)
+                with suppress(OSError):  # never made (its folder is a file, say)
+                    leftover.unlink(missing_ok=True)
         raise
 
 

@@ -58,6 +58,7 @@ from cycleanalytics.ingest.readers import (
     STAGING,
     Source,
     finish,
+    magic_format,
     stage,
 )
 from cycleanalytics.model import CycleModel, resolve_model
@@ -500,21 +501,9 @@ def _skip_reason(entry: Path, root: Path) -> str | None:
             "not named after a table (interactions*, complaints*, customers*); load it by "
             "name with --kind to include it"
         )
-    looks = _magic_format(entry)
+    looks = magic_format(entry)
     hint = f"; it looks like {looks}: add the extension, or load it by name" if looks else ""
     return f"not a supported file name ending ({', '.join(FORMATS)}){hint}"
-
-
-def _magic_format(path: Path) -> str | None:
-    """What a file's first bytes say it is (Parquet, xlsx, gzip), if anything."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4)
-    except OSError:
-        return None
-    return {b"PAR1": "Parquet", b"PK\x03\x04": "a zip file (xlsx?)"}.get(head) or (
-        "gzip" if head[:2] == b"\x1f\x8b" else None
-    )
 
 
 def _sha256(path: Path) -> str:

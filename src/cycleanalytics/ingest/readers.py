@@ -22,6 +22,7 @@ import functools
 import gzip
 import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +194,28 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
         When the file cannot be read at all (not the format its name says, truncated,
         no header); the message names the file and the fix.
     """
+    try:
+        return _stage(con, path, options)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:  # read by Python, not DuckDB
+        raise LoadError(
+            f"{path}: the compressed file is damaged or cut short ({exc}); nothing was loaded. "
+            "Copy or export it again"
+        ) from None
+
+
+def magic_format(path: Path) -> str | None:
+    """What a file's first bytes say it is (Parquet, xlsx, gzip), if anything."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return None
+    return {b"PAR1": "Parquet", b"PK\x03\x04": "a zip file (xlsx?)"}.get(head) or (
+        "gzip" if head[:2] == b"\x1f\x8b" else None
+    )
+
+
+def _stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> Source:
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {REJECTS} (_line BIGINT, record VARCHAR, reason VARCHAR)"
     )
@@ -202,6 +225,12 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
     fmt = format_of(path, options.format)
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs at least a header line")
+    looks = magic_format(path) if fmt in ("csv", "tsv") and not path.name.endswith(".gz") else None
+    if looks is not None:  # its "header" would be binary bytes
+        raise LoadError(
+            f"{path}: read as {fmt.upper()} by its name, but its first bytes say it is {looks}; "
+            "nothing was loaded. Give it the right extension, or declare its format under [read]"
+        )
     try:
         if fmt in ("csv", "tsv"):
             source = _csv_source(path, options, tab=fmt == "tsv")
