@@ -798,6 +798,15 @@ MORE_CASES = [
     ),
     # -- (10) more values ------------------------------------------------------------------------
     Case(
+        "ndjson_nested_100000_deep_is_kept_as_text",
+        _ndjson(
+            [record(1), record(2)[:-1] + ', "activity": ' + "[" * 100_000 + "]" * 100_000 + "}"]
+        ),
+        0,
+        loaded=2,
+        quarantined=0,
+    ),
+    Case(
         "impossible_dates",
         _values("d1,c1,u1,2026-02-30T10:00:00Z,x,1", "d2,c1,u1,2026-01-05T25:00:00Z,x,1"),
         0,
@@ -1169,3 +1178,19 @@ def test_a_repeated_local_time_follows_the_rule_and_is_counted(tmp_path, rule, u
             "SELECT ts FROM interactions WHERE interaction_id = 'e2'"
         ).fetchone()
         assert (ts.hour, ts.minute) == (utc_hour, 30)
+
+
+@pytest.mark.parametrize("depth", [129, 100_000])
+def test_a_deeply_nested_json_value_is_kept_as_its_text(tmp_path, depth):
+    """No nesting limit rejects a record (#17: 129 levels failed the whole file behind
+    "transaction aborted"): a nested value in a text column is stored as its JSON text."""
+    nested = "[" * depth + "]" * depth
+    deep = record(2)[:-1] + f', "activity": {nested}}}'
+    path = _ndjson([record(1), deep, record(3)])(tmp_path)[0]
+    with ca.Store() as store:
+        f = ca.load(store, path).files[0]
+        assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (3, 3, 0)
+        (activity,) = store.con.execute(
+            "SELECT activity FROM interactions WHERE interaction_id = 'e2'"
+        ).fetchone()
+    assert activity == nested
