@@ -163,7 +163,7 @@ EXIT_CODES = {
     2: "usage error: unknown command, option or report parameter",
     3: "invalid cycle model",
     4: "load failed; the database is unchanged",
-    5: "database unavailable (missing, busy or not a cycleanalytics database)",
-    6: "metric cannot be computed with the given options",
+    5: "database unavailable (missing, busy, damaged or not a cycleanalytics database)",
+    6: "metric cannot be computed with the given options, or DuckDB ran out of memory",
     7: "report failed; the partly executed notebook is kept",
 }
