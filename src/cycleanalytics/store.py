@@ -71,8 +71,11 @@ class Store:
             try:  # a new database in a new folder: the folder is made too
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
+                why = exc.strerror or str(exc)
+                if isinstance(exc, FileExistsError | NotADirectoryError):
+                    why = "a file is in the way: a folder on its path is a file"
                 raise StoreError(
-                    f"cannot create the folder of database {self.path} ({exc.strerror or exc}); "
+                    f"cannot create the folder of database {self.path} ({why}); "
                     "choose a path in a folder you can write to"
                 ) from None
         try:

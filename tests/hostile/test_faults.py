@@ -120,6 +120,8 @@ def test_a_database_under_a_file_is_exit_5_and_nothing_is_made(tmp_path):
     )
     assert result.exit_code == 5, result.output
     assert "cannot create the folder of database" in result.output
+    assert "a folder on its path is a file" in result.output
+    assert "Traceback" not in result.output
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine"
 
 
