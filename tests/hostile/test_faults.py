@@ -83,6 +83,27 @@ def test_a_full_disk_names_the_folder_and_leaves_the_database_as_it_was(tmp_path
         assert store.counts()["interactions"] == before_counts["interactions"] + 300_000
 
 
+def test_a_disk_full_at_the_checkpoint_keeps_the_committed_load_in_its_log(tmp_path):
+    """A small load whose log fits but whose checkpoint (when the store closes) cannot grow
+    the file: the load is committed in the write-ahead log, exit 0, and the next open
+    applies it; nothing is lost and nothing is trimmed."""
+    db = tmp_path / "t.duckdb"
+    before = _sample_db(db)
+    small = _big_csv(tmp_path / "interactions_small.csv", 3_000)
+    run = subprocess.run(
+        [sys.executable, "-m", "cycleanalytics", "load", str(small), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": SRC},
+        preexec_fn=_limit_file_size(db.stat().st_size),
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert db.with_name("t.duckdb.wal").stat().st_size > 0
+    with ca.Store(db, read_only=True) as store:
+        assert store.counts()["interactions"] == before["interactions"] + 3_000
+
+
 def test_a_failed_load_gives_back_only_when_nothing_else_was_written(tmp_path):
     """The tail is cut only when the file's headers are those of the mark: after a later
     load commits (and the close checkpoints it), the grown file is left whole."""
