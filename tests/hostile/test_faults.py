@@ -230,6 +230,26 @@ def test_a_load_reads_back_what_it_committed(tmp_path):
         assert f"{f.rows_loaded + 1:,} rows and 0 quarantined were written" in str(info.value)
 
 
+def test_the_read_back_allows_for_rows_a_later_file_updated(tmp_path):
+    """Policy update across two files of one call: e1 of the first file is replaced by the
+    second's, so one row of load 1 is left under its id. Not damage."""
+    head = HEADER + "\n"
+    first = tmp_path / "interactions_1.csv"
+    first.write_text(
+        head + "e1,c1,u1,2026-01-05T10:00:00Z,a,1\ne2,c1,u1,2026-01-05T11:00:00Z,a,1\n"
+    )
+    second = tmp_path / "interactions_2.csv"
+    second.write_text(
+        head + "e1,c1,u1,2026-01-05T10:00:00Z,b,2\ne3,c1,u1,2026-01-05T12:00:00Z,a,1\n"
+    )
+    with ca.Store() as store:
+        result = ca.load(store, [first, second], policy="update")
+        assert [(f.rows_loaded, f.rows_updated) for f in result.files] == [(2, 0), (2, 1)]
+        assert store.con.execute(
+            "SELECT interaction_id, activity, load_id FROM interactions ORDER BY 1"
+        ).fetchall() == [("e1", "b", 2), ("e2", "a", 1), ("e3", "a", 2)]
+
+
 # -- the load summary -----------------------------------------------------------------------------
 def test_the_summary_says_which_earlier_load_a_file_replaced(tmp_path):
     path = tmp_path / "export.csv"
