@@ -265,3 +265,23 @@ def test_the_summary_says_which_earlier_load_a_file_replaced(tmp_path):
     again = CliRunner().invoke(main, ["load", str(path), "--mapping", str(right), "--db", db])
     assert again.exit_code == 0, again.output
     assert f"{path}: replaced what load(s) 1 stored from the same file" in again.output
+
+
+def test_the_summary_counts_local_times_said_twice(tmp_path):
+    path = tmp_path / "export.csv"
+    rows = [f"e{i},c1,u1,2026-10-25 0{i}:30:00,x,1" for i in range(4)]
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        'kind = "interactions"\n[columns]\ninteraction_id = "interaction_id"\n'
+        '[timestamps]\nformat = "%Y-%m-%d %H:%M:%S"\ntimezone = "Europe/Rome"\n'
+        'ambiguous = "earlier"\n',
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "t.duckdb")
+    result = CliRunner().invoke(main, ["load", str(path), "--mapping", str(mapping), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{path}: 1 row(s) with a local time said twice (summer time ending) read as the "
+        'earlier instant ([timestamps] ambiguous = "earlier"' in result.output
+    )

@@ -183,6 +183,7 @@ def load(
                 progress=progress,
             )
     _say_what_was_left_or_replaced(result)
+    _say_ambiguous_times(result, mapping.ambiguous if mapping is not None else "later")
     numeric = [False] + [True] * (len(BY_TABLE_COLUMNS) - 1)
     print_rows(list(BY_TABLE_COLUMNS), result.table_rows(), numeric, title=f"Loaded into {db}")
     for f in result.files:
@@ -215,6 +216,18 @@ def _say_what_was_left_or_replaced(result: LoadResult) -> None:
             say(
                 f"{f.file}: replaced what load(s) {earlier} stored from the same file with "
                 "another mapping or model"
+            )
+
+
+def _say_ambiguous_times(result: LoadResult, rule: str) -> None:
+    """Rows whose local time the clocks went through twice, and how they were read."""
+    for f in result.files:
+        if f.ambiguous_times:
+            say(
+                f"{f.file}: {f.ambiguous_times:,} row(s) with a local time said twice (summer "
+                f'time ending) read as the {rule} instant ([timestamps] ambiguous = "{rule}"; '
+                '"reject" quarantines them)',
+                to=err,
             )
 
 
