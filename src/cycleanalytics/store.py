@@ -313,16 +313,20 @@ def _open_fd(path: Path) -> int | None:
 def _give_back(path: Path, size: int, headers: bytes) -> None:
     """Cut ``path`` back to ``size`` bytes if it grew and its headers are still ``headers``
     with no write-ahead log beside it (see :meth:`Store.trim_on_close`). Only once DuckDB
-    has let go of the file (no descriptor of it left open in this process)."""
+    has let go of the file (no descriptor of it left open in this process), and under the
+    lock DuckDB takes itself, so that no other process opens the database meanwhile."""
+    import fcntl
+
     wal = path.with_name(path.name + ".wal")
     try:
         if _open_fd(path) is not None or (wal.exists() and wal.stat().st_size):
             return
         with path.open("r+b") as fh:
+            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another process has it: leave it
             if fh.read(len(headers)) != headers or os.fstat(fh.fileno()).st_size <= size:
                 return
             fh.truncate(size)
-    except OSError:  # gone, or not ours to write: leave it
+    except OSError:  # gone, locked, or not ours to write: leave it
         return
 
 

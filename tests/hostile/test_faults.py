@@ -285,3 +285,36 @@ def test_the_summary_counts_local_times_said_twice(tmp_path):
         f"{path}: 1 row(s) with a local time said twice (summer time ending) read as the "
         'earlier instant ([timestamps] ambiguous = "earlier"' in result.output
     )
+
+
+def test_the_tail_is_not_cut_while_another_process_holds_the_database(tmp_path):
+    """The trim takes DuckDB's own lock: a database another process has open is left as it
+    is, even when its headers match."""
+    from cycleanalytics.store import _HEADERS, _give_back
+
+    db = tmp_path / "t.duckdb"
+    _sample_db(db)
+    size = db.stat().st_size
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, duckdb\n"
+            f"con = duckdb.connect({str(db)!r})\n"
+            "print('open', flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with db.open("rb") as fh:  # (this test's own descriptor holds no DuckDB lock)
+            headers = fh.read(_HEADERS)
+        _give_back(db, size - 4096, headers)
+        assert db.stat().st_size == size
+    finally:
+        holder.communicate("", timeout=60)
+    _give_back(db, size - 4096, headers)  # once let go, the same call cuts
+    assert db.stat().st_size == size - 4096
