@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -69,8 +71,11 @@ class Store:
             try:  # a new database in a new folder: the folder is made too
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
+                why = exc.strerror or str(exc)
+                if isinstance(exc, FileExistsError | NotADirectoryError):
+                    why = "a file is in the way: a folder on its path is a file"
                 raise StoreError(
-                    f"cannot create the folder of database {self.path} ({exc.strerror or exc}); "
+                    f"cannot create the folder of database {self.path} ({why}); "
                     "choose a path in a folder you can write to"
                 ) from None
         try:
@@ -91,6 +96,7 @@ class Store:
         self.read_only = read_only
         self._backend: Backend | None = None
         self._tables: dict[str, ir.Table] = {}  # canonical tables' schemas are fixed
+        self._trim: tuple[int, bytes] | None = None
         try:
             self.con.execute("SET TimeZone = 'UTC'")
             if read_only:
@@ -117,6 +123,38 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+        if self._trim is not None:
+            _give_back(self.path, *self._trim)  # type: ignore[arg-type]
+            self._trim = None
+
+    # -- what a failed write leaves behind --------------------------------------------------
+    def file_mark(self) -> tuple[int, bytes] | None:
+        """The database file's size and headers now (None in memory, or where they cannot be
+        read without disturbing DuckDB): see :meth:`trim_on_close`."""
+        if self.path is None:
+            return None
+        fd = _open_fd(self.path)
+        if fd is None:
+            return None
+        try:
+            return os.fstat(fd).st_size, os.pread(fd, _HEADERS, 0)
+        except OSError:
+            return None
+
+    def trim_on_close(self, mark: tuple[int, bytes] | None) -> None:
+        """After a failed write (rolled back) that began at ``mark``: when the store closes,
+        give back the blocks DuckDB added to the file for it.
+
+        DuckDB writes a large insert's blocks to the file before it commits and, on rollback,
+        only marks them free: a load that failed on a full disk left the file grown to fill
+        it. The tail is cut off only when it is certainly unused: the file's headers (which
+        say what the database holds) are byte for byte those of ``mark`` after DuckDB closed
+        it, and no write-ahead log is left to replay. Then the file is as it was at ``mark``.
+        """
+        if mark is None:
+            return
+        if self._trim is None or self._trim[1] != mark[1]:
+            self._trim = mark  # the earliest mark since the last checkpoint
 
     def __repr__(self) -> str:
         return f"Store({str(self.path) if self.path else ':memory:'!r})"
@@ -245,6 +283,51 @@ class Store:
                 (SELECT max(greatest(opened_at, first_response_at, resolved_at)) FROM complaints)
             )""",
         )[0]
+
+
+_HEADERS = 3 * 4096
+"""DuckDB's file starts with its main header and two database headers of 4 KiB each; a
+checkpoint rewrites one of the latter, so equal headers mean the same checkpointed state."""
+
+
+def _open_fd(path: Path) -> int | None:
+    """A descriptor of ``path`` this process already holds open (DuckDB's), found in
+    /proc/self/fd; None when there is none or no /proc.
+
+    The file must not be opened and closed again while DuckDB holds it: closing any
+    descriptor of a file drops every POSIX lock the process holds on it, DuckDB's
+    included, and a second writer could then open the database.
+    """
+    target = str(path.resolve())
+    try:
+        entries = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    for name in entries:
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{name}") == target:
+                return int(name)
+    return None
+
+
+def _give_back(path: Path, size: int, headers: bytes) -> None:
+    """Cut ``path`` back to ``size`` bytes if it grew and its headers are still ``headers``
+    with no write-ahead log beside it (see :meth:`Store.trim_on_close`). Only once DuckDB
+    has let go of the file (no descriptor of it left open in this process), and under the
+    lock DuckDB takes itself, so that no other process opens the database meanwhile."""
+    import fcntl
+
+    wal = path.with_name(path.name + ".wal")
+    try:
+        if _open_fd(path) is not None or (wal.exists() and wal.stat().st_size):
+            return
+        with path.open("r+b") as fh:
+            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another process has it: leave it
+            if fh.read(len(headers)) != headers or os.fstat(fh.fileno()).st_size <= size:
+                return
+            fh.truncate(size)
+    except OSError:  # gone, locked, or not ours to write: leave it
+        return
 
 
 def _first_line(exc: BaseException) -> str:

@@ -634,6 +634,198 @@ CASES = [
 ]
 
 
+def _with(build: Callable[[Path], list[str | Path]], *options: str) -> Callable:
+    """``build``'s files with command-line options after them."""
+
+    def with_options(tmp: Path) -> list[str | Path]:
+        return [*build(tmp), *options]
+
+    return with_options
+
+
+def _raw(name: str, data: bytes) -> Callable[[Path], list[str | Path]]:
+    def build(tmp: Path) -> list[str | Path]:
+        path = tmp / name
+        path.write_bytes(data)
+        return [path]
+
+    return build
+
+
+def _truncated_gzip(tmp: Path) -> list[str | Path]:
+    import gzip
+
+    data = gzip.compress(("\n".join([HEADER] + [good(i) for i in range(2000)]) + "\n").encode())
+    return _raw("interactions.csv.gz", data[: len(data) // 2])(tmp)
+
+
+def _parquet_named_csv(tmp: Path) -> list[str | Path]:
+    path = _parquet(_base(2))(tmp)[0]
+    return [Path(path).rename(tmp / "interactions.csv")]
+
+
+def _same_file_twice(tmp: Path) -> list[str | Path]:
+    path = csv_file(tmp, [good(i) for i in range(3)])
+    return [path, path]
+
+
+MORE_CASES = [
+    # -- (8) the command line's options and summary -------------------------------------------
+    Case(
+        "max_quarantined_option_lets_all_through",
+        _with(_values(*[f"x{i},c1,u1,soon,x,1" for i in range(7)]), "--max-quarantined", "1"),
+        0,
+        loaded=6,
+        quarantined=7,
+    ),
+    Case(
+        "max_quarantined_option_zero",
+        _with(_values("x1,c1,u1,soon,x,1"), "--max-quarantined", "0"),
+        4,
+        "1 of 7 rows would be quarantined",
+        loaded=0,
+        quarantined=0,
+    ),
+    Case(
+        "max_quarantined_option_above_one",
+        _with(_values(), "--max-quarantined", "2"),
+        2,
+        "max_quarantined 2.0 is not a share from 0 to 1",
+    ),
+    Case(
+        "max_quarantined_option_a_word",
+        _with(_values(), "--max-quarantined", "half"),
+        2,
+        "'half' is not a valid float",
+    ),
+    Case(
+        "memory_limit_too_small_for_the_load",
+        lambda t: [ca.sample_dir(), "--memory-limit", "1MB"],
+        6,
+        "Raise --memory-limit",
+        loaded=0,
+        quarantined=0,
+    ),
+    Case(
+        "folder_summary_names_what_it_skipped",
+        _fifo_and_strays,
+        0,
+        "interactions.csv.bak: not a supported file name ending",
+        loaded=2,
+    ),
+    Case(
+        "same_file_twice_in_one_call",
+        _same_file_twice,
+        0,
+        "already loaded (load 1) with this mapping and model, nothing added",
+        loaded=3,
+        quarantined=0,
+    ),
+    # -- (9) files that are not what they say ---------------------------------------------------
+    Case("empty_file", _raw("interactions.csv", b""), 4, "the file is empty", loaded=0),
+    Case(
+        "header_only", _raw("interactions.csv", HEADER.encode() + b"\n"), 0, loaded=0, quarantined=0
+    ),
+    Case(
+        "sql_looking_file_name",
+        lambda t: [csv_file(t, [good(1), good(2), good(3)], "interactions'; DROP TABLE x;--.csv")],
+        0,
+        loaded=3,
+        quarantined=0,
+    ),
+    Case(
+        "bom_and_crlf",
+        _raw(
+            "interactions.csv",
+            b"\xef\xbb\xbf"
+            + "\r\n".join([HEADER, good(1), good(2), "e3,c1,u1,soon,x,1", good(4)]).encode()
+            + b"\r\n",
+        ),
+        0,
+        loaded=3,
+        quarantined=1,
+        lines=[4],
+    ),
+    Case(
+        "repeated_header_name",
+        _raw("interactions.csv", f"interaction_id,case_id,case_id,ts\ne1,c1,c2,{TS}\n".encode()),
+        4,
+        "column 'case_id' appears more than once in the header",
+        loaded=0,
+    ),
+    Case(
+        "unknown_kind",
+        _raw("export.csv", b"a,b,c\n1,2,3\n"),
+        4,
+        "cannot tell which table this file feeds",
+        loaded=0,
+    ),
+    Case(
+        "required_column_missing",
+        _raw("interactions.csv", f"interaction_id,case_id,ts\ne1,c1,{TS}\n".encode()),
+        4,
+        "required column 'customer_id' is missing",
+        loaded=0,
+    ),
+    Case(
+        "truncated_gzip",
+        _truncated_gzip,
+        4,
+        "the compressed file is damaged or cut short",
+        loaded=0,
+    ),
+    Case(
+        "xlsx_not_a_zip",
+        _raw("interactions.xlsx", b"not a zip at all"),
+        4,
+        "not a readable .xlsx workbook",
+        loaded=0,
+    ),
+    Case(
+        "parquet_named_csv",
+        _parquet_named_csv,
+        4,
+        "its first bytes say it is Parquet",
+        loaded=0,
+        absent="PAR1",
+    ),
+    Case(
+        "json_object_not_an_array",
+        _raw("interactions.json", b'{"interaction_id": "e1"}'),
+        4,
+        "cannot read it as JSON",
+        loaded=0,
+    ),
+    # -- (10) more values ------------------------------------------------------------------------
+    Case(
+        "ndjson_nested_100000_deep_is_kept_as_text",
+        _ndjson(
+            [record(1), record(2)[:-1] + ', "activity": ' + "[" * 100_000 + "]" * 100_000 + "}"]
+        ),
+        0,
+        loaded=2,
+        quarantined=0,
+    ),
+    Case(
+        "impossible_dates",
+        _values("d1,c1,u1,2026-02-30T10:00:00Z,x,1", "d2,c1,u1,2026-01-05T25:00:00Z,x,1"),
+        0,
+        loaded=6,
+        quarantined=2,
+        lines=[8, 9],
+    ),
+    Case(
+        "huge_and_junk_numbers",
+        _values(f"h1,c1,u1,{TS},x,1e400", f"h2,c1,u1,{TS},x,12abc"),
+        0,
+        loaded=6,
+        quarantined=2,
+        lines=[8, 9],
+    ),
+]
+CASES += MORE_CASES
+
+
 def _complaints(tmp: Path, *rows: str) -> Path:
     path = tmp / "complaints.csv"
     path.write_text(
@@ -654,7 +846,7 @@ def _strays_only(tmp: Path) -> Path:
 
 
 def test_the_corpus_is_large_enough():
-    assert len(CASES) >= 35
+    assert len(CASES) >= 60
     assert len({c.name for c in CASES}) == len(CASES)
 
 
@@ -986,3 +1178,19 @@ def test_a_repeated_local_time_follows_the_rule_and_is_counted(tmp_path, rule, u
             "SELECT ts FROM interactions WHERE interaction_id = 'e2'"
         ).fetchone()
         assert (ts.hour, ts.minute) == (utc_hour, 30)
+
+
+@pytest.mark.parametrize("depth", [129, 100_000])
+def test_a_deeply_nested_json_value_is_kept_as_its_text(tmp_path, depth):
+    """No nesting limit rejects a record (#17: 129 levels failed the whole file behind
+    "transaction aborted"): a nested value in a text column is stored as its JSON text."""
+    nested = "[" * depth + "]" * depth
+    deep = record(2)[:-1] + f', "activity": {nested}}}'
+    path = _ndjson([record(1), deep, record(3)])(tmp_path)[0]
+    with ca.Store() as store:
+        f = ca.load(store, path).files[0]
+        assert (f.rows_read, f.rows_loaded, f.rows_quarantined) == (3, 3, 0)
+        (activity,) = store.con.execute(
+            "SELECT activity FROM interactions WHERE interaction_id = 'e2'"
+        ).fetchone()
+    assert activity == nested

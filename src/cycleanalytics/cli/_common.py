@@ -23,7 +23,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from cycleanalytics.errors import EXIT_CODES, CycleAnalyticsError
+from cycleanalytics.errors import EXIT_CODES, CycleAnalyticsError, engine_fault
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -153,6 +153,12 @@ class CycleGroup(click.Group):
         except click.ClickException as exc:  # click prints it; a path in it shows as text
             exc.message = visible(exc.message, lines=True)
             raise
+        except Exception as exc:  # out of memory, a full disk: the machine's, not a bug
+            fault = engine_fault(exc)
+            if fault is None:
+                raise
+            err.print(error_line("Error:", fault))
+            ctx.exit(fault.exit_code)
         finally:
             warnings.showwarning = _show_default
 

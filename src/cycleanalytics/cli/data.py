@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,8 @@ from cycleanalytics.errors import ParameterError
 
 if TYPE_CHECKING:
     import duckdb
+
+    from cycleanalytics.ingest.load import LoadResult
 
 
 @main.command()
@@ -96,9 +98,20 @@ kind_option = click.option(
     "--strict", is_flag=True, help="Fail at the first bad row instead of quarantining it."
 )
 @click.option(
+    "--max-quarantined",
+    "max_quarantined",
+    type=float,
+    default=None,
+    metavar="SHARE",
+    help="The largest share of a file's rows that may be quarantined, from 0 to 1 (default "
+    "0.5, or CYCLEANALYTICS_MAX_QUARANTINED); a file with more loads nothing. 1 lets every "
+    "file through.",
+)
+@click.option(
     "--memory-limit",
     default="256MB",
     show_default=True,
+    envvar="CYCLEANALYTICS_MEMORY_LIMIT",
     help="Memory DuckDB may use; beyond it, work spills to a temporary folder beside the "
     "database (large loads stay within it).",
 )
@@ -110,6 +123,7 @@ def load(
     model_path: Path | None,
     policy: str,
     strict: bool,
+    max_quarantined: float | None,
     memory_limit: str,
 ) -> None:
     """Load exports (CSV/TSV, Parquet, JSON/NDJSON, XES, xlsx; files or folders) into a
@@ -165,11 +179,11 @@ def load(
                 mapping=mapping,
                 policy=policy,
                 strict=strict,
+                max_quarantined=max_quarantined,
                 progress=progress,
             )
-    for f in result.files:
-        if f.already_loaded:
-            say(f"{f.file}: already loaded (load {f.load_id}), nothing added")
+    _say_what_was_left_or_replaced(result)
+    _say_ambiguous_times(result, mapping.ambiguous if mapping is not None else "later")
     numeric = [False] + [True] * (len(BY_TABLE_COLUMNS) - 1)
     print_rows(list(BY_TABLE_COLUMNS), result.table_rows(), numeric, title=f"Loaded into {db}")
     for f in result.files:
@@ -184,6 +198,39 @@ def load(
         )
 
 
+def _say_what_was_left_or_replaced(result: LoadResult) -> None:
+    """Before the table: every file not loaded and why (the folder's strays, the files
+    loaded before), and every earlier load a file replaced."""
+    if result.skipped:
+        say(f"{len(result.skipped)} file(s) of the folder(s) skipped:")
+        for path, why in result.skipped:
+            say(f"  {path}: {why}")
+    for f in result.files:
+        if f.already_loaded:
+            say(
+                f"{f.file}: already loaded (load {f.load_id}) with this mapping and model, "
+                "nothing added"
+            )
+        elif f.replaced_loads:
+            earlier = ", ".join(map(str, f.replaced_loads))
+            say(
+                f"{f.file}: replaced what load(s) {earlier} stored from the same file with "
+                "another mapping or model"
+            )
+
+
+def _say_ambiguous_times(result: LoadResult, rule: str) -> None:
+    """Rows whose local time the clocks went through twice, and how they were read."""
+    for f in result.files:
+        if f.ambiguous_times:
+            say(
+                f"{f.file}: {f.ambiguous_times:,} row(s) with a local time said twice (summer "
+                f'time ending) read as the {rule} instant ([timestamps] ambiguous = "{rule}"; '
+                '"reject" quarantines them)',
+                to=err,
+            )
+
+
 @contextmanager
 def _new_database_removed_on_failure(db: Path) -> Iterator[None]:
     """A database file the command creates is removed again when the load fails: a failed
@@ -194,7 +241,8 @@ def _new_database_removed_on_failure(db: Path) -> Iterator[None]:
     except BaseException:
         if not existed:
             for leftover in (db, db.with_name(db.name + ".wal")):
-                leftover.unlink(missing_ok=True)
+                with suppress(OSError):  # never made (its folder is a file, say)
+                    leftover.unlink(missing_ok=True)
         raise
 
 

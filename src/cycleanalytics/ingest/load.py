@@ -40,8 +40,8 @@ from cycleanalytics.errors import (
     CycleAnalyticsError,
     LoadError,
     OptionError,
-    OutOfMemoryError,
     StoreError,
+    engine_fault,
 )
 from cycleanalytics.ingest import validate
 from cycleanalytics.ingest.mapping import (
@@ -58,6 +58,7 @@ from cycleanalytics.ingest.readers import (
     STAGING,
     Source,
     finish,
+    magic_format,
     stage,
 )
 from cycleanalytics.model import CycleModel, resolve_model
@@ -275,6 +276,7 @@ def load(
     identity = load_identity(mapping, model)
     files, skipped = _expand(paths)
     done: list[FileLoad] = []
+    mark = store.file_mark()
     restore = {
         name: first_row(store.con, "SELECT current_setting($name)", {"name": name})[0]
         for name in _SCAN_SETTINGS
@@ -292,40 +294,89 @@ def load(
                     _load_file(con, path, kind, model, mapping, policy, strict, identity, share)
                 )
     except duckdb.Error as exc:
+        store.trim_on_close(mark)  # the file as it was, once closed: a full disk is freed
         raise engine_error(exc, store) from None
+    except BaseException:
+        store.trim_on_close(mark)
+        raise
     finally:
         for name, value in restore.items():  # a failed scan cannot restore them itself
             with suppress(duckdb.Error):
                 store.con.execute(f"SET {name} = $value", {"value": value})
         for scratch in _SCRATCH:
             store.con.execute(f"DROP TABLE IF EXISTS {scratch}")
+    _check_committed(store, done)
     return LoadResult(tuple(done), skipped=tuple(skipped))
+
+
+def _check_committed(store: Store, done: list[FileLoad]) -> None:
+    """Read back what the load committed: per file, the rows its table and the quarantine
+    hold under its load id, and its ``loads`` row, must be the counts the load reports.
+
+    (A file's rows that a later file of the same call updated, with policy ``update``, are
+    gone from under its load id: for such a file, fewer rows, never more, are expected.)
+    This is what DuckDB can tell after a commit: reading the ``load_id`` column of each
+    table checks the checksum of every block of it that comes from the file, so damage met
+    there is reported now, not by a later metric. A damaged block the load never reads (an
+    old row's text, say) is found by the first command that reads it (exit 5, one line).
+    """
+    new = [f for f in done if not f.already_loaded]
+    if not new:
+        return
+    ids = [f.load_id for f in new]
+    try:
+        stored: dict[int, int] = {}
+        for table in sorted({f.kind for f in new}):
+            stored.update(
+                store.con.execute(
+                    f"SELECT load_id, count(*) FROM {table} WHERE load_id IN ? GROUP BY load_id",
+                    [ids],
+                ).fetchall()
+            )
+        quarantined = dict(
+            store.con.execute(
+                "SELECT load_id, count(*) FROM quarantine WHERE load_id IN ? GROUP BY load_id",
+                [ids],
+            ).fetchall()
+        )
+        recorded = {
+            r[0]: r[1:]
+            for r in store.con.execute(
+                "SELECT load_id, rows_loaded, rows_quarantined FROM loads WHERE load_id IN ?",
+                [ids],
+            ).fetchall()
+        }
+    except duckdb.Error as exc:
+        fault = engine_fault(exc, store.path, "the load was committed, but cannot be read back")
+        raise fault or engine_error(exc, store) from None
+    for i, f in enumerate(new):
+        found = (stored.get(f.load_id, 0), quarantined.get(f.load_id, 0))
+        expected = (f.rows_loaded, f.rows_quarantined)
+        # a later file of the call with policy update may have replaced some of these rows
+        updated_later = any(g.kind == f.kind and g.rows_updated for g in new[i + 1 :])
+        if updated_later and found[0] <= expected[0]:
+            found = (expected[0], found[1])
+        if found != expected or recorded.get(f.load_id) != expected:
+            raise StoreError(
+                f"the database {store.path or '(in memory)'} does not hold what load "
+                f"{f.load_id} of {f.file} committed: {expected[0]:,} rows and {expected[1]:,} "
+                f"quarantined were written, {found[0]:,} and {found[1]:,} are read back. The "
+                "database file may be damaged; check it with a copy of the exports"
+            )
 
 
 def engine_error(exc: duckdb.Error, store: Store | None = None) -> CycleAnalyticsError:
     """The error to raise for a DuckDB error that stopped a load: its root cause, in one
-    line (DuckDB's further lines may quote the file), with the setting or disk to look at.
+    line (DuckDB's further lines may quote the file), with the setting, disk or database to
+    look at (:func:`~cycleanalytics.errors.engine_fault`).
 
     The transaction has been rolled back, so the database is as it was.
     """
+    database = store.path if store is not None else None
+    fault = engine_fault(exc, database, "nothing was loaded")
+    if fault is not None:
+        return fault
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, duckdb.OutOfMemoryException):
-        return OutOfMemoryError(
-            f"DuckDB ran out of memory ({message}); nothing was loaded. Raise --memory-limit "
-            "(e.g. --memory-limit 2GB), or give --temp-directory a folder with free space"
-        )
-    if "corrupt database file" in message.lower() or "checksum" in message.lower():
-        where = store.path if store is not None and store.path is not None else "the database"
-        return StoreError(
-            f"the database file {where} is damaged ({message}); nothing was loaded. Restore it "
-            "from a copy, or load into a new database"
-        )
-    if "no space left on device" in message.lower() or "disk full" in message.lower():
-        where = store.path.parent if store is not None and store.path is not None else "memory"
-        return LoadError(
-            f"the disk is full ({where}): {message}; nothing was loaded. Free space on it, "
-            "or load into a database on another disk"
-        )
     return LoadError(f"load failed, nothing was loaded: {message}")
 
 
@@ -456,21 +507,9 @@ def _skip_reason(entry: Path, root: Path) -> str | None:
             "not named after a table (interactions*, complaints*, customers*); load it by "
             "name with --kind to include it"
         )
-    looks = _magic_format(entry)
+    looks = magic_format(entry)
     hint = f"; it looks like {looks}: add the extension, or load it by name" if looks else ""
     return f"not a supported file name ending ({', '.join(FORMATS)}){hint}"
-
-
-def _magic_format(path: Path) -> str | None:
-    """What a file's first bytes say it is (Parquet, xlsx, gzip), if anything."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4)
-    except OSError:
-        return None
-    return {b"PAR1": "Parquet", b"PK\x03\x04": "a zip file (xlsx?)"}.get(head) or (
-        "gzip" if head[:2] == b"\x1f\x8b" else None
-    )
 
 
 def _sha256(path: Path) -> str:

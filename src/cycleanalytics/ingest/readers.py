@@ -22,13 +22,14 @@ import functools
 import gzip
 import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from cycleanalytics.errors import LoadError
+from cycleanalytics.errors import LoadError, engine_fault
 
 STAGING = "_ca_staging"
 REJECTS = "_ca_rejects"
@@ -197,6 +198,28 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
         When the file cannot be read at all (not the format its name says, truncated,
         no header); the message names the file and the fix.
     """
+    try:
+        return _stage(con, path, options)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:  # read by Python, not DuckDB
+        raise LoadError(
+            f"{path}: the compressed file is damaged or cut short ({exc}); nothing was loaded. "
+            "Copy or export it again"
+        ) from None
+
+
+def magic_format(path: Path) -> str | None:
+    """What a file's first bytes say it is (Parquet, xlsx, gzip), if anything."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return None
+    return {b"PAR1": "Parquet", b"PK\x03\x04": "a zip file (xlsx?)"}.get(head) or (
+        "gzip" if head[:2] == b"\x1f\x8b" else None
+    )
+
+
+def _stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> Source:
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {REJECTS} (_line BIGINT, record VARCHAR, reason VARCHAR)"
     )
@@ -206,6 +229,12 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> S
     fmt = format_of(path, options.format)
     if path.stat().st_size == 0:
         raise LoadError(f"{path}: the file is empty; it needs at least a header line")
+    looks = magic_format(path) if fmt in ("csv", "tsv") and not path.name.endswith(".gz") else None
+    if looks is not None:  # its "header" would be binary bytes
+        raise LoadError(
+            f"{path}: read as {fmt.upper()} by its name, but its first bytes say it is {looks}; "
+            "nothing was loaded. Give it the right extension, or declare its format under [read]"
+        )
     try:
         if fmt in ("csv", "tsv"):
             source = _csv_source(path, options, tab=fmt == "tsv")
@@ -470,9 +499,15 @@ def _numbers_rows(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     return "file_row_number" not in {r[0] for r in described.fetchall()}
 
 
-def unreadable(path: Path, fmt: str, exc: Exception) -> LoadError:
+def unreadable(path: Path, fmt: str, exc: Exception) -> Exception:
     """The error for a file DuckDB cannot read as ``fmt``: the first line of DuckDB's message
-    only (the next ones quote the file's content)."""
+    only (the next ones quote the file's content).
+
+    An engine fault met while reading (out of memory, a full disk, a damaged database) is not
+    the file's: ``exc`` is handed back as it is, for the load to report it with its database
+    (before, a full disk read "cannot read it as CSV")."""
+    if engine_fault(exc) is not None:
+        return exc
     text = str(exc)
     if "Maximum line size" in text or "maximum line size" in text:
         line, size = _long_line(path)
