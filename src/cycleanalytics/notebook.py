@@ -484,7 +484,7 @@ def funnel_basis(df: pd.DataFrame, language: str = "en", *, period: str | None =
     through chat. 300 other journeys of the period are not counted: they did not start with
     Looking or came through another channel.
     """
-    from cycleanalytics.i18n import t
+    from cycleanalytics.i18n import nt, t
 
     attrs = df.attrs
     entered = int(attrs.get("cases_entered", 0))
@@ -493,9 +493,11 @@ def funnel_basis(df: pd.DataFrame, language: str = "en", *, period: str | None =
     channel = attrs.get("channel") or "all"
     everything = _is_all_data(period)
     if everything:
-        text = t("funnel.basis.all", language, n=_count(entered, language))
+        text = nt("funnel.basis.all", entered, language, n=_count(entered, language))
     else:
-        text = t("funnel.basis.period", language, n=_count(entered, language), period=period)
+        text = nt(
+            "funnel.basis.period", entered, language, n=_count(entered, language), period=period
+        )
     text += "." if channel == "all" else t("funnel.basis.channel", language, channel=channel) + "."
     if total is not None and int(total) > entered:
         labelled = label_stages(df, language)
@@ -503,7 +505,8 @@ def funnel_basis(df: pd.DataFrame, language: str = "en", *, period: str | None =
             labelled.sort_values("stage_index")["label"].iloc[0] if len(df) else "the first stage"
         )
         key = "funnel.basis.left_out_all" if everything else "funnel.basis.left_out_period"
-        why = t(key, language, n=_count(int(total) - entered, language), first=first)
+        left_out = int(total) - entered
+        why = nt(key, left_out, language, n=_count(left_out, language), first=first)
         why += "." if channel == "all" else t("funnel.basis.other_channel", language) + "."
         text += f" {why}"
     return text
@@ -895,10 +898,11 @@ def duration_text(hours: float, language: str = "en") -> str:
     >>> duration_text(172.4), duration_text(30.25, "id"), duration_text(50, "ms")
     ('7.2 days', '30,2 jam', '2.1 hari')
     """
-    from cycleanalytics.i18n import fmt_number, t
+    from cycleanalytics.i18n import fmt_number, nt, t
 
     if hours > 48:
-        return t("unit.days", language, n=fmt_number(hours / 24, language, decimals=1))
+        days = round(hours / 24, 1)
+        return nt("unit.days", days, language, n=fmt_number(days, language, decimals=1))
     return t("unit.hours", language, n=fmt_number(hours, language, decimals=1))
 
 
@@ -1014,27 +1018,21 @@ def tile_value(value: float, unit: str, language: str = "en", currency: str | No
 
 
 def money_text(value: float, currency: str, language: str = "en") -> str:
-    """Money with its currency, as the language writes it (Babel when installed, else the
-    number and the currency code).
+    """Money with its currency, as the language writes it (Babel's currency patterns; see
+    :func:`cycleanalytics.i18n.fmt_money`).
 
     >>> money_text(11.29, "EUR", "en")
     '€11.29'
     """
-    try:
-        from babel.numbers import format_currency
-    except ImportError:
-        return f"{format_kpi(value, 'money', language)} {currency}"
-    locale = {"en": "en", "id": "id_ID", "ms": "ms_MY"}.get(language, "en")
-    try:
-        return str(format_currency(value, currency, locale=locale))
-    except Exception:  # an unknown currency code: still the number and the code
-        return f"{format_kpi(value, 'money', language)} {currency}"
+    from cycleanalytics.i18n import fmt_money
+
+    return fmt_money(value, currency, language)
 
 
 def _tile_change(row: Any, language: str) -> tuple[str, str, str]:
     """(arrow, judgement, text) of a tile's change: ▲ or ▼ (– when unchanged), good, bad or
     neutral by the KPI's direction, and the change against the comparison period."""
-    from cycleanalytics.i18n import fmt_number, t
+    from cycleanalytics.i18n import fmt_number, nt, t
 
     previous = row.get("previous")
     if previous is None or previous != previous or row["change"] != row["change"]:
@@ -1043,7 +1041,8 @@ def _tile_change(row: Any, language: str) -> tuple[str, str, str]:
     if unit == "hours":
         before = duration_text(previous, language)
         if max(abs(float(row["value"])), abs(float(previous))) > 48:
-            amount = t("unit.days", language, n=fmt_number(abs(change) / 24, language, decimals=1))
+            days = round(abs(change) / 24, 1)
+            amount = nt("unit.days", days, language, n=fmt_number(days, language, decimals=1))
         else:
             amount = t("unit.hours", language, n=fmt_number(abs(change), language, decimals=1))
         flat = round(abs(change), 1) == 0
@@ -1167,7 +1166,7 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
     """  # noqa: E501
     import pandas as pd
 
-    from cycleanalytics.i18n import fmt_number, fmt_share, stage_label, t
+    from cycleanalytics.i18n import fmt_number, fmt_share, nt, stage_label, t
 
     rows = {
         (r["kpi"], r["stage"] if r["stage"] == r["stage"] else None): r for _, r in table.iterrows()
@@ -1178,7 +1177,8 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
         return [t("say.no_data", language, period=period)]
     said = []
     if known:
-        said.append(t("say.cases", language, n=fmt_number(cases["value"], language), period=period))
+        n = fmt_number(cases["value"], language)
+        said.append(nt("say.cases", cases["value"], language, n=n, period=period))
     for (kpi, _stage), row in rows.items():
         if kpi in ("cases", "dropoff") or row["value"] != row["value"]:
             continue
@@ -1846,14 +1846,14 @@ def resolution_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     173 hours with 95% confidence). 38 complaints are still open; they count as unresolved
     up to the end of the data.
     """
-    from cycleanalytics.i18n import fmt_number, t
+    from cycleanalytics.i18n import fmt_number, nt, t
 
     r = df.iloc[0]
     n = int(r["complaints"])
     if n == 0:
         return t("compl.say.none", language)
     if r["median_h"] != r["median_h"]:
-        text = t("compl.say.unresolved", language, n=_count(n, language))
+        text = nt("compl.say.unresolved", n, language, n=_count(n, language))
     else:
         text = t(
             "compl.say.half",
@@ -1871,7 +1871,9 @@ def resolution_takeaway(df: pd.DataFrame, language: str = "en") -> str:
             )
         text += ")."
     if int(r["censored"]):
-        text += t("compl.say.open", language, n=_count(r["censored"], language))
+        text += nt(
+            "compl.say.open", int(r["censored"]), language, n=_count(r["censored"], language)
+        )
     return text
 
 
@@ -1923,21 +1925,23 @@ def recovery_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     Of 558 dissatisfied cases, 378 (68%) got a recovery step; 276 of the 329 recoveries that
     could be judged (84%) succeeded.
     """
-    from cycleanalytics.i18n import t
+    from cycleanalytics.i18n import nt, t
 
     r = df.iloc[0]
     if int(r["dissatisfied"]) == 0:
         return t("rec.say.none", language)
-    text = t(
+    text = nt(
         "rec.say.recovered",
+        int(r["dissatisfied"]),
         language,
         n=_count(r["dissatisfied"], language),
         k=_count(r["recovered"], language),
         share=_pct(r["recovery_rate"], language),
     )
     if int(r["success_judged"]):
-        text += t(
+        text += nt(
             "rec.say.succeeded",
+            int(r["success_judged"]),
             language,
             k=_count(r["successes"], language),
             n=_count(r["success_judged"], language),
@@ -2182,11 +2186,19 @@ def basis_text(
     ...                  ignored_channel=True))  # doctest: +NORMALIZE_WHITESPACE
     Based on 12 dissatisfied cases, from 2026-05-01 to 2026-05-31, through every channel (this
     measure cannot be split by channel yet, so the channel filter chat is not applied).
+
+    ``what`` may be a plural message of the catalogue (``"basis.complaints"``), written in
+    the form ``n`` needs:
+
+    >>> print(basis_text("basis.complaints", 1, "all data"))
+    Based on 1 complaint, from all the data available.
     >>> print(basis_text("keluhan", 392, "semua data", language="id"))
     Berdasarkan 392 keluhan, dari semua data yang tersedia.
     """
-    from cycleanalytics.i18n import t
+    from cycleanalytics.i18n import PLURALS, nt, t
 
+    if what in PLURALS:
+        what = nt(what, n, language)
     if _is_all_data(period):
         text = t("basis.all", language, n=_count(n, language), what=what)
     else:

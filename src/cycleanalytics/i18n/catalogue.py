@@ -128,13 +128,22 @@ def t(key: str, language: str = "en", **values: object) -> str:
 
 
 def nt(key: str, count: float, language: str = "en", **values: object) -> str:
-    """The plural message ``key`` in the form ``language`` uses for ``count``, with
-    ``{placeholders}`` filled from ``values`` (``n`` defaults to ``count`` as written).
+    """The plural message ``key`` in the form ``language``'s catalogue header picks for
+    ``count``, with ``{placeholders}`` filled from ``values`` (``n`` defaults to ``count``
+    written the language's way).
+
+    >>> nt("unit.days", 1, "en"), nt("unit.days", 2, "en"), nt("unit.days", 1, "id")
+    ('1 day', '2 days', '1 hari')
+    >>> nt("basis.complaints", 1_200, "en")
+    'complaints'
     """
     if key not in PLURALS:
         raise KeyError(f"{key!r} is not a plural message")
     text = translations(check_language(language)).ngettext(key, key, _plural_count(count))
-    values.setdefault("n", count)
+    if "n" not in values:
+        from cycleanalytics.i18n.formatting import fmt_number
+
+        values["n"] = fmt_number(count, language, decimals=0 if count == int(count) else 1)
     return text.format(**values)
 
 

@@ -61,14 +61,14 @@ def fmt_money(value: float | None, currency: str, language: str = "en") -> str:
     """An amount with its currency, placed and spelled as the language writes it; an unknown
     currency code still shows the number and the code.
 
-    >>> fmt_money(11.29, "EUR"), fmt_money(1234.5, "IDR", "id")
-    ('€11.29', 'Rp1.234,50')
+    >>> fmt_money(11.29, "EUR"), fmt_money(1234.6, "IDR", "id"), fmt_money(5, "MYR", "ms")
+    ('€11.29', 'Rp1.235', 'RM5.00')
     """
     if _missing(value):
         return MISSING
     language = check_language(language)
     try:
-        return format_currency(value, currency, locale=language, currency_digits=False)
+        return format_currency(value, currency, locale=language)
     except Exception:  # an unknown currency code: still the number and the code
         return f"{fmt_number(value, language, decimals=2)} {currency}"
 
