@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cycleanalytics.notebook.words import _column, _count, _pct, group_text, number_text, share_text
+from cycleanalytics.notebook.words import (
+    column_header,
+    count_text,
+    group_text,
+    number_text,
+    pct_text,
+    share_text,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,17 +25,17 @@ def complaints_table(df: pd.DataFrame, by: str = "category", language: str = "en
 
     from cycleanalytics.i18n import t
 
-    group = t("col.area", language) if by == "category" else _column(by, language)
+    group = t("col.area", language) if by == "category" else column_header(by, language)
     rows = []
     for r in df.to_dict("records"):
         rows.append(
             {
                 group: group_text(r[by], language),
-                t("compl.col.complaints", language): _count(r["complaints"], language),
+                t("compl.col.complaints", language): count_text(r["complaints"], language),
                 t("compl.col.per_1000", language): number_text(
                     r["rate_per_1000_cases"], language=language
                 ),
-                t("compl.col.cumulative", language): _pct(r["cumulative_share"], language),
+                t("compl.col.cumulative", language): pct_text(r["cumulative_share"], language),
                 t("compl.col.first_response", language): number_text(
                     r["first_response_median_h"], language=language
                 ),
@@ -74,12 +81,12 @@ def pareto_takeaway(
     return t(
         "compl.say.pareto",
         language,
-        k=_count(len(names), language),
-        n=_count(len(ordered), language),
+        k=count_text(len(names), language),
+        n=count_text(len(ordered), language),
         groups=word,
         names=", ".join(names),
-        share=_pct(running / total, language),
-        total=_count(total, language),
+        share=pct_text(running / total, language),
+        total=count_text(total, language),
     )
 
 
@@ -101,12 +108,12 @@ def resolution_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     if n == 0:
         return t("compl.say.none", language)
     if r["median_h"] != r["median_h"]:
-        text = nt("compl.say.unresolved", n, language, n=_count(n, language))
+        text = nt("compl.say.unresolved", n, language, n=count_text(n, language))
     else:
         text = t(
             "compl.say.half",
             language,
-            n=_count(n, language),
+            n=count_text(n, language),
             hours=fmt_number(r["median_h"], language),
             days=fmt_number(r["median_h"] / 24, language, decimals=1),
         )
@@ -120,6 +127,6 @@ def resolution_takeaway(df: pd.DataFrame, language: str = "en") -> str:
         text += ")."
     if int(r["censored"]):
         text += nt(
-            "compl.say.open", int(r["censored"]), language, n=_count(r["censored"], language)
+            "compl.say.open", int(r["censored"]), language, n=count_text(r["censored"], language)
         )
     return text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from cycleanalytics.notebook.words import _count, _pct, share_text
+from cycleanalytics.notebook.words import count_text, pct_text, share_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,7 +29,9 @@ def conformance_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     from cycleanalytics.i18n import localize_number, t
 
     def n_of(n: Any, total: Any) -> str:
-        return t("word.n_of", language, n=_count(n, language), total=_count(total, language))
+        return t(
+            "word.n_of", language, n=count_text(n, language), total=count_text(total, language)
+        )
 
     row = df.iloc[0]
     rows = [
@@ -86,9 +88,9 @@ def conformance_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     text = t(
         "conf.say.conforming",
         language,
-        n=_count(row["conforming_cases"], language),
-        cases=_count(cases, language),
-        share=_pct(row["conforming_share"], language),
+        n=count_text(row["conforming_cases"], language),
+        cases=count_text(cases, language),
+        share=pct_text(row["conforming_share"], language),
     )
     deviations = {
         "skipped": row["skipped_share"],
@@ -102,7 +104,7 @@ def conformance_takeaway(df: pd.DataFrame, language: str = "en") -> str:
             "conf.say.deviation",
             language,
             name=t(f"conf.say.{name}", language),
-            share=_pct(share, language),
+            share=pct_text(share, language),
         )
     return text
 
@@ -129,7 +131,7 @@ def variants_table(df: pd.DataFrame, *, top: int = 10, language: str = "en") -> 
                 " → ".join(stage_label(s, language) for s in str(v).split(" > "))
                 for v in part["variant"]
             ],
-            t("conf.col.journeys", language): [_count(n, language) for n in part["cases"]],
+            t("conf.col.journeys", language): [count_text(n, language) for n in part["cases"]],
             t("conf.col.share", language): [
                 share_text(s, lo, hi, language)
                 for s, lo, hi in zip(part["share"], part["share_lo"], part["share_hi"], strict=True)
@@ -218,7 +220,7 @@ def rules_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
                 rule_text(r, d, language) for r, d in zip(rules, df["description"], strict=True)
             ],
             t("conf.col.passing", language): [
-                t("word.n_of", language, n=_count(p, language), total=_count(n, language))
+                t("word.n_of", language, n=count_text(p, language), total=count_text(n, language))
                 for p, n in zip(df["passing"], df["cases"], strict=True)
             ],
             t("conf.col.share_passing", language): [

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cycleanalytics.notebook.words import (
-    _column,
-    _count,
-    _is_all_data,
-    _pct,
+    column_header,
+    count_text,
     group_text,
+    is_all_data,
     label_stages,
+    pct_text,
 )
 
 if TYPE_CHECKING:
@@ -30,13 +30,13 @@ def funnel_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("col.stage", language): df["label"].astype(str),
-            t("funnel.col.reached", language): [_count(n, language) for n in df["reached"]],
+            t("funnel.col.reached", language): [count_text(n, language) for n in df["reached"]],
             t("funnel.col.continuing", language): [
-                "–" if k == first else _pct(s, language)
+                "–" if k == first else pct_text(s, language)
                 for k, s in zip(df["stage_index"], df["conversion"], strict=True)
             ],
             t("funnel.col.lost", language): [
-                "–" if k == first else _count(n, language)
+                "–" if k == first else count_text(n, language)
                 for k, n in zip(df["stage_index"], df["dropped"], strict=True)
             ],
         }
@@ -52,11 +52,13 @@ def funnel_by_table(df: pd.DataFrame, by: str, language: str = "en") -> pd.DataF
     rows = []
     for group, part in df.groupby(by, sort=False, dropna=False):
         part = part.sort_values("stage_index")
-        row: dict[str, str] = {_column(by, language): group_text(group, language)}
+        row: dict[str, str] = {column_header(by, language): group_text(group, language)}
         first = part["stage_index"].min()
         for stage in part.itertuples(index=False):
-            share = "" if stage.stage_index == first else f" ({_pct(stage.from_entry, language)})"
-            row[str(stage.label)] = f"{_count(stage.reached, language)}{share}"
+            share = (
+                "" if stage.stage_index == first else f" ({pct_text(stage.from_entry, language)})"
+            )
+            row[str(stage.label)] = f"{count_text(stage.reached, language)}{share}"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -98,9 +100,9 @@ def funnel_takeaway(df: pd.DataFrame, language: str = "en") -> str:
         language,
         before=before["label"],
         after=after["label"],
-        share=_pct(share, language),
-        lost=_count(lost, language),
-        reached=_count(before["reached"], language),
+        share=pct_text(share, language),
+        lost=count_text(lost, language),
+        reached=count_text(before["reached"], language),
     )
 
 
@@ -128,12 +130,12 @@ def funnel_basis(df: pd.DataFrame, language: str = "en", *, period: str | None =
     total = attrs.get("cases_total")
     period = period if period is not None else (attrs.get("period") or "all data")
     channel = attrs.get("channel") or "all"
-    everything = _is_all_data(period)
+    everything = is_all_data(period)
     if everything:
-        text = nt("funnel.basis.all", entered, language, n=_count(entered, language))
+        text = nt("funnel.basis.all", entered, language, n=count_text(entered, language))
     else:
         text = nt(
-            "funnel.basis.period", entered, language, n=_count(entered, language), period=period
+            "funnel.basis.period", entered, language, n=count_text(entered, language), period=period
         )
     text += "." if channel == "all" else t("funnel.basis.channel", language, channel=channel) + "."
     if total is not None and int(total) > entered:
@@ -143,7 +145,7 @@ def funnel_basis(df: pd.DataFrame, language: str = "en", *, period: str | None =
         )
         key = "funnel.basis.left_out_all" if everything else "funnel.basis.left_out_period"
         left_out = int(total) - entered
-        why = nt(key, left_out, language, n=_count(left_out, language), first=first)
+        why = nt(key, left_out, language, n=count_text(left_out, language), first=first)
         why += "." if channel == "all" else t("funnel.basis.other_channel", language) + "."
         text += f" {why}"
     return text

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cycleanalytics.notebook.words import _column, _count, _pct, group_text, share_text
+from cycleanalytics.notebook.words import (
+    column_header,
+    count_text,
+    group_text,
+    pct_text,
+    share_text,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,7 +24,7 @@ def recovery_table(df: pd.DataFrame, by: str, language: str = "en") -> pd.DataFr
     from cycleanalytics.i18n import t
 
     label = {"recovery_action": t("col.action", language), "category": t("col.area", language)}
-    header = label.get(by, _column(by, language))
+    header = label.get(by, column_header(by, language))
     rows = []
     for r in df.to_dict("records"):
         group = r[by]
@@ -28,18 +34,18 @@ def recovery_table(df: pd.DataFrame, by: str, language: str = "en") -> pd.DataFr
                 header: t("rec.no_step", language)
                 if by == "recovery_action" and missing
                 else group_text(group, language),
-                t("rec.col.dissatisfied", language): _count(r["dissatisfied"], language),
+                t("rec.col.dissatisfied", language): count_text(r["dissatisfied"], language),
                 t("rec.col.recovered", language): share_text(
                     r["recovery_rate"], r["recovery_rate_lo"], r["recovery_rate_hi"], language
                 ),
                 t("rec.col.succeeded", language): share_text(
                     r["success_rate"], r["success_rate_lo"], r["success_rate_hi"], language
                 )
-                + t("word.of_n", language, n=_count(r["success_judged"], language)),
+                + t("word.of_n", language, n=count_text(r["success_judged"], language)),
                 t("rec.col.stayed", language): share_text(
                     r["retention_rate"], r["retention_rate_lo"], r["retention_rate_hi"], language
                 )
-                + t("word.of_n", language, n=_count(r["retention_judged"], language)),
+                + t("word.of_n", language, n=count_text(r["retention_judged"], language)),
             }
         )
     return pd.DataFrame(rows)
@@ -64,18 +70,18 @@ def recovery_takeaway(df: pd.DataFrame, language: str = "en") -> str:
         "rec.say.recovered",
         int(r["dissatisfied"]),
         language,
-        n=_count(r["dissatisfied"], language),
-        k=_count(r["recovered"], language),
-        share=_pct(r["recovery_rate"], language),
+        n=count_text(r["dissatisfied"], language),
+        k=count_text(r["recovered"], language),
+        share=pct_text(r["recovery_rate"], language),
     )
     if int(r["success_judged"]):
         text += nt(
             "rec.say.succeeded",
             int(r["success_judged"]),
             language,
-            k=_count(r["successes"], language),
-            n=_count(r["success_judged"], language),
-            share=_pct(r["success_rate"], language),
+            k=count_text(r["successes"], language),
+            n=count_text(r["success_judged"], language),
+            share=pct_text(r["success_rate"], language),
         )
     else:
         text += t("rec.say.not_judged", language)
@@ -95,12 +101,12 @@ def paradox_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
         return t(key, language) if key in TEXTS else str(g)
 
     def of(share: str, n: Any) -> str:
-        return share + t("word.of_n", language, n=_count(n, language))
+        return share + t("word.of_n", language, n=count_text(n, language))
 
     return pd.DataFrame(
         {
             t("rec.col.group", language): [group(g) for g in df["group"]],
-            t("rec.col.cases", language): [_count(n, language) for n in df["cases"]],
+            t("rec.col.cases", language): [count_text(n, language) for n in df["cases"]],
             t("rec.col.next_satisfied", language): [
                 of(share_text(s, lo, hi, language), n)
                 for s, lo, hi, n in zip(
@@ -141,7 +147,9 @@ def paradox_verdict(df: pd.DataFrame, language: str = "en", *, min_n: int = 30) 
         return t("rec.verdict.nothing", language)
     mw, tz = tests
     n0, n1 = int(mw["n_1"]), int(mw["n_2"])
-    sizes = t("rec.verdict.sizes", language, n1=_count(n1, language), n0=_count(n0, language))
+    sizes = t(
+        "rec.verdict.sizes", language, n1=count_text(n1, language), n0=count_text(n0, language)
+    )
     if min(n0, n1) < min_n:
         return t("rec.verdict.too_few", language, sizes=sizes, min_n=min_n)
 
@@ -162,8 +170,8 @@ def paradox_verdict(df: pd.DataFrame, language: str = "en", *, min_n: int = 30) 
         effect=num(tz["effect"], "+.1%"),
         lo=num(tz["effect_lo"], "+.1%"),
         hi=num(tz["effect_hi"], "+.1%"),
-        n1=_count(tz["n_2"], language),
-        n0=_count(tz["n_1"], language),
+        n1=count_text(tz["n_2"], language),
+        n0=count_text(tz["n_1"], language),
         p=num(tz["p_value"], ".3f"),
     )
     p = float(mw["p_value"])

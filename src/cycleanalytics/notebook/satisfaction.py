@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cycleanalytics.notebook.words import _column, _count, _pct, group_text, number_text, share_text
+from cycleanalytics.notebook.words import (
+    column_header,
+    count_text,
+    group_text,
+    number_text,
+    pct_text,
+    share_text,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,8 +30,8 @@ def satisfaction_table(df: pd.DataFrame, by: str, language: str = "en") -> pd.Da
         few = t("word.few_answers", language) if bool(r.get("low_n", False)) else ""
         rows.append(
             {
-                _column(by, language): group_text(r[by], language) + few,
-                t("sat.col.responses", language): _count(r["responses"], language),
+                column_header(by, language): group_text(r[by], language) + few,
+                t("sat.col.responses", language): count_text(r["responses"], language),
                 t("sat.col.response_rate", language): share_text(
                     r["response_rate"], r["response_rate_lo"], r["response_rate_hi"], language
                 ),
@@ -60,10 +67,10 @@ def satisfaction_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     text = t(
         "sat.say.csat",
         language,
-        csat=_pct(r["csat"], language),
-        n=_count(r["csat_n"], language),
-        lo=_pct(r["csat_lo"], language),
-        hi=_pct(r["csat_hi"], language),
+        csat=pct_text(r["csat"], language),
+        n=count_text(r["csat_n"], language),
+        lo=pct_text(r["csat_lo"], language),
+        hi=pct_text(r["csat_hi"], language),
     )
     if r["nps"] == r["nps"]:
         text += t("sat.say.nps", language, nps=fmt_number(r["nps"], language, decimals=1))
@@ -71,8 +78,8 @@ def satisfaction_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     text += t(
         "sat.say.responses",
         language,
-        responses=_count(r["responses"], language),
-        contacts=_count(r["interactions"], language),
+        responses=count_text(r["responses"], language),
+        contacts=count_text(r["interactions"], language),
         share=fmt_share(share, language),
     )
     return text
@@ -87,7 +94,7 @@ def change_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     from cycleanalytics.i18n import fmt_share, localize_number, t
 
     def answers(v: float, n: Any) -> str:
-        return f"{fmt_share(v, language)} ({_count(n, language)})"
+        return f"{fmt_share(v, language)} ({count_text(n, language)})"
 
     return pd.DataFrame(
         {

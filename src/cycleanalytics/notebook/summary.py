@@ -8,7 +8,7 @@ import html
 from typing import TYPE_CHECKING
 
 from cycleanalytics.notebook.context import ReportContext
-from cycleanalytics.notebook.tiles import _kpi_label, format_kpi
+from cycleanalytics.notebook.tiles import format_kpi, kpi_label
 from cycleanalytics.notebook.words import group_text
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
     for (kpi, _stage), row in rows.items():
         if kpi in ("cases", "dropoff") or row["value"] != row["value"]:
             continue
-        label = _kpi_label(row, language)
+        label = kpi_label(row, language)
         value = format_kpi(row["value"], row["unit"], language)
         previous = row.get("previous")
         if previous is None or previous != previous:
@@ -73,7 +73,7 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
     for kpi in table.attrs.get("missing", {}):  # what this data cannot measure, said once
         row = rows.get((kpi, None))
         if row is not None:
-            said.append(t("say.not_measured", language, kpi=_kpi_label(row, language)))
+            said.append(t("say.not_measured", language, kpi=kpi_label(row, language)))
     drops = [r for (kpi, _), r in rows.items() if kpi == "dropoff" and r["value"] == r["value"]]
     if drops:
         worst = max(drops, key=lambda r: r["value"])
@@ -219,7 +219,7 @@ def kpi_basis_lines(table: pd.DataFrame, language: str = "en") -> list[str]:
                 language,
                 kpi=t("exec.funnel", language)
                 if row["kpi"] == "dropoff"
-                else _kpi_label(row, language),
+                else kpi_label(row, language),
                 population=t(f"counted.population.{counts}", language),
                 time=t(f"counted.time.{time}", language),
             )

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _kpi_label(row: Any, language: str) -> str:
+def kpi_label(row: Any, language: str) -> str:
+    """A KPI row's name in ``language`` (the drop-off KPI names its stage)."""
     from cycleanalytics.i18n import stage_label, t
 
     if row["kpi"] == "dropoff":
@@ -234,7 +235,7 @@ def _tile_label(row: Any, language: str) -> str:
 
     if row["kpi"] == "median_resolution_h":
         return t("tile.median_resolution_h", language)
-    return _kpi_label(row, language)
+    return kpi_label(row, language)
 
 
 def kpi_tiles_html(

@@ -12,19 +12,29 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _pct(share: float, language: str = "en") -> str:
+def pct_text(share: float, language: str = "en") -> str:
+    """A share as a whole percent in ``language``; a dash when it is missing.
+
+    >>> pct_text(0.456, "id"), pct_text(float("nan"))
+    ('46%', '–')
+    """
     from cycleanalytics.i18n import fmt_share
 
     return "–" if share != share else fmt_share(share, language, decimals=0)  # NaN: a dash
 
 
-def _count(n: Any, language: str = "en") -> str:
+def count_text(n: Any, language: str = "en") -> str:
+    """A count as a whole number with the language's group symbol.
+
+    >>> count_text(12345.0, "id")
+    '12.345'
+    """
     from cycleanalytics.i18n import fmt_number
 
     return fmt_number(int(n), language)
 
 
-def _column(by: str, language: str = "en") -> str:
+def column_header(by: str, language: str = "en") -> str:
     """A breakdown column's header: ``col.<by>`` in ``language``, else the name itself."""
     from cycleanalytics.i18n import TEXTS, t
 
@@ -55,7 +65,8 @@ def label_stages(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     return out
 
 
-def _is_all_data(period: str | None) -> bool:
+def is_all_data(period: str | None) -> bool:
+    """Whether ``period`` (a report's period label) means all the data, in any language."""
     from cycleanalytics.i18n import LANGUAGES, t
 
     return not period or period in {t("header.all_data", lang) for lang in LANGUAGES}
@@ -235,10 +246,10 @@ def basis_text(
 
     if what in PLURALS:
         what = nt(what, n, language)
-    if _is_all_data(period):
-        text = t("basis.all", language, n=_count(n, language), what=what)
+    if is_all_data(period):
+        text = t("basis.all", language, n=count_text(n, language), what=what)
     else:
-        text = t("basis.period", language, n=_count(n, language), what=what, period=period)
+        text = t("basis.period", language, n=count_text(n, language), what=what, period=period)
     if segment is not None:
         text += t("basis.segment", language, segment=segment)
     if channel is not None and ignored_channel:
