@@ -394,7 +394,7 @@ def test_the_report_table_marks_predicted_areas_in_the_language(complaints_store
     assert words.iloc[-1].tolist() == ["tidak dikelaskan", "0", "2", "2"]
     assert predicted_areas_takeaway(table) == (
         "Of the 10 complaints, 2 (20%) have a recorded area, 5 (50%) a predicted area and "
-        "2 (20%) are unclassified (the model was not sure enough). 1 (10%) have neither: no "
+        "2 (20%) are unclassified (the model was not sure enough). 1 (10%) has neither: no "
         "text, or recorded after the last classification."
     )
 

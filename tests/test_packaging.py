@@ -49,6 +49,8 @@ def test_wheel_contents(wheel):
         "cycleanalytics/data/sample/interactions.csv",
         "cycleanalytics/data/sample/truth.json",
         "cycleanalytics/templates/cycleanalytics/index.html.j2",
+        "cycleanalytics/locale/id/LC_MESSAGES/cycleanalytics.po",
+        "cycleanalytics/locale/ms/LC_MESSAGES/cycleanalytics.po",
     ):
         assert needed in names, needed
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

@@ -847,7 +847,7 @@ def predicted_areas_takeaway(table: pd.DataFrame, language: str = "en") -> str:
     Of the 10 complaints, 6 (60%) have a recorded area, 3 (30%) a predicted area and 1 (10%)
     are unclassified (the model was not sure enough).
     """
-    from cycleanalytics.i18n import fmt_number, fmt_share, t
+    from cycleanalytics.i18n import fmt_number, fmt_share, nt, t
 
     a = table.attrs
     total = int(a.get("complaints", 0))
@@ -859,9 +859,10 @@ def predicted_areas_takeaway(table: pd.DataFrame, language: str = "en") -> str:
 
     if a["predicted"] == 0 and a["unclassified"] == 0:
         if a["not_classified"] == 0:
-            return t("compl.predicted.all_recorded", language, n=fmt_number(total, language))
-        return t(
+            return nt("compl.predicted.all_recorded", total, language)
+        return nt(
             "compl.predicted.none",
+            int(a["not_classified"]),
             language,
             n=fmt_number(a["not_classified"], language),
             total=fmt_number(total, language),
@@ -876,7 +877,8 @@ def predicted_areas_takeaway(table: pd.DataFrame, language: str = "en") -> str:
         unclassified=part(a["unclassified"]),
     )
     if a["not_classified"]:
-        text += t("compl.predicted.rest", language, n=part(a["not_classified"]))
+        rest = int(a["not_classified"])
+        text += nt("compl.predicted.rest", rest, language, n=part(rest))
     return text
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from cycleanalytics.i18n import TEXTS, fmt_number, fmt_share, stage_label, t
+from cycleanalytics.i18n import TEXTS, fmt_number, fmt_share, nt, stage_label, t
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -61,9 +61,7 @@ def drivers_takeaway(df: pd.DataFrame, stages: pd.DataFrame, language: str = "en
         kept = [stage_label(d, language) for d in df.attrs.get("drivers", [])]
         n = int(df["n"].max()) if len(df) and df["n"].notna().any() else 0
         rated = _join(kept, language) or t("drv.say.no_rating", language)
-        return [
-            t("drv.say.none", language, outcome=outcome, n=fmt_number(n, language), drivers=rated)
-        ]
+        return [nt("drv.say.none", n, language, outcome=outcome, drivers=rated)]
     ranked = df[df["rank"].notna()].sort_values("rank").head(3)
     names = [driver_label(row, language) for _, row in ranked.iterrows()]
     share = float(ranked["importance_share"].sum())
@@ -96,10 +94,10 @@ def drivers_takeaway(df: pd.DataFrame, stages: pd.DataFrame, language: str = "en
 def drivers_basis(df: pd.DataFrame, language: str = "en", *, survey: str | None = None,
                   period: str = "") -> str:  # fmt: skip
     """What the analysis rests on, in one sentence."""
-    n = fmt_number(int(df.attrs.get("definition", {}).get("rows_used", 0)), language)
+    n = int(df.attrs.get("definition", {}).get("rows_used", 0))
     if survey:
-        return t("drv.basis.survey", language, n=n, survey=survey)
-    return t("drv.basis.cases", language, n=n, outcome=outcome_text(df, language), period=period)
+        return nt("drv.basis.survey", n, language, survey=survey)
+    return nt("drv.basis.cases", n, language, outcome=outcome_text(df, language), period=period)
 
 
 def drivers_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:

@@ -1,0 +1,84 @@
+"""Display names in the report's language: stages, data values, figure labels and hovers."""
+
+from __future__ import annotations
+
+import re
+
+from cycleanalytics.i18n.catalogue import (
+    CHART_TEXTS,
+    HOVER_TEXTS,
+    MOVE_WORDS,
+    STAGE_LABELS,
+    VALUE_LABELS,
+    check_language,
+)
+from cycleanalytics.i18n.formatting import localize_number
+
+_MOVE_CELL = re.compile(
+    r"(?P<count>[\d,]+) \((?P<kind>allowed|✗ not in the model)\); median (?P<hours>[\d.]+) h"
+)
+
+
+def stage_label(stage: str, language: str = "en") -> str:
+    """A stage's name in ``language`` (the id itself, made readable, for a stage of another
+    model).
+
+    >>> stage_label("follow_up", "ms"), stage_label("triage")
+    ('Susulan', 'Triage')
+    """
+    return STAGE_LABELS[check_language(language)].get(stage, stage.replace("_", " ").capitalize())
+
+
+def value_label(value: str, language: str = "en") -> str:
+    """A data value's name in ``language`` (complaint areas, recovery actions; see
+    :data:`VALUE_LABELS`); English, and values without a name, show the value itself.
+
+    >>> value_label("complaint_handling", "ms"), value_label("complaint_handling", "en")
+    ('pengendalian aduan', 'complaint_handling')
+    """
+    if check_language(language) == "en":
+        return value
+    return VALUE_LABELS.get(value, {}).get(language, value)
+
+
+def chart_text(text: str, language: str = "en") -> str:
+    """A figure's English label in ``language`` (:data:`CHART_TEXTS`, then stage names and
+    :data:`VALUE_LABELS`); unknown text is returned as it is.
+
+    >>> chart_text("share still open", "id"), chart_text("product", "ms")
+    ('bagian yang masih terbuka', 'produk')
+    """
+    if check_language(language) == "en":
+        return text
+    if text in CHART_TEXTS:
+        return CHART_TEXTS[text].get(language, text)
+    for stage, english in STAGE_LABELS["en"].items():
+        if text in (stage, english):
+            return STAGE_LABELS[language].get(stage, text)
+    key = text.replace(" ", "_")
+    if key in VALUE_LABELS:
+        return VALUE_LABELS[key].get(language, text)
+    return text
+
+
+def hover_text(template: str, language: str = "en") -> str:
+    """A figure's English hover template in ``language`` (:data:`HOVER_TEXTS`); a template
+    with no translation is returned as it is."""
+    if check_language(language) == "en":
+        return template
+    return HOVER_TEXTS.get(template, {}).get(language, template)
+
+
+def move_text(text: str, language: str = "en") -> str:
+    """A directly-follows cell (``"1,234 (allowed); median 2.5 h"``) in ``language``.
+
+    >>> move_text("1,234 (✗ not in the model); median 2.5 h", "id")
+    '1.234 (✗ tidak ada dalam model); median 2,5 jam'
+    """
+    match = _MOVE_CELL.fullmatch(text)
+    if check_language(language) == "en" or not match:
+        return text
+    words = {english: names.get(language, english) for english, names in MOVE_WORDS.items()}
+    count = localize_number(match["count"], language)
+    hours = localize_number(match["hours"], language)
+    return f"{count} ({words[match['kind']]}); {words['median']} {hours} {words['h']}"

@@ -1,0 +1,231 @@
+"""The conformance report's wording: fitness table, paths, rules and the takeaway."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from cycleanalytics.notebook.words import count_text, pct_text, share_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+_CONFORMANCE_ROWS = (
+    ("coverage", "coverage", "events_mapped", "events"),
+    ("conforming", "conforming_share", "conforming_cases", "cases"),
+    ("skipped", "skipped_share", "skipped_cases", "cases"),
+    ("backward", "backward_share", "backward_cases", "cases"),
+    ("repeats", "repeats_share", "repeats_cases", "cases"),
+)
+
+
+def conformance_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """The one-row :func:`~cycleanalytics.metrics.conformance` table as a plain table:
+    measure, share with its 95% interval, and the count behind it ("n of N"); then the
+    recoveries without a dissatisfied answer and the two fitness values."""
+    import pandas as pd
+
+    from cycleanalytics.i18n import localize_number, t
+
+    def n_of(n: Any, total: Any) -> str:
+        return t(
+            "word.n_of", language, n=count_text(n, language), total=count_text(total, language)
+        )
+
+    row = df.iloc[0]
+    rows = [
+        (
+            t(f"conf.row.{key}", language),
+            share_text(row[share], row[f"{share}_lo"], row[f"{share}_hi"], language),
+            n_of(row[hits], row[base]),
+        )
+        for key, share, hits, base in _CONFORMANCE_ROWS
+    ]
+    rows.append(
+        (
+            t("conf.row.recovery", language),
+            share_text(row["recovery_without_dissatisfaction_share"], language=language),
+            n_of(row["recovery_without_dissatisfaction"], row["recovery_cases"]),
+        )
+    )
+    rows.append(
+        (
+            t("conf.row.transition_fitness", language),
+            localize_number(f"{row['transition_fitness']:.3f}", language),
+            n_of(row["transitions_allowed"], row["transitions"]),
+        )
+    )
+    rows.append(
+        (
+            t("conf.row.token_fitness", language),
+            localize_number(f"{row['token_fitness']:.3f}", language),
+            "–",
+        )
+    )
+    columns = [t(f"conf.col.{c}", language) for c in ("measure", "value", "count")]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def conformance_takeaway(df: pd.DataFrame, language: str = "en") -> str:
+    """One sentence: how many journeys follow the model, and the commonest deviation.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"cases": [200], "conforming_cases": [120], "conforming_share": [0.6],
+    ...     "skipped_share": [0.05], "backward_share": [0.1], "repeats_share": [0.3]})
+    >>> print(conformance_takeaway(df))  # doctest: +NORMALIZE_WHITESPACE
+    120 of 200 journeys (60%) follow the cycle model exactly. The commonest deviation is
+    repeating a stage (30% of journeys).
+    """
+    from cycleanalytics.i18n import t
+
+    row = df.iloc[0]
+    cases = int(row["cases"])
+    if cases == 0:
+        return t("conf.say.empty", language)
+    text = t(
+        "conf.say.conforming",
+        language,
+        n=count_text(row["conforming_cases"], language),
+        cases=count_text(cases, language),
+        share=pct_text(row["conforming_share"], language),
+    )
+    deviations = {
+        "skipped": row["skipped_share"],
+        "backward": row["backward_share"],
+        "repeats": row["repeats_share"],
+        "late_start": row.get("late_start_share", 0),
+    }
+    name, share = max(deviations.items(), key=lambda kv: kv[1])
+    if share > 0:
+        text += t(
+            "conf.say.deviation",
+            language,
+            name=t(f"conf.say.{name}", language),
+            share=pct_text(share, language),
+        )
+    return text
+
+
+def variants_table(df: pd.DataFrame, *, top: int = 10, language: str = "en") -> pd.DataFrame:
+    """The ``top`` commonest paths of a :func:`~cycleanalytics.metrics.variants` table, with
+    stage names, journeys, share (95% interval), whether the model allows them and fitness.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"variant": ["pre_interaction > follow_up"], "cases": [1200],
+    ...     "share": [0.25], "share_lo": [0.2], "share_hi": [0.3], "conforming": [False],
+    ...     "fitness": [0.5]})
+    >>> variants_table(df).iloc[0].tolist()
+    ['Pre-interaction → Follow-up', '1,200', '25.0% (20.0–30.0%)', 'no', '0.50']
+    """
+    import pandas as pd
+
+    from cycleanalytics.i18n import localize_number, stage_label, t
+
+    part = df.head(top)
+    return pd.DataFrame(
+        {
+            t("conf.col.path", language): [
+                " → ".join(stage_label(s, language) for s in str(v).split(" > "))
+                for v in part["variant"]
+            ],
+            t("conf.col.journeys", language): [count_text(n, language) for n in part["cases"]],
+            t("conf.col.share", language): [
+                share_text(s, lo, hi, language)
+                for s, lo, hi in zip(part["share"], part["share_lo"], part["share_hi"], strict=True)
+            ],
+            t("conf.col.allowed", language): [
+                t("word.yes" if c else "word.no", language) for c in part["conforming"]
+            ],
+            t("conf.col.fitness", language): [
+                localize_number(f"{f:.2f}", language) for f in part["fitness"]
+            ],
+        }
+    )
+
+
+def rule_text(rule: str, description: str, language: str = "en") -> str:
+    """A conformance rule in words: its description (English), or its kind and stages named
+    in ``language``.
+
+    >>> rule_text("precedence(pre_interaction, follow_up)", "every follow_up is preceded ...", "id")
+    'Setiap Tindak lanjut didahului oleh Pra-interaksi'
+    """
+
+    from cycleanalytics.i18n import TEXTS, check_language, stage_label, t
+
+    if check_language(language) == "en":
+        return str(description).capitalize()
+    match = re.fullmatch(r"(\w+)\((.*)\)", str(rule).strip())
+    if not match or f"conf.rule.{match[1]}" not in TEXTS:
+        return str(description).capitalize()
+    args = [a.strip() for a in match[2].split(",") if a.strip()]
+    names = dict(zip("ab", (stage_label(a, language) for a in args), strict=False))
+    try:
+        return (
+            t(f"conf.rule.{match[1]}", language, **names)
+            if names
+            else t(f"conf.rule.{match[1]}", language)
+        )
+    except (KeyError, IndexError):
+        return str(description).capitalize()
+
+
+def with_path_labels(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """A copy of a :func:`~cycleanalytics.metrics.variants` table whose paths name their
+    stages in ``language`` (for its chart); English keeps the table as it is.
+
+    >>> import pandas as pd
+    >>> with_path_labels(pd.DataFrame({"variant": ["pre_interaction > follow_up"]}), "ms")[
+    ...     "variant"].tolist()
+    ['Pra-interaksi → Susulan']
+    """
+    from cycleanalytics.i18n import check_language, stage_label
+
+    out = df.copy()
+    if check_language(language) != "en":
+        out["variant"] = [
+            " → ".join(stage_label(s, language) for s in str(v).split(" > "))
+            for v in out["variant"]
+        ]
+    return out
+
+
+def with_rule_texts(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """A copy of a :func:`~cycleanalytics.metrics.conformance_rules` table whose
+    ``description`` is the rule in ``language`` (:func:`rule_text`), for its chart."""
+    from cycleanalytics.i18n import check_language
+
+    out = df.copy()
+    if check_language(language) != "en" and "rule" in out:
+        out["description"] = [
+            rule_text(r, d, language) for r, d in zip(out["rule"], out["description"], strict=True)
+        ]
+    return out
+
+
+def rules_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """A :func:`~cycleanalytics.metrics.conformance_rules` table in words: rule, journeys
+    passing ("n of N") and share passing (95% interval)."""
+    import pandas as pd
+
+    from cycleanalytics.i18n import t
+
+    rules = df["rule"] if "rule" in df else df["description"]
+    return pd.DataFrame(
+        {
+            t("conf.col.rule", language): [
+                rule_text(r, d, language) for r, d in zip(rules, df["description"], strict=True)
+            ],
+            t("conf.col.passing", language): [
+                t("word.n_of", language, n=count_text(p, language), total=count_text(n, language))
+                for p, n in zip(df["passing"], df["cases"], strict=True)
+            ],
+            t("conf.col.share_passing", language): [
+                share_text(s, lo, hi, language)
+                for s, lo, hi in zip(df["share"], df["share_lo"], df["share_hi"], strict=True)
+            ],
+        }
+    )

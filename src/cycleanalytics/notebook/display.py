@@ -1,0 +1,332 @@
+"""Kernel set-up and display: offline plotly, the report stylesheet, text, tables and figures in
+the report's language.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+RENDERER_NAME = "cycleanalytics"
+
+
+def plotly_bundle() -> tuple[str, str]:
+    import plotly.offline
+
+    bundle = plotly.offline.get_plotlyjs()
+    return bundle, f"* plotly.js v{plotly.offline.get_plotlyjs_version()}\n"
+
+
+_REPORT_CSS = """
+<style>
+.ca-note { color: #444; font-size: 0.95em; margin: 0.2em 0 0.8em 0; padding-left: 0.2em; }
+.ca-empty { color: #444; font-size: 0.95em; margin: 0.6em 0 1em 0; padding: 1.2em 1em;
+  border: 1px dashed #c7d3dc; border-radius: 6px; background: #fafbfc; }
+.ca-basis { color: #444; font-size: 0.9em; margin: -0.4em 0 1.2em 0; }
+.ca-basis summary { cursor: pointer; color: #1f5f8b; }
+.ca-tiles { display: grid; gap: 0.8em; margin: 0.6em 0 1.2em 0;
+  grid-template-columns: repeat(auto-fill, minmax(min(100%, 9.5em), 1fr)); }
+.ca-tile { border: 1px solid #d8e2ea; border-radius: 6px; padding: 0.6em 0.9em;
+  background: #fbfdfe; min-width: 0; }
+.ca-tile.ca-status-green { border-left: 5px solid #1a7f37; }
+.ca-tile.ca-status-amber { border-left: 5px solid #b26a00; }
+.ca-tile.ca-status-red { border-left: 5px solid #c62828; }
+.ca-arrow { font-size: 0.95em; }
+.ca-tile-change.ca-good, .ca-arrow.ca-good { color: #1a7f37; }
+.ca-tile-change.ca-bad, .ca-arrow.ca-bad { color: #c62828; }
+.ca-tile-target { font-size: 0.8em; margin: 0.15em 0; }
+.ca-dot { display: inline-block; width: 0.7em; height: 0.7em; border-radius: 50%;
+  vertical-align: baseline; }
+.ca-green .ca-dot { background: #1a7f37; } .ca-amber .ca-dot { background: #b26a00; }
+.ca-red .ca-dot { background: #c62828; }
+.ca-tile-label { color: #1f5f8b; font-size: 0.85em; font-weight: 600; }
+.ca-tile-value { font-size: 1.7em; font-weight: 600; margin: 0.1em 0; }
+.ca-tile-change, .ca-tile-n { color: #555; font-size: 0.8em; }
+.ca-significant { color: #8a4b00; font-size: 0.8em; font-weight: 600; }
+.ca-list { color: #444; margin: 0.2em 0 1em 0; }
+.ca-takeaway { border-left: 4px solid #1f5f8b; background: #f3f7fa; padding: 0.7em 1em;
+  margin: 0.6em 0 1em 0; font-size: 1.05em; }
+table.ca-table { border-collapse: collapse; margin: 0.4em 0 1.2em 0; font-size: 0.95em; }
+table.ca-table th { text-align: left; border-bottom: 2px solid #1f5f8b; padding: 0.35em 0.9em; }
+table.ca-table td { border-bottom: 1px solid #ddd; padding: 0.3em 0.9em; }
+table.ca-table td.num, table.ca-table th.num { text-align: right; }
+table.ca-table td.text, table.ca-table th.text { text-align: left; }
+table.ca-table { display: block; max-width: 100%; overflow-x: auto; }
+@media (max-width: 640px) {
+  .js-plotly-plot .modebar-container { display: none; }
+  table.ca-table { font-size: 0.85em; }
+  table.ca-table th, table.ca-table td { padding: 0.3em 0.5em; }
+}
+@media print {
+  .ca-back, .js-plotly-plot .modebar-container { display: none !important; }
+  .ca-tile, .ca-takeaway, .js-plotly-plot, table.ca-table, tr { break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; }
+  table.ca-table { display: table; overflow: visible; }
+}
+@page { size: A4; margin: 14mm; }
+</style>
+"""
+
+#: On a narrow screen (a phone), legends go below the charts instead of squeezing the plot.
+_NARROW_SCRIPT = """
+window.addEventListener("load", function () {
+  if (window.innerWidth > 640 || !window.Plotly) { return; }
+  document.querySelectorAll(".js-plotly-plot").forEach(function (chart) {
+    if (chart.layout && chart.layout.showlegend !== false) {
+      Plotly.relayout(chart, {"legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left",
+        "legend.y": -0.25, "legend.yanchor": "top"});
+    }
+  });
+});
+"""
+
+_setup_done = False
+
+
+def setup_notebook() -> None:
+    """Prepare a report notebook's kernel; call it in the first code cell.
+
+    Registers a plotly renderer that writes each chart as HTML without its own copy of
+    plotly.js (and without MathJax), with every string of the figure escaped (data never
+    renders as markup: :func:`cycleanalytics.plots.escape_figure`), makes it the default,
+    shows plotly.js inline once so the charts work offline, silences warnings in the report,
+    and sets readable pandas display options. Calling it again in the same kernel does nothing.
+    """
+    global _setup_done
+    if _setup_done:
+        return
+    import warnings
+
+    import pandas as pd
+    import plotly.io as pio
+    from IPython.display import HTML, display
+    from plotly.io._base_renderers import MimetypeRenderer
+
+    from cycleanalytics.plots import escape_figure_dict
+
+    class ReportRenderer(MimetypeRenderer):
+        """Charts as HTML fragments; plotly.js is on the page once, from setup_notebook. Every
+        string of every figure shown is escaped first, however the figure was made."""
+
+        def to_mimebundle(self, fig_dict: dict) -> dict[str, str]:
+            fragment = pio.to_html(
+                escape_figure_dict(fig_dict),
+                full_html=False,
+                include_plotlyjs=False,
+                include_mathjax=False,
+                config={"displaylogo": False, "responsive": True},
+                validate=False,
+            )
+            return {"text/html": fragment}
+
+    warnings.filterwarnings("ignore")
+    pio.renderers[RENDERER_NAME] = ReportRenderer()
+    pio.renderers.default = RENDERER_NAME
+    pd.set_option("display.max_rows", 100)
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.width", 160)
+    pd.set_option("display.precision", 2)
+    bundle, _ = plotly_bundle()
+    display(
+        HTML(
+            f'{_REPORT_CSS}<script type="text/javascript">{bundle}</script>'
+            f'<script type="text/javascript">{_NARROW_SCRIPT}</script>'
+        )
+    )
+    _setup_done = True
+
+
+def show_text(text: str, *, kind: str = "note") -> None:
+    """Show a sentence in a report, HTML-escaped. ``kind`` is ``"note"``, ``"takeaway"`` or
+    ``"empty"`` (a chart's place, saying why it has nothing to draw: the driver counts it as
+    the chart it stands for)."""
+    from IPython.display import HTML, display
+
+    display(HTML(f'<p class="ca-{kind}">{html.escape(text)}</p>'))
+
+
+def show_heading(text: str, level: int = 2) -> None:
+    """Show a heading (level 1-3) in a report, HTML-escaped; for headings in the report's
+    language, which markdown cells cannot switch."""
+    from IPython.display import HTML, display
+
+    display(HTML(f"<h{level}>{html.escape(text)}</h{level}>"))
+
+
+def show_list(items: list[str]) -> None:
+    """Show sentences as a bulleted list, HTML-escaped."""
+    from IPython.display import HTML, display
+
+    rows = "".join(f'<li class="ca-item">{html.escape(item)}</li>' for item in items)
+    display(HTML(f'<ul class="ca-list">{rows}</ul>'))
+
+
+def show_section(key: str, language: str = "en", *, level: int = 2) -> None:
+    """Show a section of a report's prose from the i18n tables: the heading ``<key>.heading``
+    (or ``<key>.title`` at level 1), the paragraph ``<key>.text`` and the bullets
+    ``<key>.1``, ``<key>.2``... whichever exist, in ``language``.
+
+    Markdown cells cannot switch language, so report notebooks keep their headings and prose
+    in :data:`cycleanalytics.i18n.TEXTS` and show them with this.
+    """
+    from cycleanalytics.i18n import TEXTS, check_language, t
+
+    check_language(language)
+    for suffix in ("title", "heading"):
+        if f"{key}.{suffix}" in TEXTS:
+            show_heading(t(f"{key}.{suffix}", language), level)
+            break
+    if f"{key}.text" in TEXTS:
+        show_text(t(f"{key}.text", language))
+    bullets = []
+    while f"{key}.{len(bullets) + 1}" in TEXTS:
+        bullets.append(t(f"{key}.{len(bullets) + 1}", language))
+    if bullets:
+        show_list(bullets)
+
+
+def show_how_to_read(prefix: str, language: str = "en") -> None:
+    """The closing "How to read these numbers" section: a heading and the bullets
+    ``<prefix>.read.1``, ``<prefix>.read.2``..."""
+    from cycleanalytics.i18n import t
+
+    show_heading(t("word.how_to_read", language))
+    show_section(f"{prefix}.read", language)
+
+
+_NUMBERS = re.compile(r"[\d,.%()\s–-]+")
+"""Text that is only numbers (bar labels such as ``1,234  (56%)``)."""
+
+
+def localize_figure(fig: Any, language: str = "en") -> Any:
+    """``fig`` with its English labels in ``language``: axis and legend titles, colour-bar
+    titles, trace names and category labels (stage names, complaint areas, recovery actions,
+    the metrics' own words; see :func:`cycleanalytics.i18n.chart_text`), hover text
+    (:func:`~cycleanalytics.i18n.hover_text`) and, in Indonesian, numbers written with a
+    decimal comma. English returns ``fig`` unchanged.
+
+    >>> import plotly.graph_objects as go
+    >>> fig = go.Figure(go.Bar(x=["product", "image"], y=[3, 1], name="complaints"))
+    >>> fig = localize_figure(fig.update_yaxes(title="complaints"), "ms")
+    >>> list(fig.data[0].x), fig.data[0].name, fig.layout.yaxis.title.text
+    (['produk', 'imej'], 'aduan', 'aduan')
+    """
+    from cycleanalytics.i18n import (
+        chart_text,
+        check_language,
+        hover_text,
+        localize_number,
+        move_text,
+    )
+
+    if check_language(language) == "en":
+        return fig
+
+    def swap(value: Any) -> Any:
+        return chart_text(value, language) if isinstance(value, str) else value
+
+    def swap_all(values: Any) -> Any:
+        if values is None or isinstance(values, str):
+            return values
+        items = list(values)
+        if not items or not all(isinstance(v, str) for v in items):
+            return values
+        return [swap(v) for v in items]
+
+    for trace in fig.data:
+        if getattr(trace, "name", None):
+            trace.name = swap(trace.name)
+        for axis in ("x", "y", "labels"):
+            if axis in trace and trace[axis] is not None:
+                trace[axis] = swap_all(trace[axis])
+        if trace.type == "sankey":
+            trace.node.label = swap_all(trace.node.label)
+        if "colorbar" in trace and trace.colorbar.title.text:
+            trace.colorbar.title.text = swap(trace.colorbar.title.text)
+        if getattr(trace, "hovertemplate", None):
+            trace.hovertemplate = hover_text(trace.hovertemplate, language)
+        if trace.type == "heatmap" and trace.text is not None:
+            trace.text = [[move_text(str(v), language) for v in row] for row in trace.text]
+        elif getattr(trace, "text", None) is not None and not isinstance(trace.text, str):
+            trace.text = [
+                localize_number(v, language) if isinstance(v, str) and _NUMBERS.fullmatch(v) else v
+                for v in trace.text
+            ]
+    fig.for_each_xaxis(lambda ax: ax.update(title_text=swap(ax.title.text)))
+    fig.for_each_yaxis(lambda ax: ax.update(title_text=swap(ax.title.text)))
+    if fig.layout.legend.title.text:
+        fig.layout.legend.title.text = swap(fig.layout.legend.title.text)
+    if fig.layout.title.text:
+        fig.layout.title.text = swap(fig.layout.title.text)
+    separators = plotly_separators(language)
+    if separators != ".,":  # plotly's own number formats, e.g. Indonesian 1.234,5 and 62,1%
+        fig.layout.separators = separators
+    return fig
+
+
+def plotly_separators(language: str = "en") -> str:
+    """Plotly's ``layout.separators`` for ``language``: its decimal then group symbol, from
+    Babel's locale data.
+
+    >>> plotly_separators("en"), plotly_separators("id"), plotly_separators("ms")
+    ('.,', ',.', '.,')
+    """
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    from cycleanalytics.i18n import check_language
+
+    return get_decimal_symbol(check_language(language)) + get_group_symbol(language)
+
+
+def show_figure(fig: Any, language: str = "en") -> None:
+    """Show a figure with its labels in ``language`` (:func:`localize_figure`), every string
+    escaped (:func:`cycleanalytics.plots.escape_figure`)."""
+    from IPython.display import display
+
+    from cycleanalytics.plots import escape_figure
+
+    display(escape_figure(localize_figure(fig, language)))
+
+
+def show_sql(sql: str) -> None:
+    """Show SQL (or any code-like text) as preformatted, escaped text."""
+    from IPython.display import HTML, display
+
+    display(HTML(f'<pre class="ca-sql">{html.escape(sql)}</pre>'))
+
+
+def show_table(df: pd.DataFrame) -> None:
+    """Show a table in a report: no index, numbers right-aligned, text escaped; nothing for a
+    table without rows (the section's sentence says why)."""
+    from IPython.display import HTML, display
+
+    if df.empty:
+        return
+
+    head = "".join(
+        f'<th class="{"num" if _numeric_column(df[c]) else "text"}">{html.escape(str(c))}</th>'
+        for c in df.columns
+    )
+    rows = []
+    for values in df.itertuples(index=False):
+        cells = "".join(
+            f'<td class="{"num" if _numeric_column(df[c]) else "text"}">{html.escape(str(v))}</td>'
+            for c, v in zip(df.columns, values, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    display(
+        HTML(
+            f'<table class="ca-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+    )
+
+
+def _numeric_column(column: pd.Series) -> bool:
+    values = column.astype(str)
+    return bool(values.str.fullmatch(r"[-\d,.]+%?( \(.*\))?|–").all())
