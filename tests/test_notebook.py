@@ -167,10 +167,23 @@ def test_what_the_data_cannot_measure_has_no_tile_and_one_sentence():
     html = kpi_tiles_html(table)
     assert 'data-kpi="nps"' not in html and 'data-kpi="csat"' in html
     said = kpi_sentences(table, period="March 2026")
-    assert "NPS: not measured in this data." in said
+    assert said[-1] == "Not measured in this data: NPS."
     assert not any(s.startswith("NPS was") for s in said)
     indonesian = kpi_sentences(table, period="Maret 2026", language="id")
-    assert "NPS: tidak terukur dalam data ini." in indonesian
+    assert indonesian[-1] == "Tidak terukur dalam data ini: NPS."
+
+
+def test_everything_the_data_cannot_measure_is_said_in_one_sentence():
+    table = _table()
+    table.loc[1, ["value", "n"]] = [float("nan"), 0]
+    table.loc[2, ["value", "n"]] = [float("nan"), 0]
+    table.attrs["missing"] = {"csat": "no answers", "nps": "no NPS answers in scope"}
+    said = kpi_sentences(table, period="March 2026")
+    assert said[-1] == "Not measured in this data: CSAT (satisfied, 4-5 of 5) and NPS."
+    assert sum("not measured" in s.lower() for s in said) == 1
+    assert kpi_sentences(table, period="Maret 2026", language="id")[-1] == (
+        "Tidak terukur dalam data ini: CSAT (puas, 4-5 dari 5) dan NPS."
+    )
 
 
 def test_tiles_escape_text():

@@ -31,8 +31,9 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
     CSAT (satisfied, 4-5 of 5) was 62.0%, up from 55.0% in the comparison period. This change is larger than chance would explain.
     """  # noqa: E501
     import pandas as pd
+    from babel.lists import format_list
 
-    from cycleanalytics.i18n import fmt_number, fmt_share, nt, stage_label, t
+    from cycleanalytics.i18n import check_language, fmt_number, fmt_share, nt, stage_label, t
 
     rows = {
         (r["kpi"], r["stage"] if r["stage"] == r["stage"] else None): r for _, r in table.iterrows()
@@ -70,10 +71,6 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
         elif row.get("test", "none") != "none":
             sentence += " " + t("say.few", language)
         said.append(sentence)
-    for kpi in table.attrs.get("missing", {}):  # what this data cannot measure, said once
-        row = rows.get((kpi, None))
-        if row is not None:
-            said.append(t("say.not_measured", language, kpi=kpi_label(row, language)))
     drops = [r for (kpi, _), r in rows.items() if kpi == "dropoff" and r["value"] == r["value"]]
     if drops:
         worst = max(drops, key=lambda r: r["value"])
@@ -94,6 +91,16 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
                     before=stage_label(str(before_stage), language),
                 )
             )
+    # What this data cannot measure, in one sentence after what it can: on a service-desk log
+    # with no survey, complaint or cost, eight lines of "not measured" buried the one finding.
+    unmeasured = [
+        kpi_label(rows[(kpi, None)], language)
+        for kpi in table.attrs.get("missing", {})
+        if (kpi, None) in rows
+    ]
+    if unmeasured:
+        kpis = format_list(unmeasured, locale=check_language(language))
+        said.append(t("say.not_measured", language, kpis=kpis))
     return said
 
 

@@ -303,6 +303,23 @@ def kpi_tiles_html(
     return f'<div class="ca-tiles">{"".join(tiles)}</div>'
 
 
+def marker_note(table: pd.DataFrame, language: str = "en") -> str | None:
+    """What the tiles' ● means, or None when no tile is compared with anything (all the data,
+    or ``comparison="none"``): a legend for a mark that cannot appear is noise.
+
+    >>> import pandas as pd
+    >>> marker_note(pd.DataFrame({"previous": [float("nan")]})) is None
+    True
+    >>> marker_note(pd.DataFrame({"previous": [3.0]})).startswith("● marks a change")
+    True
+    """
+    from cycleanalytics.i18n import t
+
+    if "previous" not in table or not table["previous"].notna().any():
+        return None
+    return t("exec.marker_note", language)
+
+
 def show_kpi_tiles(
     table: pd.DataFrame,
     language: str = "en",

@@ -270,3 +270,41 @@ def fill_group(df: pd.DataFrame, by: str, label: str = "not recorded") -> pd.Dat
     out = df.copy()
     out[by] = [label if group_text(v) == "not recorded" else v for v in out[by]]
     return out
+
+
+#: What each "nothing loaded" note looks for: the table, and columns of which at least one
+#: must hold a value (none: any row will do).
+_LOADED = {
+    "complaints": ("complaints", ()),
+    "answers": ("interactions", ("csat", "nps", "ces")),
+}
+
+
+def nothing_loaded(store: Any, what: str, language: str = "en") -> str | None:
+    """One sentence saying the database holds no ``what`` ("complaints" or "answers": survey
+    scores) at all, or None when it holds some.
+
+    A report on such data (a service-desk log has no complaint table and no survey) would
+    otherwise repeat "No complaints in this selection" in every section, as if a filter had
+    emptied it; this says once what is missing and that loading it fills the report.
+
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     print(nothing_loaded(store, "complaints"))
+    No complaints are loaded in this database, so this report is empty; it fills once a complaints export is loaded.
+    """  # noqa: E501
+    import functools
+    import operator
+
+    from cycleanalytics.i18n import t
+
+    table_name, columns = _LOADED[what]
+    table = store.table(table_name)
+    if columns:
+        recorded = [table[c].notnull() for c in columns if c in table.columns]
+        if not recorded:
+            return t(f"report.nothing_loaded.{what}", language)
+        table = table.filter(functools.reduce(operator.or_, recorded))
+    if int(table.select(table.columns[0]).limit(1).count().execute()) > 0:
+        return None
+    return t(f"report.nothing_loaded.{what}", language)
