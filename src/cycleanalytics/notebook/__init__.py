@@ -28,6 +28,8 @@ from cycleanalytics.notebook.complaints import (
     resolution_takeaway,
 )
 from cycleanalytics.notebook.conformance import (
+    activity_paths_table,
+    activity_takeaway,
     conformance_table,
     conformance_takeaway,
     rule_text,
@@ -135,6 +137,8 @@ __all__ = [
     "RENDERER_NAME",
     "ReportContext",
     "Target",
+    "activity_paths_table",
+    "activity_takeaway",
     "basis_text",
     "change_table",
     "change_takeaway",

@@ -229,3 +229,86 @@ def rules_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
             ],
         }
     )
+
+
+def activity_takeaway(
+    paths: pd.DataFrame, duration: pd.DataFrame, language: str = "en"
+) -> str | None:
+    """What the activity level adds to the stage view, in two sentences: how many different
+    activity paths the journeys take and how much of them the commonest cover (from a
+    :func:`~cycleanalytics.metrics.variants` table with ``level="activity", top=N,
+    other=True``), and how long a journey lasts from its first to its last event (from
+    :func:`~cycleanalytics.metrics.case_duration`). None when no activity is recorded.
+
+    >>> import pandas as pd
+    >>> paths = pd.DataFrame({"variant": ["A > B", "A > C", "other (3 variants)"],
+    ...     "length": pd.array([2, 2, None], dtype="Int64"), "cases": [60, 30, 10],
+    ...     "share": [0.6, 0.3, 0.1]})
+    >>> paths.attrs.update(cases=100, variants=5)
+    >>> duration = pd.DataFrame({"cases": [100], "median_hours": [60.0], "p90_hours": [30.0]})
+    >>> print(activity_takeaway(paths, duration))  # doctest: +NORMALIZE_WHITESPACE
+    At the level of single activities, the 100 journeys take 5 different paths; the 2
+    commonest cover 90% of them. From first to last recorded event a journey takes 2.5 days
+    (median); 90% take at most 30.0 h.
+    """
+    from cycleanalytics.i18n import nt
+    from cycleanalytics.notebook.tiles import duration_text
+
+    shown = paths[paths["length"].notna()]
+    if shown.empty:
+        return None
+    said = nt(
+        "conf.say.activities",
+        int(paths.attrs.get("variants", len(shown))),
+        language,
+        cases=count_text(paths.attrs.get("cases", paths["cases"].sum()), language),
+        variants=count_text(paths.attrs.get("variants", len(shown)), language),
+        top=count_text(len(shown), language),
+        share=pct_text(float(shown["share"].sum()), language),
+    )
+    if not duration.empty and duration["median_hours"].iloc[0] == duration["median_hours"].iloc[0]:
+        from cycleanalytics.i18n import t
+
+        said += " " + t(
+            "conf.say.duration",
+            language,
+            median=duration_text(float(duration["median_hours"].iloc[0]), language),
+            p90=duration_text(float(duration["p90_hours"].iloc[0]), language),
+        )
+    return said
+
+
+def activity_paths_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """The activity paths of a :func:`~cycleanalytics.metrics.variants` table (``level=
+    "activity"``, with ``top`` and ``other``): the path as the activities' own names, journeys
+    and share with its interval; the row gathering the rest says how many paths it holds.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"variant": ["Open > Close", "other (4 variants)"],
+    ...     "length": pd.array([2, None], dtype="Int64"), "cases": [90, 10],
+    ...     "share": [0.9, 0.1], "share_lo": [0.8, 0.05], "share_hi": [0.95, 0.2]})
+    >>> df.attrs.update(variants=5)
+    >>> activity_paths_table(df, "id").iloc[:, 0].tolist()
+    ['Open → Close', '4 jalur lainnya']
+    """
+    import pandas as pd
+
+    from cycleanalytics.i18n import nt, t
+
+    rest = int(df.attrs.get("variants", len(df))) - int(df["length"].notna().sum())
+    names = [
+        " → ".join(str(v).split(" > "))
+        if pd.notna(n)
+        else nt("conf.other_paths", rest, language, n=count_text(rest, language))
+        for v, n in zip(df["variant"], df["length"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            t("conf.col.path", language): names,
+            t("conf.col.journeys", language): [count_text(n, language) for n in df["cases"]],
+            t("conf.col.share", language): [
+                share_text(s, lo, hi, language)
+                for s, lo, hi in zip(df["share"], df["share_lo"], df["share_hi"], strict=True)
+            ],
+        }
+    )
