@@ -180,3 +180,90 @@ def test_an_empty_breakdown_draws_without_error():
     """Found on the helpdesk log: a breakdown with no rows (no dissatisfied case)."""
     df = pd.DataFrame({"recovery_action": pd.Series([], dtype=object), "dissatisfied": []})
     assert top_groups(df, ["recovery_action"], "dissatisfied", n=2) is df
+
+
+# -- charts that tell the truth (#14) ---------------------------------------------------------
+
+
+def test_month_change_chart_labels_each_month_and_draws_points_as_the_table(sample):
+    change = ca.metrics.satisfaction_change(sample, score="csat", grain="month")
+    fig = ca.metrics.plot_satisfaction_change(change)
+    bars = fig.data[0]
+    # the sample runs January to June 2026: a change from February on, one bar per month
+    assert list(bars.x) == ["Feb 2026", "Mar 2026", "Apr 2026", "May 2026", "Jun 2026"]
+    assert fig.layout.xaxis.type == "category"
+    assert (fig.layout.xaxis.tickmode, fig.layout.xaxis.dtick) == ("linear", 1)
+    assert list(fig.layout.xaxis.categoryarray) == list(bars.x)
+    # points, as the report's table: a change of 0.0738 is +7.4 points
+    assert np.allclose(bars.y, 100 * change["change"].to_numpy())
+    assert np.allclose(bars.customdata[:, 0], 100 * change["change_lo"].to_numpy())
+    assert fig.layout.yaxis.title.text == "change from the previous period (points)"
+    assert "%{y:+.1f} points" in bars.hovertemplate and ":+.1%" not in bars.hovertemplate
+
+
+def test_nps_change_is_drawn_in_nps_points_one_series_per_group(sample):
+    change = ca.metrics.satisfaction_change(sample, score="nps", by="channel")
+    fig = ca.metrics.plot_satisfaction_change(change)
+    assert sorted(t.name for t in fig.data) == ["chat", "email", "phone", "store", "web"]
+    chat = change[change["channel"] == "chat"]
+    trace = next(t for t in fig.data if t.name == "chat")
+    assert np.allclose(trace.y, chat["change"].to_numpy())  # NPS changes are points already
+    assert trace.hovertemplate.startswith("%{x}: NPS changed by %{y:+.1f} points")
+
+
+def test_backlog_points_are_labelled_with_the_period_they_close(sample):
+    backlog = ca.metrics.complaint_backlog(sample)
+    fig = ca.metrics.plot_complaint_backlog(backlog)
+    line = fig.data[0]
+    # midnight on 1 February closes January; the as-of time (30 June, 23:57) closes June in part
+    assert str(backlog["period_end"].iloc[0]) == "2026-02-01 00:00:00+00:00"
+    assert list(line.x) == [
+        "Jan 2026",
+        "Feb 2026",
+        "Mar 2026",
+        "Apr 2026",
+        "May 2026",
+        "Jun 2026 (to date)",
+    ]
+    assert list(line.customdata)[:2] == ["2026-01-31", "2026-02-28"]
+    assert list(line.y) == backlog["open"].tolist()
+    assert list(fig.layout.xaxis.categoryarray) == list(line.x)
+    assert fig.layout.xaxis.dtick == 1
+
+
+def test_backlog_labels_a_boundary_as_the_period_before_at_every_grain():
+    from cycleanalytics.metrics.complaints import _closed_periods
+
+    ends = pd.Series(
+        pd.to_datetime(["2026-01-05 00:00", "2026-04-01 00:00", "2026-04-02 10:00"], utc=True)
+    )
+    assert _closed_periods(ends[:1], "week") == (["week of 29 Dec 2025"], ["2026-01-04"])
+    assert _closed_periods(ends[1:2], "quarter") == (["Q1 2026"], ["2026-03-31"])
+    assert _closed_periods(ends[1:2], "day") == (["31 Mar 2026"], ["2026-03-31"])
+    assert _closed_periods(ends[2:], "month") == (["Apr 2026 (to date)"], ["2026-04-02"])
+
+
+def test_pareto_share_axis_runs_0_to_100_percent_in_quarters(sample):
+    areas = ca.metrics.complaints(sample, by="category")
+    fig = ca.metrics.plot_complaints(areas)
+    share = fig.layout.yaxis2
+    assert list(share.range) == [0, 1]
+    assert list(share.tickvals) == [0, 0.25, 0.5, 0.75, 1]
+    assert share.tickformat == ".0%"
+    # the count axis spans all complaints, so a bar and its share line up with the right axis
+    total = int(areas["complaints"].sum())
+    assert list(fig.layout.yaxis.range) == [0, total]
+    assert list(fig.layout.yaxis.tickvals) == [0, total / 4, total / 2, 3 * total / 4, total]
+    assert fig.data[1].y[-1] == pytest.approx(1.0)
+
+
+def test_period_labels_in_every_language():
+    from cycleanalytics.plots import localize_periods, period_label
+
+    assert period_label(pd.Period("2026-12", "M"), language="id") == "Des 2026"
+    assert period_label(pd.Timestamp("2026-05-31 23:00", tz="UTC")) == "May 2026"
+    fig = go.Figure(go.Bar(x=["May 2026", "Aug 2026 (to date)"], y=[1, 2]))
+    fig.update_xaxes(categoryarray=["May 2026", "Aug 2026 (to date)"])
+    localize_periods(fig, "id")
+    assert list(fig.data[0].x) == ["Mei 2026", "Agu 2026 (sejauh ini)"]
+    assert list(fig.layout.xaxis.categoryarray) == ["Mei 2026", "Agu 2026 (sejauh ini)"]
