@@ -267,3 +267,23 @@ def test_period_labels_in_every_language():
     localize_periods(fig, "id")
     assert list(fig.data[0].x) == ["Mei 2026", "Agu 2026 (sejauh ini)"]
     assert list(fig.layout.xaxis.categoryarray) == ["Mei 2026", "Agu 2026 (sejauh ini)"]
+
+
+def test_the_first_funnel_bar_says_it_is_the_entry_not_a_continuation(sample):
+    from cycleanalytics.i18n import hover_text
+
+    stages = ca.funnel(sample)
+    fig = ca.plot_funnel(stages)
+    first, rest = fig.data
+    assert list(first.y) == ["Pre-interaction"]
+    assert list(rest.y) == ["Initial interaction", "Service delivery", "Follow-up"]
+    assert "previous stage" not in first.hovertemplate
+    assert "the stage journeys enter by" in first.hovertemplate
+    assert "of the previous stage continued" in rest.hovertemplate
+    assert [first.x[0], *rest.x] == stages["reached"].tolist()
+    assert first.marker.color == rest.marker.color and first.offsetgroup == rest.offsetgroup
+    assert not first.showlegend and not fig.layout.showlegend
+    # the reports' languages have both hovers (plots.HOVER_TRANSLATIONS and i18n.HOVER_TEXTS)
+    for language, word in (("id", "masuk"), ("ms", "bermula")):
+        assert word in hover_text(first.hovertemplate, language)
+        assert hover_text(rest.hovertemplate, language) != rest.hovertemplate

@@ -633,6 +633,13 @@ HOVER_TRANSLATIONS: dict[str, dict[str, str]] = {
         "ms": "%{x}: separuh daripada %{customdata[0]:,} perjalanan mengambil masa paling lama "
         "%{customdata[1]:,.1f} jam dari peristiwa pertama hingga terakhir<extra></extra>",
     },
+    "<b>%{y}</b>: the stage journeys enter by<br>%{customdata[0]:,} journeys "
+    "(%{customdata[1]:.1%} of entries)<extra>%{fullData.name}</extra>": {
+        "id": "<b>%{y}</b>: tahap tempat perjalanan masuk<br>%{customdata[0]:,} perjalanan "
+        "(%{customdata[1]:.1%} dari yang masuk)<extra>%{fullData.name}</extra>",
+        "ms": "<b>%{y}</b>: peringkat perjalanan bermula<br>%{customdata[0]:,} perjalanan "
+        "(%{customdata[1]:.1%} daripada yang masuk)<extra>%{fullData.name}</extra>",
+    },
     "%{x}: %{y:,} complaints<extra></extra>": {
         "id": "%{x}: %{y:,} keluhan<extra></extra>",
         "ms": "%{x}: %{y:,} aduan<extra></extra>",
