@@ -287,3 +287,23 @@ def test_the_first_funnel_bar_says_it_is_the_entry_not_a_continuation(sample):
     for language, word in (("id", "masuk"), ("ms", "bermula")):
         assert word in hover_text(first.hovertemplate, language)
         assert hover_text(rest.hovertemplate, language) != rest.hovertemplate
+
+
+def test_commonest_paths_show_the_top_ten_and_one_other_bar_of_bounded_height(sample):
+    paths = ca.metrics.variants(sample)
+    assert len(paths) == 212  # the sample's distinct paths: 212 bars before #14
+    fig = ca.metrics.plot_variants(paths)
+    drawn = [y for t in fig.data for y in t.y]
+    assert len(drawn) == 11
+    assert fig.data[-1].name == "other paths" and list(fig.data[-1].y) == ["other (202 variants)"]
+    # the other bar is the metric's own gathering: the same as variants(top=10, other=True)
+    gathered = ca.metrics.variants(sample, top=10, other=True).iloc[-1]
+    assert fig.data[-1].x[0] == pytest.approx(gathered["share"])
+    assert fig.data[-1].customdata[0][0] == gathered["cases"] == paths["cases"][10:].sum()
+    assert sum(x for t in fig.data for x in t.x) == pytest.approx(1.0)
+    assert fig.layout.height == 60 + 28 * 11
+    assert ca.metrics.plot_variants(paths, top=3).layout.height == 300  # the least height
+    wide = ca.metrics.plot_variants(ca.metrics.variants(sample, by="channel"), top=20)
+    assert wide.layout.height <= 60 + 28 * 33
+    already = ca.metrics.plot_variants(ca.metrics.variants(sample, top=4, other=True))
+    assert sum(len(t.y) for t in already.data) == 5  # drawn as the caller gathered it

@@ -710,6 +710,7 @@ HOVER_TRANSLATIONS: dict[str, dict[str, str]] = {
 #: Indonesian and Malay for the axis titles and trace names of the figures that are not in
 #: :data:`cycleanalytics.i18n.CHART_TEXTS`; merged into it, which ``localize_figure`` reads.
 CHART_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "other paths": {"id": "jalur lainnya", "ms": "laluan lain"},
     "change from the previous period (points)": {
         "id": "perubahan dari periode sebelumnya (poin)",
         "ms": "perubahan daripada tempoh sebelumnya (mata)",
