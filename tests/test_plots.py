@@ -307,3 +307,29 @@ def test_commonest_paths_show_the_top_ten_and_one_other_bar_of_bounded_height(sa
     assert wide.layout.height <= 60 + 28 * 33
     already = ca.metrics.plot_variants(ca.metrics.variants(sample, top=4, other=True))
     assert sum(len(t.y) for t in already.data) == 5  # drawn as the caller gathered it
+
+
+def test_kaplan_meier_by_group_is_small_multiples_with_the_overall_curve_in_each(sample):
+    by_area = ca.metrics.resolution_time(sample, by="category")
+    fig = ca.metrics.plot_resolution_time(by_area)
+    areas = by_area["category"].tolist()
+    assert [a.text for a in fig.layout.annotations] == areas  # one titled panel per area
+    lines = [t for t in fig.data if t.hovertemplate]
+    panels = {}
+    for trace in lines:
+        panels.setdefault((trace.xaxis, trace.yaxis), []).append(trace.name)
+    assert len(panels) == len(areas) == 6
+    assert sorted(names[1] for names in panels.values()) == sorted(areas)
+    assert all(names[0] == "all complaints" for names in panels.values())
+    # the reference line is the curve of all complaints: the metric without breakdown
+    overall = pd.DataFrame(ca.metrics.resolution_time(sample).attrs["curve"])
+    reference = lines[0]
+    assert np.allclose(reference.x, overall["hours"] / 24)
+    assert np.allclose(reference.y, overall["open_share"])
+    assert reference.line.color == "#c8c8c8"
+    # shared axes: five panels' x and y axes follow the sixth's
+    for axis in ("xaxis", "yaxis"):
+        matches = [fig.layout[axis + (str(i) if i > 1 else "")].matches for i in range(1, 7)]
+        assert matches.count(None) == 1 and len(set(matches) - {None}) == 1
+    single = ca.metrics.plot_resolution_time(ca.metrics.resolution_time(sample))
+    assert not single.layout.annotations and len(single.data) == 2  # one curve, one panel

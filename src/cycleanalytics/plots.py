@@ -711,6 +711,7 @@ HOVER_TRANSLATIONS: dict[str, dict[str, str]] = {
 #: :data:`cycleanalytics.i18n.CHART_TEXTS`; merged into it, which ``localize_figure`` reads.
 CHART_TRANSLATIONS: dict[str, dict[str, str]] = {
     "other paths": {"id": "jalur lainnya", "ms": "laluan lain"},
+    "all complaints": {"id": "semua keluhan", "ms": "semua aduan"},
     "change from the previous period (points)": {
         "id": "perubahan dari periode sebelumnya (poin)",
         "ms": "perubahan daripada tempoh sebelumnya (mata)",
