@@ -333,3 +333,67 @@ def test_kaplan_meier_by_group_is_small_multiples_with_the_overall_curve_in_each
         assert matches.count(None) == 1 and len(set(matches) - {None}) == 1
     single = ca.metrics.plot_resolution_time(ca.metrics.resolution_time(sample))
     assert not single.layout.annotations and len(single.data) == 2  # one curve, one panel
+
+
+# -- sparklines for the KPI tiles (#14) -------------------------------------------------------
+
+
+def _svg(text: str):
+    import xml.etree.ElementTree as ET
+
+    return ET.fromstring(text)
+
+
+_SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_sparkline_is_plain_svg_with_a_title_and_the_last_point_marked():
+    from cycleanalytics.plots import SPARK_COLOURS, sparkline_svg
+
+    svg = sparkline_svg([10, 20, 15, 30], good_direction=1, width=96, height=24)
+    root = _svg(svg)  # well-formed XML
+    assert (
+        "script" not in svg
+        and "plotly" not in svg
+        and "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
+    assert root.find(f"{_SVG}title").text == "4 periods, from 10 to 30"
+    assert root.get("role") == "img" and root.get("aria-label") == "4 periods, from 10 to 30"
+    line = root.find(f"{_SVG}polyline").get("points").split()
+    # x from 3 to 93 in three equal steps; y: 30 (the top) at 3, 10 (the bottom) at 21
+    assert line == ["3.0,21.0", "33.0,12.0", "63.0,16.5", "93.0,3.0"]
+    last = root.find(f"{_SVG}circle[@class='ca-spark-last']")
+    assert (last.get("cx"), last.get("cy")) == ("93.0", "3.0")
+    assert last.get("fill") == SPARK_COLOURS["good"]  # up 15, and up is good
+    down_is_good = _svg(sparkline_svg([10, 20, 15, 30], good_direction=-1))
+    assert down_is_good.find(f"{_SVG}circle").get("fill") == SPARK_COLOURS["bad"]
+    neither = _svg(sparkline_svg([10, 20, 15, 30], good_direction=0))
+    assert neither.find(f"{_SVG}circle").get("fill") == SPARK_COLOURS["neutral"]
+
+
+def test_sparkline_breaks_at_gaps_and_draws_one_value_and_none():
+    from cycleanalytics.plots import sparkline_svg
+
+    gaps = _svg(sparkline_svg([1, 2, None, 4, float("nan"), 3, 5], good_direction=1))
+    lines = [p.get("points") for p in gaps.iter(f"{_SVG}polyline")]
+    assert len(lines) == 2  # 1-2 and 3-5; the 4 alone is a dot
+    dots = [c for c in gaps.iter(f"{_SVG}circle") if c.get("class") is None]
+    assert len(dots) == 1 and dots[0].get("cx") == "48.0"  # position 3 of 0..6: 3 + 90 * 3/6
+    one = _svg(sparkline_svg([0.5], good_direction=1, width=40, height=20))
+    (mark,) = one.iter(f"{_SVG}circle")
+    assert (mark.get("cx"), mark.get("cy")) == ("20.0", "10.0")
+    assert one.find(f"{_SVG}title").text == "1 period: 0.5"
+    flat = _svg(sparkline_svg([2, 2, 2], good_direction=1, height=20))
+    assert flat.find(f"{_SVG}polyline").get("points").endswith(",10.0")
+    empty = _svg(sparkline_svg([float("nan")] * 3, good_direction=1))
+    assert list(empty) == [empty.find(f"{_SVG}title")]
+
+
+def test_sparkline_escapes_its_title():
+    from cycleanalytics.plots import sparkline_svg
+
+    svg = sparkline_svg([1, 2], good_direction=1, title='<script>alert(1)</script> "R&D"')
+    assert "<script" not in svg
+    root = _svg(svg)
+    assert root.find(f"{_SVG}title").text == '<script>alert(1)</script> "R&D"'
+    assert root.get("aria-label") == '<script>alert(1)</script> "R&D"'

@@ -468,6 +468,116 @@ def escape_figure_dict(fig: dict[str, Any]) -> dict[str, Any]:
     return _escaped(fig)
 
 
+# -- sparklines ----------------------------------------------------------------------------------
+
+#: Colours of a sparkline's last point: the latest change is good, bad, or neither.
+SPARK_COLOURS = {"good": PALETTE[2], "bad": PALETTE[3], "neutral": PALETTE[5]}
+
+
+def sparkline_svg(
+    values: Any,
+    *,
+    good_direction: int,
+    title: str | None = None,
+    width: int = 96,
+    height: int = 24,
+) -> str:
+    """A small inline SVG line of ``values`` (oldest first) for a KPI tile: no plotly, no
+    script, nothing fetched, every text escaped, an accessible ``<title>`` (and
+    ``aria-label``).
+
+    Missing values (NaN, None) break the line; a value alone between gaps is a dot. The last
+    value is marked with a dot coloured by whether its change from the value before is good
+    (``good_direction`` +1: a rise is good; -1: a fall is good; 0: neither) in
+    :data:`SPARK_COLOURS`. One value is one dot; no value gives an empty frame that says so.
+    ``title`` defaults to "N periods, from FIRST to LAST".
+
+    >>> svg = sparkline_svg([0.61, 0.64, float("nan"), 0.66], good_direction=1)
+    >>> svg.count("<polyline"), svg.count("<circle"), "#3a9d5d" in svg
+    (1, 1, True)
+    >>> "<title>4 periods, from 0.61 to 0.66</title>" in svg
+    True
+    """
+    numbers = [_finite(v) for v in values]
+    known = [(i, v) for i, v in enumerate(numbers) if v is not None]
+    if title is None:
+        title = (
+            "no value in these periods"
+            if not known
+            else f"1 period: {known[0][1]:.3g}"
+            if len(numbers) == 1
+            else f"{len(numbers)} periods, from {known[0][1]:.3g} to {known[-1][1]:.3g}"
+        )
+    label = html.escape(title, quote=True)
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="ca-spark" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">'
+        f"<title>{label}</title>"
+    )
+    if not known:
+        return head + "</svg>"
+    pad = 3.0
+    low = min(v for _, v in known)
+    high = max(v for _, v in known)
+    steps = max(len(numbers) - 1, 1)
+
+    def x(i: int) -> float:
+        return width / 2 if len(numbers) == 1 else pad + (width - 2 * pad) * i / steps
+
+    def y(v: float) -> float:
+        if high == low:
+            return height / 2
+        return pad + (height - 2 * pad) * (high - v) / (high - low)
+
+    parts = []
+    last_i, last = known[-1]
+    for run in _runs(numbers):
+        if len(run) == 1:
+            i = run[0]
+            if i == last_i:
+                continue  # the last point's own mark follows
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(numbers[i]):.1f}" r="1.2" '
+                f'fill="{SPARK_COLOURS["neutral"]}"/>'
+            )
+        else:
+            points = " ".join(f"{x(i):.1f},{y(numbers[i]):.1f}" for i in run)
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{PALETTE[0]}" '
+                'stroke-width="1.5" stroke-linejoin="round" stroke-linecap="round"/>'
+            )
+    change = last - known[-2][1] if len(known) > 1 else 0.0
+    verdict = change * good_direction
+    colour = SPARK_COLOURS["good" if verdict > 0 else "bad" if verdict < 0 else "neutral"]
+    parts.append(
+        f'<circle class="ca-spark-last" cx="{x(last_i):.1f}" cy="{y(last):.1f}" r="2.5" '
+        f'fill="{colour}"/>'
+    )
+    return head + "".join(parts) + "</svg>"
+
+
+def _finite(value: Any) -> float | None:
+    """``value`` as a float, or None when it is missing or not finite."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _runs(numbers: list[float | None]) -> list[list[int]]:
+    """The positions of ``numbers`` in runs of consecutive known values."""
+    runs: list[list[int]] = []
+    for i, v in enumerate(numbers):
+        if v is None:
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
 # -- static export ------------------------------------------------------------------------------
 
 #: Formats :func:`save_figure` writes: HTML always; images through Kaleido, else Chromium.
