@@ -333,9 +333,13 @@ def test_kpi_history_in_one_call_per_metric_equals_one_kpi_table_per_month(sampl
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kpis, "_measure", counted)
-        history = kpis.kpi_history(sample_store, period="2026-06", periods=6)
-    assert calls == ["2026-01-01..2026-06-30"]  # each metric asked once, by month
+        history = kpis.kpi_history(sample_store, period="2026-06", periods=8)
+    # each metric asked once, by month; and once for November, before the sample starts,
+    # whose table December (empty too) shares
+    assert calls == ["2025-11-01..2026-06-30", "2025-11-01..2025-11-30"]
     assert history["label"].unique().tolist() == [
+        "Nov 2025",
+        "Dec 2025",
         "Jan 2026",
         "Feb 2026",
         "Mar 2026",

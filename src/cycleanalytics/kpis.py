@@ -234,7 +234,8 @@ def kpi_history(
     calls as :func:`kpi_table` (:func:`_measure`, :func:`_kpis`): when the periods are calendar
     months (or quarters), each metric is asked once, by month (quarter), over all of them, and
     its table is split per period; a period whose split lacks a row (nothing recorded that
-    month) is asked on its own. ``tests/test_kpis.py`` checks the two ways give the same table.
+    month) is asked on its own, once for all the periods in which no metric has a row (their
+    KPI tables are alike). ``tests/test_kpis.py`` checks the two ways give the same table.
 
     Returns
     -------
@@ -267,10 +268,17 @@ def kpi_history(
         # A month before the data starts is a gap in the trend, not news: the tile's own
         # period is asked of kpi_table too, which warns about its data.
         warnings.simplefilter("ignore", DataWarning)
-        tables = _history_by_grain(store, chain, filters)
+        tables, empty = _history_by_grain(store, chain, filters)
+        nothing = None  # the KPI table of a period in which no metric has a row: all alike
         for p in chain:
-            if p not in tables:
-                tables[p] = _kpis(_measure(store, period=p.metric_period(), **filters))
+            if p in tables:
+                continue
+            if p in empty and nothing is not None:
+                tables[p] = nothing
+                continue
+            tables[p] = _kpis(_measure(store, period=p.metric_period(), **filters))
+            if p in empty:
+                nothing = tables[p]
     parts = []
     for p in chain:
         table = tables[p]
@@ -313,9 +321,10 @@ def _period_text(p: ReportPeriod) -> str:
 
 def _history_by_grain(
     store: Store, chain: list[ReportPeriod], filters: dict[str, Any]
-) -> dict[ReportPeriod, pd.DataFrame]:
+) -> tuple[dict[ReportPeriod, pd.DataFrame], set[ReportPeriod]]:
     """The KPI tables of calendar-month (or quarter) periods from one call of each metric by
-    that grain over all of them; periods left out need a call of their own."""
+    that grain over all of them, and the periods in which no metric has a row (before the
+    data starts, say); periods left out need a call of their own."""
     grain = (
         "month"
         if all(p.is_month() for p in chain)
@@ -324,12 +333,12 @@ def _history_by_grain(
         else None
     )
     if grain is None or len(chain) < 2:
-        return {}
+        return {}, set()
     span = f"{chain[0].first.isoformat()}..{chain[-1].last.isoformat()}"
     frames = _measure(store, by=grain, period=span, **filters)
     freq = {"month": "M", "quarter": "Q"}[grain]
     keys = {name: _period_keys(frame[grain], freq) for name, frame in frames.items()}
-    tables = {}
+    tables, empty = {}, set()
     for p in chain:
         key = pd.Period(p.first, freq)
         split = {}
@@ -337,13 +346,15 @@ def _history_by_grain(
             rows = frame[keys[name] == key].drop(columns=grain).reset_index(drop=True)
             rows.attrs = dict(frame.attrs)
             split[name] = rows
+        if all(rows.empty for rows in split.values()):
+            empty.add(p)
         if any(rows.empty for rows in split.values()):
             continue  # nothing recorded in this period for some metric: ask it on its own
         raised = split["complaints"]
         if "cases" in raised.columns and "rate_per_1000_cases" not in raised.attrs["missing"]:
             raised.attrs["cases"] = int(raised["cases"].iloc[0])  # the period's own cases
         tables[p] = _kpis(split)
-    return tables
+    return tables, empty
 
 
 def _period_keys(values: pd.Series, freq: str) -> pd.Series:
