@@ -132,13 +132,15 @@ def _measure(
     *,
     by: str | None = None,
     model: CycleModel | str | Path | None = None,
+    names: tuple[str, ...] = MEASURES,
     **filters: Any,
 ) -> dict[str, pd.DataFrame]:
-    """Each metric of :data:`MEASURES` with the same filters (and breakdown ``by``)."""
+    """Each metric of :data:`MEASURES` (or of ``names``) with the same filters (and
+    breakdown ``by``)."""
     from cycleanalytics import metrics
 
     frames = {}
-    for name in MEASURES:
+    for name in names:
         options = {"model": model} if name == "funnel" else {}
         frames[name] = getattr(metrics, name)(store, by=by, **filters, **options)
     return frames
@@ -233,9 +235,10 @@ def kpi_history(
     tile's value and the value it is compared with. Every number comes from the same metric
     calls as :func:`kpi_table` (:func:`_measure`, :func:`_kpis`): when the periods are calendar
     months (or quarters), each metric is asked once, by month (quarter), over all of them, and
-    its table is split per period; a period whose split lacks a row (nothing recorded that
-    month) is asked on its own, once for all the periods in which no metric has a row (their
-    KPI tables are alike). ``tests/test_kpis.py`` checks the two ways give the same table.
+    its table is split per period; a metric without a row in a period (nothing recorded that
+    month) is asked for that period on its own, and a period in which no metric has a row is
+    asked once for all such periods (their KPI tables are alike). ``tests/test_kpis.py``
+    checks the two ways give the same table.
 
     Returns
     -------
@@ -346,12 +349,14 @@ def _history_by_grain(
             rows = frame[keys[name] == key].drop(columns=grain).reset_index(drop=True)
             rows.attrs = dict(frame.attrs)
             split[name] = rows
-        if all(rows.empty for rows in split.values()):
+        lacking = tuple(name for name, rows in split.items() if rows.empty)
+        if len(lacking) == len(split):
             empty.add(p)
-        if any(rows.empty for rows in split.values()):
-            continue  # nothing recorded in this period for some metric: ask it on its own
+            continue
+        if lacking:  # no row in this period for these metrics: ask them for it on their own
+            split.update(_measure(store, period=p.metric_period(), names=lacking, **filters))
         raised = split["complaints"]
-        if "cases" in raised.columns and "rate_per_1000_cases" not in raised.attrs["missing"]:
+        if "complaints" not in lacking and "rate_per_1000_cases" not in raised.attrs["missing"]:
             raised.attrs["cases"] = int(raised["cases"].iloc[0])  # the period's own cases
         tables[p] = _kpis(split)
     return tables, empty
