@@ -397,3 +397,15 @@ def test_sparkline_escapes_its_title():
     root = _svg(svg)
     assert root.find(f"{_SVG}title").text == '<script>alert(1)</script> "R&D"'
     assert root.get("aria-label") == '<script>alert(1)</script> "R&D"'
+
+
+def test_pareto_gathers_the_areas_after_twelve_into_one_bar():
+    areas = [f"area{i:02d}" for i in range(15)]
+    counts = list(range(30, 15, -1))  # 30, 29, ..., 16: 345 complaints in Pareto order
+    df = pd.DataFrame({"category": areas, "complaints": counts})
+    df["cumulative_share"] = df["complaints"].cumsum() / 345
+    fig = ca.metrics.plot_complaints(df)
+    bars, line = fig.data
+    assert list(bars.x) == [*areas[:12], "other (3 areas)"]
+    assert list(bars.y) == [*counts[:12], 18 + 17 + 16]
+    assert line.y[11] == pytest.approx(sum(counts[:12]) / 345) and line.y[-1] == 1.0

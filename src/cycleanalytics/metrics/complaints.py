@@ -331,7 +331,10 @@ def _finish(counts: pd.DataFrame, by: list[str], confidence: float) -> pd.DataFr
 def plot_complaints(
     df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
 ) -> go.Figure:
-    """Pareto chart: complaints per area as bars, the cumulative share as a line.
+    """Pareto chart: complaints per area as bars, the cumulative share as a line on a 0-100%
+    axis in quarters, aligned with the count axis (which spans all complaints, so a bar's
+    height reads as its share too). Beyond the first 12 areas, the rest is one "other (K
+    areas)" bar.
 
     Examples
     --------
@@ -349,6 +352,7 @@ def plot_complaints(
         df = df.groupby(AREA, as_index=False)["complaints"].sum()
         df = df.sort_values("complaints", ascending=False)
         df["cumulative_share"] = df["complaints"].cumsum() / df["complaints"].sum()
+    df = _top_areas(df)
     fig.add_trace(
         go.Bar(
             x=df[AREA],
@@ -392,6 +396,35 @@ def plot_complaints(
     )
     fig.data[-1].cliponaxis = False  # the 100% marker sits on the top edge, drawn whole
     return finish_layout(fig, title=title, df=df, height=380)
+
+
+#: Areas the Pareto chart draws before the rest becomes one "other" bar.
+PARETO_AREAS = 12
+
+
+def _top_areas(df: pd.DataFrame, n: int = PARETO_AREAS) -> pd.DataFrame:
+    """The Pareto's first ``n`` areas (the table's own order and cumulative shares) and one
+    bar "other (K areas)" with the complaints of the rest, which brings the share to 100%.
+
+    >>> df = pd.DataFrame({"category": list("abc"), "complaints": [5, 3, 2],
+    ...                    "cumulative_share": [0.5, 0.8, 1.0]})
+    >>> _top_areas(df, 1).values.tolist()
+    [['a', 5, 0.5], ['other (2 areas)', 5, 1.0]]
+    """
+    if len(df) <= n:
+        return df
+    shown = df.iloc[:n][[AREA, "complaints", "cumulative_share"]]
+    rest = df.iloc[n:]
+    other = pd.DataFrame(
+        {
+            AREA: [f"other ({len(rest)} areas)"],
+            "complaints": [int(rest["complaints"].sum())],
+            "cumulative_share": [1.0],
+        }
+    )
+    out = pd.concat([shown.astype({AREA: object}), other], ignore_index=True)
+    out.attrs = dict(df.attrs)
+    return out
 
 
 #: The cumulative axis of the Pareto chart: 0 to 100% in even steps.
