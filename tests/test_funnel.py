@@ -133,12 +133,14 @@ def test_expression_compiles_to_sql(funnel_store):
     assert "ROW_NUMBER" in sql.upper()
 
 
-def test_plot_funnel_has_one_bar_per_group(funnel_store):
+def test_plot_funnel_has_one_bar_series_per_group(funnel_store):
     fig = ca.plot_funnel(ca.funnel(funnel_store, period=JANUARY))
-    assert len(fig.data) == 1
-    assert list(fig.data[0].x) == [9, 8, 4, 3]
+    # the entry stage's bar and the others' share one bar slot (one series, two hovers)
+    assert len({t.offsetgroup for t in fig.data}) == 1
+    assert [x for t in fig.data for x in t.x] == [9, 8, 4, 3]
     fig = ca.plot_funnel(ca.funnel(funnel_store, period=JANUARY, by="channel"))
-    assert sorted(t.name for t in fig.data) == ["phone", "web"]
+    assert sorted(t.name for t in fig.data if t.showlegend) == ["phone", "web"]
+    assert sorted({t.offsetgroup for t in fig.data}) == ["phone", "web"]
 
 
 # -- properties ---------------------------------------------------------------------------

@@ -279,3 +279,91 @@ def test_executive_summary_and_satisfaction_report_agree_every_month(sample_stor
     row = change[change["period"].dt.strftime("%Y-%m") == month]
     if len(row):
         assert table.loc["csat", "change"] == pytest.approx(float(row["change"].iloc[0]))
+
+
+# -- the KPIs over the last periods, for the tiles' sparklines (#14) ---------------------------
+
+
+def _same_tables(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
+    """Equal KPI tables: the same rows and counts, values equal to rounding (NaN where NaN)."""
+    from cycleanalytics.kpis import KPI_COLUMNS
+
+    exact = [c for c in KPI_COLUMNS if c != "value"]
+    a, b = fast.reset_index(drop=True), slow.reset_index(drop=True)
+    assert a[exact].astype(object).fillna("-").equals(b[exact].astype(object).fillna("-"))
+    assert a["value"].isna().tolist() == b["value"].isna().tolist()
+    known = a["value"].notna()
+    assert a.loc[known, "value"].to_numpy() == pytest.approx(
+        b.loc[known, "value"].to_numpy(), rel=1e-12
+    )
+
+
+def test_kpi_history_by_hand(kpi_store):
+    from cycleanalytics.kpis import kpi_history, kpi_trend
+
+    history = kpi_history(kpi_store, period="2026-03", periods=3)
+    assert history.attrs["periods"] == [
+        "2026-01-01..2026-01-31",
+        "2026-02-01..2026-02-28",
+        "2026-03-01..2026-03-31",
+    ]
+    csat = history[history["kpi"] == "csat"]
+    assert csat["label"].tolist() == ["Jan 2026", "Feb 2026", "Mar 2026"]
+    # January: nothing; February: K4 alone (CSAT 1, not top box); March: 5, 2, 4 -> 2 of 3
+    values = kpi_trend(history, "csat")
+    assert math.isnan(values[0]) and values[1:] == [0.0, pytest.approx(2 / 3)]
+    assert kpi_trend(history, "cases")[1:] == [1, 3]  # K4; K1, K2, K3
+    # February: P3 over K4's one case; March: P1 and P2 over three cases
+    assert kpi_trend(history, "complaints_per_1000")[1:] == [1000.0, pytest.approx(2000 / 3)]
+    assert kpi_trend(history, "cost_per_case")[1:] == [10.0, pytest.approx(8 / 3)]
+    # each period's rows are the KPI table of that period
+    for period in history.attrs["periods"]:
+        _same_tables(history[history["period"] == period], kpi_table(kpi_store, period=period))
+
+
+def test_kpi_history_in_one_call_per_metric_equals_one_kpi_table_per_month(sample_store):
+    from cycleanalytics import kpis
+
+    calls = []
+    real = kpis._measure
+
+    def counted(store, **options):
+        calls.append(options.get("period"))
+        return real(store, **options)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kpis, "_measure", counted)
+        history = kpis.kpi_history(sample_store, period="2026-06", periods=8)
+    # each metric asked once, by month; and once for November, before the sample starts,
+    # whose table December (empty too) shares
+    assert calls == ["2025-11-01..2026-06-30", "2025-11-01..2025-11-30"]
+    assert history["label"].unique().tolist() == [
+        "Nov 2025",
+        "Dec 2025",
+        "Jan 2026",
+        "Feb 2026",
+        "Mar 2026",
+        "Apr 2026",
+        "May 2026",
+        "Jun 2026",
+    ]
+    for period in history.attrs["periods"]:
+        _same_tables(history[history["period"] == period], kpi_table(sample_store, period=period))
+
+
+def test_kpi_history_of_other_periods_walks_back_as_the_report_compares(sample_store):
+    from cycleanalytics.kpis import kpi_history
+
+    history = kpi_history(sample_store, period="2026-06-01..2026-06-10", periods=2)
+    # the ten days before: the report's "previous" comparison period
+    assert history.attrs["periods"] == ["2026-05-22..2026-05-31", "2026-06-01..2026-06-10"]
+    assert history["label"].unique().tolist() == [
+        "2026-05-22 to 2026-05-31",
+        "2026-06-01 to 2026-06-10",
+    ]
+    _same_tables(
+        history[history["period"] == "2026-05-22..2026-05-31"],
+        kpi_table(sample_store, period="2026-05-22..2026-05-31"),
+    )
+    with pytest.raises(ca.CycleAnalyticsError, match="at least 1"):
+        kpi_history(sample_store, period="2026-06", periods=0)

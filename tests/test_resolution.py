@@ -93,7 +93,10 @@ def test_filters_expression_and_figure(km_store):
     sql = ibis.to_sql(resolution_time_expr(km_store, by="severity", as_of=AS_OF))
     assert "GROUP BY" in sql.upper()
     fig = plot_resolution_time(resolution_time(km_store, by="category", as_of=AS_OF))
-    assert sorted(t.name for t in fig.data if t.showlegend is not False) == [
+    # small multiples: one panel per area, titled with it, the curve of all behind each
+    assert [a.text for a in fig.layout.annotations] == ["communication", "product"]
+    assert sorted({t.name for t in fig.data if t.hovertemplate}) == [
+        "all complaints",
         "communication",
         "product",
     ]

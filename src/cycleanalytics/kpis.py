@@ -48,18 +48,32 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cycleanalytics.errors import DataWarning, OptionError
+
 if TYPE_CHECKING:
+    from datetime import date
     from pathlib import Path
 
     from cycleanalytics.metrics import Period
     from cycleanalytics.model import CycleModel
+    from cycleanalytics.periods import ReportPeriod
     from cycleanalytics.store import Store
 
-__all__ = ["GOOD_DIRECTION", "KPI_COLUMNS", "MIN_N", "compare_kpis", "funnel_kpis", "kpi_table"]
+__all__ = [
+    "GOOD_DIRECTION",
+    "KPI_COLUMNS",
+    "MIN_N",
+    "compare_kpis",
+    "funnel_kpis",
+    "kpi_history",
+    "kpi_table",
+    "kpi_trend",
+]
 
 #: Columns of every KPI table. ``n`` is the base (responses, cases); ``hits`` and ``misses`` are
 #: the counts a test needs (top-box answers; promoters and detractors; complaints); ``metric``
@@ -97,17 +111,43 @@ def kpi_table(
         One row per KPI with :data:`KPI_COLUMNS`; ``attrs["missing"]`` maps a KPI without a
         value to the reason, ``attrs["first_stage"]`` is the funnel's first stage.
     """
-    from cycleanalytics.metrics import (
-        complaints,
-        cost,
-        funnel,
-        loop_closure,
-        recovery,
-        resolution_time,
-    )
-    from cycleanalytics.metrics import satisfaction as satisfaction_metric
+    frames = _measure(store, period=period, channel=channel, segment=segment, model=model)
+    return _kpis(frames)
 
-    filters: dict[str, Any] = {"period": period, "channel": channel, "segment": segment}
+
+#: The metrics the KPIs are asked of, in the order :func:`_kpis` reads them.
+MEASURES = (
+    "complaints",
+    "satisfaction",
+    "resolution_time",
+    "recovery",
+    "loop_closure",
+    "cost",
+    "funnel",
+)
+
+
+def _measure(
+    store: Store,
+    *,
+    by: str | None = None,
+    model: CycleModel | str | Path | None = None,
+    names: tuple[str, ...] = MEASURES,
+    **filters: Any,
+) -> dict[str, pd.DataFrame]:
+    """Each metric of :data:`MEASURES` (or of ``names``) with the same filters (and
+    breakdown ``by``)."""
+    from cycleanalytics import metrics
+
+    frames = {}
+    for name in names:
+        options = {"model": model} if name == "funnel" else {}
+        frames[name] = getattr(metrics, name)(store, by=by, **filters, **options)
+    return frames
+
+
+def _kpis(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The KPI table of one period from its metrics' tables (:func:`_measure`)."""
     missing: dict[str, str] = {}
     rows: list[tuple[Any, ...]] = []
 
@@ -115,7 +155,7 @@ def kpi_table(
             metric: str, stage: str | None = None) -> None:  # fmt: skip
         rows.append((kpi, stage, value, unit, n, hits, misses, test, metric))
 
-    raised = complaints(store, **filters)
+    raised = frames["complaints"]
     cases = raised.attrs.get("cases")
     if cases is None:
         missing["cases"] = raised.attrs["missing"].get(
@@ -123,7 +163,7 @@ def kpi_table(
         )
     add("cases", _number(cases), "count", cases or 0, cases or 0, 0, "none", "complaints")
 
-    scores = satisfaction_metric(store, **filters)
+    scores = frames["satisfaction"]
     row = scores.iloc[0]
     csat_n, top = int(row["csat_n"]), int(row["csat_top"])
     add("csat", row["csat"], "share", csat_n, top, csat_n - top, "two_proportion_z", "satisfaction")
@@ -140,40 +180,201 @@ def kpi_table(
         missing["complaints_per_1000"] = raised.attrs["missing"]["complaints"]
     add("complaints_per_1000", rate, "rate", cases or 0, opened, 0, "rate_ratio", "complaints")
 
-    waited = resolution_time(store, **filters)
+    waited = frames["resolution_time"]
     done = waited.iloc[0]
     if "resolution_time" in waited.attrs["missing"]:
         missing["median_resolution_h"] = waited.attrs["missing"]["resolution_time"]
     n = int(done["complaints"])
     add("median_resolution_h", done["median_h"], "hours", n, n, 0, "none", "resolution_time")
 
-    recovered = recovery(store, **filters).iloc[0]
+    recovered = frames["recovery"].iloc[0]
     judged, won = int(recovered["success_judged"]), int(recovered["successes"])
     if judged == 0:
         missing["recovery_success"] = "no recovery in scope could be judged yet"
     add("recovery_success", recovered["success_rate"], "share", judged, won, judged - won,
         "two_proportion_z", "recovery")  # fmt: skip
 
-    closed = loop_closure(store, **filters)
+    closed = frames["loop_closure"]
     due, done = int(closed["due"].sum()), int(closed["closed_in_time"].sum())
     if closed.attrs["missing"]:
         missing["loop_closure"] = closed.attrs["missing"]["loop_closure"]
     add("loop_closure", closed["loop_closure"].iloc[0] if due else math.nan, "share", due, done,
         due - done, "two_proportion_z", "loop_closure")  # fmt: skip
 
-    spent = cost(store, **filters)
+    spent = frames["cost"]
     if spent.attrs["missing"]:
         missing["cost_per_case"] = "; ".join(spent.attrs["missing"].values())
     n = int(spent["cases"].iloc[0])
     add("cost_per_case", spent["cost_per_case"].iloc[0], "money", n, 0, 0, "none", "cost")
 
-    stages = funnel(store, model=model, **filters)
+    stages = frames["funnel"]
     drops = funnel_kpis(stages)
     table = pd.DataFrame(rows, columns=list(KPI_COLUMNS))
     table = pd.concat([table, drops], ignore_index=True)
     table.attrs["missing"] = missing
     table.attrs["first_stage"] = str(stages.sort_values("stage_index")["stage"].iloc[0])
     return table
+
+
+def kpi_history(
+    store: Store,
+    *,
+    period: ReportPeriod | str,
+    as_of: str | date | None = None,
+    periods: int = 12,
+    channel: str | None = None,
+    segment: str | None = None,
+    model: CycleModel | str | Path | None = None,
+) -> pd.DataFrame:
+    """Each KPI of :func:`kpi_table` in ``period`` and the ``periods - 1`` periods before it,
+    oldest first: the trend a KPI tile draws (:func:`cycleanalytics.plots.sparkline_svg`).
+
+    The periods are the report's own: ``period`` (rolling or explicit, resolved against
+    ``as_of`` as a report does) and, walking back, each one's "previous" comparison period
+    (:func:`cycleanalytics.periods.comparison_period`), so the last two rows of a KPI are the
+    tile's value and the value it is compared with. Every number comes from the same metric
+    calls as :func:`kpi_table` (:func:`_measure`, :func:`_kpis`): when the periods are calendar
+    months (or quarters), each metric is asked once, by month (quarter), over all of them, and
+    its table is split per period; a metric without a row in a period (nothing recorded that
+    month) is asked for that period on its own, and a period in which no metric has a row is
+    asked once for all such periods (their KPI tables are alike). ``tests/test_kpis.py``
+    checks the two ways give the same table.
+
+    Returns
+    -------
+    DataFrame
+        ``period`` (the period's text, e.g. ``2026-03-01..2026-03-31``), ``label`` ("Mar
+        2026"; other periods: ``2026-03-01 to 2026-03-10``), ``first`` and ``last`` (days),
+        then :data:`KPI_COLUMNS`: one row per period and KPI (and funnel stage).
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     history = kpi_history(store, period="2026-06", periods=3)
+    >>> history.loc[history["kpi"] == "csat", "label"].tolist()
+    ['Apr 2026', 'May 2026', 'Jun 2026']
+    """
+    from cycleanalytics.periods import comparison_period, resolve_period
+
+    if periods < 1:
+        raise OptionError(f"periods must be at least 1, not {periods}")
+    chain = [resolve_period(period, as_of=as_of)]
+    while len(chain) < periods:
+        before = comparison_period(chain[-1], "previous")
+        assert before is not None  # "previous" always has one
+        chain.append(before)
+    chain.reverse()
+    filters: dict[str, Any] = {"channel": channel, "segment": segment, "model": model}
+    with warnings.catch_warnings():
+        # A month before the data starts is a gap in the trend, not news: the tile's own
+        # period is asked of kpi_table too, which warns about its data.
+        warnings.simplefilter("ignore", DataWarning)
+        tables, empty = _history_by_grain(store, chain, filters)
+        nothing = None  # the KPI table of a period in which no metric has a row: all alike
+        for p in chain:
+            if p in tables:
+                continue
+            if p in empty and nothing is not None:
+                tables[p] = nothing
+                continue
+            tables[p] = _kpis(_measure(store, period=p.metric_period(), **filters))
+            if p in empty:
+                nothing = tables[p]
+    parts = []
+    for p in chain:
+        table = tables[p]
+        part = table.copy()
+        part.insert(0, "last", p.last)
+        part.insert(0, "first", p.first)
+        part.insert(0, "label", _period_text(p))
+        part.insert(0, "period", p.metric_period())
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs["periods"] = [p.metric_period() for p in chain]
+    return out
+
+
+def kpi_trend(history: pd.DataFrame, kpi: str, stage: str | None = None) -> list[float]:
+    """One KPI's values in a :func:`kpi_history`, oldest first (NaN where missing): what
+    :func:`cycleanalytics.plots.sparkline_svg` draws.
+
+    >>> history = pd.DataFrame({"period": ["a", "b", "a"], "kpi": ["csat", "csat", "nps"],
+    ...                         "stage": [None, None, None], "value": [0.6, 0.7, 12.0]})
+    >>> kpi_trend(history, "csat")
+    [0.6, 0.7]
+    """
+    rows = history[history["kpi"] == kpi]
+    if stage is not None:
+        rows = rows[rows["stage"] == stage]
+    return [float(v) for v in rows["value"]]
+
+
+def _period_text(p: ReportPeriod) -> str:
+    """A period as a tile names it: "Mar 2026", "Q1 2026", else its days."""
+    from cycleanalytics.plots import period_label
+
+    if p.is_month():
+        return period_label(p.first, "month")
+    if p.is_quarter():
+        return period_label(p.first, "quarter")
+    return p.label()
+
+
+def _history_by_grain(
+    store: Store, chain: list[ReportPeriod], filters: dict[str, Any]
+) -> tuple[dict[ReportPeriod, pd.DataFrame], set[ReportPeriod]]:
+    """The KPI tables of calendar-month (or quarter) periods from one call of each metric by
+    that grain over all of them, and the periods in which no metric has a row (before the
+    data starts, say); periods left out need a call of their own."""
+    grain = (
+        "month"
+        if all(p.is_month() for p in chain)
+        else "quarter"
+        if all(p.is_quarter() for p in chain)
+        else None
+    )
+    if grain is None or len(chain) < 2:
+        return {}, set()
+    span = f"{chain[0].first.isoformat()}..{chain[-1].last.isoformat()}"
+    frames = _measure(store, by=grain, period=span, **filters)
+    freq = {"month": "M", "quarter": "Q"}[grain]
+    keys = {name: _period_keys(frame[grain], freq) for name, frame in frames.items()}
+    tables, empty = {}, set()
+    for p in chain:
+        key = pd.Period(p.first, freq)
+        split = {}
+        for name, frame in frames.items():
+            rows = frame[keys[name] == key].drop(columns=grain).reset_index(drop=True)
+            rows.attrs = dict(frame.attrs)
+            split[name] = rows
+        lacking = tuple(name for name, rows in split.items() if rows.empty)
+        if len(lacking) == len(split):
+            empty.add(p)
+            continue
+        if lacking:  # no row in this period for these metrics: ask them for it on their own
+            split.update(_measure(store, period=p.metric_period(), names=lacking, **filters))
+        raised = split["complaints"]
+        if "complaints" not in lacking and "rate_per_1000_cases" not in raised.attrs["missing"]:
+            raised.attrs["cases"] = int(raised["cases"].iloc[0])  # the period's own cases
+        tables[p] = _kpis(split)
+    return tables, empty
+
+
+def _period_keys(values: pd.Series, freq: str) -> pd.Series:
+    """A metric's time-grain column as pandas periods, whatever it holds (periods, instants)."""
+
+    def key(value: Any) -> Any:
+        if isinstance(value, pd.Period):
+            return value.asfreq(freq, how="start")
+        if value is None or pd.isna(value):
+            return None
+        stamp = pd.Timestamp(value)
+        stamp = stamp.tz_convert(None) if stamp.tzinfo is not None else stamp
+        return stamp.to_period(freq)
+
+    return pd.Series([key(v) for v in values], index=values.index, dtype=object)
 
 
 def _number(value: int | None) -> float:

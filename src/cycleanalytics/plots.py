@@ -223,6 +223,151 @@ def plain_periods(fig: go.Figure) -> go.Figure:
     return fig
 
 
+# -- periods as a reader names them ---------------------------------------------------------------
+
+#: Month abbreviations of the report languages, for period labels ("Jan 2026", "Agu 2026").
+MONTHS: dict[str, tuple[str, ...]] = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "ms": ("Jan", "Feb", "Mac", "Apr", "Mei", "Jun", "Jul", "Ogo", "Sep", "Okt", "Nov", "Dis"),
+}
+#: The words of a period label besides the month: a week's start, a period seen only in part.
+PERIOD_WORDS: dict[str, dict[str, str]] = {
+    "week of": {"en": "week of", "id": "minggu", "ms": "minggu"},
+    "to date": {"en": "to date", "id": "sejauh ini", "ms": "setakat ini"},
+}
+#: pandas' period frequencies for each time grain (weeks run Monday to Sunday).
+PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+def period_grain(value: object, default: str = "month") -> str:
+    """The time grain of a pandas period (``"month"`` for ``Period("2026-01", "M")``), else
+    ``default``."""
+    if not isinstance(value, pd.Period):
+        return default
+    code = value.freqstr.split("-")[0].rstrip("E")
+    return {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year", "A": "year"}.get(
+        code, default
+    )
+
+
+def period_label(value: object, grain: str | None = None, language: str = "en") -> str:
+    """A period as a reader names it, one label per period: ``Jan 2026``, ``Q1 2026``,
+    ``2026``, ``week of 5 Jan 2026``, ``5 Jan 2026``. ``value`` is a pandas period (its own
+    grain) or any instant inside the period (``grain``, default month).
+
+    >>> period_label(pd.Period("2026-01", "M")), period_label(pd.Timestamp("2026-08-15"))
+    ('Jan 2026', 'Aug 2026')
+    >>> period_label("2026-08-15", "quarter"), period_label("2026-08-15", "month", "id")
+    ('Q3 2026', 'Agu 2026')
+    >>> period_label(pd.Period("2026-01-07", "W-SUN")), period_label("2026-01-07", "day")
+    ('week of 5 Jan 2026', '7 Jan 2026')
+    """
+    grain = grain or period_grain(value)
+    if grain not in PERIOD_FREQ:
+        raise OptionError(f"grain must be one of {', '.join(PERIOD_FREQ)}, not {grain!r}")
+    if isinstance(value, pd.Period):
+        start = value.start_time
+    else:
+        stamp = pd.Timestamp(value)
+        stamp = stamp.tz_convert(None) if stamp.tzinfo is not None else stamp
+        start = stamp.to_period(PERIOD_FREQ[grain]).start_time
+    months = MONTHS.get(language, MONTHS["en"])
+    if grain == "year":
+        return f"{start.year}"
+    if grain == "quarter":
+        return f"Q{start.quarter} {start.year}"
+    if grain == "month":
+        return f"{months[start.month - 1]} {start.year}"
+    day = f"{start.day} {months[start.month - 1]} {start.year}"
+    return f"{PERIOD_WORDS['week of'][language]} {day}" if grain == "week" else day
+
+
+_PERIOD_LABEL = re.compile(
+    r"(?P<week>week of )?(?:(?:(?P<day>\d{1,2}) )?(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|"
+    r"Sep|Oct|Nov|Dec) |Q[1-4] )?(?P<year>\d{4})(?P<partial> \(to date\))?"
+)
+
+
+def localize_period_label(text: str, language: str = "en") -> str:
+    """An English :func:`period_label` (with its ``(to date)``) in ``language``; other text
+    is returned as it is.
+
+    >>> localize_period_label("Aug 2026", "id"), localize_period_label("Dec 2026 (to date)", "ms")
+    ('Agu 2026', 'Dis 2026 (setakat ini)')
+    >>> localize_period_label("week of 5 Oct 2026", "id"), localize_period_label("web", "id")
+    ('minggu 5 Okt 2026', 'web')
+    >>> localize_period_label("Q2 2026 (to date)", "id")
+    'Q2 2026 (sejauh ini)'
+    """
+    match = _PERIOD_LABEL.fullmatch(text) if isinstance(text, str) else None
+    if match is None or language not in MONTHS or language == "en":
+        return text
+    out = text[: match.start("partial")] if match["partial"] else text
+    if match["month"]:
+        month = MONTHS[language][MONTHS["en"].index(match["month"])]
+        out = f"{match['day']} " if match["day"] else ""
+        out = f"{out}{month} {match['year']}"
+        if match["week"]:
+            out = f"{PERIOD_WORDS['week of'][language]} {out}"
+    if match["partial"]:
+        out += f" ({PERIOD_WORDS['to date'][language]})"
+    return out
+
+
+def localize_periods(fig: go.Figure, language: str = "en") -> go.Figure:
+    """``fig``, changed in place, with the period labels of its category axes (the traces'
+    ``x``, the axes' ``categoryarray`` and ``ticktext``) in ``language``
+    (:func:`localize_period_label`); the month-change and backlog charts label their periods
+    so. For the reports' ``localize_figure``.
+
+    >>> fig = go.Figure(go.Bar(x=["Jul 2026", "Aug 2026"], y=[1, 2]))
+    >>> list(localize_periods(fig, "ms").data[0].x)
+    ['Jul 2026', 'Ogo 2026']
+    """
+    if language == "en" or language not in MONTHS:
+        return fig
+
+    def swap(values: Any) -> Any:
+        if values is None or isinstance(values, str):
+            return values
+        items = list(values)
+        if not items or not all(isinstance(v, str) for v in items):
+            return values
+        return [localize_period_label(v, language) for v in items]
+
+    for trace in fig.data:
+        for axis in ("x", "y"):
+            if axis in trace and trace[axis] is not None:
+                trace[axis] = swap(trace[axis])
+    for axis in (*fig.select_xaxes(), *fig.select_yaxes()):
+        if axis.categoryarray is not None:
+            axis.categoryarray = swap(axis.categoryarray)
+        if axis.ticktext is not None:
+            axis.ticktext = swap(axis.ticktext)
+    return fig
+
+
+def period_axis(fig: go.Figure, labels: list[str], **axis: object) -> go.Figure:
+    """The x axis of a chart over periods: one category per period, in the order given
+    (``labels``, from :func:`period_label`), and one tick per period up to
+    :data:`MAX_PERIOD_TICKS` periods (beyond, plotly thins the labels so they stay legible)."""
+    categories = list(dict.fromkeys(labels))
+    ticks = {"tickmode": "linear", "tick0": 0, "dtick": 1}
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=categories,
+        **(ticks if len(categories) <= MAX_PERIOD_TICKS else {}),
+        **axis,
+    )
+    return fig
+
+
+#: Periods up to which a period axis labels every period.
+MAX_PERIOD_TICKS = 36
+
+
 # -- data is text, never markup ------------------------------------------------------------------
 
 #: ``&`` that does not already start an entity plotly decodes (so escaping twice is escaping once)
@@ -321,6 +466,116 @@ def escape_figure_dict(fig: dict[str, Any]) -> dict[str, Any]:
     """A figure given as a dict (what plotly's renderers receive), escaped like
     :func:`escape_figure`; the dict given is not changed."""
     return _escaped(fig)
+
+
+# -- sparklines ----------------------------------------------------------------------------------
+
+#: Colours of a sparkline's last point: the latest change is good, bad, or neither.
+SPARK_COLOURS = {"good": PALETTE[2], "bad": PALETTE[3], "neutral": PALETTE[5]}
+
+
+def sparkline_svg(
+    values: Any,
+    *,
+    good_direction: int,
+    title: str | None = None,
+    width: int = 96,
+    height: int = 24,
+) -> str:
+    """A small inline SVG line of ``values`` (oldest first) for a KPI tile: no plotly, no
+    script, nothing fetched, every text escaped, an accessible ``<title>`` (and
+    ``aria-label``).
+
+    Missing values (NaN, None) break the line; a value alone between gaps is a dot. The last
+    value is marked with a dot coloured by whether its change from the value before is good
+    (``good_direction`` +1: a rise is good; -1: a fall is good; 0: neither) in
+    :data:`SPARK_COLOURS`. One value is one dot; no value gives an empty frame that says so.
+    ``title`` defaults to "N periods, from FIRST to LAST".
+
+    >>> svg = sparkline_svg([0.61, 0.64, float("nan"), 0.66], good_direction=1)
+    >>> svg.count("<polyline"), svg.count("<circle"), "#3a9d5d" in svg
+    (1, 1, True)
+    >>> "<title>4 periods, from 0.61 to 0.66</title>" in svg
+    True
+    """
+    numbers = [_finite(v) for v in values]
+    known = [(i, v) for i, v in enumerate(numbers) if v is not None]
+    if title is None:
+        title = (
+            "no value in these periods"
+            if not known
+            else f"1 period: {known[0][1]:.3g}"
+            if len(numbers) == 1
+            else f"{len(numbers)} periods, from {known[0][1]:.3g} to {known[-1][1]:.3g}"
+        )
+    label = html.escape(title, quote=True)
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="ca-spark" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">'
+        f"<title>{label}</title>"
+    )
+    if not known:
+        return head + "</svg>"
+    pad = 3.0
+    low = min(v for _, v in known)
+    high = max(v for _, v in known)
+    steps = max(len(numbers) - 1, 1)
+
+    def x(i: int) -> float:
+        return width / 2 if len(numbers) == 1 else pad + (width - 2 * pad) * i / steps
+
+    def y(v: float) -> float:
+        if high == low:
+            return height / 2
+        return pad + (height - 2 * pad) * (high - v) / (high - low)
+
+    parts = []
+    last_i, last = known[-1]
+    for run in _runs(numbers):
+        if len(run) == 1:
+            i = run[0]
+            if i == last_i:
+                continue  # the last point's own mark follows
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(numbers[i]):.1f}" r="1.2" '
+                f'fill="{SPARK_COLOURS["neutral"]}"/>'
+            )
+        else:
+            points = " ".join(f"{x(i):.1f},{y(numbers[i]):.1f}" for i in run)
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{PALETTE[0]}" '
+                'stroke-width="1.5" stroke-linejoin="round" stroke-linecap="round"/>'
+            )
+    change = last - known[-2][1] if len(known) > 1 else 0.0
+    verdict = change * good_direction
+    colour = SPARK_COLOURS["good" if verdict > 0 else "bad" if verdict < 0 else "neutral"]
+    parts.append(
+        f'<circle class="ca-spark-last" cx="{x(last_i):.1f}" cy="{y(last):.1f}" r="2.5" '
+        f'fill="{colour}"/>'
+    )
+    return head + "".join(parts) + "</svg>"
+
+
+def _finite(value: Any) -> float | None:
+    """``value`` as a float, or None when it is missing or not finite."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _runs(numbers: list[float | None]) -> list[list[int]]:
+    """The positions of ``numbers`` in runs of consecutive known values."""
+    runs: list[list[int]] = []
+    for i, v in enumerate(numbers):
+        if v is None:
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 # -- static export ------------------------------------------------------------------------------
@@ -467,13 +722,16 @@ def use_notebook_renderer(renderer: str = NOTEBOOK_RENDERER) -> str:
 # -- hover texts in the report languages ---------------------------------------------------------
 
 
-def _change_hover(score: str, unit: str, words: tuple[str, str, str, str]) -> str:
-    changed, previous, interval, to = words
+def _change_hover(score: str, words: tuple[str, str, str, str, str]) -> str:
+    """The month-change chart's hover (``plot_satisfaction_change``): changes in points."""
+    changed, previous, interval, to, points = words
     return (
-        f"%{{x}}: {score} {changed} %{{y{unit}}} {previous}<br>{interval} "
-        f"%{{customdata[0]{unit}}} {to} %{{customdata[1]{unit}}}<extra></extra>"
+        f"%{{x}}: {score} {changed} %{{y:+.1f}} {points} {previous}<br>{interval} "
+        f"%{{customdata[0]:+.1f}} {to} %{{customdata[1]:+.1f}} {points}<extra></extra>"
     )
 
+
+_CHANGE_WORDS = ("changed by", "from the previous period", "interval", "to", "points")
 
 #: Indonesian and Malay for the hover texts of the figures (#18); merged into
 #: :data:`cycleanalytics.i18n.HOVER_TEXTS`, which the reports' ``localize_figure`` reads.
@@ -485,6 +743,13 @@ HOVER_TRANSLATIONS: dict[str, dict[str, str]] = {
         "ms": "%{x}: separuh daripada %{customdata[0]:,} perjalanan mengambil masa paling lama "
         "%{customdata[1]:,.1f} jam dari peristiwa pertama hingga terakhir<extra></extra>",
     },
+    "<b>%{y}</b>: the stage journeys enter by<br>%{customdata[0]:,} journeys "
+    "(%{customdata[1]:.1%} of entries)<extra>%{fullData.name}</extra>": {
+        "id": "<b>%{y}</b>: tahap tempat perjalanan masuk<br>%{customdata[0]:,} perjalanan "
+        "(%{customdata[1]:.1%} dari yang masuk)<extra>%{fullData.name}</extra>",
+        "ms": "<b>%{y}</b>: peringkat perjalanan bermula<br>%{customdata[0]:,} perjalanan "
+        "(%{customdata[1]:.1%} daripada yang masuk)<extra>%{fullData.name}</extra>",
+    },
     "%{x}: %{y:,} complaints<extra></extra>": {
         "id": "%{x}: %{y:,} keluhan<extra></extra>",
         "ms": "%{x}: %{y:,} aduan<extra></extra>",
@@ -493,9 +758,11 @@ HOVER_TRANSLATIONS: dict[str, dict[str, str]] = {
         "id": "sampai %{x}: %{y:.0%} dari semua keluhan<extra></extra>",
         "ms": "hingga %{x}: %{y:.0%} daripada semua aduan<extra></extra>",
     },
-    "%{x|%Y-%m-%d}: %{y:,} complaints open<extra>%{fullData.name}</extra>": {
-        "id": "%{x|%Y-%m-%d}: %{y:,} keluhan terbuka<extra>%{fullData.name}</extra>",
-        "ms": "%{x|%Y-%m-%d}: %{y:,} aduan terbuka<extra>%{fullData.name}</extra>",
+    "%{x}: %{y:,} complaints open at the end of %{customdata}<extra>%{fullData.name}</extra>": {
+        "id": "%{x}: %{y:,} keluhan masih terbuka pada akhir %{customdata}"
+        "<extra>%{fullData.name}</extra>",
+        "ms": "%{x}: %{y:,} aduan masih terbuka pada akhir %{customdata}"
+        "<extra>%{fullData.name}</extra>",
     },
     "%{x}: %{y:.0%} %{fullData.name}<br>interval %{customdata[0]:.0%}–%{customdata[1]:.0%}"
     "<extra></extra>": {
@@ -536,24 +803,39 @@ HOVER_TRANSLATIONS: dict[str, dict[str, str]] = {
         "ms": "%{x}: %{y:.1f} jam<extra>%{fullData.name}</extra>",
     },
     **{
-        _change_hover(score, unit, ("changed by", "from the previous period", "interval", "to")): {
+        _change_hover(score, _CHANGE_WORDS): {
             "id": _change_hover(
-                score, unit, ("berubah", "dari periode sebelumnya", "interval", "sampai")
+                score, ("berubah", "dari periode sebelumnya", "interval", "sampai", "poin")
             ),
             "ms": _change_hover(
-                score, unit, ("berubah sebanyak", "daripada tempoh sebelumnya", "selang", "hingga")
+                score,
+                ("berubah sebanyak", "daripada tempoh sebelumnya", "selang", "hingga", "mata"),
             ),
         }
-        for score, unit in (("CSAT", ":+.1%"), ("NPS", ":+.1f"))
+        for score in ("CSAT", "NPS")
+    },
+}
+
+
+#: Indonesian and Malay for the axis titles and trace names of the figures that are not in
+#: :data:`cycleanalytics.i18n.CHART_TEXTS`; merged into it, which ``localize_figure`` reads.
+CHART_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "other paths": {"id": "jalur lainnya", "ms": "laluan lain"},
+    "all complaints": {"id": "semua keluhan", "ms": "semua aduan"},
+    "change from the previous period (points)": {
+        "id": "perubahan dari periode sebelumnya (poin)",
+        "ms": "perubahan daripada tempoh sebelumnya (mata)",
     },
 }
 
 
 def _register_hover_translations() -> None:
-    from cycleanalytics.i18n import HOVER_TEXTS
+    from cycleanalytics.i18n import CHART_TEXTS, HOVER_TEXTS
 
     for english, languages in HOVER_TRANSLATIONS.items():
         HOVER_TEXTS.setdefault(english, languages)
+    for english, languages in CHART_TRANSLATIONS.items():
+        CHART_TEXTS.setdefault(english, languages)
 
 
 _register_hover_translations()

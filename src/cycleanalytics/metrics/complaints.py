@@ -331,7 +331,10 @@ def _finish(counts: pd.DataFrame, by: list[str], confidence: float) -> pd.DataFr
 def plot_complaints(
     df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
 ) -> go.Figure:
-    """Pareto chart: complaints per area as bars, the cumulative share as a line.
+    """Pareto chart: complaints per area as bars, the cumulative share as a line on a 0-100%
+    axis in quarters, aligned with the count axis (which spans all complaints, so a bar's
+    height reads as its share too). Beyond the first 12 areas, the rest is one "other (K
+    areas)" bar.
 
     Examples
     --------
@@ -349,6 +352,7 @@ def plot_complaints(
         df = df.groupby(AREA, as_index=False)["complaints"].sum()
         df = df.sort_values("complaints", ascending=False)
         df["cumulative_share"] = df["complaints"].cumsum() / df["complaints"].sum()
+    df = _top_areas(df)
     fig.add_trace(
         go.Bar(
             x=df[AREA],
@@ -369,11 +373,62 @@ def plot_complaints(
             hovertemplate="up to %{x}: %{y:.0%} of all complaints<extra></extra>",
         )
     )
-    fig.update_layout(
-        yaxis={"title": "complaints"},
-        yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1.05]},
+    total = float(df["complaints"].sum()) or 1.0
+    fig.update_layout(  # the count axis spans all complaints: a bar's height is its share
+        yaxis={
+            "title": "complaints",
+            "range": [0, total],
+            "tickmode": "array",
+            "tickvals": [total * q for q in PARETO_TICKS],
+            "tickformat": ",.0f",
+        },
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+        yaxis2={
+            "title": "cumulative share",
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1],
+            "tickmode": "array",
+            "tickvals": list(PARETO_TICKS),
+            "tickformat": ".0%",
+            "showgrid": False,
+        },
     )
+    fig.data[-1].cliponaxis = False  # the 100% marker sits on the top edge, drawn whole
     return finish_layout(fig, title=title, df=df, height=380)
+
+
+#: Areas the Pareto chart draws before the rest becomes one "other" bar.
+PARETO_AREAS = 12
+
+
+def _top_areas(df: pd.DataFrame, n: int = PARETO_AREAS) -> pd.DataFrame:
+    """The Pareto's first ``n`` areas (the table's own order and cumulative shares) and one
+    bar "other (K areas)" with the complaints of the rest, which brings the share to 100%.
+
+    >>> df = pd.DataFrame({"category": list("abc"), "complaints": [5, 3, 2],
+    ...                    "cumulative_share": [0.5, 0.8, 1.0]})
+    >>> _top_areas(df, 1).values.tolist()
+    [['a', 5, 0.5], ['other (2 areas)', 5, 1.0]]
+    """
+    if len(df) <= n:
+        return df
+    shown = df.iloc[:n][[AREA, "complaints", "cumulative_share"]]
+    rest = df.iloc[n:]
+    other = pd.DataFrame(
+        {
+            AREA: [f"other ({len(rest)} areas)"],
+            "complaints": [int(rest["complaints"].sum())],
+            "cumulative_share": [1.0],
+        }
+    )
+    out = pd.concat([shown.astype({AREA: object}), other], ignore_index=True)
+    out.attrs = dict(df.attrs)
+    return out
+
+
+#: The cumulative axis of the Pareto chart: 0 to 100% in even steps.
+PARETO_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def readable_complaints(df: pd.DataFrame) -> pd.DataFrame:
@@ -518,26 +573,75 @@ def _in(period: Period, moment: datetime) -> bool:
 def plot_complaint_backlog(
     df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
 ) -> go.Figure:
-    """Open complaints at each period end, one line per group."""
+    """Open complaints at each period end, one line per group; each point is labelled with
+    the period it closes (the backlog at midnight on 1 February is "Jan 2026"), one tick per
+    period, and the as-of point, when it falls inside a period, "Jun 2026 (to date)"; the
+    hover names the last day counted.
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.metrics.plot_complaint_backlog(ca.metrics.complaint_backlog(store))
+    >>> list(fig.data[0].x)[:2], list(fig.data[0].x)[-1]
+    (['Jan 2026', 'Feb 2026'], 'Jun 2026 (to date)')
+    """
+    from cycleanalytics.plots import period_axis
+
     require_columns(df, ("period_end", "open"), "plot_complaint_backlog")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "period_end")
     df = top_groups(df, by, "open")
+    grain = str(df.attrs.get("grain") or (df.attrs.get("filters") or {}).get("grain") or "month")
+    labels, last_days = _closed_periods(df["period_end"], grain)
+    df = df.assign(_label=labels, _day=last_days)
     parts = df.groupby(by, sort=False, dropna=False) if by else [("open complaints", df)]
     for i, (key, part) in enumerate(parts):
+        part = part.sort_values("period_end", kind="stable")
         fig.add_trace(
             go.Scatter(
-                x=part["period_end"],
+                x=part["_label"],
                 y=part["open"],
+                customdata=part["_day"],
                 mode="lines+markers",
                 name=" / ".join(map(str, key)) if isinstance(key, tuple) else str(key),
                 line_color=PALETTE[i % len(PALETTE)],
-                hovertemplate="%{x|%Y-%m-%d}: %{y:,} complaints open"
+                hovertemplate="%{x}: %{y:,} complaints open at the end of %{customdata}"
                 "<extra>%{fullData.name}</extra>",
             )
         )
+    ordered = df.sort_values("period_end", kind="stable")["_label"].tolist()
+    period_axis(fig, ordered)
     fig.update_yaxes(title="open complaints at the period end", rangemode="tozero")
     return finish_layout(fig, title=title, df=df, height=360)
+
+
+def _closed_periods(ends: pd.Series, grain: str) -> tuple[list[str], list[str]]:
+    """For each backlog instant, the label of the period it closes and the last day counted.
+
+    An instant on a period boundary (midnight, 1 February) closes the period before it
+    ("Jan 2026", last day 2026-01-31); the as-of instant inside a period closes that period
+    only in part ("Jun 2026 (to date)", its own day).
+
+    >>> ends = pd.Series(pd.to_datetime(["2026-02-01 00:00", "2026-06-30 23:57"], utc=True))
+    >>> _closed_periods(ends, "month")
+    (['Jan 2026', 'Jun 2026 (to date)'], ['2026-01-31', '2026-06-30'])
+    """
+    from cycleanalytics.plots import PERIOD_FREQ, period_label
+
+    labels, days = [], []
+    for end in pd.to_datetime(ends, utc=True):
+        instant = end.tz_convert(None)
+        before = instant - pd.Timedelta(microseconds=1)
+        closed = before.to_period(PERIOD_FREQ[grain])
+        label = period_label(closed, grain)
+        if closed.end_time.floor("us") + pd.Timedelta(microseconds=1) != instant:
+            label += " (to date)"
+            before = instant
+        labels.append(label)
+        days.append(before.date().isoformat())
+    return labels, days
 
 
 __all__ = [

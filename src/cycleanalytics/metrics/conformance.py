@@ -935,35 +935,54 @@ def _conforms(stages: Sequence[str], model: CycleModel) -> bool:
 
 
 def plot_variants(
-    df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
+    df: pd.DataFrame,
+    *,
+    fig: go.Figure | None = None,
+    title: str | None = None,
+    top: int = 10,
 ) -> go.Figure:
-    """Horizontal bars of the most frequent variants (share of cases), conforming ones in the
-    first colour, the others in the second.
+    """Horizontal bars of the ``top`` most frequent variants (share of cases), the rest
+    gathered into one "other (K variants)" bar (per group, with a breakdown); conforming ones
+    in the first colour, the others in the second, the gathered rest in grey. The height stays
+    bounded whatever the number of variants in the table.
+
+    A table that already gathers its rest (``variants(top=N, other=True)``) is drawn as it is.
 
     Examples
     --------
     >>> import cycleanalytics as ca
     >>> with ca.Store() as store:
     ...     _ = ca.load(store, ca.sample_dir())
-    ...     fig = ca.metrics.plot_variants(ca.metrics.variants(store, collapse=True, top=10))
-    >>> fig.data[0].type
-    'bar'
+    ...     fig = ca.metrics.plot_variants(ca.metrics.variants(store), top=5)
+    >>> sum(len(t.y) for t in fig.data), fig.data[-1].y[-1].startswith("other (")
+    (6, True)
     """
+    from cycleanalytics.plots import group_labels
+
     require_columns(df, VARIANT_COLUMNS, "plot_variants")
+    if top < 1:
+        raise MetricError(f"top must be at least 1, not {top}")
     fig = fig if fig is not None else go.Figure()
+    by = breakdown_columns(df, "variant")
+    df = _top_variants(df, by, top)
+    labels = (group_labels(df, by) + ": " + df["variant"].astype(str)) if by else df["variant"]
+    df = df.assign(_label=labels.to_numpy())
     judged = df["conforming"].astype("boolean")
+    other = df["length"].isna().to_numpy(dtype=bool)  # the rows that gather the rest
     series = [
         (judged.fillna(False).to_numpy(dtype=bool), "follows the model", PALETTE[0]),
         ((~judged).fillna(False).to_numpy(dtype=bool), "deviates", PALETTE[3]),
+        (other, "other paths", PALETTE[5]),
+        (judged.isna().to_numpy(dtype=bool) & ~other, "not judged by the model", PALETTE[1]),
     ]
-    if judged.isna().any():  # activity variants, or the row of the other variants
-        series.append((judged.isna().to_numpy(dtype=bool), "not judged by the model", PALETTE[1]))
     for mask, name, colour in series:
         part = df[mask]
+        if part.empty and name in ("other paths", "not judged by the model"):
+            continue
         fig.add_trace(
             go.Bar(
                 x=part["share"],
-                y=part["variant"],
+                y=part["_label"],
                 orientation="h",
                 name=name,
                 marker_color=colour,
@@ -972,9 +991,33 @@ def plot_variants(
                 " (95% interval %{customdata[1]:.1%} to %{customdata[2]:.1%})<extra></extra>",
             )
         )
-    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(df["variant"]))
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(df["_label"]))
     fig.update_xaxes(tickformat=".0%", title="share of journeys")
-    return finish_layout(fig, title=title, df=df, height=max(300, 60 + 28 * len(df)))
+    height = min(MAX_VARIANT_BARS, len(df)) * 28 + 60
+    return finish_layout(fig, title=title, df=df, height=max(300, height))
+
+
+#: Bars the paths chart grows for; with more (a breakdown into many groups) the bars get thinner
+#: and the figure stays at most 60 + 28 x this many pixels tall.
+MAX_VARIANT_BARS = 33
+
+
+def _top_variants(df: pd.DataFrame, by: list[str], top: int) -> pd.DataFrame:
+    """The ``top`` variants of each group and one "other (K variants)" row for the rest,
+    through :func:`_with_other` (the metric's own gathering, with its interval), unless the
+    table already has its "other" rows."""
+    if df["length"].isna().any():  # variants(top=N, other=True) gathered it already
+        return df
+    table = df.sort_values(
+        [*by, "cases", "variant"], ascending=[*([True] * len(by)), False, True], kind="stable"
+    ).reset_index(drop=True)
+    shown = table.groupby(by, sort=False, dropna=False).head(top) if by else table.head(top)
+    if len(shown) == len(table):
+        return df
+    confidence = float((df.attrs.get("filters") or {}).get("confidence") or 0.95)
+    out = _with_other(table, shown, by, confidence)
+    out.attrs = dict(df.attrs)
+    return out
 
 
 # -- per-case deviations ------------------------------------------------------------------------

@@ -877,75 +877,101 @@ def plot_funnel(
     continued and its 95% interval in the hover text. A breakdown (any extra column before
     ``stage``) gives one bar series per group, as shares of each group's entries.
 
+    The first stage has no stage before it: its bar is a trace of its own (same colour, same
+    bar slot) whose hover says it is the stage journeys enter by, with no "continued" share.
+
     Examples
     --------
     >>> import cycleanalytics as ca
     >>> with ca.Store() as store:
     ...     _ = ca.load(store, ca.sample_dir())
     ...     fig = ca.plot_funnel(ca.funnel(store))
-    >>> fig.data[0].type
-    'bar'
+    >>> fig.data[0].type, list(fig.data[0].y), fig.data[0].showlegend
+    ('bar', ['Pre-interaction'], False)
     """
     require_columns(df, ("stage", "label", "reached", "conversion", "from_entry"), "plot_funnel")
     fig = fig if fig is not None else go.Figure()
     by = breakdown_columns(df, "stage")
     df = top_groups(df, by, "reached")
-    hover = (
-        "<b>%{y}</b><br>%{customdata[0]:,} journeys (%{customdata[1]:.1%} of entries)"
-        "<br>%{customdata[2]:.1%} of the previous stage continued"
-        " (95% interval %{customdata[3]:.1%} to %{customdata[4]:.1%})"
-        "<extra>%{fullData.name}</extra>"
-    )
-    if not by:
-        fig.add_trace(
-            go.Bar(
-                x=df["reached"],
-                y=df["label"],
-                orientation="h",
-                name="all journeys",
-                marker_color=PALETTE[0],
-                text=[
-                    f"{r:,}  ({p:.0%})"
-                    for r, p in zip(df["reached"], df["from_entry"].fillna(0), strict=True)
-                ],
-                textposition="auto",
-                customdata=df[
-                    ["reached", "from_entry", "conversion", "conversion_lo", "conversion_hi"]
-                ],
-                hovertemplate=hover,
-            )
+    custom = ["reached", "from_entry", "conversion", "conversion_lo", "conversion_hi"]
+    first_index = df["stage_index"].min() if "stage_index" in df.columns else None
+
+    def bars(part: pd.DataFrame, name: str, colour: str, x: str, text: bool) -> None:
+        """The group's bars: the entry stage's, then the others', in one bar slot."""
+        first = (
+            part["stage_index"] == first_index
+            if first_index is not None
+            else pd.Series([i == 0 for i in range(len(part))], index=part.index)
         )
+        for rows, hover, legend in ((part[first], FIRST_STAGE_HOVER, False),
+                                    (part[~first], STAGE_HOVER, True)):  # fmt: skip
+            if rows.empty:
+                continue
+            labels = [
+                f"{r:,}  ({p:.0%})"
+                for r, p in zip(rows["reached"], rows["from_entry"].fillna(0), strict=True)
+            ]
+            fig.add_trace(
+                go.Bar(
+                    x=rows[x],
+                    y=rows["label"],
+                    orientation="h",
+                    name=name,
+                    legendgroup=name,
+                    offsetgroup=name,
+                    showlegend=legend or len(rows) == len(part),
+                    marker_color=colour,
+                    text=labels if text else None,
+                    textposition="auto" if text else None,
+                    customdata=rows[custom],
+                    hovertemplate=hover,
+                )
+            )
+
+    if not by:
+        bars(df, "all journeys", PALETTE[0], "reached", text=True)
         xaxis = "journeys reaching the stage"
     else:
         groups = df.groupby(by, sort=False, dropna=False)
         for i, (key, part) in enumerate(groups):
             name = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
-            fig.add_trace(
-                go.Bar(
-                    x=part["from_entry"],
-                    y=part["label"],
-                    orientation="h",
-                    name=name,
-                    marker_color=PALETTE[i % len(PALETTE)],
-                    customdata=part[
-                        ["reached", "from_entry", "conversion", "conversion_lo", "conversion_hi"]
-                    ],
-                    hovertemplate=hover,
-                )
-            )
+            bars(part, name, PALETTE[i % len(PALETTE)], "from_entry", text=False)
         fig.update_layout(barmode="group")
         fig.update_xaxes(tickformat=".0%")
         xaxis = "share of entering journeys that reached the stage"
-    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_yaxes(
+        autorange="reversed",
+        title=None,
+        categoryorder="array",
+        categoryarray=list(dict.fromkeys(df.sort_values("stage_index")["label"]))
+        if "stage_index" in df.columns
+        else list(dict.fromkeys(df["label"])),
+    )
     fig.update_xaxes(title=xaxis)
     finish_layout(
         fig,
         title=title,
         df=df,
+        showlegend=bool(by),
         legend_title_text=", ".join(by) if by else None,
         height=max(300, 80 + 40 * len(df)) if by else 360,
     )
     return fig
+
+
+#: The hover of a stage after the first: how many reached it, and the share of the stage
+#: before that continued to it, with its interval.
+STAGE_HOVER = (
+    "<b>%{y}</b><br>%{customdata[0]:,} journeys (%{customdata[1]:.1%} of entries)"
+    "<br>%{customdata[2]:.1%} of the previous stage continued"
+    " (95% interval %{customdata[3]:.1%} to %{customdata[4]:.1%})"
+    "<extra>%{fullData.name}</extra>"
+)
+#: The hover of the first stage: there is no stage before it to continue from.
+FIRST_STAGE_HOVER = (
+    "<b>%{y}</b>: the stage journeys enter by<br>%{customdata[0]:,} journeys "
+    "(%{customdata[1]:.1%} of entries)<extra>%{fullData.name}</extra>"
+)
 
 
 def _pct(value: float) -> str:

@@ -170,8 +170,10 @@ def resolution_time(
     DataFrame
         One row per group: the ``by`` columns, then ``RESOLUTION_COLUMNS`` (times in hours;
         NaN percentile = not reached). ``df.attrs["curve"]`` holds the Kaplan-Meier curves
-        (``by`` columns, ``hours``, ``open_share``, ``open_share_lo``, ``open_share_hi``);
-        ``df.attrs`` also has ``as_of``, ``complaints``, ``censored`` and ``period``.
+        (``by`` columns, ``hours``, ``open_share``, ``open_share_lo``, ``open_share_hi``) and,
+        with a breakdown, ``attrs["overall_curve"]`` the curve of all groups together
+        (``hours``, ``open_share``); ``df.attrs`` also has ``as_of``, ``complaints``,
+        ``censored`` and ``period``.
 
     Examples
     --------
@@ -226,6 +228,15 @@ def resolution_time(
         )
     if not rows and not by:
         rows = [{"complaints": 0, "resolved": 0, "censored": 0}]
+    overall: dict[str, np.ndarray] = {}
+    if by and len(counts):  # the curve of all groups together: the figure's reference line
+        hours = np.repeat(counts["duration_us"].to_numpy(dtype=float) / HOUR_US, counts["n"])
+        done = np.repeat(counts["is_resolved"].to_numpy(dtype=bool), counts["n"])
+        km = kaplan_meier(hours, done, horizon=horizon_h, confidence=confidence)
+        overall = {
+            "hours": np.concatenate([[0.0], km.times]),
+            "open_share": np.concatenate([[1.0], km.survival]),
+        }
     table = pd.DataFrame(rows).reindex(columns=[*by, *RESOLUTION_COLUMNS])
     curve = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
     n = int(table["complaints"].sum())
@@ -252,6 +263,7 @@ def resolution_time(
         confidence=confidence,
         # Shared read-only columns, not a DataFrame: attrs are copied with every operation.
         curve=SharedColumns({name: curve[name].to_numpy() for name in curve.columns}),
+        overall_curve=SharedColumns(overall),
         rows_used=n,
         rows_excluded=excluded,
         missing=missing,
@@ -263,7 +275,9 @@ def plot_resolution_time(
     df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
 ) -> go.Figure:
     """The Kaplan-Meier curves: share of complaints still open after each number of days,
-    one step line per group, with the pointwise 95% band.
+    with the pointwise 95% band. One curve draws in one panel (in ``fig`` when given); a
+    breakdown draws small multiples, one panel per group on shared axes, each with the curve
+    of all complaints (``attrs["overall_curve"]``) as a light reference line.
 
     Examples
     --------
@@ -275,41 +289,116 @@ def plot_resolution_time(
     'hv'
     """
     require_columns(df, ("median_h", "complaints"), "plot_resolution_time")
-    fig = fig if fig is not None else go.Figure()
     curve = pd.DataFrame(df.attrs.get("curve") or {})
     by = breakdown_columns(df, "complaints")
     if len(curve) == 0:
+        fig = fig if fig is not None else go.Figure()
         return finish_layout(fig, title=title or "no complaints", height=360)
-    parts = curve.groupby(by, sort=False, dropna=False) if by else [("all complaints", curve)]
-    for i, (key, part) in enumerate(parts):
-        name = " / ".join(map(str, key)) if isinstance(key, tuple) else str(key)
-        colour = PALETTE[i % len(PALETTE)]
-        days = part["hours"] / 24
-        fig.add_trace(
-            go.Scatter(
-                x=pd.concat([days, days[::-1]]),
-                y=pd.concat([part["open_share_hi"], part["open_share_lo"][::-1]]),
-                fill="toself",
-                line={"width": 0, "shape": "hv"},
-                fillcolor=colour,
-                opacity=0.15,
-                hoverinfo="skip",
-                showlegend=False,
+    parts = list(curve.groupby(by, sort=False, dropna=False)) if by else [("all complaints", curve)]
+    names = [" / ".join(map(str, k)) if isinstance(k, tuple) else str(k) for k, _ in parts]
+    if len(parts) == 1:
+        fig = fig if fig is not None else go.Figure()
+        _km_panel(fig, parts[0][1], names[0], PALETTE[0])
+        fig.update_xaxes(title="days since the complaint was opened")
+        fig.update_yaxes(title="share still open", tickformat=".0%", range=[0, 1.02])
+        return finish_layout(fig, title=title, df=df, height=380)
+    return _km_small_multiples(df, parts, names, title)
+
+
+#: Panels per row of the Kaplan-Meier small multiples.
+KM_COLUMNS = 3
+
+
+def _km_small_multiples(
+    df: pd.DataFrame, parts: list[tuple[object, pd.DataFrame]], names: list[str], title: str | None
+) -> go.Figure:
+    """One panel per group on shared axes, each with the overall curve in light grey."""
+    from plotly.subplots import make_subplots
+
+    columns = min(KM_COLUMNS, len(parts))
+    rows = -(-len(parts) // columns)
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        shared_xaxes="all",
+        shared_yaxes="all",
+        subplot_titles=names,
+        horizontal_spacing=0.04,
+        vertical_spacing=0.12 / rows + 0.04,
+    )
+    overall = pd.DataFrame(df.attrs.get("overall_curve") or {})
+    for i, ((_, part), name) in enumerate(zip(parts, names, strict=True)):
+        row, col = i // columns + 1, i % columns + 1
+        if len(overall):
+            days = overall["hours"] / 24
+            fig.add_trace(
+                go.Scatter(
+                    x=days,
+                    y=overall["open_share"],
+                    mode="lines",
+                    line={"shape": "hv", "color": KM_REFERENCE, "width": 1.5},
+                    name="all complaints",
+                    legendgroup="all complaints",
+                    showlegend=i == 0,
+                    hovertemplate=KM_HOVER,
+                ),
+                row=row,
+                col=col,
             )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=days,
-                y=part["open_share"],
-                mode="lines",
-                line={"shape": "hv", "color": colour},
-                name=name,
-                hovertemplate="%{x:.1f} days: %{y:.0%} still open<extra>%{fullData.name}</extra>",
-            )
-        )
-    fig.update_xaxes(title="days since the complaint was opened")
-    fig.update_yaxes(title="share still open", tickformat=".0%", range=[0, 1.02])
-    return finish_layout(fig, title=title, df=df, height=380)
+        _km_panel(fig, part, name, PALETTE[0], row=row, col=col, legend=False)
+    fig.update_xaxes(showticklabels=True)
+    fig.update_xaxes(title="days since the complaint was opened", row=rows)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    fig.update_yaxes(title="share still open", col=1)
+    fig.update_annotations(font_size=13)  # the panel titles, under the figure's own
+    legend = {"orientation": "h", "x": 0, "y": -0.06 - 0.1 / rows, "yanchor": "top"}
+    fig = finish_layout(fig, title=title, df=df, height=160 + 240 * rows, legend=legend)
+    return fig.update_layout(margin={"t": 90, "b": 70})
+
+
+#: The overall curve behind each panel of the small multiples.
+KM_REFERENCE = "#c8c8c8"
+KM_HOVER = "%{x:.1f} days: %{y:.0%} still open<extra>%{fullData.name}</extra>"
+
+
+def _km_panel(
+    fig: go.Figure,
+    part: pd.DataFrame,
+    name: str,
+    colour: str,
+    *,
+    row: int | None = None,
+    col: int | None = None,
+    legend: bool = True,
+) -> None:
+    """One Kaplan-Meier curve as a step line over its pointwise band."""
+    days = part["hours"] / 24
+    where = {"row": row, "col": col} if row is not None else {}
+    fig.add_trace(
+        go.Scatter(
+            x=pd.concat([days, days[::-1]]),
+            y=pd.concat([part["open_share_hi"], part["open_share_lo"][::-1]]),
+            fill="toself",
+            line={"width": 0, "shape": "hv"},
+            fillcolor=colour,
+            opacity=0.15,
+            hoverinfo="skip",
+            showlegend=False,
+        ),
+        **where,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=days,
+            y=part["open_share"],
+            mode="lines",
+            line={"shape": "hv", "color": colour},
+            name=name,
+            showlegend=legend,
+            hovertemplate=KM_HOVER,
+        ),
+        **where,
+    )
 
 
 def _hours(value: float, lo: float, hi: float) -> str:

@@ -534,31 +534,69 @@ def plot_satisfaction(
 def plot_satisfaction_change(
     df: pd.DataFrame, *, fig: go.Figure | None = None, title: str | None = None
 ) -> go.Figure:
-    """The change from the previous period with its interval; flagged changes in a second
-    colour."""
+    """The change from the previous period with its interval, in points as the report's table
+    gives it (CSAT: percentage points, 0.05 drawn as +5.0; NPS: NPS points); one labelled
+    tick per period ("Feb 2026"); flagged changes in a second colour (with a breakdown: one
+    bar series per group, flagged bars solid, the others pale).
+
+    Examples
+    --------
+    >>> import cycleanalytics as ca
+    >>> with ca.Store() as store:
+    ...     _ = ca.load(store, ca.sample_dir())
+    ...     fig = ca.metrics.plot_satisfaction_change(ca.metrics.satisfaction_change(store))
+    >>> list(fig.data[0].x)[:2], fig.layout.xaxis.type
+    (['Feb 2026', 'Mar 2026'], 'category')
+    """
+    from cycleanalytics.plots import period_axis, period_label
+
     require_columns(df, ("period", "change", "change_lo", "change_hi", "flagged"), "plot")
     fig = fig if fig is not None else go.Figure()
-    score = str((df.attrs.get("filters") or {}).get("score") or "csat")
-    unit = ":+.1%" if score == "csat" else ":+.1f"
-    fig.add_trace(
-        go.Bar(
-            x=df["period"],
-            y=df["change"],
-            customdata=np.column_stack([df["change_lo"], df["change_hi"]]),
-            hovertemplate=f"%{{x}}: {score.upper()} changed by %{{y{unit}}} from the previous "
-            f"period<br>interval %{{customdata[0]{unit}}} to %{{customdata[1]{unit}}}"
-            "<extra></extra>",
-            marker_color=[PALETTE[1] if f else PALETTE[5] for f in df["flagged"]],
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": df["change_hi"] - df["change"],
-                "arrayminus": df["change"] - df["change_lo"],
-            },
-            name="change from the previous period",
-        )
+    score = str(df.attrs.get("score") or (df.attrs.get("filters") or {}).get("score") or "csat")
+    grain = str(df.attrs.get("grain") or "month")
+    points = 100.0 if score == "csat" else 1.0  # a CSAT change of 0.05 is 5 points
+    by = breakdown_columns(df, "period")
+    df = df.sort_values("period", kind="stable")
+    labels = [period_label(p, None if isinstance(p, pd.Period) else grain) for p in df["period"]]
+    df = df.assign(_label=labels)
+    hover = (
+        f"%{{x}}: {score.upper()} changed by %{{y:+.1f}} points from the previous period<br>"
+        "interval %{customdata[0]:+.1f} to %{customdata[1]:+.1f} points<extra></extra>"
     )
-    fig.update_yaxes(title="change from the previous period")
+    parts = df.groupby(by, sort=False, dropna=False) if by else [((), df)]
+    for i, (key, part) in enumerate(parts):
+        change = points * part["change"].to_numpy(dtype=float)
+        lo = points * part["change_lo"].to_numpy(dtype=float)
+        hi = points * part["change_hi"].to_numpy(dtype=float)
+        flagged = part["flagged"].to_numpy(dtype=bool)
+        if by:
+            name = " / ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+            colour: object = PALETTE[i % len(PALETTE)]
+            opacity: object = [1.0 if f else 0.45 for f in flagged]
+        else:
+            name = "change from the previous period"
+            colour = [PALETTE[1] if f else PALETTE[5] for f in flagged]
+            opacity = 1.0
+        fig.add_trace(
+            go.Bar(
+                x=part["_label"],
+                y=change,
+                customdata=np.column_stack([lo, hi]),
+                hovertemplate=hover,
+                marker={"color": colour, "opacity": opacity},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": hi - change,
+                    "arrayminus": change - lo,
+                },
+                name=name,
+            )
+        )
+    period_axis(fig, labels)
+    fig.update_yaxes(title="change from the previous period (points)", zeroline=True)
+    if by:
+        fig.update_layout(barmode="group")
     return finish_layout(fig, title=title, df=df, height=360)
 
 
