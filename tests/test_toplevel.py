@@ -37,11 +37,11 @@ def test_dir_is_curated():
         assert getattr(ca, name) is not None
 
 
-def test_importing_the_package_imports_no_ibis_pandas_scipy_or_plotly():
+def test_importing_the_package_imports_no_duckdb_ibis_pandas_scipy_or_plotly():
     code = (
         "import sys, cycleanalytics as ca\n"
         "dir(ca)\n"
-        "heavy = ('ibis', 'pandas', 'scipy', 'plotly', 'pyarrow')\n"
+        "heavy = ('ibis', 'pandas', 'scipy', 'plotly', 'pyarrow', 'duckdb')\n"
         "heavy = [m for m in heavy if m in sys.modules]\n"
         "print(','.join(heavy))"
     )
