@@ -75,7 +75,7 @@ def with_before(
     out = {}
     for name, command in todo.items():
         out[name] = (command, SRC)
-        if before is not None and "cycleanalytics" in name:
+        if before is not None and "cycleanalytics" in " ".join(command):
             out[f"{name} (before)"] = (command, str(before.resolve()))
     return out
 
