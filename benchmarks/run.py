@@ -172,15 +172,14 @@ def baseline_tasks() -> dict[str, tuple[Task, dict[str, Task], Callable[[Any, An
 
 def skipped(label: str) -> str | None:
     """Why a peer cannot run here (``None`` when it can): an optional package is missing."""
+    import importlib.util
+
     import metrics as cycle
 
     if label.startswith("polars"):
         return cycle.polars_missing()
-    if label.startswith("pm4py"):
-        try:
-            import pm4py  # noqa: F401
-        except ImportError:
-            return "pm4py is not installed"
+    if label.startswith("pm4py") and importlib.util.find_spec("pm4py") is None:
+        return "pm4py is not installed"  # found, it is imported by its task (once, not timed)
     return None
 
 
@@ -327,13 +326,13 @@ def run_metrics(
             except Exception as exc:  # one failing metric must not stop the suite
                 print(f"{events:>11,}  {name:<22} FAILED: {type(exc).__name__}: {exc}")
                 continue
-            peers = []
+            peers, notes = [], []
             for label, fn in baselines.items():
                 why = skipped(label)
                 if why is None and label in IN_PYTHON and events > args.pandas_max:
                     why = "the whole log in Python objects (over --pandas-max)"
                 if why is not None:
-                    print(f"{events:>11,}  {name:<22} {label}: skipped, {why}")
+                    notes.append(f"{label}: skipped, {why}")
                     continue
                 if label.startswith("polars"):
                     fn(store)  # its events into polars' memory, not timed
@@ -341,15 +340,17 @@ def run_metrics(
                     reps = 1 if label in IN_PYTHON else args.repeat
                     measured = measure(lambda fn=fn: fn(store), reps)
                 except Exception as exc:
-                    print(f"{events:>11,}  {name:<22} {label} FAILED: {type(exc).__name__}: {exc}")
+                    notes.append(f"{label} FAILED: {type(exc).__name__}: {exc}")
                     continue
                 if not equal(got, measured[2]):
-                    print(f"{events:>11,}  {name:<22} RESULTS DIFFER from {label}: not timed")
+                    notes.append(f"RESULTS DIFFER from {label}: not timed")
                     continue
                 peers.append((label, *measured))
             add(name, "cycleanalytics", seconds, peak)
             for label, peer_seconds, peer_peak, _ in peers:
                 add(name, label, peer_seconds, peer_peak, ratio=seconds / peer_seconds)
+            for note in notes:
+                print(f"{events:>11,}  {name:<22} {note}")
 
 
 #: The start-up steps, each a fresh process: the floor first, then what a user runs.
