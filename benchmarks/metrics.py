@@ -92,6 +92,8 @@ def _worker(db: str, task: str, repeat: int, threads: int, queue: Any) -> None:
     store = ca.Store(db, read_only=True)
     store.con.execute(f"SET threads = {threads}")
     fn = TASKS[task]
+    if task.endswith("/polars"):
+        fn(store)  # the events into polars' memory, not timed
     best, result = float("inf"), None
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -384,7 +386,9 @@ def build(db: Path, events: int) -> int:
             "load_id": "NULL",
             "source_row": "NULL",  # as in a database loaded before source order was kept
         }
-        exprs = ", ".join(select.get(c, c) for c in columns)
+        present = {r[0] for r in con.execute("DESCRIBE base").fetchall()}
+        # a column the sample does not carry (added to the schema later) stays empty
+        exprs = ", ".join(select.get(c, c if c in present else "NULL") for c in columns)
         con.execute(
             f"INSERT INTO interactions SELECT {exprs} FROM base, range(?) AS t(r)", [copies]
         )
