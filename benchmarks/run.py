@@ -1,29 +1,44 @@
-"""The benchmark suite: ingest and every registered metric at 1M / 10M / 100M events.
+"""The benchmark suite: start-up, ingest and every registered metric, at 100k events by default
+(1M, 10M, 100M with ``--events``).
 
 One command generates a synthetic event log of each size (deterministic: the same size always
 gives the same rows), loads it into a DuckDB store and prints ONE table: per step, the
-cycleanalytics time beside the baselines measured in the same run (a hand-written DuckDB query,
-pandas), the ratio to the hand-written query, and the peak resident memory of the process during
-the step. With ``--spark``, every portable metric is also timed on a local Spark session
-(``local[2]``) over the same rows exported to Parquet, at the sizes up to ``--spark-max``.
+cycleanalytics time and, on the rows after it, each peer measured in the same run with the
+ratio ``cycleanalytics / that peer`` (below 1: cycleanalytics is faster), and the peak resident
+memory of the process during the step. The peers:
 
+- a hand-written DuckDB query (every metric that has one), pandas;
+- polars (variants, directly-follows) on stage codes held in its memory; skipped with a message
+  when polars is not installed (a benchmark peer, never a dependency);
+- pm4py (variants, directly-follows, token replay, alignments) where installed, up to
+  ``--pandas-max`` events;
+- the start-up floor: a bare ``python -c`` that opens the database with DuckDB and counts,
+  beside the ``cycleanalytics metric funnel`` command and ``import cycleanalytics`` plus a first
+  ``ca.funnel`` call, each a fresh process.
+
+With ``--spark``, every portable metric is also timed on a local Spark session (``local[2]``)
+over the same rows exported to Parquet, at the sizes up to ``--spark-max``.
+
+    .venv/bin/python benchmarks/run.py                      # 100k events
     .venv/bin/python benchmarks/run.py --events 1M 10M [--repeat 3] [--spark]
         [--format csv|parquet] [--no-load] [--memory-limit 4GB] [--temp-directory /tmp/spill]
-        [--threads 2] [--workdir DIR] [--json out.json]
+        [--threads 2] [--workdir DIR] [--json out.json] [--pandas-max 1M]
     .venv/bin/python benchmarks/run.py --db big.duckdb --metrics funnel variants   # existing data
 
-Ratios are ``time / hand-written SQL`` of the same run (never absolute targets); results are
-compared before a ratio is printed. Generation is not timed. Figures and the machine they
-were taken on are kept in docs/benchmarks.md.
+Ratios are of the same run (never absolute targets); results are compared before a ratio is
+printed. Generation is not timed. Figures and the machine they were taken on are kept in
+docs/benchmarks.md: quote them with the load average the table starts with.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import operator
 import os
 import platform
+import resource
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -121,10 +136,20 @@ def _funnel_pandas(store: ca.Store) -> tuple[int, ...]:
 
 
 Task = Callable[[ca.Store], Any]
+#: The peers of benchmarks/metrics.py's tasks (``metric/kind``), by kind, as the table names them.
+PEERS = {
+    "sql": "hand SQL",
+    "pandas": "pandas",
+    "polars": "polars (in memory)",
+    "pm4py": "pm4py",
+    "pm4py_alignments": "pm4py alignments",
+}
+#: Peers that hold the whole log in Python objects: run up to ``--pandas-max`` events.
+IN_PYTHON = ("pandas", "pm4py", "pm4py alignments")
 
 
 def baseline_tasks() -> dict[str, tuple[Task, dict[str, Task], Callable[[Any, Any], bool]]]:
-    """metric -> (the metric as a comparable result, {baseline: task}, equality of results)."""
+    """metric -> (the metric as a comparable result, {peer: task}, equality of results)."""
     import metrics as cycle  # benchmarks/metrics.py (imported here: outcomes.py imports run)
     import outcomes
 
@@ -132,18 +157,30 @@ def baseline_tasks() -> dict[str, tuple[Task, dict[str, Task], Callable[[Any, An
     for name, (lib, sql) in outcomes.TASKS.items():
         if sql is not None:
             tasks[name] = (lib, {"hand SQL": sql}, outcomes.same)
-    labels = {"sql": "hand SQL", "pandas": "pandas", "pm4py": "pm4py"}
     for name in dict.fromkeys(key.split("/")[0] for key in cycle.TASKS):
         if name not in REGISTRY or f"{name}/lib" not in cycle.TASKS:
             continue
         baselines = {
             label: cycle.TASKS[f"{name}/{kind}"]
-            for kind, label in labels.items()
+            for kind, label in PEERS.items()
             if f"{name}/{kind}" in cycle.TASKS
         }
-        tasks[name] = (cycle.TASKS[f"{name}/lib"], baselines, operator.eq)
+        tasks[name] = (cycle.TASKS[f"{name}/lib"], baselines, cycle.agree)
     tasks["funnel"][1].setdefault("pandas", _funnel_pandas)
     return tasks
+
+
+def skipped(label: str) -> str | None:
+    """Why a peer cannot run here (``None`` when it can): an optional package is missing."""
+    import importlib.util
+
+    import metrics as cycle
+
+    if label.startswith("polars"):
+        return cycle.polars_missing()
+    if label.startswith("pm4py") and importlib.util.find_spec("pm4py") is None:
+        return "pm4py is not installed"  # found, it is imported by its task (once, not timed)
+    return None
 
 
 # -- measuring --------------------------------------------------------------------------------
@@ -249,16 +286,19 @@ def run_size(events: int, args: argparse.Namespace, rows: list[dict[str, Any]]) 
             flush=True,
         )
         hand_db, db = tmp / "hand.duckdb", tmp / "bench.duckdb"
-        seconds, peak, _ = measure(lambda: hand_ingest(hand_db, files, settings), 1)
-        add("ingest", f"hand SQL (INSERT ... read_{args.format})", seconds, peak)
+        hand = f"hand SQL (INSERT ... read_{args.format})"
+        base, base_peak, _ = measure(lambda: hand_ingest(hand_db, files, settings), 1)
         if args.load:
-            base = seconds
             with ca.Store(db, **settings) as store:
                 seconds, peak, _ = measure(lambda: ca.load(store, list(files.values())), 1)
-            add("ingest", "cycleanalytics (ca.load)", seconds, peak, ratio=seconds / base)
+            add("ingest", "cycleanalytics (ca.load)", seconds, peak)
+            add("ingest", hand, base, base_peak, ratio=seconds / base)
             hand_db.unlink()
         else:  # --no-load: the metrics read the store the baseline filled
+            add("ingest", hand, base, base_peak)
             db = hand_db
+        if args.startup:
+            run_startup(db, events, args, add)
         run_metrics(db, events, args, settings, add)
         if args.spark and events <= args.spark_max:
             with ca.Store(db, read_only=True, **settings) as store:
@@ -281,26 +321,92 @@ def run_metrics(
             if args.metrics and name not in args.metrics:
                 continue
             lib, baselines, equal = tasks.get(name, (spec.compute, {}, None))
-            base, expected = None, {}
-            for label, fn in baselines.items():
-                if label in ("pandas", "pm4py") and events > args.pandas_max:
-                    continue  # the whole log in Python: out of reach of a 4 GB budget
-                try:
-                    seconds, peak, expected[label] = measure(lambda fn=fn: fn(store), args.repeat)
-                except Exception as exc:
-                    print(f"{events:>11,}  {name:<22} {label} FAILED: {type(exc).__name__}: {exc}")
-                    continue
-                add(name, label, seconds, peak, ratio=seconds / base if base else None)
-                base = base or seconds
             try:
                 seconds, peak, got = measure(lambda lib=lib: lib(store), args.repeat)
             except Exception as exc:  # one failing metric must not stop the suite
                 print(f"{events:>11,}  {name:<22} FAILED: {type(exc).__name__}: {exc}")
                 continue
-            differ = [label for label, want in expected.items() if not equal(got, want)]
-            if differ:
-                print(f"{events:>11,}  {name:<22} RESULTS DIFFER from {', '.join(differ)}")
-            add(name, "cycleanalytics", seconds, peak, ratio=seconds / base if base else None)
+            peers, notes = [], []
+            for label, fn in baselines.items():
+                why = skipped(label)
+                if why is None and label in IN_PYTHON and events > args.pandas_max:
+                    why = "the whole log in Python objects (over --pandas-max)"
+                if why is not None:
+                    notes.append(f"{label}: skipped, {why}")
+                    continue
+                if label.startswith("polars"):
+                    fn(store)  # its events into polars' memory, not timed
+                try:
+                    reps = 1 if label in IN_PYTHON else args.repeat
+                    measured = measure(lambda fn=fn: fn(store), reps)
+                except Exception as exc:
+                    notes.append(f"{label} FAILED: {type(exc).__name__}: {exc}")
+                    continue
+                if not equal(got, measured[2]):
+                    notes.append(f"RESULTS DIFFER from {label}: not timed")
+                    continue
+                peers.append((label, *measured))
+            add(name, "cycleanalytics", seconds, peak)
+            for label, peer_seconds, peer_peak, _ in peers:
+                add(name, label, peer_seconds, peer_peak, ratio=seconds / peer_seconds)
+            for note in notes:
+                print(f"{events:>11,}  {name:<22} {note}")
+
+
+#: The start-up steps, each a fresh process: the floor first, then what a user runs.
+STARTUP = {
+    "bare python -c: duckdb count": (
+        "import duckdb, sys; "
+        "duckdb.connect(sys.argv[1], read_only=True).sql('select count(*) from interactions')"
+        ".fetchall()"
+    ),
+    "python: import + ca.funnel": (
+        "import cycleanalytics as ca, sys\n"
+        "with ca.Store(sys.argv[1], read_only=True) as s: ca.funnel(s)"
+    ),
+}
+
+
+def run_startup(db: Path, events: int, args: argparse.Namespace, add: Callable) -> None:
+    """What a user waits for before the first number, beside the floor of any Python program
+    that opens the database: each a fresh process (best of ``--repeat``, after one warm-up).
+    The command's funnel is checked equal to the library's before a ratio is printed."""
+    import io
+
+    import pandas as pd
+
+    cli = [sys.executable, "-m", "cycleanalytics", "metric", "funnel", "--db", str(db)]
+    commands = {
+        "cycleanalytics metric funnel (CLI)": [*cli, "--format", "csv"],
+        **{name: [sys.executable, "-c", code, str(db)] for name, code in STARTUP.items()},
+    }
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    for name, command in commands.items():
+        subprocess.run(command, env=env, check=True, capture_output=True)  # warm-up
+        wall[name] = cpu[name] = float("inf")
+        for _ in range(args.repeat):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            out = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+            wall[name] = min(wall[name], time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            cpu[name] = min(cpu[name], used)
+        if name.endswith("(CLI)"):
+            printed = list(pd.read_csv(io.StringIO(out.stdout))["reached"])
+    with ca.Store(db, read_only=True) as store:
+        if printed != list(ca.funnel(store)["reached"]):
+            print(f"{events:>11,}  start-up: the command's funnel differs from ca.funnel")
+            return
+    floor = "bare python -c: duckdb count"
+    # wall clock, then the CPU time the kernel accounts (less disturbed by a busy machine)
+    for step, times in (("start-up", wall), ("start-up (CPU s)", cpu)):
+        for name, seconds in times.items():
+            if name != floor:
+                add(step, name, seconds, 0)
+                add(step, floor, times[floor], 0, ratio=seconds / times[floor])
 
 
 def run_spark(lake: Path, events: int, args: argparse.Namespace, add: Callable) -> None:
@@ -321,16 +427,19 @@ def run_spark(lake: Path, events: int, args: argparse.Namespace, add: Callable) 
 
 
 def _line(row: dict[str, Any]) -> str:
-    ratio = f"{row['ratio']:>6.2f}" if row.get("ratio") else "     –"
+    ratio = f"{row['ratio']:>8.2f}" if row.get("ratio") else "       –"
+    peak = f"{row['peak_mb']:>9,.0f}" if row["peak_mb"] else "        –"
     return (
-        f"{row['events']:>11,}  {row['step']:<22} {row['engine']:<34} "
-        f"{row['seconds']:>9.3f} {ratio} {row['peak_mb']:>9,.0f}"
+        f"{row['events']:>11,}  {row['step']:<22} {row['engine']:<36} "
+        f"{row['seconds']:>9.3f} {ratio} {peak}"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", nargs="+", default=["1M", "10M"], help="sizes: 1M 10M 100M")
+    parser.add_argument(
+        "--events", nargs="+", default=["100k"], help="sizes (100k): 100k 1M 10M 100M"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="best of N for metrics")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 4GB")
     parser.add_argument("--temp-directory", default=None, help="DuckDB spill folder")
@@ -346,6 +455,9 @@ def main() -> None:
         help="time only the baseline ingest; metrics read the store it filled",
     )
     parser.add_argument("--pandas-max", default="10M", help="largest size run in pandas and pm4py")
+    parser.add_argument(
+        "--no-startup", dest="startup", action="store_false", help="leave out the start-up steps"
+    )
     parser.add_argument("--spark", action="store_true", help="also time metrics on Spark")
     parser.add_argument("--spark-max", default="1M", help="largest size run on Spark")
     parser.add_argument("--spark-memory", default="2g", help="Spark driver memory")
@@ -365,7 +477,7 @@ def main() -> None:
     print(f"machine: {machine}")
     print(f"memory_limit={args.memory_limit}  temp_directory={args.temp_directory}")
     header = (
-        f"{'events':>11}  {'step':<22} {'engine':<34} {'seconds':>9} {'ratio':>6} {'peak MB':>9}"
+        f"{'events':>11}  {'step':<22} {'engine':<36} {'seconds':>9} {'ca/peer':>8} {'peak MB':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -380,11 +492,16 @@ def main() -> None:
             rows.append(row := {**row, "peak_mb": peak / 2**20, **extra})
             print(_line(row), flush=True)
 
+        if args.startup:
+            run_startup(args.db, events, args, add)
         run_metrics(args.db, events, args, settings, add)
     for size in [] if args.db is not None else args.events:
         run_size(parse_size(size), args, rows)
-    print(f"(best of {args.repeat}; ratio = time / the first baseline of the step, same run;")
-    print(" peak MB = resident memory of the whole process during the step, sampled every 5 ms)")
+    print(f"(best of {args.repeat}, pandas and pm4py one run; ca/peer = the cycleanalytics time")
+    print(" of the step (its first row) / the time of the peer on that row, same run, results")
+    print(" checked equal first; below 1 cycleanalytics is faster. peak MB = resident memory of")
+    print(" the whole process during the step, sampled every 5 ms; start-up rows: fresh processes;")
+    print(f" load average {os.getloadavg()[0]:.1f} at the end)")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
 

@@ -8,6 +8,11 @@ that imports DuckDB, opens the database and counts the interactions.
 
     .venv/bin/python benchmarks/startup.py                  # makes a 100k-event database
     .venv/bin/python benchmarks/startup.py --db big.duckdb --rounds 7 --metric satisfaction
+    .venv/bin/python benchmarks/startup.py --before ../main/src   # another tree, same run
+
+With ``--before``, every cycleanalytics step is also timed on that source tree (marked
+"before"), in the same rounds, so that a change is measured against what it replaces under
+the same load.
 
 Goals: the ``cycleanalytics metric`` command at most 3x the floor; ``import cycleanalytics``
 plus a first metric call under 1 s. The load average is printed before and after: quote
@@ -62,6 +67,19 @@ def steps(db: Path, metric: str) -> dict[str, list[str]]:
     }
 
 
+def with_before(
+    todo: dict[str, list[str]], before: Path | None
+) -> dict[str, tuple[list[str], str]]:
+    """Each step with the source tree it imports; with ``before``, every cycleanalytics step
+    a second time on that tree, right after its own."""
+    out = {}
+    for name, command in todo.items():
+        out[name] = (command, SRC)
+        if before is not None and "cycleanalytics" in " ".join(command):
+            out[f"{name} (before)"] = (command, str(before.resolve()))
+    return out
+
+
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall and CPU (user + system) seconds of one run of ``command``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -99,23 +117,25 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="an existing database (default: make one)")
     parser.add_argument("--metric", default="funnel", help="the metric to time (funnel)")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (5)")
+    parser.add_argument(
+        "--before", type=Path, help="another source tree (a src folder) to time alongside"
+    )
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": SRC}
     with tempfile.TemporaryDirectory(prefix="ca-startup-") as tmp:
         db = args.db or make_database(Path(tmp))
         import duckdb
 
         with duckdb.connect(str(db), read_only=True) as con:
             events = con.sql("select count(*) from interactions").fetchall()[0][0]
-        todo = steps(db, args.metric)
+        todo = with_before(steps(db, args.metric), args.before)
         load_before = os.getloadavg()
-        for command in todo.values():  # warm-up: file cache, .pyc files
-            timed(command, env)
+        for command, src in todo.values():  # warm-up: file cache, .pyc files
+            timed(command, {**os.environ, "PYTHONPATH": src})
         walls: dict[str, list[float]] = {name: [] for name in todo}
         cpus: dict[str, list[float]] = {name: [] for name in todo}
         for _ in range(args.rounds):
-            for name, command in todo.items():
-                wall, cpu = timed(command, env)
+            for name, (command, src) in todo.items():
+                wall, cpu = timed(command, {**os.environ, "PYTHONPATH": src})
                 walls[name].append(wall)
                 cpus[name].append(cpu)
         load_after = os.getloadavg()
@@ -126,10 +146,10 @@ def main() -> None:
         f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; "
         f"medians, ratios to {floor}"
     )
-    print(f"{'step':<42} {'wall s':>7} {'x floor':>8} {'cpu s':>7} {'x floor':>8}")
+    print(f"{'step':<48} {'wall s':>7} {'x floor':>8} {'cpu s':>7} {'x floor':>8}")
     for name in todo:
         wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
-        print(f"{name:<42} {wall:7.3f} {wall / wall0:8.2f} {cpu:7.3f} {cpu / cpu0:8.2f}")
+        print(f"{name:<48} {wall:7.3f} {wall / wall0:8.2f} {cpu:7.3f} {cpu / cpu0:8.2f}")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,6 @@ from cycleanalytics.errors import (
     ReportError,
     StoreError,
 )
-from cycleanalytics.model import CycleModel, Stage, default_model
-from cycleanalytics.store import Store
 
 #: Every registered metric, by the module of cycleanalytics.metrics that defines it, and
 #: whether it has an Ibis expression ``NAME_expr``: each is ``ca.NAME`` with its figure
@@ -50,8 +48,12 @@ _METRICS = (
 )
 
 # Imported on first use, so that `import cycleanalytics` (and the command line) does not pay
-# for Ibis, SciPy, pandas and plotly before a metric is asked for.
+# for DuckDB, Ibis, SciPy, pandas and plotly before a store or a metric is asked for.
 _LAZY = {
+    "Store": "cycleanalytics.store",
+    "CycleModel": "cycleanalytics.model",
+    "Stage": "cycleanalytics.model",
+    "default_model": "cycleanalytics.model",
     "BusinessCalendar": "cycleanalytics.calendar",
     "classify_complaints": "cycleanalytics.classify",
     "as_store": "cycleanalytics.frames",
@@ -72,6 +74,7 @@ del _module, _name, _has_expr, _attribute
 _SUBMODULES = (
     "calendar", "classify", "frames", "ingest", "insights", "kpis", "metrics", "notebook",
     "periods", "plots", "reports", "sample", "spark", "stats", "importance", "surveys",
+    "model", "store",
 )  # fmt: skip
 
 

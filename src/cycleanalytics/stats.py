@@ -6,10 +6,29 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import asdict, dataclass
+from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
+
+
+class _SciPyStats:
+    """``scipy.stats``, imported on first use. Importing it takes about a second, more than the
+    rest of a ``cycleanalytics metric`` command; the funnel, conformance and the proportions
+    never need it (their normal quantile is :func:`_z`), so only a metric that computes a
+    t quantile, a test's p-value or a survival curve pays for it."""
+
+    def __getattr__(self, name: str) -> Any:
+        from scipy import stats as module
+
+        return getattr(module, name)
+
+
+#: ``scipy.stats`` for the modules that use its distributions (``stats.t.ppf``), imported when
+#: one is first used: ``from cycleanalytics.stats import scipy_stats as stats``.
+scipy_stats: Any = _SciPyStats()
+stats = scipy_stats
 
 
 def wilson_interval(
@@ -32,7 +51,7 @@ def wilson_interval(
     n = np.asarray(n, dtype=float)
     if np.any(x < 0) or np.any(x > n):
         raise ValueError("successes must lie between 0 and n")
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = _z(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / n
         denom = 1 + z**2 / n
@@ -105,7 +124,10 @@ class TestResult:
 
 
 def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    """The two-sided normal quantile of ``confidence`` (1.96 at 95%), from the standard
+    library: it agrees with ``scipy.stats.norm.ppf`` to the last digit or two of a double and
+    spares the proportions' intervals the import of SciPy."""
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def _nan_result(test: str, effect_name: str, n: tuple[int, ...], confidence: float) -> TestResult:

@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from scipy import stats
 
 from cycleanalytics.metrics._common import Period, as_list, microseconds_between
 from cycleanalytics.metrics._registry import register
 from cycleanalytics.metrics._sequences import case_table
 from cycleanalytics.metrics.definitions import CASE_START, ENTRY_CHANNEL, Scope
 from cycleanalytics.plots import PALETTE, breakdown_columns, finish_layout, require_columns
+from cycleanalytics.stats import scipy_stats as stats
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

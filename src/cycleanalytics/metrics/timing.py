@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from scipy import stats
 
 from cycleanalytics.calendar import BusinessCalendar, resolve_calendar
 from cycleanalytics.errors import MetricError
@@ -55,6 +54,7 @@ from cycleanalytics.plots import (
     require_columns,
     top_groups,
 )
+from cycleanalytics.stats import scipy_stats as stats
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
