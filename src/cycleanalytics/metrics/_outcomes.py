@@ -119,10 +119,10 @@ def resolve_as_of(src: Tables, as_of: str | datetime | None) -> datetime:
         value = to_instant(as_of)
         assert value is not None
         return value
-    from cycleanalytics.metrics._sources import SegmentSource
+    from cycleanalytics.metrics._sources import AttributeSource, SegmentSource, unwrapped
 
-    if isinstance(src.store, SegmentSource):  # the data's end, whichever customers are kept
-        src = tables(src.store.source)
+    if isinstance(src.store, SegmentSource | AttributeSource):  # the data's end, whatever is kept
+        src = tables(unwrapped(src.store))
     # One query for every table's latest time (one compile, one round trip).
     parts = []
     if src.complaints is not None:
