@@ -186,8 +186,31 @@ channel_option = click.option("--channel", multiple=True, help="Keep this channe
 by_option = click.option(
     "--by",
     multiple=True,
-    help="Break down by a column: an interactions column, segment, region, or a time grain "
-    "(day, week, month, quarter, year). Repeatable.",
+    help="Break down by a column: an interactions column, segment, region, a time grain "
+    "(day, week, month, quarter, year) or an attribute (a mapping's [attributes]; attr.NAME "
+    "where a column has its name). Repeatable.",
+)
+
+
+def _where_pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict:
+    """``--where key=value`` (repeatable) as ``{key: [values]}``: a key given twice keeps
+    either value; different keys must all hold."""
+    wanted: dict[str, list[str]] = {}
+    for pair in value:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r}: write NAME=VALUE, e.g. company='Bank of America'")
+        wanted.setdefault(key.strip(), []).append(text)
+    return wanted
+
+
+where_option = click.option(
+    "--where",
+    multiple=True,
+    callback=_where_pairs,
+    metavar="NAME=VALUE",
+    help="Keep the cases and complaints whose attribute NAME (a mapping's [attributes]) is "
+    "VALUE. Repeatable: the same NAME again adds a value, another NAME must hold too.",
 )
 model_option = click.option(
     "--model",
