@@ -150,7 +150,7 @@ def register(
             depth = _DEPTH.set(_DEPTH.get() + 1)
             try:
                 call = _narrowed(own, bound.arguments)
-                df = func(**call)
+                df = _with_attributes(func, call, call.get(_first_parameter(own)))
             except MetricError as exc:
                 if empty:  # "no data" says more than the metric's own complaint (as_of...)
                     raise MetricError(empty) from None
@@ -247,6 +247,18 @@ def _narrowed(own: inspect.Signature, arguments: Mapping[str, Any]) -> dict[str,
     if first in call:
         call[first] = source
     return call
+
+
+def _with_attributes(func: Callable[..., pd.DataFrame], call: dict[str, Any], source: Any) -> Any:
+    """``func(**call)`` with the attribute source known to the breakdown helpers, for the
+    metrics whose cases carry only a few columns (``_sources.attach_case_attributes``)."""
+    from cycleanalytics.metrics._sources import CURRENT_ATTRIBUTES, AttributeSource
+
+    token = CURRENT_ATTRIBUTES.set(source if isinstance(source, AttributeSource) else None)
+    try:
+        return func(**call)
+    finally:
+        CURRENT_ATTRIBUTES.reset(token)
 
 
 def _with_attribute_names(metric: str, message: str, arguments: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ every registered metric applies it for its ``segment`` filter (see ``_registry``
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import weakref
 from collections.abc import Sequence
@@ -543,6 +544,40 @@ class AttributeSource:
             table = table.mutate(**{c: _attribute(table, k) for c, k in self.columns.items()})
         return table
 
+    def case_attributes(self, columns: Sequence[str]) -> ir.Table:
+        """One row per case: ``_attr_case`` and ``columns``, each the value of the case's
+        first event, else of its first complaint (in this source's rows)."""
+        from cycleanalytics.metrics._sequences import event_order
+
+        parts = []
+        try:
+            e = self.table("interactions")
+        except StoreError:
+            e = None
+        if e is not None:
+            first = ibis.row_number().over(group_by=e.case_id, order_by=event_order(e))
+            e = e.mutate(_r=first).filter(ibis._._r == 0)
+            case = e.case_id.cast("!string")
+            parts.append(e.select(*columns, _attr_case=case, _p=ibis.literal(0)))
+        try:
+            c = self.table("complaints")
+        except StoreError:
+            c = None
+        if c is not None:
+            key = c.case_id.fill_null(ibis.literal("complaint:") + c.complaint_id)
+            c = c.mutate(_attr_case=key.cast("!string"))
+            first = ibis.row_number().over(
+                group_by=c._attr_case, order_by=[c.opened_at, c.complaint_id]
+            )
+            c = c.mutate(_r=first).filter(ibis._._r == 0)
+            parts.append(c.select(*columns, "_attr_case", _p=ibis.literal(1)))
+        rows = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+        values = {
+            col: rows[col].max(where=rows._p == 0).coalesce(rows[col].max(where=rows._p == 1))
+            for col in columns
+        }
+        return rows.group_by("_attr_case").aggregate(**values)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.source, name)
 
@@ -566,3 +601,31 @@ def attribute_source(
             f"not {type(source).__name__}"
         )
     return AttributeSource(source, columns, where)
+
+
+#: The attribute source of the metric being computed, for the breakdowns of metrics whose cases
+#: are built from a few columns (recovery, follow-ups, key drivers): set by the registry.
+CURRENT_ATTRIBUTES: contextvars.ContextVar[AttributeSource | None] = contextvars.ContextVar(
+    "current_attributes", default=None
+)
+
+
+def breakdown_attributes() -> list[str]:
+    """The attribute columns ``by`` named in the metric being computed (none outside one)."""
+    current = CURRENT_ATTRIBUTES.get()
+    return list(current.columns) if current is not None else []
+
+
+def attach_case_attributes(cases: ir.Table, by: Sequence[str]) -> ir.Table:
+    """Add to a per-case table (with ``case_id``) the attribute columns of ``by`` it lacks: the
+    value of the case's first event, else of its first complaint (a complaint without a case
+    is the case ``complaint:<id>``, as the recovery metrics key it)."""
+    current = CURRENT_ATTRIBUTES.get()
+    wanted = [b for b in by if current is not None and b in current.columns]
+    wanted = [b for b in wanted if b not in cases.columns]
+    if not wanted or "case_id" not in cases.columns:
+        return cases
+    assert current is not None
+    per_case = current.case_attributes(wanted)
+    joined = cases.left_join(per_case, cases.case_id == per_case._attr_case)
+    return joined.drop("_attr_case")
