@@ -303,3 +303,32 @@ def test_case_level_metrics_split_their_whole_by_an_attribute(recovery_store, na
     assert len(parts) > 1
     for measure in measures:
         assert int(parts[measure].sum()) == int(whole[measure].sum()), measure
+
+
+def test_a_report_takes_where_as_text_or_a_table():
+    from cycleanalytics.errors import ParameterError
+    from cycleanalytics.reports import _coerce
+
+    text = "company=Bank of America; product=Mortgage; company=Citibank"
+    assert _coerce("complaints", "where", text, None) == {
+        "company": ["Bank of America", "Citibank"],
+        "product": ["Mortgage"],
+    }
+    table = {"company": ["A", "B"], "product": "Card"}  # as reports.toml gives it
+    assert _coerce("complaints", "where", table, None) == {
+        "company": ["A", "B"],
+        "product": ["Card"],
+    }
+    assert _coerce("complaints", "where", "None", None) is None
+    with pytest.raises(ParameterError, match="parameter 'where' of report 'complaints'"):
+        _coerce("complaints", "where", "company", None)
+
+
+def test_where_source_narrows_as_the_metrics_where_does(store):
+    from cycleanalytics.metrics._sources import where_source
+
+    narrowed = where_source(store, {"company": "Acme"})
+    assert int(ca.metrics.complaints(narrowed)["complaints"].sum()) == 2
+    assert where_source(store, None) is store
+    with pytest.raises(MetricError, match="no attribute 'colour'"):
+        where_source(store, {"colour": "red"})

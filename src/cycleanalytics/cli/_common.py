@@ -193,15 +193,15 @@ by_option = click.option(
 
 
 def _where_pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict:
-    """``--where key=value`` (repeatable) as ``{key: [values]}``: a key given twice keeps
-    either value; different keys must all hold."""
-    wanted: dict[str, list[str]] = {}
-    for pair in value:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"{pair!r}: write NAME=VALUE, e.g. company='Bank of America'")
-        wanted.setdefault(key.strip(), []).append(text)
-    return wanted
+    """``--where NAME=VALUE`` (repeatable) as ``{name: [values]}``: a name given twice keeps
+    either value; different names must all hold."""
+    from cycleanalytics.errors import MetricError
+    from cycleanalytics.metrics._sources import where_from_pairs
+
+    try:
+        return where_from_pairs(value)
+    except MetricError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 where_option = click.option(

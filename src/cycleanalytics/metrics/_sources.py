@@ -629,3 +629,31 @@ def attach_case_attributes(cases: ir.Table, by: Sequence[str]) -> ir.Table:
     per_case = current.case_attributes(wanted)
     joined = cases.left_join(per_case, cases.case_id == per_case._attr_case)
     return joined.drop("_attr_case")
+
+
+def where_from_pairs(pairs: Sequence[str]) -> dict[str, list[str]]:
+    """``where`` from ``NAME=VALUE`` texts (the CLI's ``--where``, a report's ``where``
+    parameter): a NAME given again adds a value; names are checked when a metric runs.
+
+    >>> where_from_pairs(["company=Bank of America", "company=Citibank", "product=Mortgage"])
+    {'company': ['Bank of America', 'Citibank'], 'product': ['Mortgage']}
+    """
+    wanted: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise MetricError(
+                f"where {pair!r}: write NAME=VALUE, e.g. company=Bank of America (NAME is an "
+                "attribute of a mapping's [attributes])"
+            )
+        wanted.setdefault(key.strip(), []).append(value.strip())
+    return wanted
+
+
+def where_source(source: Any, where: Any) -> Any:
+    """``source`` narrowed by ``where`` as every metric's ``where`` filter narrows it (names
+    checked against the attributes present), for code that hands one source to several
+    metrics (the reports); ``source`` itself when ``where`` is empty."""
+    if where is None or where == {}:
+        return source
+    return attribute_source(source, {}, check_where(where, source))
