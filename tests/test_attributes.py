@@ -159,6 +159,9 @@ def test_an_unknown_name_lists_the_columns_and_the_attributes(store):
         ca.metrics.complaints(store, by="attr.colour")
     with pytest.raises(MetricError, match="where is a mapping of attribute names to values"):
         ca.metrics.complaints(store, where="company=Acme")
+    table = store.table("complaints")
+    with pytest.raises(MetricError, match="where need a store: pass a Store or a SparkStore"):
+        ca.metrics.complaints(table, where={"company": "Acme"})
 
 
 def test_a_value_that_matches_nothing_warns_with_the_closest_value(store):

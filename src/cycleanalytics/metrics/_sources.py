@@ -468,6 +468,7 @@ def check_where(where: Any, source: Any) -> dict[str, list[str]]:
             'where is a mapping of attribute names to values: {"company": "Bank of America"} '
             f'or {{"company": ["A", "B"]}}, not {type(where).__name__}'
         )
+    _need_store(source)
     keys = attribute_keys(source)
     wanted: dict[str, list[str]] = {}
     for name, value in where.items():
@@ -595,12 +596,16 @@ def attribute_source(
     neither is asked for."""
     if not columns and not where:
         return source
+    _need_store(source)
+    return AttributeSource(source, columns, where)
+
+
+def _need_store(source: Any) -> None:
     if isinstance(source, ibis.expr.types.Table) or not callable(getattr(source, "table", None)):
         raise MetricError(
             "attributes in by or where need a store: pass a Store or a SparkStore, "
             f"not {type(source).__name__}"
         )
-    return AttributeSource(source, columns, where)
 
 
 #: The attribute source of the metric being computed, for the breakdowns of metrics whose cases
