@@ -216,6 +216,33 @@ def _coerce_known(report: str, key: str, value: object) -> object:
     return value
 
 
+def _coerce_where(report: str, value: object) -> dict[str, list[str]] | None:
+    """The ``where`` parameter (the metrics' attribute filter) as ``{name: [values]}``: text
+    ``"company=Bank of America; product=Mortgage"`` (CLI ``--param``), or a table in
+    reports.toml (``where = {company = ["A", "B"]}``). Names are checked when the report runs,
+    against the attributes in its data."""
+    from cycleanalytics.errors import MetricError
+    from cycleanalytics.metrics._sources import where_from_pairs
+
+    if _is_none(value):
+        return None
+    try:
+        if isinstance(value, str):
+            return where_from_pairs([p for p in value.split(";") if p.strip()]) or None
+        if isinstance(value, dict):
+            wanted = {
+                str(k): [str(v) for v in (vs if isinstance(vs, list | tuple) else [vs])]
+                for k, vs in value.items()
+            }
+            return wanted or None
+    except MetricError as exc:
+        raise ParameterError(f"parameter 'where' of report {report!r}: {exc}") from None
+    raise ParameterError(
+        f"parameter 'where' of report {report!r} is NAME=VALUE text (several joined by ';') "
+        f"or a table of names and values, not {value!r}"
+    )
+
+
 def _coerce(report: str, key: str, value: object, default: object) -> object:
     """Check one parameter value against its declaration; return what to inject."""
     if key == "targets":
@@ -234,6 +261,8 @@ def _coerce(report: str, key: str, value: object, default: object) -> object:
                 f"code such as EUR, IDR or MYR, not {value!r}"
             )
         return text
+    if key == "where":
+        return _coerce_where(report, value)
     if key in ("period", "as_of", "model", *CHOICES, *TEXT_PARAMETERS):
         return _coerce_known(report, key, value)
     if _is_date_parameter(key):
@@ -1043,6 +1072,9 @@ def report_header(
         for key in ("segment", "channel")
         if parameters.get(key) is not None
     ]
+    where = parameters.get("where")
+    if isinstance(where, dict):
+        filters += [f"{key} = {' or '.join(map(str, values))}" for key, values in where.items()]
     if parameters.get("model"):
         filters.append(f"model = {Path(str(parameters['model'])).name}")
     rows += [

@@ -192,8 +192,31 @@ channel_option = click.option("--channel", multiple=True, help="Keep this channe
 by_option = click.option(
     "--by",
     multiple=True,
-    help="Break down by a column: an interactions column, segment, region, or a time grain "
-    "(day, week, month, quarter, year). Repeatable.",
+    help="Break down by a column: an interactions column, segment, region, a time grain "
+    "(day, week, month, quarter, year) or an attribute (a mapping's [attributes]; attr.NAME "
+    "where a column has its name). Repeatable.",
+)
+
+
+def _where_pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict:
+    """``--where NAME=VALUE`` (repeatable) as ``{name: [values]}``: a name given twice keeps
+    either value; different names must all hold."""
+    from cycleanalytics.errors import MetricError
+    from cycleanalytics.metrics._sources import where_from_pairs
+
+    try:
+        return where_from_pairs(value)
+    except MetricError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+where_option = click.option(
+    "--where",
+    multiple=True,
+    callback=_where_pairs,
+    metavar="NAME=VALUE",
+    help="Keep the cases and complaints whose attribute NAME (a mapping's [attributes]) is "
+    "VALUE. Repeatable: the same NAME again adds a value, another NAME must hold too.",
 )
 model_option = click.option(
     "--model",

@@ -1,8 +1,8 @@
 """`cycleanalytics metric NAME`: one command per registered metric, built from its declaration.
 
-Every metric command has the shared options (--db, --by, --period, --channel, --model,
---format) plus the options its metric declares in the registry, so a new metric is on the
-command line as soon as it is registered.
+Every metric command has the shared options (--db, --by, --period, --channel, --segment,
+--where, --model, --format) plus the options its metric declares in the registry, so a new
+metric is on the command line as soon as it is registered.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from cycleanalytics.cli._common import (
     print_frame,
     read_store,
     temp_directory_option,
+    where_option,
 )
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ def _command(spec: MetricSpec) -> click.Command:
         shared = {"by": list(by), "model": model_path}
         arguments = {k: v for k, v in {**shared, **kwargs}.items() if k in accepted}
         arguments = {k: list(v) if isinstance(v, tuple) else v for k, v in arguments.items()}
+        if not arguments.get("where"):  # no --where: the metric's default
+            arguments.pop("where", None)
         with read_store(db, memory_limit=memory_limit, temp_directory=temp_directory) as store:
             df = spec.compute(store, **arguments)
         readable = getattr(inspect.getmodule(spec.compute), f"readable_{spec.name}", None)
@@ -111,6 +114,7 @@ def _command(spec: MetricSpec) -> click.Command:
         _period_option(spec),
         _channel_option(spec),
         _segment_option(spec),
+        where_option,
         model_option,
         format_option,
         memory_limit_option,
@@ -174,6 +178,8 @@ def _counted(df: pd.DataFrame) -> str:
         shown.append(f"channel {', '.join(filters['channel'])} by {definition['channel_basis']}")
     if filters.get("segment"):
         shown.append(f"segment {', '.join(filters['segment'])}")
+    for key, values in (filters.get("where") or {}).items():
+        shown.append(f"{key} {' or '.join(values)}")
     excluded = ", ".join(f"{n:,} {why}" for why, n in df.attrs["rows_excluded"].items() if n)
     used = f"{df.attrs['rows_used']:,} used" + (f"; left out: {excluded}" if excluded else "")
     return "; ".join(shown) + f" ({used})."

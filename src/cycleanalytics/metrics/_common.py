@@ -285,8 +285,13 @@ def attach_breakdown(
     """Add time-grain and customer columns named in ``by`` to a per-case table.
 
     Interaction columns are expected on ``cases`` already (their value at entry); time grains
-    truncate ``start_column``; customer columns come from ``customers`` by ``customer_id``.
+    truncate ``start_column``; customer columns come from ``customers`` by ``customer_id``;
+    attributes named in ``by`` that ``cases`` lacks come by ``case_id``
+    (:func:`~cycleanalytics.metrics._sources.attach_case_attributes`).
     """
+    from cycleanalytics.metrics._sources import attach_case_attributes
+
+    cases = attach_case_attributes(cases, by)
     grains = {
         name: cases[start_column].truncate(TIME_GRAINS[name]) for name in by if name in TIME_GRAINS
     }

@@ -75,7 +75,10 @@ def check_by(
     breakdown check of every metric (``what`` names the measure in the message)."""
     if "text" in by:
         raise MetricError("complaint texts hold personal data and cannot be a breakdown")
+    from cycleanalytics.metrics._sources import breakdown_attributes
+
     valid = [c for c in table.columns if c not in ("load_id", "text")] + list(TIME_GRAINS)
+    valid += [c for c in breakdown_attributes() if c not in valid]  # by a mapping's attributes
     if customers is not None:
         valid += [c for c in CUSTOMER_COLUMNS if c not in valid]
     for name in by:
@@ -101,9 +104,12 @@ def attach_case_breakdown(
     ``start`` and customer columns (joined by ``customer_id``)."""
     public = [c for c in CASE_BREAKDOWNS if c in cases.columns]
     check_by(by, cases.select(*public), customers, what)
+    from cycleanalytics.metrics._sources import attach_case_attributes
+
     grains = {b: cases.start.truncate(TIME_GRAINS[b]) for b in by if b in TIME_GRAINS}
     if grains:
         cases = cases.mutate(**grains)
+    cases = attach_case_attributes(cases, by)
     wanted = [b for b in by if b not in cases.columns]
     if wanted and customers is not None:
         extra = customers.select("customer_id", *wanted)
@@ -119,10 +125,10 @@ def resolve_as_of(src: Tables, as_of: str | datetime | None) -> datetime:
         value = to_instant(as_of)
         assert value is not None
         return value
-    from cycleanalytics.metrics._sources import SegmentSource
+    from cycleanalytics.metrics._sources import AttributeSource, SegmentSource, unwrapped
 
-    if isinstance(src.store, SegmentSource):  # the data's end, whichever customers are kept
-        src = tables(src.store.source)
+    if isinstance(src.store, SegmentSource | AttributeSource):  # the data's end, whatever is kept
+        src = tables(unwrapped(src.store))
     # One query for every table's latest time (one compile, one round trip).
     parts = []
     if src.complaints is not None:

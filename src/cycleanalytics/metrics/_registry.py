@@ -6,10 +6,13 @@ scope (:class:`~cycleanalytics.metrics.definitions.Scope`: what ``period`` and `
 select on and what is counted). The registered function is wrapped so that every call, from
 Python, the CLI or a report, goes through the same door:
 
-- the shared filters ``period``, ``channel``, ``segment`` and ``by`` are honoured or refused by
-  name before anything is computed (``refuses``);
+- the shared filters ``period``, ``channel``, ``segment``, ``where`` and ``by`` are honoured or
+  refused by name before anything is computed (``refuses``);
 - ``segment`` keeps the customers of that segment (customers table) in every table the metric
-  reads;
+  reads; ``where`` keeps the cases and complaints carrying those attribute values (a
+  mapping's ``[attributes]``), and attribute names in ``by`` become ordinary columns of the
+  interactions and complaints (``_sources.AttributeSource``), so each metric's own breakdown
+  handles them;
 - the result carries the contract of :mod:`cycleanalytics.metrics.definitions` in ``attrs``.
 """
 
@@ -30,7 +33,7 @@ from cycleanalytics.errors import DataWarning, MetricError
 from cycleanalytics.metrics.definitions import CONTRACT_KEYS, Scope, plain_value
 
 #: Filters every metric shares; each is honoured or refused by name.
-SHARED_FILTERS = ("period", "channel", "segment", "by")
+SHARED_FILTERS = ("period", "channel", "segment", "where", "by")
 #: How deep in registered metrics the current call is: the data checks and the tidying are
 #: done once, for the metric the user called (a metric may call others).
 _DEPTH = contextvars.ContextVar("metric_depth", default=0)
@@ -119,11 +122,10 @@ def register(
         if name in REGISTRY:
             raise ValueError(f"metric {name!r} is registered twice")
         own = inspect.signature(func)
-        has_segment = "segment" in own.parameters
         # A metric whose data parameter takes a table of its own (key_drivers: a survey)
         # gets the frame as it is, not loaded as events.
         takes_frames = "DataFrame" in str(next(iter(own.parameters.values())).annotation)
-        signature = own if has_segment else _with_segment(own)
+        signature = _with_shared(own)
 
         @functools.wraps(func)
         def metric(*args: Any, **kwargs: Any) -> pd.DataFrame:
@@ -147,23 +149,14 @@ def register(
                     warnings.warn(message, DataWarning, stacklevel=2)
             depth = _DEPTH.set(_DEPTH.get() + 1)
             try:
-                segment = bound.arguments.get("segment")
-                if _given(segment) and not has_segment:
-                    from cycleanalytics.metrics._sources import segment_source
-
-                    source = segment_source(bound.arguments[_first_parameter(own)], segment)
-                    call = dict(bound.arguments)
-                    call.pop("segment")
-                    call[_first_parameter(own)] = source
-                    df = func(**call)
-                else:
-                    call = {
-                        k: v for k, v in bound.arguments.items() if has_segment or k != "segment"
-                    }
-                    df = func(**call)
-            except MetricError:
+                call = _narrowed(own, bound.arguments)
+                df = _with_attributes(func, call, call.get(_first_parameter(own)))
+            except MetricError as exc:
                 if empty:  # "no data" says more than the metric's own complaint (as_of...)
                     raise MetricError(empty) from None
+                if str(exc).startswith("cannot break down"):
+                    message = _with_attribute_names(name, str(exc), bound.arguments)
+                    raise MetricError(message) from None
                 raise
             finally:
                 _DEPTH.reset(depth)
@@ -210,21 +203,88 @@ def _first_parameter(signature: inspect.Signature) -> str:
     return next(iter(signature.parameters))
 
 
-def _with_segment(signature: inspect.Signature) -> inspect.Signature:
-    """``signature`` with a keyword-only ``segment=None`` after ``channel``."""
+def _with_shared(signature: inspect.Signature) -> inspect.Signature:
+    """``signature`` with keyword-only ``segment=None`` and ``where=None`` after ``channel``
+    (those the metric does not declare itself)."""
     params = list(signature.parameters.values())
-    segment = inspect.Parameter(
-        "segment", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="str | None"
-    )
     names = [p.name for p in params]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=kind)
+        for name, kind in (("segment", "str | None"), ("where", "dict[str, Any] | None"))
+        if name not in names
+    ]
     at = names.index("channel") + 1 if "channel" in names else len(params)
     while at < len(params) and params[at].kind is inspect.Parameter.VAR_KEYWORD:
         at -= 1
-    return signature.replace(parameters=[*params[:at], segment, *params[at:]])
+    return signature.replace(parameters=[*params[:at], *added, *params[at:]])
+
+
+def _narrowed(own: inspect.Signature, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments for the metric's own function: its source seen through the shared
+    filters it does not apply itself (``segment``: the segment's customers; ``where`` and
+    attributes named in ``by``: :class:`~cycleanalytics.metrics._sources.AttributeSource`)."""
+    from cycleanalytics.metrics._common import as_list
+    from cycleanalytics.metrics._sources import (
+        attribute_breakdown,
+        attribute_source,
+        check_where,
+        segment_source,
+    )
+
+    first = _first_parameter(own)
+    call = dict(arguments)
+    source = call.get(first)
+    if "segment" not in own.parameters:
+        segment = call.pop("segment", None)
+        if _given(segment):
+            source = segment_source(source, segment)
+    if "where" not in own.parameters:
+        where = call.pop("where", None)
+        wanted = check_where(where, source) if _given(where) else {}
+        by = as_list(call.get("by")) if "by" in own.parameters else []
+        columns = attribute_breakdown(by, source) if by else {}
+        source = attribute_source(source, columns, wanted)
+    if first in call:
+        call[first] = source
+    return call
+
+
+def _with_attributes(func: Callable[..., pd.DataFrame], call: dict[str, Any], source: Any) -> Any:
+    """``func(**call)`` with the attribute source known to the breakdown helpers, for the
+    metrics whose cases carry only a few columns (``_sources.attach_case_attributes``)."""
+    from cycleanalytics.metrics._sources import CURRENT_ATTRIBUTES, AttributeSource
+
+    token = CURRENT_ATTRIBUTES.set(source if isinstance(source, AttributeSource) else None)
+    try:
+        return func(**call)
+    finally:
+        CURRENT_ATTRIBUTES.reset(token)
+
+
+def _with_attribute_names(metric: str, message: str, arguments: Mapping[str, Any]) -> str:
+    """A breakdown error that also names the attributes present, or, when the name refused is
+    an attribute, says that this metric's cases do not carry attributes (``where`` does)."""
+    from cycleanalytics.metrics._common import as_list
+    from cycleanalytics.metrics._sources import attribute_breakdown, attribute_keys
+
+    source = next(iter(arguments.values()))
+    try:
+        keys = attribute_keys(source)
+        named = list(attribute_breakdown(as_list(arguments.get("by")), source))
+    except Exception:  # no store to ask: the metric's own message is the answer
+        return message
+    if named:
+        return (
+            f"{metric} cannot break down by the attribute(s) {', '.join(named)}: the cases it "
+            "counts do not carry a mapping's attributes; keep some with where= instead "
+            f'(e.g. where={{"{named[0].removeprefix("attr.")}": "..."}})'
+        )
+    listed = ", ".join(keys) if keys else "none"
+    return f"{message}. Attributes (a mapping's [attributes]): {listed}"
 
 
 def _given(value: Any) -> bool:
-    return value is not None and value != [] and value != () and value != ""
+    return value is not None and value != [] and value != () and value != "" and value != {}
 
 
 def _contract(spec: MetricSpec, df: pd.DataFrame, arguments: Mapping[str, Any]) -> pd.DataFrame:
@@ -239,6 +299,8 @@ def _contract(spec: MetricSpec, df: pd.DataFrame, arguments: Mapping[str, Any]) 
             value = Period.parse(value, as_of=arguments.get("as_of")).label()
         elif key in ("channel", "by", "segment"):
             value = as_list(value) or None
+        elif key == "where":
+            value = {str(k): as_list(v) for k, v in value.items()} if _given(value) else None
         elif key in DURATIONS and isinstance(value, str):
             value = parse_duration(value)
         elif key == "model" and value is not None:

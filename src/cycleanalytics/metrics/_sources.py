@@ -8,6 +8,7 @@ every registered metric applies it for its ``segment`` filter (see ``_registry``
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import weakref
 from collections.abc import Sequence
@@ -23,7 +24,14 @@ from cycleanalytics.metrics._common import as_list
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["SegmentSource", "check_data", "closest_values", "segment_source"]
+__all__ = [
+    "AttributeSource",
+    "SegmentSource",
+    "attribute_source",
+    "check_data",
+    "closest_values",
+    "segment_source",
+]
 
 #: Tables that hold a customer's rows, narrowed to the segment's customers.
 CUSTOMER_TABLES = ("interactions", "complaints", "customers")
@@ -156,7 +164,7 @@ def _check_data(
 ) -> str | None:
     from cycleanalytics.metrics._common import Period
 
-    whole = source.source if isinstance(source, SegmentSource) else source
+    whole = unwrapped(source)
     if not (isinstance(whole, ibis.expr.types.Table) or callable(getattr(whole, "table", None))):
         return None
     if time_key == "case_start" and "complaint" in population:  # cases of both tables
@@ -194,6 +202,17 @@ def _check_data(
         present = _segments(whole)
         if present is not None:
             found += _unmatched(metric, "segment", segments, present, "no customer")
+    where = arguments.get("where")
+    if isinstance(where, dict) and where:
+        keys = attribute_keys(whole)
+        for key, value in where.items():
+            name = str(key).removeprefix(ATTRIBUTE_PREFIX)
+            if name not in keys:  # the registry stops with the names present
+                continue
+            present = attribute_values(whole, name)
+            found += _unmatched(
+                metric, f"{name}", as_list(value), present, "no row", f"values of {name}"
+            )
     if wanted_period is not None and not wanted_period.is_open:
         for table, p in profiles.items():
             if p.rows and p.first is not None and p.last is not None:
@@ -222,7 +241,12 @@ def closest_values(value: str, present: Sequence[str], n: int = 3) -> list[str]:
 
 
 def _unmatched(
-    metric: str, name: str, given: list[str], present: Sequence[str], nothing: str
+    metric: str,
+    name: str,
+    given: list[str],
+    present: Sequence[str],
+    nothing: str,
+    plural: str | None = None,
 ) -> list[str]:
     unknown = [v for v in given if v not in present]
     if not unknown:
@@ -235,7 +259,7 @@ def _unmatched(
     listed = ", ".join(present[:20]) + (", ..." if len(present) > 20 else "")
     return [
         f"{metric}: {name} {', '.join(parts)} matches {nothing}, so it counts nothing; "
-        f"the {name}s in the data are: {listed or '(none)'}"
+        f"the {plural or name + 's'} in the data are: {listed or '(none)'}"
     ]
 
 
@@ -324,3 +348,317 @@ def _instant(value: Any) -> datetime | None:
         return None
     stamp = pd.Timestamp(value)
     return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).to_pydatetime()
+
+
+# -- attributes: a mapping's [attributes] as breakdown columns and as a filter ------------------
+
+#: Tables whose rows carry a mapping's ``[attributes]`` (the ``attributes`` map column).
+ATTRIBUTE_TABLES = ("interactions", "complaints")
+#: The explicit form of an attribute in ``by``: ``attr.company`` is always the attribute, even
+#: where a real column has its name.
+ATTRIBUTE_PREFIX = "attr."
+
+
+def real_columns() -> list[str]:
+    """The names ``by`` reaches without attributes: the columns of interactions and complaints
+    (not the bookkeeping), the customers' columns and the time grains. A plain name among them
+    is the real column; any other plain name may be an attribute."""
+    from cycleanalytics.metrics._common import CUSTOMER_COLUMNS, TIME_GRAINS
+    from cycleanalytics.schema import BOOKKEEPING, COMPLAINTS, INTERACTIONS
+
+    names: list[str] = []
+    for table in (INTERACTIONS, COMPLAINTS):
+        names += [c for c in table.column_names if c not in (*BOOKKEEPING, "text")]
+    names += [*CUSTOMER_COLUMNS, *TIME_GRAINS]
+    return list(dict.fromkeys(names))
+
+
+def attribute_keys(source: Any) -> list[str]:
+    """The attribute names present in the interactions and complaints of ``source`` (sorted);
+    empty for a source without them. One query per table; on a DuckDB store asked again only
+    when a table's row count changed, on other sources (Spark) once per source object."""
+    whole = unwrapped(source)
+    con = _duckdb_connection(whole)
+    cache = _cache_of(whole)
+    if con is not None:
+        counts = tuple(
+            con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ATTRIBUTE_TABLES
+        )
+        key: tuple[Any, ...] = ("attribute_keys", *map(str, counts))
+    else:
+        key = ("attribute_keys",)
+    if cache is not None and key in cache:
+        return cache[key]
+    found: set[str] = set()
+    for name in ATTRIBUTE_TABLES:
+        table = _attribute_table(whole, name)
+        if table is None:
+            continue
+        keys = table.select(k=table.attributes.keys().unnest()).distinct().execute()["k"]
+        found.update(k for k in keys if isinstance(k, str))
+    values = sorted(found)
+    if cache is not None:
+        cache[key] = values
+    return values
+
+
+def attribute_values(source: Any, key: str) -> list[str]:
+    """The values attribute ``key`` takes in the interactions and complaints of ``source``."""
+    whole = unwrapped(source)
+    found: set[str] = set()
+    for name in ATTRIBUTE_TABLES:
+        table = _attribute_table(whole, name)
+        if table is None:
+            continue
+        got = table.select(v=table.attributes[ibis.literal(key)]).distinct().execute()["v"]
+        found.update(v for v in got if isinstance(v, str))
+    return sorted(found)
+
+
+def _attribute_table(source: Any, name: str) -> ir.Table | None:
+    """``name`` of ``source`` when it has an ``attributes`` column, else None."""
+    from cycleanalytics.metrics._outcomes import tables
+
+    table = getattr(tables(source), name)
+    return table if table is not None and "attributes" in table.columns else None
+
+
+def unwrapped(source: Any) -> Any:
+    """The store under a source narrowed by ``segment`` or attributes."""
+    while isinstance(source, SegmentSource | AttributeSource):
+        source = source.source
+    return source
+
+
+def attribute_breakdown(by: Sequence[str], source: Any) -> dict[str, str]:
+    """The names of ``by`` that are attributes: ``{column: attribute}``.
+
+    ``attr.NAME`` is always attribute ``NAME`` (the column keeps the name as written); a plain
+    name is an attribute when it is no real column (:func:`real_columns`) and some row carries
+    it. Other names are left to the metric, whose own check names the valid columns (the
+    registry adds the attribute names present).
+    """
+    if isinstance(source, AttributeSource):  # a metric called by another: columns there
+        by = [b for b in by if b not in source.columns]
+    if isinstance(source, ibis.expr.types.Table) or not callable(getattr(source, "table", None)):
+        return {}  # no store: the metric's own check names what it can break down by
+    real = set(real_columns())
+    wanted = {}
+    keys: list[str] | None = None
+    for name in by:
+        if name.startswith(ATTRIBUTE_PREFIX):
+            key = name[len(ATTRIBUTE_PREFIX) :]
+            keys = attribute_keys(source) if keys is None else keys
+            if key not in keys:
+                raise MetricError(_unknown_attribute("by", key, keys))
+            wanted[name] = key
+        elif name not in real:
+            keys = attribute_keys(source) if keys is None else keys
+            if name in keys:
+                wanted[name] = name
+    return wanted
+
+
+def check_where(where: Any, source: Any) -> dict[str, list[str]]:
+    """``where`` as ``{attribute: [values]}``, its names checked against the attribute names
+    present: ``{"company": "Bank of America"}`` or ``{"company": ["A", "B"]}`` (a value among
+    several; several attributes must all hold). Names may be written ``attr.company`` too."""
+    if not isinstance(where, dict):
+        raise MetricError(
+            'where is a mapping of attribute names to values: {"company": "Bank of America"} '
+            f'or {{"company": ["A", "B"]}}, not {type(where).__name__}'
+        )
+    _need_store(source)
+    keys = attribute_keys(source)
+    wanted: dict[str, list[str]] = {}
+    for name, value in where.items():
+        key = str(name).removeprefix(ATTRIBUTE_PREFIX)
+        if key not in keys:
+            raise MetricError(_unknown_attribute("where", key, keys))
+        values = list(value) if isinstance(value, list | tuple | set) else [value]
+        if not values or not all(isinstance(v, str) for v in values):
+            raise MetricError(
+                f"where {key!r}: give a text value or a list of them (attributes are text), "
+                f"not {value!r}"
+            )
+        wanted[key] = values
+    return wanted
+
+
+def _unknown_attribute(what: str, key: str, keys: Sequence[str]) -> str:
+    close = closest_values(key, keys)
+    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    present = ", ".join(keys) if keys else "none (a mapping's [attributes] keeps source columns)"
+    return f"{what}: no attribute {key!r} in the data{hint}. Attributes present: {present}"
+
+
+class AttributeSource:
+    """A table source seen with a mapping's attributes: named attributes as ordinary columns of
+    interactions and complaints (NULL where a row lacks them), and, with ``where``, only the
+    cases and complaints that carry the wanted values (bound literals, never query text).
+
+    ``where`` keeps a complaint whose own attributes match or whose case matches, and every
+    event of a case when one of its events, or one of its complaints, matches: cases stay whole
+    (durations, funnels and sequences stay true), as the ``segment`` filter keeps customers
+    whole. Several attributes must hold on the same row; a list is any of its values. Other
+    tables are the source's own.
+    """
+
+    def __init__(
+        self, source: Any, columns: dict[str, str], where: dict[str, list[str]] | None = None
+    ) -> None:
+        self.source = source
+        self.columns = dict(columns)
+        self.where = dict(where or {})
+
+    def _matches(self, table: ir.Table) -> ir.BooleanValue:
+        if "attributes" not in table.columns:
+            return ibis.literal(False)
+        condition = ibis.literal(True)
+        for key, values in self.where.items():
+            literals = [ibis.literal(v, type="string") for v in values]
+            condition &= table.attributes[ibis.literal(key)].isin(literals).fill_null(False)
+        return condition
+
+    def _cases(self) -> ir.Table:
+        """The case ids of the rows that match, from both tables."""
+        parts = []
+        for name in ATTRIBUTE_TABLES:
+            try:
+                table = self.source.table(name)
+            except StoreError:
+                continue
+            keep = self._matches(table) & table.case_id.notnull()
+            parts.append(table.filter(keep).select(case_id=table.case_id.cast("string")))
+        return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+
+    def table(self, name: str) -> ir.Table:
+        table = self.source.table(name)
+        if name not in ATTRIBUTE_TABLES:
+            return table
+        if self.where:
+            cases = self._cases().case_id
+            in_case = table.case_id.cast("string").isin(cases).fill_null(False)
+            keep = in_case if name == "interactions" else self._matches(table) | in_case
+            table = table.filter(keep)
+        if self.columns:
+            table = table.mutate(**{c: _attribute(table, k) for c, k in self.columns.items()})
+        return table
+
+    def case_attributes(self, columns: Sequence[str]) -> ir.Table:
+        """One row per case: ``_attr_case`` and ``columns``, each the value of the case's
+        first event, else of its first complaint (in this source's rows)."""
+        from cycleanalytics.metrics._sequences import event_order
+
+        parts = []
+        try:
+            e = self.table("interactions")
+        except StoreError:
+            e = None
+        if e is not None:
+            first = ibis.row_number().over(group_by=e.case_id, order_by=event_order(e))
+            e = e.mutate(_r=first).filter(ibis._._r == 0)
+            case = e.case_id.cast("!string")
+            parts.append(e.select(*columns, _attr_case=case, _p=ibis.literal(0)))
+        try:
+            c = self.table("complaints")
+        except StoreError:
+            c = None
+        if c is not None:
+            key = c.case_id.fill_null(ibis.literal("complaint:") + c.complaint_id)
+            c = c.mutate(_attr_case=key.cast("!string"))
+            first = ibis.row_number().over(
+                group_by=c._attr_case, order_by=[c.opened_at, c.complaint_id]
+            )
+            c = c.mutate(_r=first).filter(ibis._._r == 0)
+            parts.append(c.select(*columns, "_attr_case", _p=ibis.literal(1)))
+        rows = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+        values = {
+            col: rows[col].max(where=rows._p == 0).coalesce(rows[col].max(where=rows._p == 1))
+            for col in columns
+        }
+        return rows.group_by("_attr_case").aggregate(**values)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.source, name)
+
+
+def _attribute(table: ir.Table, key: str) -> ir.StringValue:
+    if "attributes" not in table.columns:
+        return ibis.null("string")
+    return table.attributes[ibis.literal(key)]
+
+
+def attribute_source(
+    source: Any, columns: dict[str, str], where: dict[str, list[str]] | None
+) -> Any:
+    """``source`` with attribute columns and the ``where`` filter, or the source itself when
+    neither is asked for."""
+    if not columns and not where:
+        return source
+    _need_store(source)
+    return AttributeSource(source, columns, where)
+
+
+def _need_store(source: Any) -> None:
+    if isinstance(source, ibis.expr.types.Table) or not callable(getattr(source, "table", None)):
+        raise MetricError(
+            "attributes in by or where need a store: pass a Store or a SparkStore, "
+            f"not {type(source).__name__}"
+        )
+
+
+#: The attribute source of the metric being computed, for the breakdowns of metrics whose cases
+#: are built from a few columns (recovery, follow-ups, key drivers): set by the registry.
+CURRENT_ATTRIBUTES: contextvars.ContextVar[AttributeSource | None] = contextvars.ContextVar(
+    "current_attributes", default=None
+)
+
+
+def breakdown_attributes() -> list[str]:
+    """The attribute columns ``by`` named in the metric being computed (none outside one)."""
+    current = CURRENT_ATTRIBUTES.get()
+    return list(current.columns) if current is not None else []
+
+
+def attach_case_attributes(cases: ir.Table, by: Sequence[str]) -> ir.Table:
+    """Add to a per-case table (with ``case_id``) the attribute columns of ``by`` it lacks: the
+    value of the case's first event, else of its first complaint (a complaint without a case
+    is the case ``complaint:<id>``, as the recovery metrics key it)."""
+    current = CURRENT_ATTRIBUTES.get()
+    wanted = [b for b in by if current is not None and b in current.columns]
+    wanted = [b for b in wanted if b not in cases.columns]
+    if not wanted or "case_id" not in cases.columns:
+        return cases
+    assert current is not None
+    per_case = current.case_attributes(wanted)
+    joined = cases.left_join(per_case, cases.case_id == per_case._attr_case)
+    return joined.drop("_attr_case")
+
+
+def where_from_pairs(pairs: Sequence[str]) -> dict[str, list[str]]:
+    """``where`` from ``NAME=VALUE`` texts (the CLI's ``--where``, a report's ``where``
+    parameter): a NAME given again adds a value; names are checked when a metric runs.
+
+    >>> where_from_pairs(["company=Bank of America", "company=Citibank", "product=Mortgage"])
+    {'company': ['Bank of America', 'Citibank'], 'product': ['Mortgage']}
+    """
+    wanted: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise MetricError(
+                f"where {pair!r}: write NAME=VALUE, e.g. company=Bank of America (NAME is an "
+                "attribute of a mapping's [attributes])"
+            )
+        wanted.setdefault(key.strip(), []).append(value.strip())
+    return wanted
+
+
+def where_source(source: Any, where: Any) -> Any:
+    """``source`` narrowed by ``where`` as every metric's ``where`` filter narrows it (names
+    checked against the attributes present), for code that hands one source to several
+    metrics (the reports); ``source`` itself when ``where`` is empty."""
+    if where is None or where == {}:
+        return source
+    return attribute_source(source, {}, check_where(where, source))

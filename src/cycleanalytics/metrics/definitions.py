@@ -178,9 +178,19 @@ def definitions_markdown() -> str:
         "Shared filters, in every metric unless it refuses them by name: `period` (days as "
         "people write them, both ends included: `2026-06-01..2026-06-30`, `2026-06`, `2026-Q2`, "
         "`2026`, `last_month`), `channel`, `segment` (customers of that segment, from the "
-        "customers table) and `by`. What `period` and `channel` select on is the metric's "
+        "customers table), `where` (the cases and complaints carrying attribute values, below) "
+        "and `by`. What `period` and `channel` select on is the metric's "
         "*time basis* and *channel basis* below. A measure whose inputs are absent is missing "
         "(with the reason in `attrs['missing']`), never 0.",
+        "",
+        "Attributes (a mapping's `[attributes]`, docs/mappings.md): `by` takes an attribute's "
+        'name where no column has it (`by="company"`), or `attr.NAME` always; rows without '
+        "it are a missing group. An event's attribute breaks a case down by its value at the "
+        'case\'s first event. `where={"company": "Bank of America"}` (a list is any of '
+        "its values; several names must all hold on the same row) keeps a complaint carrying "
+        "it, or whose case carries it, and every event of a case one of whose events or "
+        "complaints carries it: cases stay whole. Names are checked against the attributes "
+        "present; values are bound, never query text.",
         "",
     ]
     for name in sorted(REGISTRY):
