@@ -633,3 +633,35 @@ def test_indonesian_figures_write_numbers_the_indonesian_way(sample_db):
     assert english[0] == "2,710  (100%)"  # journeys entering the sample's funnel
     local = localize_figure(fig, "id")
     assert local.data[0].text[0] == "2.710  (100%)"
+
+
+def test_localized_figures_translate_panel_titles_and_period_labels():
+    from plotly.subplots import make_subplots
+
+    from cycleanalytics.notebook import localize_figure
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["product", "image"])
+    fig.add_bar(x=["Aug 2026", "Dec 2026 (to date)"], y=[1, 2], row=1, col=1)
+    fig = localize_figure(fig, "id")
+    assert [a.text for a in fig.layout.annotations] == ["produk", "citra"]
+    assert list(fig.data[0].x) == ["Agu 2026", "Des 2026 (sejauh ini)"]
+
+
+def test_tiles_draw_the_kpi_history_as_sparklines():
+    table = _table()
+    history = pd.DataFrame(
+        {
+            "period": ["jan", "feb", "mar", "jan", "feb", "mar"],
+            "kpi": ["csat", "csat", "csat", "nps", "nps", "nps"],
+            "stage": [None] * 6,
+            "value": [0.50, 0.55, 0.62, float("nan"), float("nan"), 12.5],
+        }
+    )
+    html = kpi_tiles_html(table, history=history)
+    tiles = {t.split('"')[0]: t for t in html.split('data-kpi="')[1:]}
+    assert tiles["csat"].count("<svg") == 1  # three months: a line
+    assert "Trend over the last 3 periods" in tiles["csat"]
+    assert "<svg" not in tiles["nps"]  # one value is no trend
+    assert "<svg" not in tiles["cases"]  # not in the history
+    assert "<svg" not in kpi_tiles_html(table)  # no history, no sparkline
+    assert "Tren 3 periode terakhir" in kpi_tiles_html(table, "id", history=history)

@@ -90,6 +90,7 @@ from cycleanalytics.notebook.satisfaction import (
 )
 from cycleanalytics.notebook.summary import (
     entry_note,
+    executive_history,
     executive_kpis,
     kpi_basis_lines,
     kpi_sentences,
@@ -151,6 +152,7 @@ __all__ = [
     "data_provenance",
     "duration_text",
     "entry_note",
+    "executive_history",
     "executive_kpis",
     "fill_group",
     "format_change",

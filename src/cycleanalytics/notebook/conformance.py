@@ -147,17 +147,19 @@ def variants_table(df: pd.DataFrame, *, top: int = 10, language: str = "en") -> 
 
 
 def rule_text(rule: str, description: str, language: str = "en") -> str:
-    """A conformance rule in words: its description (English), or its kind and stages named
-    in ``language``.
+    """A conformance rule in words: its kind and stages named in ``language`` (English
+    included: the metric's own description names stages by their identifiers), or its
+    description when the catalogue has no wording for its kind.
 
     >>> rule_text("precedence(pre_interaction, follow_up)", "every follow_up is preceded ...", "id")
     'Setiap Tindak lanjut didahului oleh Pra-interaksi'
+    >>> rule_text("starts_with(pre_interaction)", "the journey starts with pre_interaction")
+    'The journey starts with Pre-interaction'
     """
 
     from cycleanalytics.i18n import TEXTS, check_language, stage_label, t
 
-    if check_language(language) == "en":
-        return str(description).capitalize()
+    check_language(language)
     match = re.fullmatch(r"(\w+)\((.*)\)", str(rule).strip())
     if not match or f"conf.rule.{match[1]}" not in TEXTS:
         return str(description).capitalize()
@@ -175,21 +177,20 @@ def rule_text(rule: str, description: str, language: str = "en") -> str:
 
 def with_path_labels(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """A copy of a :func:`~cycleanalytics.metrics.variants` table whose paths name their
-    stages in ``language`` (for its chart); English keeps the table as it is.
+    stages in ``language`` (for its chart), English included.
 
     >>> import pandas as pd
-    >>> with_path_labels(pd.DataFrame({"variant": ["pre_interaction > follow_up"]}), "ms")[
-    ...     "variant"].tolist()
-    ['Pra-interaksi → Susulan']
+    >>> paths = pd.DataFrame({"variant": ["pre_interaction > follow_up"]})
+    >>> with_path_labels(paths, "ms")["variant"].tolist(), with_path_labels(paths)["variant"][0]
+    (['Pra-interaksi → Susulan'], 'Pre-interaction → Follow-up')
     """
     from cycleanalytics.i18n import check_language, stage_label
 
+    check_language(language)
     out = df.copy()
-    if check_language(language) != "en":
-        out["variant"] = [
-            " → ".join(stage_label(s, language) for s in str(v).split(" > "))
-            for v in out["variant"]
-        ]
+    out["variant"] = [
+        " → ".join(stage_label(s, language) for s in str(v).split(" > ")) for v in out["variant"]
+    ]
     return out
 
 
@@ -198,8 +199,9 @@ def with_rule_texts(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     ``description`` is the rule in ``language`` (:func:`rule_text`), for its chart."""
     from cycleanalytics.i18n import check_language
 
+    check_language(language)
     out = df.copy()
-    if check_language(language) != "en" and "rule" in out:
+    if "rule" in out:
         out["description"] = [
             rule_text(r, d, language) for r, d in zip(out["rule"], out["description"], strict=True)
         ]

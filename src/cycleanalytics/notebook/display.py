@@ -47,6 +47,7 @@ _REPORT_CSS = """
 .ca-tile-label { color: #1f5f8b; font-size: 0.85em; font-weight: 600; }
 .ca-tile-value { font-size: 1.7em; font-weight: 600; margin: 0.1em 0; }
 .ca-tile-change, .ca-tile-n { color: #555; font-size: 0.8em; }
+.ca-tile-spark { margin: 0.2em 0; line-height: 0; }
 .ca-significant { color: #8a4b00; font-size: 0.8em; font-weight: 600; }
 .ca-list { color: #444; margin: 0.2em 0 1em 0; }
 .ca-takeaway { border-left: 4px solid #1f5f8b; background: #f3f7fa; padding: 0.7em 1em;
@@ -223,6 +224,7 @@ def localize_figure(fig: Any, language: str = "en") -> Any:
         localize_number,
         move_text,
     )
+    from cycleanalytics.plots import localize_periods
 
     if check_language(language) == "en":
         return fig
@@ -263,6 +265,10 @@ def localize_figure(fig: Any, language: str = "en") -> Any:
         fig.layout.legend.title.text = swap(fig.layout.legend.title.text)
     if fig.layout.title.text:
         fig.layout.title.text = swap(fig.layout.title.text)
+    for note in fig.layout.annotations or ():  # small multiples' panel titles: group names
+        if isinstance(note.text, str):
+            note.text = swap(note.text)
+    localize_periods(fig, language)  # "Aug 2026" -> "Agu 2026", "(to date)" -> "(sejauh ini)"
     separators = plotly_separators(language)
     if separators != ".,":  # plotly's own number formats, e.g. Indonesian 1.234,5 and 62,1%
         fig.layout.separators = separators

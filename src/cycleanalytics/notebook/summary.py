@@ -181,6 +181,24 @@ def executive_kpis(store: Store, ctx: ReportContext) -> pd.DataFrame:
     return table
 
 
+def executive_history(store: Store, ctx: ReportContext, periods: int = 6) -> pd.DataFrame | None:
+    """The KPI tiles' trend: :func:`cycleanalytics.kpis.kpi_history` over the report's period
+    and the ``periods - 1`` before it, with the report's filters; None for a report on all the
+    data (no period to walk back from)."""
+    if ctx.period is None:
+        return None
+    from cycleanalytics.kpis import kpi_history
+
+    return kpi_history(
+        store,
+        period=ctx.period,
+        periods=periods,
+        channel=ctx.channel,
+        segment=ctx.segment,
+        model=ctx.model,
+    )
+
+
 def show_kpi_basis(table: pd.DataFrame, language: str = "en") -> None:
     """Show :func:`kpi_basis_lines` folded under "How the tiles are counted" (escaped)."""
     from IPython.display import HTML, display

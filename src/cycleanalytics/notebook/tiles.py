@@ -238,12 +238,32 @@ def _tile_label(row: Any, language: str) -> str:
     return kpi_label(row, language)
 
 
+def _sparkline(history: pd.DataFrame | None, kpi: str, stage: str | None, language: str) -> str:
+    """A tile's sparkline block, or "" without a history or with fewer than two values."""
+    if history is None or history.empty:
+        return ""
+    from cycleanalytics.i18n import t
+    from cycleanalytics.kpis import GOOD_DIRECTION, kpi_trend
+    from cycleanalytics.plots import sparkline_svg
+
+    values = kpi_trend(history, kpi, stage)
+    if sum(v == v for v in values) < 2:  # NaN != NaN: one value is no trend
+        return ""
+    svg = sparkline_svg(
+        values,
+        good_direction=GOOD_DIRECTION.get(kpi, 0),
+        title=t("tile.trend", language, n=len(values)),
+    )
+    return f'<div class="ca-tile-spark">{svg}</div>'
+
+
 def kpi_tiles_html(
     table: pd.DataFrame,
     language: str = "en",
     *,
     targets: Any = None,
     currency: str | None = None,
+    history: pd.DataFrame | None = None,
 ) -> str:
     """KPI tiles as HTML: label, value, a ▲/▼ arrow coloured by whether that direction is good
     for the KPI (CSAT up is good, complaints up are bad), the change against the comparison
@@ -252,6 +272,8 @@ def kpi_tiles_html(
     are in days above 48 hours; money carries ``currency`` when given. Text is escaped; each
     tile carries ``data-kpi``, ``data-stage``, ``data-direction`` (up, down, flat, none),
     ``data-judgement`` (good, bad, neutral) and ``data-status`` (the target's colour) for tests.
+    With ``history`` (:func:`cycleanalytics.kpis.kpi_history`), a tile whose KPI has two or
+    more values there draws them as a sparkline (:func:`cycleanalytics.plots.sparkline_svg`).
     """
     import pandas as pd
 
@@ -285,6 +307,7 @@ def kpi_tiles_html(
                 f"{html.escape(t('tile.target', language, value=goal_value))} · "
                 f"{html.escape(t(f'tile.status.{status}', language))}</div>"
             )
+        spark = _sparkline(history, kpi, stage or None, language)
         arrow_html = (
             f'<span class="ca-arrow ca-{judgement}" aria-hidden="true">{arrow}</span> '
             if arrow
@@ -298,6 +321,7 @@ def kpi_tiles_html(
             f'<div class="ca-tile-label">{html.escape(_tile_label(row, language))}</div>'
             f'<div class="ca-tile-value">{html.escape(value)}</div>'
             f'<div class="ca-tile-change ca-{judgement}">{arrow_html}{html.escape(change)}</div>'
+            f"{spark}"
             f'{goal}{marker}<div class="ca-tile-n">{html.escape(base)}</div></div>'
         )
     return f'<div class="ca-tiles">{"".join(tiles)}</div>'
@@ -326,8 +350,10 @@ def show_kpi_tiles(
     *,
     targets: Any = None,
     currency: str | None = None,
+    history: pd.DataFrame | None = None,
 ) -> None:
     """Show :func:`kpi_tiles_html` in a report."""
     from IPython.display import HTML, display
 
-    display(HTML(kpi_tiles_html(table, language, targets=targets, currency=currency)))
+    tiles = kpi_tiles_html(table, language, targets=targets, currency=currency, history=history)
+    display(HTML(tiles))
