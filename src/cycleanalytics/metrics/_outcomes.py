@@ -96,6 +96,10 @@ def check_by(
 # columns of the computation).
 CASE_BREAKDOWNS = ("recovery_action", "category", "severity")
 
+#: The ``rows_excluded`` reason of complaints closed by a status with no resolution date
+#: (``complaints.closed``): they count as resolved, but have no time to resolve or be open.
+CLOSED_UNDATED = "closed by a status, no resolution time"
+
 
 def attach_case_breakdown(
     cases: ir.Table, by: list[str], customers: ir.Table | None, what: str

@@ -38,6 +38,7 @@ from cycleanalytics.metrics._common import (
     parse_duration,
 )
 from cycleanalytics.metrics._outcomes import (
+    CLOSED_UNDATED,
     HOUR_US,
     check_by,
     closed_without_date,
@@ -541,7 +542,7 @@ def complaint_backlog(
     if "closed" in c.columns:  # closed by a status, no date: open until when is unknown
         undated = int(c.filter(closed_without_date(c)).count().execute())
         if undated:
-            excluded["closed by a status, no resolution time"] = undated
+            excluded[CLOSED_UNDATED] = undated
             c = c.filter(~closed_without_date(c))
     points = ibis.memtable(pd.DataFrame({"period_end": pd.to_datetime(ends, utc=True)}))
     joined = c.cross_join(points)

@@ -33,6 +33,7 @@ from cycleanalytics.metrics._common import (
 )
 from cycleanalytics.metrics._frames import SharedColumns
 from cycleanalytics.metrics._outcomes import (
+    CLOSED_UNDATED,
     HOUR_US,
     check_by,
     closed_without_date,
@@ -252,7 +253,7 @@ def resolution_time(
         missing["resolution_time"] = "no complaint in scope was resolved by the as-of time"
     elif n == 0:
         missing["resolution_time"] = "no complaints in scope"
-    excluded = {"closed by a status, no resolution time": closed_undated} if closed_undated else {}
+    excluded = {CLOSED_UNDATED: closed_undated} if closed_undated else {}
     table.attrs.update(
         metric="resolution_time",
         as_of=cutoff.isoformat(),

@@ -100,8 +100,13 @@ def resolution_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     Half of the 392 complaints were resolved within 153 hours (6.4 days; between 134 and
     173 hours with 95% confidence). 38 complaints are still open; they count as unresolved
     up to the end of the data.
+    >>> df.attrs["rows_excluded"] = {"closed by a status, no resolution time": 6581}
+    >>> print(resolution_takeaway(df).split(". ")[-1])  # doctest: +NORMALIZE_WHITESPACE
+    6,581 more complaints were closed by a status without a date (such as the company's
+    response), so their time to resolve is unknown and they are left out here.
     """
     from cycleanalytics.i18n import fmt_number, nt, t
+    from cycleanalytics.metrics._outcomes import CLOSED_UNDATED
 
     r = df.iloc[0]
     n = int(r["complaints"])
@@ -128,5 +133,10 @@ def resolution_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     if int(r["censored"]):
         text += nt(
             "compl.say.open", int(r["censored"]), language, n=count_text(r["censored"], language)
+        )
+    undated = int(df.attrs.get("rows_excluded", {}).get(CLOSED_UNDATED, 0))
+    if undated:  # a registry closes by a status (CFPB's company response), with no date
+        text += " " + nt(
+            "compl.say.closed_undated", undated, language, n=count_text(undated, language)
         )
     return text

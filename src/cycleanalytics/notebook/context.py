@@ -52,6 +52,7 @@ class ReportContext:
     model: str | None
     language: str
     open_period: str | None = None  # a period open at one end (period_start or period_end only)
+    where: dict[str, list[str]] | None = None  # the metrics' attribute filter, {name: [values]}
 
     @property
     def metric_period(self) -> str | None:
@@ -74,8 +75,17 @@ class ReportContext:
         return self.period.label(t("word.to", self.language))
 
     def source(self, store: Store) -> Any:
-        """What metrics read: the store, or the store narrowed to the chosen segment."""
-        return outcome_source(store, self.segment)
+        """What metrics read: the store, narrowed to the chosen segment and to the data whose
+        attributes match ``where`` (the metrics' own filters, applied once for every metric
+        of the report)."""
+        return self.attributes(outcome_source(store, self.segment))
+
+    def attributes(self, source: Any) -> Any:
+        """``source`` narrowed by ``where`` only, for calls that take the segment as an
+        argument of their own (the executive summary's KPIs); ``source`` without ``where``."""
+        from cycleanalytics.metrics._sources import where_source
+
+        return where_source(source, self.where)
 
 
 def report_context(
@@ -89,12 +99,14 @@ def report_context(
     language: str = "en",
     period_start: str | None = None,
     period_end: str | None = None,
+    where: Any = None,
 ) -> ReportContext:
     """Resolve a report's parameters (as the driver injects them, or as typed in JupyterLab).
 
     ``period`` may be rolling (``last_month``...; resolved against ``as_of``, default today)
     or explicit; ``period_start``/``period_end`` are the older explicit form. Without a
-    period, the report covers all data and compares with nothing.
+    period, the report covers all data and compares with nothing. ``where`` filters by the
+    attributes a mapping kept: ``{"company": ["Acme"]}`` or ``"company=Acme; product=Loan"``.
     """
     from cycleanalytics.i18n import check_language
     from cycleanalytics.periods import comparison_period, resolve_period
@@ -109,4 +121,10 @@ def report_context(
         )
     before = comparison_period(resolved, comparison) if resolved else None
     open_period = None if resolved else period_text(period_start, period_end)
-    return ReportContext(resolved, before, segment, channel, model, language, open_period)
+    if isinstance(where, str):
+        from cycleanalytics.metrics._sources import where_from_pairs
+
+        where = where_from_pairs([p for p in where.split(";") if p.strip()])
+    return ReportContext(
+        resolved, before, segment, channel, model, language, open_period, where or None
+    )

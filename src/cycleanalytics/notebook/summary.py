@@ -169,9 +169,11 @@ def executive_kpis(store: Store, ctx: ReportContext) -> pd.DataFrame:
     """
     from cycleanalytics.kpis import compare_kpis, kpi_table
 
+    source = ctx.attributes(store)
+
     def one(period: str | None) -> pd.DataFrame:
         return kpi_table(
-            store, period=period, channel=ctx.channel, segment=ctx.segment, model=ctx.model
+            source, period=period, channel=ctx.channel, segment=ctx.segment, model=ctx.model
         )
 
     now = one(ctx.metric_period)
@@ -190,7 +192,7 @@ def executive_history(store: Store, ctx: ReportContext, periods: int = 6) -> pd.
     from cycleanalytics.kpis import kpi_history
 
     return kpi_history(
-        store,
+        ctx.attributes(store),
         period=ctx.period,
         periods=periods,
         channel=ctx.channel,
