@@ -152,6 +152,9 @@ def figure_title(df: pd.DataFrame) -> str | None:
     ...                         "by": ["month"]}}
     >>> figure_title(df)
     'Satisfaction by month · 2026-03-01 to 2026-03-31 · channel chat'
+    >>> df.attrs = {"definition": {"name": "recovery"}, "filters": {"by": ["recovery_action"]}}
+    >>> figure_title(df)
+    'Recovery by recovery action'
     """
     attrs = getattr(df, "attrs", None) or {}
     name = (attrs.get("definition") or {}).get("name") or attrs.get("metric")
@@ -159,7 +162,7 @@ def figure_title(df: pd.DataFrame) -> str | None:
         return None
     filters = attrs.get("filters") or {}
     title = name.replace("_", " ").capitalize()
-    by = _words(filters.get("by"))
+    by = _words(filters.get("by")).replace("_", " ")  # a column's name, in words
     if by:
         title += f" by {by}"
     parts = [title]
