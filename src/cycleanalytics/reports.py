@@ -24,6 +24,7 @@ import ast
 import difflib
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -952,23 +953,16 @@ def _figures(nb: Any) -> dict[str, dict[str, Any]]:
 # -- HTML export and its self-check --------------------------------------------------------
 
 
-def export_html(
-    nb: Any,
-    *,
-    title: str,
-    header: str | None = None,
-    language: str = "en",
-    plotly_src: str | None = None,
-) -> str:
-    """An offline HTML page of an executed notebook: outputs only, no CDN scripts.
+_EXPORTERS = threading.local()
 
-    Cells tagged ``parameters``, ``injected-parameters`` or ``remove-cell`` are dropped, as are
-    stderr streams (warnings) and code cells left with nothing to show. ``header`` (HTML, see
-    :func:`report_header`) is shown above everything else; ``language`` is the page's ``lang``.
-    With ``plotly_src`` (a relative path, see :func:`write_plotly_asset`) the page loads
-    plotly.js from that file instead of embedding the copy ``setup_notebook`` showed.
-    """
-    import copy
+
+def _html_exporter(language: str) -> Any:
+    """nbconvert's HTML exporter for pages in ``language``, made once per thread and language
+    and then reused: its Jinja environment keeps the compiled templates, and compiling them
+    was most of an export's time (about 1 s of a page on the sample)."""
+    made: dict[str, Any] = _EXPORTERS.__dict__.setdefault("by_language", {})
+    if language in made:
+        return made[language]
     import html
 
     from nbconvert import HTMLExporter
@@ -993,16 +987,6 @@ def export_html(
             nb.cells = kept
             return nb, resources
 
-    nb = copy.deepcopy(nb)
-    nb.metadata["title"] = title
-    if header:
-        import nbformat
-
-        cell = nbformat.v4.new_code_cell(source="# report header")
-        cell.outputs = [
-            nbformat.v4.new_output("display_data", data={"text/html": header}, metadata={})
-        ]
-        nb.cells.insert(0, cell)
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = set(HIDDEN_CELL_TAGS)
@@ -1017,6 +1001,39 @@ def export_html(
         language_code=html.escape(language, quote=True),
     )
     exporter.register_preprocessor(DropNoise(), enabled=True)
+    made[language] = exporter
+    return exporter
+
+
+def export_html(
+    nb: Any,
+    *,
+    title: str,
+    header: str | None = None,
+    language: str = "en",
+    plotly_src: str | None = None,
+) -> str:
+    """An offline HTML page of an executed notebook: outputs only, no CDN scripts.
+
+    Cells tagged ``parameters``, ``injected-parameters`` or ``remove-cell`` are dropped, as are
+    stderr streams (warnings) and code cells left with nothing to show. ``header`` (HTML, see
+    :func:`report_header`) is shown above everything else; ``language`` is the page's ``lang``.
+    With ``plotly_src`` (a relative path, see :func:`write_plotly_asset`) the page loads
+    plotly.js from that file instead of embedding the copy ``setup_notebook`` showed.
+    """
+    import copy
+
+    nb = copy.deepcopy(nb)
+    nb.metadata["title"] = title
+    if header:
+        import nbformat
+
+        cell = nbformat.v4.new_code_cell(source="# report header")
+        cell.outputs = [
+            nbformat.v4.new_output("display_data", data={"text/html": header}, metadata={})
+        ]
+        nb.cells.insert(0, cell)
+    exporter = _html_exporter(language)
     csp = SHARED_CSP if plotly_src else REPORT_CSP
     resources = {"metadata": {"name": title}, "cycleanalytics_head": _head_meta(csp)}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
