@@ -171,3 +171,27 @@ def test_pages_from_a_warm_kernel_equal_those_from_a_kernel_each(sample_db, tmp_
                 assert value == expected, (a.job.report, key, field)
         page_a = _comparable(a.result.html.read_text(encoding="utf-8"))
         assert page_a == _comparable(b.result.html.read_text(encoding="utf-8")), a.job.report
+
+
+def test_the_partial_notebook_is_written_at_most_every_ten_seconds_while_cells_run():
+    from datetime import datetime, timedelta
+
+    class Manager:  # papermill's NotebookExecutionManager, as far as saving goes
+        def __init__(self) -> None:
+            self.clock = datetime(2026, 1, 1)
+            self.last_save_time = self.clock
+            self.saved: list[float] = []
+
+        def now(self) -> datetime:
+            return self.clock
+
+        def save(self) -> None:
+            self.saved.append((self.clock - datetime(2026, 1, 1)).total_seconds())
+            self.last_save_time = self.clock
+
+    manager = Manager()
+    save = reports._at_most_every(manager.save, manager, reports.PARTIAL_SAVE_SECONDS)
+    for second in (0, 5, 9.9, 10, 12, 19, 20.5, 40):
+        manager.clock = datetime(2026, 1, 1) + timedelta(seconds=second)
+        save()
+    assert manager.saved == [10, 20.5, 40]
