@@ -24,6 +24,7 @@ import ast
 import difflib
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -554,6 +555,160 @@ def _kernel_manager_class() -> type:
     return EnvironmentKernelManager
 
 
+#: Run in a warm kernel, silently, before each report: the state a new kernel would have,
+#: except for the modules already imported (which is the point of keeping it). The user
+#: namespace, the output cache and the execution count go (``reset`` with a new session);
+#: ``setup_notebook`` is made to run again (it shows plotly.js and the page's styles once per
+#: kernel, and a page needs them); pandas' display options go back to their defaults; the
+#: working directory is the report's folder. No name is left behind in the namespace.
+_FRESH_STATE = """
+def _cycleanalytics_fresh_state(folder):
+    import gc, os, sys, warnings
+    get_ipython().reset(new_session=True)
+    for name, module in list(sys.modules.items()):
+        if name.startswith("cycleanalytics") and hasattr(module, "_setup_done"):
+            module._setup_done = False
+    if "pandas" in sys.modules:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sys.modules["pandas"].reset_option("all")
+    os.chdir(folder)
+    gc.collect()
+_cycleanalytics_fresh_state({folder!r})
+"""
+
+
+class WarmKernel:
+    """One kernel that runs several reports one after the other (:func:`run_reports`).
+
+    Starting a kernel and importing Ibis, pandas, plotly and the metrics takes several seconds
+    of a core; a report on the sample computes in about one. So a run keeps its kernel warm:
+    each report gets the state of a new kernel (:data:`_FRESH_STATE`: empty namespace, set-up
+    to do again, default options) but finds the libraries imported. The kernel starts on
+    first use, and a report that times out or kills it gets a new one for the next report.
+    Use it from one thread only, as a context manager that shuts the kernel down.
+    """
+
+    def __init__(self) -> None:
+        self._manager: Any = None
+
+    def manager(self, folder: Path) -> Any:
+        """The running kernel's manager (started in ``folder`` if there is none)."""
+        if self._manager is None:
+            from jupyter_core.utils import run_sync
+
+            manager = _kernel_manager_class()(kernel_name="python3")
+            # as nbclient does for its own kernels: no history file shared between kernels
+            run_sync(manager.start_kernel)(
+                cwd=str(folder), extra_arguments=["--HistoryManager.hist_file=:memory:"]
+            )
+            self._manager = manager
+        return self._manager
+
+    def discard(self) -> None:
+        """Shut the kernel down (the next report starts a new one)."""
+        manager, self._manager = self._manager, None
+        if manager is not None:
+            from jupyter_core.utils import run_sync
+
+            try:
+                run_sync(manager.shutdown_kernel)(now=True)
+            except RuntimeError:  # already dead
+                run_sync(manager.cleanup_resources)()
+
+    def __enter__(self) -> WarmKernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+
+_WARM_ENGINE = "cycleanalytics-warm"
+#: papermill writes the whole executed notebook (5 MB: plotly.js and every chart) when each
+#: cell starts and ends, about 0.15 s a write; in a warm kernel that was a third of a
+#: report's time. The partial notebook is written at most this often while cells run, and
+#: always at the end, on success or failure (the evidence of a failed report).
+PARTIAL_SAVE_SECONDS = 10
+
+
+def _at_most_every(save: Callable[..., None], nb_man: Any, seconds: float) -> Callable[..., None]:
+    """papermill's ``save`` of the executed notebook, skipped while its last save is more
+    recent than ``seconds``."""
+
+    def throttled(**kwargs: Any) -> None:
+        if (nb_man.now() - nb_man.last_save_time).total_seconds() >= seconds:
+            save(**kwargs)
+
+    return throttled
+
+
+def _warm_engine() -> str:
+    """Register (once) and name the papermill engine that runs a notebook in a warm kernel:
+    papermill's own, given the running kernel's manager (``km``), that first resets the
+    kernel's state and at the end closes its client but leaves the kernel running."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    if _WARM_ENGINE in papermill_engines._engines:
+        return _WARM_ENGINE
+
+    class FreshStateClient(PapermillNotebookClient):
+        def papermill_execute_cells(self) -> None:
+            folder = self.resources.get("metadata", {}).get("path") or "."
+            reply = self.wait_for_reply(
+                self.kc.execute(
+                    _FRESH_STATE.format(folder=str(folder)), silent=True, store_history=False
+                )
+            )
+            if reply is None or reply["content"].get("status") != "ok":
+                content = reply["content"] if reply else {}
+                raise RuntimeError(
+                    "the warm kernel could not be reset for the next report: "
+                    f"{content.get('ename', 'no reply')}: {content.get('evalue', '')}"
+                )
+            super().papermill_execute_cells()
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(  # type: ignore[override]
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: int | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            # the same arguments as papermill's NBClientEngine gives its client
+            for unused in ("input_path", "timeout", "startup_timeout"):
+                kwargs.pop(unused, None)
+            client = FreshStateClient(
+                nb_man,
+                **kwargs,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            save = nb_man.save
+            nb_man.save = _at_most_every(save, nb_man, PARTIAL_SAVE_SECONDS)
+            try:
+                return client.execute()
+            finally:
+                del nb_man.save  # the last save (papermill's, at the end) writes it all
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(_WARM_ENGINE, WarmEngine)
+    return _WARM_ENGINE
+
+
 def _report_title(nb: Any, name: str, language: str = "en") -> str:
     """The page title: the notebook's ``title_key`` in the report's language, else its title."""
     from cycleanalytics.i18n import TEXTS, t
@@ -671,6 +826,7 @@ def run_report(
     assets: str | Path | None = None,
     notebooks: bool = True,
     index: str | None = None,
+    kernel: WarmKernel | None = None,
 ) -> ReportResult:
     """Run a report notebook and export it to an offline HTML page.
 
@@ -708,6 +864,10 @@ def run_report(
     index
         Relative address of the folder's landing page (``index.html``), linked from the top
         of the page (:func:`run_reports` gives it); None: no link.
+    kernel
+        A :class:`WarmKernel` to run the report in, with the state of a new kernel but the
+        libraries already imported (:func:`run_reports` keeps one per run); None: a kernel
+        of its own, started and shut down for this report.
 
     Returns
     -------
@@ -768,21 +928,28 @@ def run_report(
         # The kernel starts in out_dir (nbclient's resources path), and the driver process
         # never changes its own working directory: papermill's cwd= would chdir the whole
         # process, under the feet of reports running in other threads (run_reports -j N).
+        in_kernel = (
+            {"engine_name": _warm_engine(), "km": kernel.manager(out_dir)}
+            if kernel is not None
+            else {"kernel_manager_class": _kernel_manager_class()}
+        )
         papermill.execute_notebook(
             str(source),
             str(executed),
             parameters=checked,
             kernel_name="python3",
-            kernel_manager_class=_kernel_manager_class(),
             language="python",
             execution_timeout=timeout,
             progress_bar=False,
             log_output=False,
             resources={"metadata": {"path": str(out_dir)}},
+            **in_kernel,
         )
     except PapermillExecutionError as exc:
         raise _failure(name, evidence(), exc) from None
     except Exception as exc:  # timeouts, a dead kernel: still name the cell
+        if kernel is not None:
+            kernel.discard()  # it may still be busy, or dead: the next report gets a new one
         if executed.exists():
             raise _failure(name, evidence(), exc) from exc
         raise ReportError(f"report {name!r} could not be run: {exc}") from exc
@@ -834,23 +1001,16 @@ def _figures(nb: Any) -> dict[str, dict[str, Any]]:
 # -- HTML export and its self-check --------------------------------------------------------
 
 
-def export_html(
-    nb: Any,
-    *,
-    title: str,
-    header: str | None = None,
-    language: str = "en",
-    plotly_src: str | None = None,
-) -> str:
-    """An offline HTML page of an executed notebook: outputs only, no CDN scripts.
+_EXPORTERS = threading.local()
 
-    Cells tagged ``parameters``, ``injected-parameters`` or ``remove-cell`` are dropped, as are
-    stderr streams (warnings) and code cells left with nothing to show. ``header`` (HTML, see
-    :func:`report_header`) is shown above everything else; ``language`` is the page's ``lang``.
-    With ``plotly_src`` (a relative path, see :func:`write_plotly_asset`) the page loads
-    plotly.js from that file instead of embedding the copy ``setup_notebook`` showed.
-    """
-    import copy
+
+def _html_exporter(language: str) -> Any:
+    """nbconvert's HTML exporter for pages in ``language``, made once per thread and language
+    and then reused: its Jinja environment keeps the compiled templates, and compiling them
+    was most of an export's time (about 1 s of a page on the sample)."""
+    made: dict[str, Any] = _EXPORTERS.__dict__.setdefault("by_language", {})
+    if language in made:
+        return made[language]
     import html
 
     from nbconvert import HTMLExporter
@@ -875,16 +1035,6 @@ def export_html(
             nb.cells = kept
             return nb, resources
 
-    nb = copy.deepcopy(nb)
-    nb.metadata["title"] = title
-    if header:
-        import nbformat
-
-        cell = nbformat.v4.new_code_cell(source="# report header")
-        cell.outputs = [
-            nbformat.v4.new_output("display_data", data={"text/html": header}, metadata={})
-        ]
-        nb.cells.insert(0, cell)
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = set(HIDDEN_CELL_TAGS)
@@ -899,6 +1049,39 @@ def export_html(
         language_code=html.escape(language, quote=True),
     )
     exporter.register_preprocessor(DropNoise(), enabled=True)
+    made[language] = exporter
+    return exporter
+
+
+def export_html(
+    nb: Any,
+    *,
+    title: str,
+    header: str | None = None,
+    language: str = "en",
+    plotly_src: str | None = None,
+) -> str:
+    """An offline HTML page of an executed notebook: outputs only, no CDN scripts.
+
+    Cells tagged ``parameters``, ``injected-parameters`` or ``remove-cell`` are dropped, as are
+    stderr streams (warnings) and code cells left with nothing to show. ``header`` (HTML, see
+    :func:`report_header`) is shown above everything else; ``language`` is the page's ``lang``.
+    With ``plotly_src`` (a relative path, see :func:`write_plotly_asset`) the page loads
+    plotly.js from that file instead of embedding the copy ``setup_notebook`` showed.
+    """
+    import copy
+
+    nb = copy.deepcopy(nb)
+    nb.metadata["title"] = title
+    if header:
+        import nbformat
+
+        cell = nbformat.v4.new_code_cell(source="# report header")
+        cell.outputs = [
+            nbformat.v4.new_output("display_data", data={"text/html": header}, metadata={})
+        ]
+        nb.cells.insert(0, cell)
+    exporter = _html_exporter(language)
     csp = SHARED_CSP if plotly_src else REPORT_CSP
     resources = {"metadata": {"name": title}, "cycleanalytics_head": _head_meta(csp)}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
@@ -1215,6 +1398,45 @@ def _run_one(job: ReportJob, db: Path, folder: Path, timeout: int, **options: An
         return ReportOutcome(job, None, error)
 
 
+def _in_workers(
+    jobs: list[ReportJob],
+    run: Callable[[int, ReportJob, WarmKernel | None], ReportOutcome],
+    *,
+    workers: int,
+    warm: bool,
+) -> list[ReportOutcome]:
+    """``run(number, job, kernel)`` for every job (numbered from 1), ``workers`` at a time,
+    in the jobs' order. Each worker thread keeps one :class:`WarmKernel` for all the jobs it
+    takes (``warm``), else every report starts its own kernel (kernel None); the threads
+    only wait for the kernels, which do the work."""
+    import contextlib
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
+
+    pending: queue.SimpleQueue[tuple[int, ReportJob]] = queue.SimpleQueue()
+    for item in enumerate(jobs, start=1):
+        pending.put(item)
+    outcomes: dict[int, ReportOutcome] = {}
+
+    def work() -> None:
+        with WarmKernel() if warm else contextlib.nullcontext() as kernel:
+            while True:
+                try:
+                    number, job = pending.get_nowait()
+                except queue.Empty:
+                    return
+                outcomes[number] = run(number, job, kernel)
+
+    count = max(1, min(workers, len(jobs)))
+    if count == 1:
+        work()
+    else:
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            for future in [pool.submit(work) for _ in range(count)]:
+                future.result()
+    return [outcomes[number] for number in range(1, len(jobs) + 1)]
+
+
 def run_reports(
     jobs: list[ReportJob] | list[str],
     *,
@@ -1228,6 +1450,7 @@ def run_reports(
     self_contained: bool = False,
     notebooks: bool = False,
     progress: Progress | None = None,
+    fresh_kernels: bool = False,
 ) -> RunSet:
     """Run several reports into one folder and update the index page.
 
@@ -1253,10 +1476,10 @@ def run_reports(
     timeout
         Seconds a single cell may run.
     jobs_at_once
-        How many reports run at the same time, each in its own kernel (default one after
-        the other). Starting a kernel and importing the libraries takes seconds of one core,
-        so two at once roughly halves a suite of small reports; each kernel has its own
-        memory, so on large data keep it at one or two. The outcomes keep the jobs' order.
+        How many reports run at the same time, each worker in a kernel of its own (default
+        one after the other). Each kernel has its own memory and imports the libraries once,
+        so on large data or a busy machine keep it at one or two. The outcomes keep the
+        jobs' order.
     self_contained
         Embed plotly.js in every page (single files for e-mail) instead of one shared
         ``out/assets/plotly-*.min.js`` that the pages load from disk.
@@ -1265,6 +1488,10 @@ def run_reports(
         partial notebook is kept there in any case).
     progress
         Called when each report starts and ends (see :data:`Progress`), e.g. to print it.
+    fresh_kernels
+        Start a kernel of its own for every report, as before warm kernels. By default each
+        of the ``jobs_at_once`` workers keeps one :class:`WarmKernel` for all its reports:
+        every report starts from a new kernel's state, without paying the imports again.
 
     Returns
     -------
@@ -1323,24 +1550,15 @@ def run_reports(
         write_plotly_asset(out_dir / ASSETS)  # once, before the reports share it
     total = len(prepared)
 
-    def one(numbered: tuple[int, ReportJob]) -> ReportOutcome:
-        number, job = numbered
+    def one(number: int, job: ReportJob, kernel: WarmKernel | None) -> ReportOutcome:
         if progress is not None:
             progress(number, total, job, None)
-        outcome = _run_one(job, db_path, folder, timeout, **options)
+        outcome = _run_one(job, db_path, folder, timeout, kernel=kernel, **options)
         if progress is not None:
             progress(number, total, job, outcome)
         return outcome
 
-    numbered = list(enumerate(prepared, start=1))
-    if jobs_at_once == 1 or len(prepared) < 2:
-        outcomes = [one(item) for item in numbered]
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        # each report runs in its own kernel process; these threads only wait for them
-        with ThreadPoolExecutor(max_workers=jobs_at_once) as pool:
-            outcomes = list(pool.map(one, numbered))
+    outcomes = _in_workers(prepared, one, workers=jobs_at_once, warm=not fresh_kernels)
     record = {
         "title": title,
         "as_of": day,

@@ -94,12 +94,21 @@ def _jobs_option(default: int) -> Callable[[Callable[..., Any]], Callable[..., A
         type=click.IntRange(min=1),
         default=default,
         show_default=True,
-        help="How many reports run at once, each in its own kernel.",
+        help="How many reports run at once; each worker keeps one kernel warm for its "
+        "reports (every report starts from a new kernel's state).",
     )
 
 
 def _page_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--self-contained and --notebooks, the same for `report` and `demo`."""
+    """--self-contained, --notebooks and --kernel-per-report, the same for `report` and
+    `demo`."""
+    command = click.option(
+        "--kernel-per-report",
+        "fresh_kernels",
+        is_flag=True,
+        help="Start a new kernel for every report instead of keeping one warm per worker "
+        "(slower: each report imports the libraries again).",
+    )(command)
     command = click.option(
         "--notebooks",
         "keep_notebooks",
@@ -169,6 +178,7 @@ def report(
     jobs: int,
     self_contained: bool,
     keep_notebooks: bool,
+    fresh_kernels: bool,
 ) -> None:
     """Run reports NAMES (or --all, or the set in --config) into offline HTML pages and an
     index.html, printing each report as it starts and ends. A failed report does not stop the
@@ -181,6 +191,7 @@ def report(
         "self_contained": self_contained,
         "notebooks": keep_notebooks,
         "progress": _progress,
+        "fresh_kernels": fresh_kernels,
     }
     parameters = _parameters(params)
     if config is not None:
@@ -232,7 +243,9 @@ def report(
 )
 @_jobs_option(default=2)
 @_page_options
-def demo(out: Path, jobs: int, self_contained: bool, keep_notebooks: bool) -> None:
+def demo(
+    out: Path, jobs: int, self_contained: bool, keep_notebooks: bool, fresh_kernels: bool
+) -> None:
     """Generate the sample, load it into a fresh database and run every report on it, with
     the index page (the executive summary: the sample's last complete month). --out must be
     a new or empty folder, or one an earlier demo made: the demo replaces only its own files."""
@@ -280,6 +293,7 @@ def demo(out: Path, jobs: int, self_contained: bool, keep_notebooks: bool) -> No
         self_contained=self_contained,
         notebooks=keep_notebooks,
         progress=_progress,
+        fresh_kernels=fresh_kernels,
     )
     say(f"Done in {time.perf_counter() - started:.0f} s. Open in a browser:")
     _finish(run)
