@@ -155,6 +155,9 @@ def test_an_unknown_name_lists_the_columns_and_the_attributes(store):
     )
     with pytest.raises(MetricError, match=unknown):
         ca.metrics.complaints(store, where={"compny": "Acme"})
+    with pytest.raises(MetricError) as caught:  # the map column itself is bookkeeping
+        ca.metrics.complaints(store, by="attributes")
+    assert "attributes," not in str(caught.value).split("Attributes (")[0]
     with pytest.raises(MetricError, match=r"by: no attribute 'colour' in the data"):
         ca.metrics.complaints(store, by="attr.colour")
     with pytest.raises(MetricError, match="where is a mapping of attribute names to values"):

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cycleanalytics.errors import CycleAnalyticsError, MetricError
 from cycleanalytics.metrics._common import CUSTOMER_COLUMNS, TIME_GRAINS, to_instant
+from cycleanalytics.schema import BOOKKEEPING
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -77,7 +78,10 @@ def check_by(
         raise MetricError("complaint texts hold personal data and cannot be a breakdown")
     from cycleanalytics.metrics._sources import breakdown_attributes
 
-    valid = [c for c in table.columns if c not in ("load_id", "text")] + list(TIME_GRAINS)
+    # bookkeeping (load, source row, the attributes map itself) is no breakdown; an
+    # attribute is, by its own name (breakdown_attributes)
+    hidden = ("text", *BOOKKEEPING)
+    valid = [c for c in table.columns if c not in hidden] + list(TIME_GRAINS)
     valid += [c for c in breakdown_attributes() if c not in valid]  # by a mapping's attributes
     if customers is not None:
         valid += [c for c in CUSTOMER_COLUMNS if c not in valid]
