@@ -224,3 +224,33 @@ def test_the_share_is_a_setting(tmp_path, monkeypatch):
     code, err = _load(_interactions(tmp_path, bad=1, good=2), "--db", db)
     assert code == 4 and "1 of 3 rows would be quarantined (the limit is 25%)" in _flat(err)
     assert db.read_bytes() == before
+
+
+def test_a_mapping_sets_the_share_and_the_option_wins(tmp_path, monkeypatch):
+    monkeypatch.delenv("CYCLEANALYTICS_MAX_QUARANTINED", raising=False)
+    mapping = tmp_path / "strict.toml"
+    mapping.write_text('kind = "interactions"\n[load]\nmax_quarantined = 0.25\n')
+    db, before = _existing_db(tmp_path)
+    export = _interactions(tmp_path, bad=1, good=2)
+    code, err = _load(export, "--db", db, "--mapping", mapping)
+    assert code == 4 and "1 of 3 rows would be quarantined (the limit is 25%)" in _flat(err)
+    assert "[load] max_quarantined" in _flat(err)
+    assert db.read_bytes() == before
+    code, _ = _load(export, "--db", db, "--mapping", mapping, "--max-quarantined", "0.5")
+    assert code == 0
+
+
+@pytest.mark.parametrize("value", ["1.5", "true", '"half"'])
+def test_a_mapping_share_that_is_no_share_is_refused_when_read(tmp_path, value):
+    mapping = tmp_path / "bad.toml"
+    mapping.write_text(f'kind = "interactions"\n[load]\nmax_quarantined = {value}\n')
+    code, err = _load(
+        _interactions(tmp_path, bad=0, good=1),
+        "--db",
+        tmp_path / "new.duckdb",
+        "--mapping",
+        mapping,
+    )
+    assert code == 4 and "[load] max_quarantined" in _flat(err)
+    assert "a share from 0 to 1" in _flat(err)
+    assert not (tmp_path / "new.duckdb").exists()

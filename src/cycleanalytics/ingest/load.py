@@ -267,12 +267,12 @@ def load(
         raise LoadError(f"unknown kind {kind!r}; use one of: {', '.join(EXPORT_TABLES)}")
     if policy not in POLICIES:
         raise LoadError(f"unknown policy {policy!r}; use one of: {', '.join(POLICIES)}")
-    share = _share(max_quarantined)
     model = resolve_model(model)
     if mapping is None:
         mapping = Mapping()
     elif not isinstance(mapping, Mapping):
         mapping = read_mapping(mapping, model)
+    share = _share(max_quarantined, mapping.max_quarantined)
     identity = load_identity(mapping, model)
     files, skipped = _expand(paths)
     done: list[FileLoad] = []
@@ -383,12 +383,14 @@ def engine_error(exc: duckdb.Error, store: Store | None = None) -> CycleAnalytic
 DEFAULT_MAX_QUARANTINED = 0.5
 
 
-def _share(value: float | None) -> float:
-    """The largest share of a file's rows that may be quarantined, checked."""
+def _share(value: float | None, mapped: float | None = None) -> float:
+    """The largest share of a file's rows that may be quarantined, checked: the option, else
+    ``CYCLEANALYTICS_MAX_QUARANTINED``, else the mapping's ``[load] max_quarantined``, else
+    :data:`DEFAULT_MAX_QUARANTINED`."""
     if value is None:
         text = os.environ.get("CYCLEANALYTICS_MAX_QUARANTINED")
         if not text:
-            return DEFAULT_MAX_QUARANTINED
+            return DEFAULT_MAX_QUARANTINED if mapped is None else float(mapped)
         try:
             value = float(text)
         except ValueError:
@@ -813,8 +815,8 @@ def _too_many_rejected(
         f"{path}: {every} would be quarantined (the limit is {share:.0%}), so nothing was "
         f"loaded. Commonest reason ({count:,} {'row' if count == 1 else 'rows'}, first at line "
         f"{line}): {example}. "
-        f"Fix: {fix}. To load the rest anyway, allow more with max_quarantined "
-        "(CYCLEANALYTICS_MAX_QUARANTINED=1)"
+        f"Fix: {fix}. To load the rest anyway, allow more with --max-quarantined, "
+        "CYCLEANALYTICS_MAX_QUARANTINED=1 or the mapping's [load] max_quarantined"
     )
 
 

@@ -45,6 +45,8 @@ A mapping is TOML::
     duplicates = "keep"                   # exact duplicate records: keep each (generated ids
                                           # then include the file and row) or "quarantine"
                                           # every repeat (the default)
+    max_quarantined = 0.1                 # the largest share of a file's rows that may be
+                                          # quarantined before the load fails (default 0.5)
     [pseudonymize]
     columns = ["customer_id"]
     key_env = "CYCLEANALYTICS_PSEUDONYM_KEY"
@@ -152,6 +154,9 @@ class Mapping:
     ``source_row``); by default the record's position in the file."""
     duplicates: str = "quarantine"
     """``[load] duplicates``: see :data:`DUPLICATES`."""
+    max_quarantined: float | None = None
+    """``[load] max_quarantined``: the share of a file's rows that may be quarantined before
+    its load fails; the ``load`` option and ``CYCLEANALYTICS_MAX_QUARANTINED`` win over it."""
     attributes: dict[str, str] = field(default_factory=dict)
     """``[attributes]``: attribute name -> source column, kept per row in ``attributes``."""
     unpivot: Unpivot | None = None
@@ -333,6 +338,7 @@ def mapping_from_dict(
         session_gap=data.get("cases", {}).get("gap"),
         order_column=data.get("order", {}).get("column"),
         duplicates=data.get("load", {}).get("duplicates", "quarantine"),
+        max_quarantined=data.get("load", {}).get("max_quarantined"),
         attributes=dict(data.get("attributes", {})),
         unpivot=unpivot,
         pseudonymize=tuple(pseudo.get("columns", ())),
@@ -572,8 +578,12 @@ def check_values(data: dict[str, Any], source: str) -> None:
             if name in table("columns") or name in table("constants"):
                 fail(where, f"gives each event its {name}; do not map {name} under [columns]")
     for key, value in table("load").items():
+        if key == "max_quarantined":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                fail("[load] max_quarantined", f"{value!r}: use a share from 0 to 1, e.g. 0.1")
+            continue
         if key != "duplicates":
-            fail(f"[load] {key}", "unknown key; use duplicates")
+            fail(f"[load] {key}", "unknown key; use duplicates or max_quarantined")
         if value not in DUPLICATES:
             fail("[load] duplicates", f"{value!r}: use one of {', '.join(DUPLICATES)}")
         kind = data.get("kind")
