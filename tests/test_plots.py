@@ -283,7 +283,7 @@ def test_the_first_funnel_bar_says_it_is_the_entry_not_a_continuation(sample):
     assert [first.x[0], *rest.x] == stages["reached"].tolist()
     assert first.marker.color == rest.marker.color and first.offsetgroup == rest.offsetgroup
     assert not first.showlegend and not fig.layout.showlegend
-    # the reports' languages have both hovers (plots.HOVER_TRANSLATIONS and i18n.HOVER_TEXTS)
+    # the reports' languages have both hovers (the catalogues' "hover" messages)
     for language, word in (("id", "masuk"), ("ms", "bermula")):
         assert word in hover_text(first.hovertemplate, language)
         assert hover_text(rest.hovertemplate, language) != rest.hovertemplate

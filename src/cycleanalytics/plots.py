@@ -228,17 +228,23 @@ def plain_periods(fig: go.Figure) -> go.Figure:
 
 # -- periods as a reader names them ---------------------------------------------------------------
 
-#: Month abbreviations of the report languages, for period labels ("Jan 2026", "Agu 2026").
-MONTHS: dict[str, tuple[str, ...]] = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-    "ms": ("Jan", "Feb", "Mac", "Apr", "Mei", "Jun", "Jul", "Ogo", "Sep", "Okt", "Nov", "Dis"),
-}
-#: The words of a period label besides the month: a week's start, a period seen only in part.
-PERIOD_WORDS: dict[str, dict[str, str]] = {
-    "week of": {"en": "week of", "id": "minggu", "ms": "minggu"},
-    "to date": {"en": "to date", "id": "sejauh ini", "ms": "setakat ini"},
-}
+
+def _months(language: str) -> tuple[str, ...]:
+    """The month abbreviations of ``language`` ("Jan" ... "Dec"; Indonesian "Agu"), from
+    Babel's locale data: a new language needs no list here."""
+    from babel.dates import get_month_names
+
+    names = get_month_names("abbreviated", context="stand-alone", locale=language)
+    return tuple(names[m] for m in range(1, 13))
+
+
+def _period_word(key: str, language: str) -> str:
+    """A period label's word besides the month ("week of", "to date") in ``language``."""
+    from cycleanalytics.i18n import t
+
+    return t(f"period.{key}", language)
+
+
 #: pandas' period frequencies for each time grain (weeks run Monday to Sunday).
 PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
 
@@ -275,7 +281,7 @@ def period_label(value: object, grain: str | None = None, language: str = "en") 
         stamp = pd.Timestamp(value)
         stamp = stamp.tz_convert(None) if stamp.tzinfo is not None else stamp
         start = stamp.to_period(PERIOD_FREQ[grain]).start_time
-    months = MONTHS.get(language, MONTHS["en"])
+    months = _months(language)
     if grain == "year":
         return f"{start.year}"
     if grain == "quarter":
@@ -283,7 +289,7 @@ def period_label(value: object, grain: str | None = None, language: str = "en") 
     if grain == "month":
         return f"{months[start.month - 1]} {start.year}"
     day = f"{start.day} {months[start.month - 1]} {start.year}"
-    return f"{PERIOD_WORDS['week of'][language]} {day}" if grain == "week" else day
+    return f"{_period_word('week_of', language)} {day}" if grain == "week" else day
 
 
 _PERIOD_LABEL = re.compile(
@@ -304,17 +310,17 @@ def localize_period_label(text: str, language: str = "en") -> str:
     'Q2 2026 (sejauh ini)'
     """
     match = _PERIOD_LABEL.fullmatch(text) if isinstance(text, str) else None
-    if match is None or language not in MONTHS or language == "en":
+    if match is None or language == "en":
         return text
     out = text[: match.start("partial")] if match["partial"] else text
     if match["month"]:
-        month = MONTHS[language][MONTHS["en"].index(match["month"])]
+        month = _months(language)[_months("en").index(match["month"])]
         out = f"{match['day']} " if match["day"] else ""
         out = f"{out}{month} {match['year']}"
         if match["week"]:
-            out = f"{PERIOD_WORDS['week of'][language]} {out}"
+            out = f"{_period_word('week_of', language)} {out}"
     if match["partial"]:
-        out += f" ({PERIOD_WORDS['to date'][language]})"
+        out += f" ({_period_word('to_date', language)})"
     return out
 
 
@@ -328,7 +334,7 @@ def localize_periods(fig: go.Figure, language: str = "en") -> go.Figure:
     >>> list(localize_periods(fig, "ms").data[0].x)
     ['Jul 2026', 'Ogo 2026']
     """
-    if language == "en" or language not in MONTHS:
+    if language == "en":
         return fig
 
     def swap(values: Any) -> Any:
@@ -723,122 +729,3 @@ def use_notebook_renderer(renderer: str = NOTEBOOK_RENDERER) -> str:
 
 
 # -- hover texts in the report languages ---------------------------------------------------------
-
-
-def _change_hover(score: str, words: tuple[str, str, str, str, str]) -> str:
-    """The month-change chart's hover (``plot_satisfaction_change``): changes in points."""
-    changed, previous, interval, to, points = words
-    return (
-        f"%{{x}}: {score} {changed} %{{y:+.1f}} {points} {previous}<br>{interval} "
-        f"%{{customdata[0]:+.1f}} {to} %{{customdata[1]:+.1f}} {points}<extra></extra>"
-    )
-
-
-_CHANGE_WORDS = ("changed by", "from the previous period", "interval", "to", "points")
-
-#: Indonesian and Malay for the hover texts of the figures (#18); merged into
-#: :data:`cycleanalytics.i18n.HOVER_TEXTS`, which the reports' ``localize_figure`` reads.
-HOVER_TRANSLATIONS: dict[str, dict[str, str]] = {
-    "%{x}: half of %{customdata[0]:,} journeys took at most %{customdata[1]:,.1f} hours from "
-    "first to last event<extra></extra>": {
-        "id": "%{x}: separuh dari %{customdata[0]:,} perjalanan berlangsung paling lama "
-        "%{customdata[1]:,.1f} jam dari peristiwa pertama hingga terakhir<extra></extra>",
-        "ms": "%{x}: separuh daripada %{customdata[0]:,} perjalanan mengambil masa paling lama "
-        "%{customdata[1]:,.1f} jam dari peristiwa pertama hingga terakhir<extra></extra>",
-    },
-    "<b>%{y}</b>: the stage journeys enter by<br>%{customdata[0]:,} journeys "
-    "(%{customdata[1]:.1%} of entries)<extra>%{fullData.name}</extra>": {
-        "id": "<b>%{y}</b>: tahap tempat perjalanan masuk<br>%{customdata[0]:,} perjalanan "
-        "(%{customdata[1]:.1%} dari yang masuk)<extra>%{fullData.name}</extra>",
-        "ms": "<b>%{y}</b>: peringkat perjalanan bermula<br>%{customdata[0]:,} perjalanan "
-        "(%{customdata[1]:.1%} daripada yang masuk)<extra>%{fullData.name}</extra>",
-    },
-    "%{x}: %{y:,} complaints<extra></extra>": {
-        "id": "%{x}: %{y:,} keluhan<extra></extra>",
-        "ms": "%{x}: %{y:,} aduan<extra></extra>",
-    },
-    "up to %{x}: %{y:.0%} of all complaints<extra></extra>": {
-        "id": "sampai %{x}: %{y:.0%} dari semua keluhan<extra></extra>",
-        "ms": "hingga %{x}: %{y:.0%} daripada semua aduan<extra></extra>",
-    },
-    "%{x}: %{y:,} complaints open at the end of %{customdata}<extra>%{fullData.name}</extra>": {
-        "id": "%{x}: %{y:,} keluhan masih terbuka pada akhir %{customdata}"
-        "<extra>%{fullData.name}</extra>",
-        "ms": "%{x}: %{y:,} aduan masih terbuka pada akhir %{customdata}"
-        "<extra>%{fullData.name}</extra>",
-    },
-    "%{x}: %{y:.0%} %{fullData.name}<br>interval %{customdata[0]:.0%}–%{customdata[1]:.0%}"
-    "<extra></extra>": {
-        "id": "%{x}: %{y:.0%} %{fullData.name}<br>interval %{customdata[0]:.0%}–"
-        "%{customdata[1]:.0%}<extra></extra>",
-        "ms": "%{x}: %{y:.0%} %{fullData.name}<br>selang %{customdata[0]:.0%}–"
-        "%{customdata[1]:.0%}<extra></extra>",
-    },
-    "%{fullData.name}: %{y:.1%} of journeys %{x}<br>interval %{customdata[0]:.1%}–"
-    "%{customdata[1]:.1%}<extra></extra>": {
-        "id": "%{fullData.name}: %{y:.1%} perjalanan %{x}<br>interval %{customdata[0]:.1%}–"
-        "%{customdata[1]:.1%}<extra></extra>",
-        "ms": "%{fullData.name}: %{y:.1%} perjalanan %{x}<br>selang %{customdata[0]:.1%}–"
-        "%{customdata[1]:.1%}<extra></extra>",
-    },
-    "%{y}: %{x:.1%} of journeys pass (%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>": {
-        "id": "%{y}: %{x:.1%} perjalanan lolos (%{customdata[0]:,} dari %{customdata[1]:,})"
-        "<extra></extra>",
-        "ms": "%{y}: %{x:.1%} perjalanan lulus (%{customdata[0]:,} daripada "
-        "%{customdata[1]:,})<extra></extra>",
-    },
-    "%{x}: %{y:,.2f} per case over %{customdata[2]:,} cases<br>interval "
-    "%{customdata[0]:,.2f}–%{customdata[1]:,.2f}<extra></extra>": {
-        "id": "%{x}: %{y:,.2f} per kasus dari %{customdata[2]:,} kasus<br>interval "
-        "%{customdata[0]:,.2f}–%{customdata[1]:,.2f}<extra></extra>",
-        "ms": "%{x}: %{y:,.2f} setiap kes daripada %{customdata[2]:,} kes<br>selang "
-        "%{customdata[0]:,.2f}–%{customdata[1]:,.2f}<extra></extra>",
-    },
-    "%{x}: %{y:,.2f} of recovery cost per recovered customer (%{customdata:,} customers)"
-    "<extra></extra>": {
-        "id": "%{x}: %{y:,.2f} biaya pemulihan per pelanggan yang pulih (%{customdata:,} "
-        "pelanggan)<extra></extra>",
-        "ms": "%{x}: %{y:,.2f} kos pemulihan setiap pelanggan yang dipulihkan "
-        "(%{customdata:,} pelanggan)<extra></extra>",
-    },
-    "%{x}: %{y:.1f} hours<extra>%{fullData.name}</extra>": {
-        "id": "%{x}: %{y:.1f} jam<extra>%{fullData.name}</extra>",
-        "ms": "%{x}: %{y:.1f} jam<extra>%{fullData.name}</extra>",
-    },
-    **{
-        _change_hover(score, _CHANGE_WORDS): {
-            "id": _change_hover(
-                score, ("berubah", "dari periode sebelumnya", "interval", "sampai", "poin")
-            ),
-            "ms": _change_hover(
-                score,
-                ("berubah sebanyak", "daripada tempoh sebelumnya", "selang", "hingga", "mata"),
-            ),
-        }
-        for score in ("CSAT", "NPS")
-    },
-}
-
-
-#: Indonesian and Malay for the axis titles and trace names of the figures that are not in
-#: :data:`cycleanalytics.i18n.CHART_TEXTS`; merged into it, which ``localize_figure`` reads.
-CHART_TRANSLATIONS: dict[str, dict[str, str]] = {
-    "other paths": {"id": "jalur lainnya", "ms": "laluan lain"},
-    "all complaints": {"id": "semua keluhan", "ms": "semua aduan"},
-    "change from the previous period (points)": {
-        "id": "perubahan dari periode sebelumnya (poin)",
-        "ms": "perubahan daripada tempoh sebelumnya (mata)",
-    },
-}
-
-
-def _register_hover_translations() -> None:
-    from cycleanalytics.i18n import CHART_TEXTS, HOVER_TEXTS
-
-    for english, languages in HOVER_TRANSLATIONS.items():
-        HOVER_TEXTS.setdefault(english, languages)
-    for english, languages in CHART_TRANSLATIONS.items():
-        CHART_TEXTS.setdefault(english, languages)
-
-
-_register_hover_translations()
