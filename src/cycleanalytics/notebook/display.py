@@ -204,6 +204,11 @@ _NUMBERS = re.compile(r"[\d,.%()\s–-]+")
 """Text that is only numbers (bar labels such as ``1,234  (56%)``)."""
 
 
+#: The label of the bar or row that gathers the rest of a top N (``plots.top_groups``,
+#: ``variants(top=N, other=True)``, the Pareto chart's areas).
+_OTHER = re.compile(r"other \((?P<n>[\d,]+) (?P<what>variants|areas|groups)\)")
+
+
 def localize_figure(fig: Any, language: str = "en") -> Any:
     """``fig`` with its English labels in ``language``: axis and legend titles, colour-bar
     titles, trace names and category labels (stage names, complaint areas, recovery actions,
@@ -216,13 +221,17 @@ def localize_figure(fig: Any, language: str = "en") -> Any:
     >>> fig = localize_figure(fig.update_yaxes(title="complaints"), "ms")
     >>> list(fig.data[0].x), fig.data[0].name, fig.layout.yaxis.title.text
     (['produk', 'imej'], 'aduan', 'aduan')
+    >>> list(localize_figure(go.Figure(go.Bar(y=["other (1,202 variants)"])), "id").data[0].y)
+    ['1.202 jalur lainnya']
     """
     from cycleanalytics.i18n import (
         chart_text,
         check_language,
+        fmt_number,
         hover_text,
         localize_number,
         move_text,
+        nt,
     )
     from cycleanalytics.plots import localize_periods
 
@@ -230,7 +239,13 @@ def localize_figure(fig: Any, language: str = "en") -> Any:
         return fig
 
     def swap(value: Any) -> Any:
-        return chart_text(value, language) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        other = _OTHER.fullmatch(value)  # "other (202 variants)": the rest of a top N
+        if other:
+            n = int(other["n"].replace(",", ""))
+            return nt(f"chart.other_{other['what']}", n, language, n=fmt_number(n, language))
+        return chart_text(value, language)
 
     def swap_all(values: Any) -> Any:
         if values is None or isinstance(values, str):
