@@ -1225,6 +1225,11 @@ def report_header(
     ...     started=datetime(2026, 4, 1, 6, 0, tzinfo=UTC), seconds=2.5)
     >>> "segment = &lt;b&gt;x&lt;/b&gt;" in html and "2026-03-01 to 2026-03-31" in html
     True
+    >>> "2026-03-01 s.d. 2026-03-31" in report_header(
+    ...     sample_database(), parameters={"language": "id", "comparison": "previous"},
+    ...     period=ReportPeriod(date(2026, 3, 1), date(2026, 3, 31)),
+    ...     started=datetime(2026, 4, 1, 6, 0, tzinfo=UTC), seconds=2.5)
+    True
     """
     import html
 
@@ -1238,7 +1243,8 @@ def report_header(
         loads = [int(i) for i in provenance.get("loads", [])]
     else:
         as_of, loads = data_provenance(db)
-    period_text = period.label() if period else t("header.all_data", language)
+    to = t("word.to", language)
+    period_text = period.label(to) if period else t("header.all_data", language)
     if period is not None:
         from cycleanalytics.i18n import period_words
 
@@ -1249,7 +1255,7 @@ def report_header(
     if period is not None and comparison and comparison != "none":
         before = comparison_period(period, str(comparison))
         if before is not None:
-            rows.append((t("header.comparison", language), before.label()))
+            rows.append((t("header.comparison", language), before.label(to)))
     filters = [
         f"{key} = {parameters[key]}"
         for key in ("segment", "channel")
@@ -1444,7 +1450,7 @@ def run_reports(
     out: str | Path,
     as_of: str | date | None = None,
     subfolder: str = "",
-    title: str = "Reports",
+    title: str = "",
     timeout: int = 600,
     jobs_at_once: int = 1,
     self_contained: bool = False,
@@ -1687,7 +1693,7 @@ def _run_language(record: dict[str, Any]) -> str:
     return found.most_common(1)[0][0] if found else "en"
 
 
-def write_index(out: str | Path, *, title: str = "Reports") -> Path:
+def write_index(out: str | Path, *, title: str = "") -> Path:
     """Write ``out/index.html``: every run recorded under ``out`` (its ``run.json`` files, in
     ``out`` itself and one folder down), newest first. Each report is shown by its title in its
     language, its purpose in one line, its headline figures and its period in words, the
@@ -1741,12 +1747,13 @@ def write_index(out: str | Path, *, title: str = "Reports") -> Path:
         except ValueError:
             as_of = str(record.get("as_of"))
         when = t("index.as_of", language, date=as_of)
-        run_title = str(record.get("title", title))
+        run_title = str(record.get("title") or "")
         runs.append(
             {
-                # the page's own title is not repeated above each of its runs
+                # the page's own title is not repeated above each of its runs ("Reports" is
+                # the English default that runs before the translated title recorded)
                 "heading": when[:1].upper() + when[1:]
-                if run_title == title
+                if run_title in ("", title, "Reports")
                 else f"{run_title}, {when}",
                 "failed": t("index.failed_count", language, n=failed) if failed else "",
                 "when": t(
@@ -1765,7 +1772,7 @@ def write_index(out: str | Path, *, title: str = "Reports") -> Path:
     )
     page = environment.get_template("index.html.j2").render(
         language=language,
-        title=title,
+        title=title or t("index.title", language),  # no title of its own: in the run's language
         head_meta=_head_meta(INDEX_CSP),
         runs=runs,
         failed_word=t("index.failed", language),
@@ -1879,5 +1886,5 @@ def load_config(path: str | Path) -> ReportConfig:
         out=(base / data.get("out", "reports")).resolve(),
         subfolder=check_subfolder(str(data.get("subfolder", "{as_of}"))),
         jobs=jobs,
-        title=str(data.get("title", "Reports")),
+        title=str(data.get("title", "")),
     )
