@@ -9,6 +9,7 @@ in a self-contained page. A screenshot of the executive summary is kept in
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -267,3 +268,35 @@ def test_the_index_lists_human_titles_summary_first_and_every_page_links_back(
         if width == 390:
             assert _no_sideways_scroll(report), f"{href} scrolls sideways at 390 px"
         report.context.close()
+
+
+#: An identifier written in snake_case (``complaint_handling``, ``follow_up``).
+SNAKE_CASE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+
+
+def _visible_text(page) -> str:
+    """The page's text and its charts' text (plotly draws labels as SVG text)."""
+    return page.evaluate(
+        "document.body.innerText + '\\n' + Array.from(document.querySelectorAll('svg text'))"
+        ".map(e => e.textContent).join('\\n')"
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_no_identifier_or_catalogue_key_shows_in_a_report(browser, demo, indonesian, language):
+    """Stage, area, action, rule and path names reach the reader as words in every language,
+    English included; no catalogue key is left untranslated (the analyst's explore notebook,
+    which shows code on purpose, is not a manager's page)."""
+    from cycleanalytics.i18n import TEXTS
+
+    keys = [k for k in TEXTS if "." in k]
+    folder = demo if language == "en" else indonesian
+    for path in sorted(folder.glob("*.html")):
+        if path.stem == "explore":
+            continue
+        page, _, _ = _open(browser, path, expect_charts=0)
+        text = _visible_text(page)
+        page.context.close()
+        assert not SNAKE_CASE.findall(text), (path.name, sorted(set(SNAKE_CASE.findall(text))))
+        leaked = [k for k in keys if re.search(rf"(?<![\w.]){re.escape(k)}(?![\w.])", text)]
+        assert not leaked, (path.name, leaked)

@@ -34,11 +34,11 @@ def value_label(value: str, language: str = "en") -> str:
     :data:`VALUE_LABELS`); English, and values without a name, show the value itself.
 
     >>> value_label("complaint_handling", "ms"), value_label("complaint_handling", "en")
-    ('pengendalian aduan', 'complaint_handling')
+    ('pengendalian aduan', 'complaint handling')
+    >>> value_label("Bank of America", "en")
+    'Bank of America'
     """
-    if check_language(language) == "en":
-        return value
-    return VALUE_LABELS.get(value, {}).get(language, value)
+    return VALUE_LABELS.get(value, {}).get(check_language(language), value)
 
 
 def chart_text(text: str, language: str = "en") -> str:
@@ -47,9 +47,13 @@ def chart_text(text: str, language: str = "en") -> str:
 
     >>> chart_text("share still open", "id"), chart_text("product", "ms")
     ('bagian yang masih terbuka', 'produk')
+    >>> chart_text("customer_psychology"), chart_text("follow_up"), chart_text("complaints")
+    ('customer psychology', 'Follow-up', 'complaints')
     """
-    if check_language(language) == "en":
-        return text
+    if check_language(language) == "en":  # the figures' own words are English already;
+        if text in STAGE_LABELS["en"]:  # identifiers get their display names
+            return STAGE_LABELS["en"][text]
+        return VALUE_LABELS.get(text, {}).get("en", text)
     if text in CHART_TEXTS:
         return CHART_TEXTS[text].get(language, text)
     for stage, english in STAGE_LABELS["en"].items():

@@ -214,7 +214,8 @@ def localize_figure(fig: Any, language: str = "en") -> Any:
     titles, trace names and category labels (stage names, complaint areas, recovery actions,
     the metrics' own words; see :func:`cycleanalytics.i18n.chart_text`), hover text
     (:func:`~cycleanalytics.i18n.hover_text`) and, in Indonesian, numbers written with a
-    decimal comma. English returns ``fig`` unchanged.
+    decimal comma. In English only identifiers change (``complaint_handling`` becomes
+    "complaint handling", ``follow_up`` "Follow-up").
 
     >>> import plotly.graph_objects as go
     >>> fig = go.Figure(go.Bar(x=["product", "image"], y=[3, 1], name="complaints"))
@@ -235,8 +236,7 @@ def localize_figure(fig: Any, language: str = "en") -> Any:
     )
     from cycleanalytics.plots import localize_periods
 
-    if check_language(language) == "en":
-        return fig
+    check_language(language)  # English too: identifiers in the data get display names
 
     def swap(value: Any) -> Any:
         if not isinstance(value, str):
