@@ -1627,7 +1627,7 @@ def headline(report: str, figures: dict[str, Any], language: str = "en") -> str:
     'Median waktu penyelesaian 7,2 hari'
     """
     from cycleanalytics.i18n import TEXTS, stage_label, t
-    from cycleanalytics.notebook import duration_text, format_kpi
+    from cycleanalytics.notebook import format_kpi
 
     parts = []
     for key, unit in HEADLINES.get(report, ()):
@@ -1647,10 +1647,7 @@ def headline(report: str, figures: dict[str, Any], language: str = "en") -> str:
             continue
         own = f"index.{key}"  # a shorter label of its own, where the tile's is long
         label = t(own if own in TEXTS else f"kpi.{key}", language)
-        shown = (
-            duration_text(value, language) if unit == "hours" else format_kpi(value, unit, language)
-        )
-        parts.append(f"{label} {shown}")
+        parts.append(f"{label} {format_kpi(value, unit, language)}")
     return " · ".join(parts)
 
 

@@ -8,7 +8,7 @@ import html
 from typing import TYPE_CHECKING
 
 from cycleanalytics.notebook.context import ReportContext
-from cycleanalytics.notebook.tiles import format_kpi, kpi_label
+from cycleanalytics.notebook.tiles import format_kpi, kpi_label, tile_label
 from cycleanalytics.notebook.words import group_text
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
     for (kpi, _stage), row in rows.items():
         if kpi in ("cases", "dropoff") or row["value"] != row["value"]:
             continue
-        label = kpi_label(row, language)
+        label = tile_label(row, language)
         value = format_kpi(row["value"], row["unit"], language)
         previous = row.get("previous")
         if previous is None or previous != previous:

@@ -23,13 +23,17 @@ def kpi_label(row: Any, language: str) -> str:
 
 def format_kpi(value: float, unit: str, language: str = "en") -> str:
     """A KPI value the way a tile shows it (counts whole, shares as percents, NPS and rates
-    with one decimal, money with two).
+    with one decimal, money with two, durations in days above 48 hours).
 
     >>> format_kpi(0.4567, "share"), format_kpi(1234, "count", "id"), format_kpi(-12.34, "score")
     ('45.7%', '1.234', '-12.3')
+    >>> format_kpi(140.0, "hours"), format_kpi(30.0, "hours")
+    ('5.8 days', '30.0 h')
     """
     from cycleanalytics.i18n import fmt_number, fmt_share
 
+    if unit == "hours":
+        return duration_text(value, language)
     if unit == "share":
         return fmt_share(value, language)
     if unit == "count":
@@ -167,16 +171,14 @@ def target_status(kpi: str, value: float, target: Target) -> str:
 
 
 def tile_value(value: float, unit: str, language: str = "en", currency: str | None = None) -> str:
-    """A KPI value as its tile shows it: :func:`format_kpi`, durations in days above 48 hours
-    and money with the currency when one is known.
+    """A KPI value as its tile shows it: :func:`format_kpi` (durations in days above 48 hours),
+    money with the currency when one is known.
 
     >>> tile_value(172.4, "hours"), tile_value(11.29, "money", currency="EUR")
     ('7.2 days', '€11.29')
     """
     if value != value:
         return "–"
-    if unit == "hours":
-        return duration_text(value, language)
     if unit == "money" and currency:
         return money_text(value, currency, language)
     return format_kpi(value, unit, language)
@@ -230,7 +232,9 @@ def _tile_change(row: Any, language: str) -> tuple[str, str, str]:
     )
 
 
-def _tile_label(row: Any, language: str) -> str:
+def tile_label(row: Any, language: str) -> str:
+    """A KPI's name as its tile and the sentences about it say it ("Median time to resolve a
+    complaint": shown in days or hours, not "median hours")."""
     from cycleanalytics.i18n import t
 
     if row["kpi"] == "median_resolution_h":
@@ -318,7 +322,7 @@ def kpi_tiles_html(
             f'data-kpi="{html.escape(kpi, quote=True)}" '
             f'data-stage="{html.escape(stage, quote=True)}" data-direction="{direction}" '
             f'data-judgement="{judgement}" data-status="{status}">'
-            f'<div class="ca-tile-label">{html.escape(_tile_label(row, language))}</div>'
+            f'<div class="ca-tile-label">{html.escape(tile_label(row, language))}</div>'
             f'<div class="ca-tile-value">{html.escape(value)}</div>'
             f'<div class="ca-tile-change ca-{judgement}">{arrow_html}{html.escape(change)}</div>'
             f"{spark}"
