@@ -195,3 +195,32 @@ def test_the_partial_notebook_is_written_at_most_every_ten_seconds_while_cells_r
         manager.clock = datetime(2026, 1, 1) + timedelta(seconds=second)
         save()
     assert manager.saved == [10, 20.5, 40]
+
+
+def test_pdf_prints_each_page_beside_it_and_needs_chromium(tmp_path, monkeypatch):
+    """`report --pdf`: an A4 PDF per page from the page's print stylesheet; without Chromium,
+    exit 2 before any report runs, naming the package to install."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from cycleanalytics.cli import main
+    from cycleanalytics.reports import sample_database
+
+    db = sample_database()
+    out = tmp_path / "pdf"
+    if shutil.which("chromium") or shutil.which("google-chrome"):
+        result = CliRunner().invoke(
+            main, ["report", "stage_funnel", "--db", str(db), "--out", str(out), "--pdf"]
+        )
+        assert result.exit_code == 0, result.output
+        pdf = (out / "stage_funnel.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF-") and b"/Title (Where customers leave" in pdf
+        box = re.search(rb"/MediaBox ?\[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+        assert (round(float(box[1])), round(float(box[2]))) == (595, 842)  # A4 in points
+    monkeypatch.setattr("cycleanalytics.plots._system_chromium", lambda: None)
+    result = CliRunner().invoke(
+        main, ["report", "stage_funnel", "--db", str(db), "--out", str(tmp_path / "no"), "--pdf"]
+    )
+    assert result.exit_code == 2 and "apt install chromium" in result.output
+    assert not (tmp_path / "no").exists()

@@ -1783,6 +1783,55 @@ def write_index(out: str | Path, *, title: str = "") -> Path:
     return index
 
 
+def pdf_browser() -> str:
+    """The Chromium that prints pages to PDF, or an :class:`~cycleanalytics.errors.OptionError`
+    saying how to get one (checked before a run, so that no report runs in vain)."""
+    from cycleanalytics.errors import OptionError
+    from cycleanalytics.plots import _system_chromium
+
+    browser = _system_chromium()
+    if browser is None:
+        raise OptionError(
+            "--pdf needs Chromium (on Debian or Ubuntu: apt install chromium); without it, "
+            "open the HTML pages and print them to PDF from any browser"
+        )
+    return browser
+
+
+def print_pdf(page: str | Path, *, browser: str | None = None, timeout: int = 180) -> Path:
+    """Print a report page to an A4 PDF beside it (``executive_summary.pdf``) with headless
+    Chromium, as the browser's "Save as PDF" would: the page's print stylesheet applies, the
+    charts are drawn first, nothing is fetched (the page's own policy forbids it).
+
+    ``browser`` is a Chromium executable; by default the system's (``chromium``, Debian's
+    package, or Google Chrome). Without one, an :class:`~cycleanalytics.errors.OptionError`
+    says how to get it; the HTML page is there either way.
+    """
+    import subprocess
+    import tempfile
+
+    page = Path(page)
+    browser = browser or pdf_browser()
+    pdf = page.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="cycleanalytics-") as profile:
+        command = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            "--virtual-time-budget=20000",  # plotly draws the charts before the page prints
+            f"--print-to-pdf={pdf}",
+            page.resolve().as_uri(),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
+        raise ReportError(f"{browser} could not print {page} to PDF (exit {done.returncode})")
+    return pdf
+
+
 def load_config(path: str | Path) -> ReportConfig:
     """Read a scheduled report set from TOML. Relative paths are relative to the file.
 

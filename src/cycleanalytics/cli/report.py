@@ -68,9 +68,10 @@ def _progress(number: int, total: int, job: Any, outcome: Any) -> None:
         say(f"{place} {job.stem}: failed", to=err)
 
 
-def _finish(run: object) -> None:
-    """Print each report's error, the index and the pages, and fail when any report failed."""
-    from cycleanalytics.reports import RunSet
+def _finish(run: object, *, pdf: bool = False) -> None:
+    """Print each report's error, the index and the pages (with ``pdf``, printed to PDF
+    beside them), and fail when any report failed."""
+    from cycleanalytics.reports import RunSet, print_pdf
 
     assert isinstance(run, RunSet)
     for outcome in run.failed:
@@ -79,6 +80,8 @@ def _finish(run: object) -> None:
     for outcome in run.outcomes:
         if outcome.result is not None:
             echo(outcome.result.html)
+            if pdf:
+                echo(print_pdf(outcome.result.html))
     if run.failed:
         names = ", ".join(o.job.stem for o in run.failed)
         raise ReportError(
@@ -167,6 +170,12 @@ def _page_options(command: Callable[..., Any]) -> Callable[..., Any]:
 )
 @_jobs_option(default=1)
 @_page_options
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print each page to an A4 PDF beside it (needs Chromium; the pages' print "
+    "stylesheet, as the browser's Save as PDF).",
+)
 def report(
     names: tuple[str, ...],
     db: Path | None,
@@ -179,6 +188,7 @@ def report(
     self_contained: bool,
     keep_notebooks: bool,
     fresh_kernels: bool,
+    pdf: bool,
 ) -> None:
     """Run reports NAMES (or --all, or the set in --config) into offline HTML pages and an
     index.html, printing each report as it starts and ends. A failed report does not stop the
@@ -186,6 +196,8 @@ def report(
     their parameters."""
     from cycleanalytics import reports
 
+    if pdf:
+        reports.pdf_browser()  # before any report runs: without Chromium, say so at once
     options: dict[str, Any] = {
         "jobs_at_once": jobs,
         "self_contained": self_contained,
@@ -213,7 +225,7 @@ def report(
             title=spec.title,
             **options,
         )
-        _finish(run)
+        _finish(run, pdf=pdf)
         return
     if not names and not run_all:
         for report_name in reports.available_reports():
@@ -230,7 +242,7 @@ def report(
         as_of=as_of,
         **options,
     )
-    _finish(run)
+    _finish(run, pdf=pdf)
 
 
 @main.command()
