@@ -300,3 +300,28 @@ def test_no_identifier_or_catalogue_key_shows_in_a_report(browser, demo, indones
         assert not SNAKE_CASE.findall(text), (path.name, sorted(set(SNAKE_CASE.findall(text))))
         leaked = [k for k in keys if re.search(rf"(?<![\w.]){re.escape(k)}(?![\w.])", text)]
         assert not leaked, (path.name, leaked)
+
+
+_TITLES_OUTSIDE = """
+() => Array.from(document.querySelectorAll(".js-plotly-plot")).flatMap(chart => {
+  const box = chart.getBoundingClientRect();
+  return Array.from(chart.querySelectorAll(".g-xtitle text, .g-ytitle text, .gtitle"))
+    .filter(t => { const r = t.getBoundingClientRect();
+                   return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1
+                                          || r.top < box.top - 1 || r.bottom > box.bottom + 1); })
+    .map(t => t.textContent);
+})
+"""
+
+
+def test_chart_titles_stay_inside_their_charts_on_a_phone(browser, demo):
+    """At 390 px, long axis and chart titles wrap instead of running off the chart."""
+    for path in sorted(demo.glob("*.html")):
+        charts = path.read_text(encoding="utf-8").count('class="plotly-graph-div"')
+        if path.stem == "index" or not charts:
+            continue
+        page, _, _ = _open(browser, path, expect_charts=charts, width=390)
+        page.wait_for_timeout(1500)  # the narrow-screen relayout runs on load
+        outside = page.evaluate(_TITLES_OUTSIDE)
+        page.context.close()
+        assert not outside, (path.name, outside)
