@@ -367,3 +367,19 @@ def test_kpi_history_of_other_periods_walks_back_as_the_report_compares(sample_s
     )
     with pytest.raises(ca.CycleAnalyticsError, match="at least 1"):
         kpi_history(sample_store, period="2026-06", periods=0)
+
+
+def test_kpi_history_of_a_complaint_registry_equals_one_kpi_table_per_month(tmp_path):
+    """Complaints and no journeys (the CFPB's shape): a month's complaint rate has no cases
+    to divide by; the history asks that month on its own and agrees with kpi_table."""
+    from pathlib import Path
+
+    from cycleanalytics import kpis
+
+    data = Path(__file__).parent / "data" / "complaints_small.csv"
+    with ca.Store(tmp_path / "registry.duckdb") as store:
+        ca.load(store, [data], kind="complaints")
+        history = kpis.kpi_history(store, period="2026-02", periods=2)
+        assert history["label"].unique().tolist() == ["Jan 2026", "Feb 2026"]
+        for period in history.attrs["periods"]:
+            _same_tables(history[history["period"] == period], kpi_table(store, period=period))

@@ -68,6 +68,7 @@ def test_stage_funnel_is_available_with_its_declared_parameters():
         "period_end": None,
         "segment": None,
         "channel": None,
+        "where": None,
         "model": None,
         "entry_within": 1,
         "language": "en",
