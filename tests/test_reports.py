@@ -19,6 +19,7 @@ import pytest
 import cycleanalytics as ca
 from cycleanalytics import reports
 from cycleanalytics.errors import ParameterError, ReportError
+from cycleanalytics.i18n import value_label
 from cycleanalytics.notebook import funnel_table, funnel_takeaway, period_text
 from cycleanalytics.reports import (
     ReportResult,
@@ -697,7 +698,7 @@ def test_scheduled_set_with_a_fixed_as_of_is_reproducible(sample_db, tmp_path):
     assert 'period = "2026-03-01..2026-03-31"' in params[0].source  # March: the month before
     assert 'as_of = "2026-04-15"' in params[0].source
     summary = indonesian.read_text(encoding="utf-8")
-    assert "Maret 2026 (2026-03-01 to 2026-03-31)" in summary  # the header, in words first
+    assert "Maret 2026 (2026-03-01 s.d. 2026-03-31)" in summary  # the header, in words first
     assert "Ringkasan eksekutif" in summary and "perjalanan pelanggan dimulai" in summary
     assert "Executive summary" in english.read_text(encoding="utf-8")
     before = {p.name: _numbers(p) for p in (english, indonesian)}
@@ -870,7 +871,7 @@ def test_new_reports_show_the_librarys_numbers(sample_db, outcome_reports):
     assert marked == int(change["flagged"].sum())
     lines = _lines(outcome_reports["complaints"])
     for row in areas.itertuples():
-        assert str(row.category) in lines and f"{int(row.complaints):,}" in lines
+        assert value_label(str(row.category)) in lines and f"{int(row.complaints):,}" in lines
     assert f"within {resolution['median_h']:,.0f} hours" in "\n".join(lines)
     text = "\n".join(_lines(outcome_reports["recovery"]))
     assert f"{int(recovered['successes']):,} of the {int(recovered['success_judged']):,}" in text
