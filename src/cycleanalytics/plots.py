@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -324,6 +325,21 @@ def localize_period_label(text: str, language: str = "en") -> str:
     return out
 
 
+def map_labels(values: Any, change: Callable[[str], str]) -> Any:
+    """``values`` with ``change`` applied to each, when they are a list of text labels (a
+    trace's categories); anything else (numbers, one string, None) as it is.
+
+    >>> map_labels(["a", "b"], str.upper), map_labels([1, 2], str), map_labels(None, str)
+    (['A', 'B'], [1, 2], None)
+    """
+    if values is None or isinstance(values, str):
+        return values
+    items = list(values)
+    if not items or not all(isinstance(v, str) for v in items):
+        return values
+    return [change(v) for v in items]
+
+
 def localize_periods(fig: go.Figure, language: str = "en") -> go.Figure:
     """``fig``, changed in place, with the period labels of its category axes (the traces'
     ``x``, the axes' ``categoryarray`` and ``ticktext``) in ``language``
@@ -338,12 +354,7 @@ def localize_periods(fig: go.Figure, language: str = "en") -> go.Figure:
         return fig
 
     def swap(values: Any) -> Any:
-        if values is None or isinstance(values, str):
-            return values
-        items = list(values)
-        if not items or not all(isinstance(v, str) for v in items):
-            return values
-        return [localize_period_label(v, language) for v in items]
+        return map_labels(values, lambda v: localize_period_label(v, language))
 
     for trace in fig.data:
         for axis in ("x", "y"):

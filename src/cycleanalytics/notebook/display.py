@@ -297,7 +297,7 @@ def localize_figure(fig: Any, language: str = "en") -> Any:
         move_text,
         nt,
     )
-    from cycleanalytics.plots import localize_periods
+    from cycleanalytics.plots import localize_periods, map_labels
 
     check_language(language)  # English too: identifiers in the data get display names
 
@@ -311,12 +311,7 @@ def localize_figure(fig: Any, language: str = "en") -> Any:
         return chart_text(value, language)
 
     def swap_all(values: Any) -> Any:
-        if values is None or isinstance(values, str):
-            return values
-        items = list(values)
-        if not items or not all(isinstance(v, str) for v in items):
-            return values
-        return [swap(v) for v in items]
+        return map_labels(values, swap)
 
     for trace in fig.data:
         if getattr(trace, "name", None):
