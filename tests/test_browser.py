@@ -325,3 +325,60 @@ def test_chart_titles_stay_inside_their_charts_on_a_phone(browser, demo):
         outside = page.evaluate(_TITLES_OUTSIDE)
         page.context.close()
         assert not outside, (path.name, outside)
+
+
+def _figure(trace_type: str) -> dict:
+    """A figure of one trace of ``trace_type`` with the least data it draws from."""
+    data = {
+        "sankey": {
+            "node": {"label": ["a", "b"]},
+            "link": {"source": [0], "target": [1], "value": [2]},
+        },
+        "pie": {"labels": ["a", "b"], "values": [1, 2]},
+        "scatterternary": {"a": [1, 2], "b": [2, 1], "c": [1, 1]},
+        "heatmap": {"z": [[1, 2], [3, 4]]},
+        "contour": {"z": [[1, 2], [3, 4]]},
+        "histogram2d": {"x": [1, 2, 2], "y": [1, 1, 2]},
+        "histogram2dcontour": {"x": [1, 2, 2], "y": [1, 1, 2]},
+        "scatterpolar": {"r": [1, 2], "theta": [0, 90]},
+    }.get(trace_type, {"x": ["a", "b"], "y": [1, 2]})
+    return {"data": [{"type": trace_type, **data}], "layout": {}}
+
+
+def test_the_report_bundle_draws_every_trace_type_it_names_and_brings_the_full_one_for_others(
+    browser, tmp_path
+):
+    """The package's plotly.js has every trace type of REPORT_TRACES (a missing one would be
+    drawn as an empty plot with a console warning), and a figure of another type (an analyst's
+    polar chart) brings plotly's full bundle onto its page, once, and draws too."""
+    import plotly.io as pio
+
+    from cycleanalytics.notebook import display
+    from cycleanalytics.reports import write_plotly_asset
+
+    if display._report_bundle() is None:
+        pytest.skip("the installed plotly's plotly.js has no report bundle: plotly's full one")
+    display._full_bundle_shown = False
+    types = [*sorted(display.REPORT_TRACES), "scatterpolar", "scatterpolar"]
+    fragments = [
+        display._full_bundle_if_needed(_figure(kind))
+        + pio.to_html(_figure(kind), full_html=False, include_plotlyjs=False, validate=False)
+        for kind in types
+    ]
+    # the full bundle comes once, before the first figure that needs it
+    assert ["* plotly.js v" in f for f in fragments] == [False] * (len(types) - 2) + [True, False]
+    asset = write_plotly_asset(tmp_path / "assets")
+    page_path = tmp_path / "traces.html"
+    page_path.write_text(
+        f'<html><head><meta charset="utf-8"><script src="assets/{asset.name}"></script></head>'
+        f"<body>{''.join(fragments)}</body></html>",
+        encoding="utf-8",
+    )
+    page, errors, requests = _open(browser, page_path, expect_charts=len(types))
+    drawn = page.eval_on_selector_all(
+        ".js-plotly-plot",
+        "els => els.map(e => (e._fullData || []).map(t => t.type).join())",
+    )
+    assert errors == [] and requests == []
+    assert drawn == types, "a trace type the bundle lacks is drawn as another (or not at all)"
+    page.context.close()

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-import plotly.offline
 import pytest
 
 import cycleanalytics as ca
 from cycleanalytics import reports
 from cycleanalytics.errors import ParameterError, ReportError
 from cycleanalytics.i18n import value_label
-from cycleanalytics.notebook import funnel_table, funnel_takeaway, period_text
+from cycleanalytics.notebook import funnel_table, funnel_takeaway, period_text, plotly_bundle
 from cycleanalytics.reports import (
     ReportResult,
     available_reports,
@@ -44,11 +43,12 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-PLOTLY_HEADER = f"* plotly.js v{plotly.offline.get_plotlyjs_version()}\n"
+#: The reports' plotly.js and the line that finds it in a page.
+BUNDLE, PLOTLY_HEADER = plotly_bundle()
 
 
 def _without_bundle(page: str) -> str:
-    return page.replace(plotly.offline.get_plotlyjs(), "", 1)
+    return page.replace(BUNDLE, "", 1)
 
 
 def _without_styles(page: str) -> str:
@@ -214,7 +214,7 @@ def test_funnel_table_is_plain_text_for_managers():
 def test_self_check_rejects_a_page_without_charts_or_with_a_cdn_script():
     from cycleanalytics.reports import REPORT_CSP, _head_meta
 
-    bundle = plotly.offline.get_plotlyjs()
+    bundle = BUNDLE
     chart = '<div class="plotly-graph-div"></div>'
     head = f"<head>{_head_meta(REPORT_CSP)}</head>"
     good = f"<html>{head}<script>{bundle}</script>{chart}</html>"
@@ -236,7 +236,7 @@ def test_self_check_rejects_a_page_without_charts_or_with_a_cdn_script():
 def test_self_check_accepts_one_shared_bundle_under_its_own_policy():
     from cycleanalytics.reports import REPORT_CSP, SHARED_CSP, _head_meta, plotly_asset_name
 
-    bundle = plotly.offline.get_plotlyjs()
+    bundle = BUNDLE
     chart = '<div class="plotly-graph-div"></div>'
     script = f'<script src="assets/{plotly_asset_name()}"></script>'
     shared = f"<html><head>{_head_meta(SHARED_CSP)}</head>{script}{chart}</html>"
@@ -257,13 +257,40 @@ def test_the_shared_bundle_is_written_once_and_a_foreign_file_is_never_replaced(
 
     path = write_plotly_asset(tmp_path / "assets")
     assert path == tmp_path / "assets" / plotly_asset_name()
-    assert path.read_text(encoding="utf-8") == plotly.offline.get_plotlyjs()
+    assert path.read_text(encoding="utf-8") == BUNDLE
     stamp = path.stat().st_mtime_ns
     assert write_plotly_asset(tmp_path / "assets") == path and path.stat().st_mtime_ns == stamp
     path.write_text("not plotly", encoding="utf-8")
     with pytest.raises(ParameterError, match=r"not the plotly\.js bundle"):
         write_plotly_asset(tmp_path / "assets")
     assert path.read_text(encoding="utf-8") == "not plotly"
+
+
+def test_pages_get_the_report_bundle_of_plotly_js_unless_plotly_writes_for_another_version(
+    monkeypatch,
+):
+    import plotly.offline
+
+    from cycleanalytics.notebook import display
+
+    version = plotly.offline.get_plotlyjs_version()
+    if display._report_bundle() is None:
+        pytest.skip(f"no report bundle for plotly.js {version}: tools/plotly-bundle builds one")
+    bundle, header = plotly_bundle()
+    assert (
+        header
+        == f"* plotly.js v{version} (cycleanalytics report bundle: cartesian traces and sankey)\n"
+    )
+    assert bundle.count(header) == 1 and len(bundle) < len(plotly.offline.get_plotlyjs()) / 2
+    assert reports.plotly_asset_name() == f"plotly-{version}-report.min.js"
+    # a newer plotly than the bundle: its own full plotly.js, under its own name
+    monkeypatch.setattr(plotly.offline, "get_plotlyjs_version", lambda: "99.0.0")
+    display._report_bundle.cache_clear()
+    try:
+        assert plotly_bundle() == (plotly.offline.get_plotlyjs(), f"* plotly.js v{version}\n")
+        assert reports.plotly_asset_name() == "plotly-99.0.0.min.js"
+    finally:
+        display._report_bundle.cache_clear()
 
 
 # -- a real run ----------------------------------------------------------------------------
@@ -286,7 +313,7 @@ def test_stage_funnel_report_is_a_complete_offline_page(funnel_report):
     assert page.count(PLOTLY_HEADER) == 0, "plotly.js is not embedded: the folder shares it"
     asset = f"assets/{reports.plotly_asset_name()}"
     assert page.count(f'<script src="{asset}"></script>') == 1
-    assert (folder / asset).read_text(encoding="utf-8") == plotly.offline.get_plotlyjs()
+    assert (folder / asset).read_text(encoding="utf-8") == BUNDLE
     assert funnel_report.html.stat().st_size < 1_500_000
     assert page.count('class="plotly-graph-div"') == funnel_report.charts >= 2
     rest = _without_bundle(page)

@@ -35,7 +35,13 @@ from typing import TYPE_CHECKING, Any
 from cycleanalytics._resources import bundled
 from cycleanalytics.errors import ParameterError, ReportError
 from cycleanalytics.i18n import LANGUAGES
-from cycleanalytics.notebook import ENGINES, FIGURES_MIME, PROVENANCE_MIME, plotly_bundle
+from cycleanalytics.notebook import (
+    ENGINES,
+    FIGURES_MIME,
+    PROVENANCE_MIME,
+    plotly_bundle,
+    plotly_bundle_name,
+)
 from cycleanalytics.periods import (
     COMPARISONS,
     ReportPeriod,
@@ -475,15 +481,8 @@ def refuse_foreign_files(paths: list[Path]) -> None:
 
 
 def plotly_asset_name() -> str:
-    """The shared bundle's file name, with plotly.js's version in it: a page written by an older
-    plotly keeps its own bundle when a newer one is written beside it.
-
-    >>> plotly_asset_name().startswith("plotly-") and plotly_asset_name().endswith(".min.js")
-    True
-    """
-    import plotly.offline
-
-    return f"plotly-{plotly.offline.get_plotlyjs_version()}.min.js"
+    """The shared bundle's file name (:func:`cycleanalytics.notebook.plotly_bundle_name`)."""
+    return plotly_bundle_name()
 
 
 def write_plotly_asset(assets: str | Path) -> Path:
@@ -831,7 +830,7 @@ def run_report(
     """Run a report notebook and export it to an offline HTML page.
 
     By default the page loads plotly.js from the shared ``assets`` folder beside it (written
-    once, about 4.8 MB, instead of once in every page); ``self_contained=True`` embeds it in
+    once, about 1.7 MB, instead of once in every page); ``self_contained=True`` embeds it in
     the page instead, for a single file that can be sent on its own.
 
     Parameters
@@ -853,7 +852,7 @@ def run_report(
     output
         File name (without suffix) of the page and notebook; by default the report's name.
     self_contained
-        Embed plotly.js in the page (a single file of about 5 MB) instead of loading it from
+        Embed plotly.js in the page (a single file of about 2 MB) instead of loading it from
         the shared folder.
     assets
         The folder holding the shared plotly.js (by default ``out/assets``); pages refer to

@@ -123,7 +123,7 @@ def _page_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "--self-contained",
         "self_contained",
         is_flag=True,
-        help="Embed plotly.js in every page (single files of about 5 MB, e.g. for e-mail) "
+        help="Embed plotly.js in every page (single files of about 2 MB, e.g. for e-mail) "
         "instead of one shared assets/plotly-*.min.js that the pages load from disk.",
     )(command)
 
