@@ -640,7 +640,7 @@ def test_every_report_with_markup_in_every_field_fetches_nothing_and_links_nothi
         assert facts["dataStyles"] == [], f"{path.name}: styles from data {facts['dataStyles']}"
         shared = [] if is_index else [s for s in facts["scriptSources"] if s]
         assert facts["scripts"] == len(shared) <= 1, f"{path.name}: an element loads a resource"
-        assert all(re.fullmatch(r"assets/plotly-[\w.]+\.min\.js", s) for s in shared), shared
+        assert all(re.fullmatch(r"assets/plotly-[\w.-]+\.min\.js", s) for s in shared), shared
         local = [h for h in facts["hrefs"] if ":" not in h and not h.startswith("//")]
         assert facts["hrefs"] == local, f"{path.name}: links {facts['hrefs']}"
         if is_index:
