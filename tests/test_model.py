@@ -224,3 +224,15 @@ def test_a_name_that_is_another_stages_alias_is_refused(tmp_path):
         ModelError, match="alias 'triase' is claimed by both 'triage' and 'follow_up'"
     ):
         CycleModel.from_toml(path)
+
+
+def test_the_documented_example_model_is_valid():
+    """docs/model.md's example reads as it is documented: names in three languages."""
+    import tomllib
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "model.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", doc, flags=re.DOTALL)[1]
+    triage = CycleModel.from_dict(tomllib.loads(example)).stage("triage")
+    names = [triage.label_in(lang) for lang in ("en", "id", "ms")]
+    assert names == ["Triage", "Triase", "Saringan"]

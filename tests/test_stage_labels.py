@@ -1,0 +1,148 @@
+"""A cycle model's own stage names in the report languages (issue #14): the model's name in the
+language first, then the message catalogue's, then the model's English label.
+
+The data is the hand-counted funnel fixture of tests/data (see test_funnel.py) with its
+``initial_interaction`` stage renamed ``triage``, a stage the catalogue does not know, named
+"Triage" in English and "Triase" in Indonesian by the model below (no Malay name). Over all
+data its funnel reaches 10, 9, 5 and 4 journeys: the largest drop is from triage to delivery,
+4 of 9 (44%).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import cycleanalytics as ca
+from cycleanalytics.i18n import stage_label
+from cycleanalytics.model import CycleModel
+from cycleanalytics.notebook import (
+    funnel_table,
+    funnel_takeaway,
+    label_stages,
+    localize_figure,
+    with_stage_labels,
+)
+from cycleanalytics.notebook.conformance import path_text, rule_text
+
+DATA = Path(__file__).parent / "data"
+
+TRIAGE_MODEL = """
+name = "triage desk"
+order = ["pre_interaction", "triage", "service_delivery", "follow_up", "service_recovery"]
+
+[stages.triage]
+label = "Triage"
+labels.id = "Triase"
+aliases.en = ["first contact"]
+
+[stages.service_recovery]
+conditional = true
+
+[transitions]
+pre_interaction = ["triage"]
+triage = ["service_delivery"]
+service_delivery = ["follow_up", "service_recovery"]
+follow_up = ["service_recovery"]
+service_recovery = ["follow_up"]
+"""
+
+
+@pytest.fixture(scope="module")
+def triage(tmp_path_factory) -> tuple[Path, Path]:
+    """The model file, and a database of the funnel fixture loaded with it."""
+    folder = tmp_path_factory.mktemp("triage")
+    model = folder / "triage.toml"
+    model.write_text(TRIAGE_MODEL, encoding="utf-8")
+    cases = pd.read_csv(DATA / "funnel_cases.csv", dtype=str, keep_default_na=False)
+    cases["stage"] = cases["stage"].replace("initial_interaction", "triage")
+    cases.to_csv(folder / "interactions.csv", index=False)
+    db = folder / "triage.duckdb"
+    with ca.Store(db) as store:
+        ca.load(store, [DATA / "funnel_customers.csv", folder / "interactions.csv"], model=model)
+    return model, db
+
+
+def test_the_models_name_in_the_language_comes_first_then_the_catalogue_then_its_label(triage):
+    model = CycleModel.from_toml(triage[0])
+    names = {lang: stage_label("triage", lang, model) for lang in ("en", "id", "ms")}
+    assert names == {"en": "Triage", "id": "Triase", "ms": "Triage"}
+    # stages the model does not name in Indonesian: the catalogue's name
+    assert stage_label("service_delivery", "id", model) == "Penyampaian layanan"
+    # without the model: the id made readable, as before
+    assert stage_label("triage", "id") == "Triage"
+
+
+def test_funnel_table_and_takeaway_name_the_models_stage(triage):
+    model_path, db = triage
+    model = CycleModel.from_toml(model_path)
+    with ca.Store(db, read_only=True) as store:
+        funnel = ca.funnel(store, model=model_path)
+    assert funnel["reached"].tolist() == [10, 9, 5, 4]
+    table = funnel_table(funnel, "id", model)
+    assert table.iloc[:, 0].tolist() == [
+        "Pra-interaksi",
+        "Triase",
+        "Penyampaian layanan",
+        "Tindak lanjut",
+    ]
+    assert funnel_takeaway(funnel, "id", model).startswith(
+        "Penurunan terbesar terjadi antara Triase dan Penyampaian layanan: 44%"
+    )
+    assert label_stages(funnel, "ms", model)["label"].tolist()[1] == "Triage"
+
+
+def test_chart_text_names_the_models_stage(triage):
+    """The funnel chart (bars and their category order) and the conformance charts' stage
+    names, once localized for the page, are the model's Indonesian names."""
+    model_path, db = triage
+    model = CycleModel.from_toml(model_path)
+    with ca.Store(db, read_only=True) as store:
+        funnel = ca.funnel(store, model=model_path)
+        follows = ca.metrics.directly_follows(store, model=model_path)
+    fig = localize_figure(ca.plot_funnel(label_stages(funnel, "id", model)), "id")
+    bars = [name for trace in fig.data for name in trace.y]
+    assert bars == ["Pra-interaksi", "Triase", "Penyampaian layanan", "Tindak lanjut"]
+    assert list(fig.layout.yaxis.categoryarray) == bars
+    named = with_stage_labels(follows, ("source", "target"), "id", model)
+    heat = localize_figure(ca.metrics.plot_directly_follows(named), "id")
+    assert "Triase" in heat.data[0].x and "Triase" in heat.data[0].y
+    assert "triage" not in [*heat.data[0].x, *heat.data[0].y]
+    assert path_text("pre_interaction > triage", "id", model) == "Pra-interaksi → Triase"
+    assert rule_text("precedence(triage, follow_up)", "", "id", model) == (
+        "Setiap Tindak lanjut didahului oleh Triase"
+    )
+
+
+def _text(page: str) -> str:
+    """A page's words without its scripts and styles."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.DOTALL)
+    return re.sub(r"<[^>]+>", "\n", page)
+
+
+def _figures(page: str) -> str:
+    """The figures' JSON of a page (the plotly calls), without the plotly bundle."""
+    return "\n".join(re.findall(r"Plotly\.newPlot\((.*?)\)\s*}", page, flags=re.DOTALL))
+
+
+@pytest.mark.slow
+def test_an_indonesian_funnel_report_names_the_models_stages(triage, tmp_path):
+    from cycleanalytics.reports import run_report
+
+    model_path, db = triage
+    result = run_report(
+        "stage_funnel",
+        db=db,
+        out=tmp_path,
+        parameters={"model": str(model_path), "language": "id"},
+    )
+    page = result.html.read_text(encoding="utf-8")
+    text = _text(page)
+    assert "Penurunan terbesar terjadi antara Triase dan Penyampaian layanan" in text
+    assert re.search(r"<td class=\"text\">Triase</td>", page), "the funnel table's row"
+    figures = _figures(page)
+    assert figures.count('"Triase"') >= 2, "both funnel charts name the stage"
+    assert '"Triage"' not in figures and '"triage"' not in figures
