@@ -146,3 +146,17 @@ def test_an_indonesian_funnel_report_names_the_models_stages(triage, tmp_path):
     figures = _figures(page)
     assert figures.count('"Triase"') >= 2, "both funnel charts name the stage"
     assert '"Triage"' not in figures and '"triage"' not in figures
+
+
+def test_the_drivers_report_names_the_models_stage(triage):
+    from cycleanalytics.drivers_text import coverage_figure, stages_table
+
+    model = CycleModel.from_toml(triage[0])
+    stages = pd.DataFrame(
+        {"stage": ["triage"], "priority_rank": [1], "drivers": [1],
+         "importance_share": [0.6], "mean": [3.2]}
+    )  # fmt: skip
+    assert stages_table(stages, "id", model).iloc[0].tolist() == [1, "Triase", 1, "60,0%", "3,20"]
+    coverage = pd.DataFrame()
+    coverage.attrs["coverage"] = {"triage": 0.4, "Reset password": 0.1}
+    assert list(coverage_figure(coverage, "id", model).data[0].x) == ["Triase", "Reset password"]
