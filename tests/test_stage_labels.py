@@ -160,3 +160,24 @@ def test_the_drivers_report_names_the_models_stage(triage):
     coverage = pd.DataFrame()
     coverage.attrs["coverage"] = {"triage": 0.4, "Reset password": 0.1}
     assert list(coverage_figure(coverage, "id", model).data[0].x) == ["Triase", "Reset password"]
+
+
+@pytest.mark.slow
+def test_an_indonesian_conformance_report_names_the_models_stages(triage, tmp_path):
+    from cycleanalytics.reports import run_report
+
+    model_path, db = triage
+    result = run_report(
+        "conformance",
+        db=db,
+        out=tmp_path,
+        parameters={"model": str(model_path), "language": "id"},
+    )
+    page = result.html.read_text(encoding="utf-8")
+    # c01's path, in the table of paths; a rule of the model, in the table of rules
+    path = "Pra-interaksi → Triase → Penyampaian layanan → Tindak lanjut"
+    assert f'<td class="text">{path}</td>' in page
+    assert '<td class="text">Setiap Penyampaian layanan didahului oleh Triase</td>' in page
+    figures = _figures(page)
+    assert '"Triase"' in figures, "the directly-follows and flow charts name the stage"
+    assert '"Triage"' not in figures and '"triage"' not in figures
