@@ -181,3 +181,27 @@ def test_an_indonesian_conformance_report_names_the_models_stages(triage, tmp_pa
     figures = _figures(page)
     assert '"Triase"' in figures, "the directly-follows and flow charts name the stage"
     assert '"Triage"' not in figures and '"triage"' not in figures
+
+
+def test_the_summarys_sentences_name_the_models_stage(triage):
+    from cycleanalytics.notebook import entry_note, kpi_sentences, standout_sentences
+
+    model = CycleModel.from_toml(triage[0])
+    kpis = pd.DataFrame(
+        {"kpi": ["cases", "dropoff"], "stage": [None, "triage"], "value": [100.0, 0.25],
+         "unit": ["count", "share"], "n": [100, 80]}
+    )  # fmt: skip
+    kpis.attrs["first_stage"] = "pre_interaction"
+    said = kpi_sentences(kpis, period="Maret 2026", language="id", model=model)
+    assert said[-1] == (
+        "Perjalanan paling banyak hilang sebelum Triase: 25% dari yang mencapai Pra-interaksi "
+        "tidak sampai ke sana."
+    )
+    funnel = pd.DataFrame()
+    funnel.attrs.update(unrecorded_stages=["pre_interaction"], entry_stage="triage")
+    assert entry_note(funnel, "id", model).endswith("pada Triase, tahap pertama yang dicatat.")
+    found = pd.DataFrame(
+        {"kind": ["group"], "measure": ["reach"], "group": ["email"], "stage": ["triage"],
+         "value": [0.1047], "reference": [0.3473]}
+    )  # fmt: skip
+    assert "Triase" in standout_sentences(found, "id", model)[0]
