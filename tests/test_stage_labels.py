@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cycleanalytics as ca
 from cycleanalytics.i18n import stage_label
@@ -205,3 +207,24 @@ def test_the_summarys_sentences_name_the_models_stage(triage):
          "value": [0.1047], "reference": [0.3473]}
     )  # fmt: skip
     assert "Triase" in standout_sentences(found, "id", model)[0]
+
+
+@given(
+    stage=st.sampled_from(["triage", "follow_up", "pre_interaction"]),
+    names=st.dictionaries(
+        st.sampled_from(["id", "ms"]), st.sampled_from(["Nama A", "Nama B"]), max_size=2
+    ),
+    language=st.sampled_from(["en", "id", "ms"]),
+)
+def test_a_name_the_model_gives_always_wins_and_english_is_its_label(stage, names, language):
+    from cycleanalytics.i18n import STAGE_LABELS
+
+    model = CycleModel.from_dict(
+        {"order": [stage], "stages": {stage: {"label": "Own label", "labels": names}}}
+    )
+    expected = (
+        "Own label"
+        if language == "en"
+        else names.get(language) or STAGE_LABELS[language].get(stage, "Own label")
+    )
+    assert stage_label(stage, language, model) == expected
