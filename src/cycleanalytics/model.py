@@ -261,6 +261,21 @@ class CycleModel:
                     )
 
 
+def default_model() -> CycleModel:
+    """The five-stage service cycle of the source articles, as shipped with the package."""
+    text = resources.files("cycleanalytics").joinpath("models/default.toml").read_text("utf-8")
+    return CycleModel.from_dict(tomllib.loads(text), source="default model")
+
+
+def resolve_model(model: CycleModel | str | Path | None) -> CycleModel:
+    """Accept a model, a path to a model TOML file, or ``None`` for the default."""
+    if model is None:
+        return default_model()
+    if isinstance(model, CycleModel):
+        return model
+    return CycleModel.from_toml(model)
+
+
 def _stage_names(
     stage_id: str, table: Mapping[str, object], source: str
 ) -> tuple[str, dict[str, str]]:
@@ -306,21 +321,6 @@ def _check_names(stage: Stage) -> None:
             f"stage {stage.id!r} has label {stage.label!r} and labels.en "
             f"{stage.labels['en']!r}; give its English name once"
         )
-
-
-def default_model() -> CycleModel:
-    """The five-stage service cycle of the source articles, as shipped with the package."""
-    text = resources.files("cycleanalytics").joinpath("models/default.toml").read_text("utf-8")
-    return CycleModel.from_dict(tomllib.loads(text), source="default model")
-
-
-def resolve_model(model: CycleModel | str | Path | None) -> CycleModel:
-    """Accept a model, a path to a model TOML file, or ``None`` for the default."""
-    if model is None:
-        return default_model()
-    if isinstance(model, CycleModel):
-        return model
-    return CycleModel.from_toml(model)
 
 
 # TOML writing: the model is a small, known structure, so a dedicated writer is clearer than
