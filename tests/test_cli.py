@@ -100,6 +100,7 @@ def test_sample_command_is_deterministic(tmp_path, run):
 def test_model_commands(tmp_path, run):
     code, stdout, _ = run("model", "show")
     assert code == 0 and "pemulihan layanan" in stdout
+    assert "id: Tindak lanjut" in stdout  # a stage's names per language
     path = tmp_path / "model.toml"
     assert run("model", "export", path)[0] == 0
     assert ca.CycleModel.from_toml(path) == ca.default_model()

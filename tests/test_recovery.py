@@ -13,6 +13,7 @@ recovery for k1 (5) and k2 (2); retention: only k1 of the 4 recovered.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -370,3 +371,59 @@ def test_a_case_of_two_customers_belongs_to_the_first(store, tmp_path):
     assert dict(zip(cases.case_id, cases.customer_id, strict=True)) == {"k0": "u2", "k1": "u1"}
     row = recovery(store, as_of="2026-12-31T00:00:00Z").iloc[0]
     assert (row.dissatisfied, row.recovered, row.retention_judged, row.retained) == (1, 1, 1, 0)
+
+
+# -- the recovery report's loop-closure section -------------------------------------------------
+
+REAL = Path(os.environ.get("CYCLEANALYTICS_REAL_DATA", "/work/shared/data/real"))
+REAL_HELPDESK = REAL / "helpdesk" / "helpdesk_events.csv"
+HELPDESK_MAPPING = Path(__file__).parent.parent / "examples" / "mappings" / "helpdesk.toml"
+
+
+def _page_text(html_path: Path) -> str:
+    """The words of a report page: no scripts, no styles, no tags, entities decoded."""
+    import html
+    import re
+
+    page = html_path.read_text(encoding="utf-8")
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", "\n", page))
+
+
+def _run_recovery(db: Path, out: Path, **parameters: str) -> str:
+    from cycleanalytics.reports import run_report
+
+    return _page_text(run_report("recovery", db=db, out=out, parameters=parameters).html)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_no_follow_up_due_is_said_once_on_the_sample(sample_db, tmp_path, language):
+    """The sample has no data in December 2025: loop_closure counts 0 due, and the section says
+    so in its takeaway only, not again where its chart would be."""
+    from cycleanalytics.i18n import t
+
+    with ca.Store(sample_db, read_only=True) as store, pytest.warns(ca.DataWarning):
+        assert int(ca.metrics.loop_closure(store, period="2025-12")["due"].sum()) == 0
+    text = _run_recovery(sample_db, tmp_path, period="2025-12", language=language)
+    assert t("loop.heading", language) in text
+    assert text.count(t("loop.say.none", language)) == 1
+
+
+@pytest.mark.slow
+def test_no_follow_up_due_is_said_once_on_the_real_helpdesk_log(tmp_path):
+    """The helpdesk ticket log has no survey answer and no complaint: nothing calls for a
+    follow-up, and the recovery report says it once."""
+    from cycleanalytics.i18n import t
+
+    if not REAL_HELPDESK.exists():
+        pytest.skip(
+            f"real log {REAL_HELPDESK} is not on this machine (set CYCLEANALYTICS_REAL_DATA to "
+            "the folder of the shared real logs to run this test)"
+        )
+    db = tmp_path / "helpdesk.duckdb"
+    with ca.Store(db) as store:
+        ca.load(store, [REAL_HELPDESK], mapping=HELPDESK_MAPPING)
+        assert int(ca.metrics.loop_closure(store)["due"].sum()) == 0
+    text = _run_recovery(db, tmp_path / "out")
+    assert text.count(t("loop.say.none", "en")) == 1

@@ -19,6 +19,8 @@ from cycleanalytics.i18n import TEXTS, fmt_number, fmt_share, nt, stage_label, t
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+    from cycleanalytics.model import CycleModel
+
 
 def _join(items: list[str], language: str) -> str:
     word = {"en": "and", "id": "dan", "ms": "dan"}[language]
@@ -34,10 +36,11 @@ def outcome_text(df: pd.DataFrame, language: str = "en") -> str:
     return t(key, language) if key in TEXTS else name.replace("_", " ")
 
 
-def driver_label(row: Any, language: str = "en") -> str:
-    """A driver's name: a stage in the language, an aspect by its survey label."""
+def driver_label(row: Any, language: str = "en", model: CycleModel | None = None) -> str:
+    """A driver's name: a stage in the language (the cycle ``model``'s own names first), an
+    aspect by its survey label."""
     if row["driver"] == row.get("stage"):
-        return stage_label(str(row["driver"]), language)
+        return stage_label(str(row["driver"]), language, model)
     return str(row.get("label") or row["driver"])
 
 
@@ -46,7 +49,9 @@ def has_weights(df: pd.DataFrame) -> bool:
     return bool(len(df)) and bool(df["importance"].notna().any())
 
 
-def drivers_takeaway(df: pd.DataFrame, stages: pd.DataFrame, language: str = "en") -> list[str]:
+def drivers_takeaway(
+    df: pd.DataFrame, stages: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> list[str]:
     """The report's opening sentences: the three strongest drivers and the stage to fix
     first; or, without weights, one sentence on what data would enable the analysis.
 
@@ -58,12 +63,12 @@ def drivers_takeaway(df: pd.DataFrame, stages: pd.DataFrame, language: str = "en
     """
     outcome = outcome_text(df, language)
     if not has_weights(df):
-        kept = [stage_label(d, language) for d in df.attrs.get("drivers", [])]
+        kept = [stage_label(d, language, model) for d in df.attrs.get("drivers", [])]
         n = int(df["n"].max()) if len(df) and df["n"].notna().any() else 0
         rated = _join(kept, language) or t("drv.say.no_rating", language)
         return [nt("drv.say.none", n, language, outcome=outcome, drivers=rated)]
     ranked = df[df["rank"].notna()].sort_values("rank").head(3)
-    names = [driver_label(row, language) for _, row in ranked.iterrows()]
+    names = [driver_label(row, language, model) for _, row in ranked.iterrows()]
     share = float(ranked["importance_share"].sum())
     sentences = [
         t(
@@ -82,7 +87,7 @@ def drivers_takeaway(df: pd.DataFrame, stages: pd.DataFrame, language: str = "en
             t(
                 "drv.say.fix",
                 language,
-                stage=stage_label(str(first["stage"]), language),
+                stage=stage_label(str(first["stage"]), language, model),
                 share=fmt_share(float(first["importance_share"]), language, decimals=0),
                 mean=fmt_number(float(first["mean"]), language, decimals=1),
                 top=fmt_number(top, language),
@@ -100,7 +105,9 @@ def drivers_basis(df: pd.DataFrame, language: str = "en", *, survey: str | None 
     return nt("drv.basis.cases", n, language, outcome=outcome_text(df, language), period=period)
 
 
-def drivers_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+def drivers_table(
+    df: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> pd.DataFrame:
     """Every driver by rank: share of the explained variation with its interval, mean rating,
     effect and quadrant, with headers in the language."""
     shown = df[df["rank"].notna()].sort_values("rank")
@@ -113,8 +120,8 @@ def drivers_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
         rows.append(
             {
                 t("drv.col.rank", language): int(row["rank"]),
-                t("drv.col.driver", language): driver_label(row, language),
-                t("drv.col.stage", language): stage_label(str(row["stage"]), language)
+                t("drv.col.driver", language): driver_label(row, language, model),
+                t("drv.col.stage", language): stage_label(str(row["stage"]), language, model)
                 if pd.notna(row["stage"])
                 else "–",
                 t("drv.col.share", language): share,
@@ -126,14 +133,16 @@ def drivers_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def stages_table(stages: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+def stages_table(
+    stages: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> pd.DataFrame:
     """Stages by priority (:func:`~cycleanalytics.metrics.stage_priorities`), for managers."""
     rows = []
     for _, row in stages.sort_values("priority_rank").iterrows():
         rows.append(
             {
                 t("drv.col.priority", language): int(row["priority_rank"]),
-                t("drv.col.stage", language): stage_label(str(row["stage"]), language),
+                t("drv.col.stage", language): stage_label(str(row["stage"]), language, model),
                 t("drv.col.drivers", language): int(row["drivers"]),
                 t("drv.col.share", language): fmt_share(row["importance_share"], language),
                 t("drv.col.mean", language): fmt_number(row["mean"], language, decimals=2),
@@ -142,20 +151,26 @@ def stages_table(stages: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def quadrant_figure(df: pd.DataFrame, language: str = "en") -> go.Figure:
+def quadrant_figure(
+    df: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> go.Figure:
     """The importance-performance figure with driver names and the quadrant note in the
     language (the rest is localised by :func:`~cycleanalytics.notebook.show_figure`)."""
     from cycleanalytics.metrics.drivers import plot_key_drivers
 
     labelled = df.copy()
-    labelled["label"] = [driver_label(row, language) for _, row in df.iterrows()]
-    labelled["stage"] = [stage_label(str(s), language) if pd.notna(s) else "" for s in df["stage"]]
+    labelled["label"] = [driver_label(row, language, model) for _, row in df.iterrows()]
+    labelled["stage"] = [
+        stage_label(str(s), language, model) if pd.notna(s) else "" for s in df["stage"]
+    ]
     fig = plot_key_drivers(labelled)
     fig.for_each_annotation(lambda a: a.update(text=t("drv.quadrant.fix_first", language)))
     return fig
 
 
-def coverage_figure(df: pd.DataFrame, language: str = "en") -> go.Figure:
+def coverage_figure(
+    df: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> go.Figure:
     """How many of the cases with an outcome rate each candidate driver: the figure beside
     the sentence saying the data cannot be weighed yet (it shows what is missing)."""
     import plotly.graph_objects as go
@@ -163,7 +178,8 @@ def coverage_figure(df: pd.DataFrame, language: str = "en") -> go.Figure:
     from cycleanalytics.plots import PALETTE, finish_layout
 
     coverage = df.attrs.get("coverage", {})
-    names = [stage_label(d, language) if d in _STAGES else d for d in coverage]
+    stages = model.order if model is not None else _STAGES
+    names = [stage_label(d, language, model) if d in stages else d for d in coverage]
     fig = go.Figure(
         go.Bar(
             x=names,

@@ -32,9 +32,10 @@ def normalize_label(label: str) -> str:
 class Stage:
     """One stage of the cycle.
 
-    ``aliases`` maps a language code (``en``, ``id``, ``ms``) to labels that mean this stage.
-    A conditional stage (service recovery) belongs only to some journeys, so the funnel
-    leaves it out.
+    ``label`` is the stage's name in English; ``labels`` maps another language code (``id``,
+    ``ms``) to its name in that language, for reports in that language. ``aliases`` maps a
+    language code (``en``, ``id``, ``ms``) to labels that mean this stage. A conditional stage
+    (service recovery) belongs only to some journeys, so the funnel leaves it out.
     """
 
     id: str
@@ -42,11 +43,25 @@ class Stage:
     description: str = ""
     conditional: bool = False
     aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def label_in(self, language: str) -> str | None:
+        """The stage's own name in ``language``: ``label`` in English, ``labels[language]``
+        otherwise; ``None`` when the model does not name it in that language (reports then
+        ask the message catalogue, see :func:`cycleanalytics.i18n.stage_label`).
+
+        >>> stage = Stage("triage", "Triage", labels={"id": "Triase"})
+        >>> stage.label_in("en"), stage.label_in("id"), stage.label_in("ms")
+        ('Triage', 'Triase', None)
+        """
+        return self.label if language == "en" else self.labels.get(language)
 
     def all_aliases(self) -> tuple[str, ...]:
-        """The stage id, its label and every alias, in order, without repeats."""
+        """The stage id, its names (``label`` and ``labels``) and every alias, in order,
+        without repeats: a log that writes a stage's name in any language means that stage."""
         seen: dict[str, None] = {}
-        for name in (self.id, self.label, *(a for v in self.aliases.values() for a in v)):
+        names = (self.id, self.label, *self.labels.values())
+        for name in (*names, *(a for v in self.aliases.values() for a in v)):
             seen.setdefault(name, None)
         return tuple(seen)
 
@@ -138,13 +153,15 @@ class CycleModel:
             aliases = table.get("aliases", {})
             if not isinstance(aliases, Mapping):
                 raise ModelError(f"{source}: stages.{stage_id}.aliases must be a table of lists")
+            label, labels = _stage_names(stage_id, table, source)
             stages.append(
                 Stage(
                     id=stage_id,
-                    label=str(table.get("label", stage_id.replace("_", " ").capitalize())),
+                    label=label,
                     description=str(table.get("description", "")),
                     conditional=bool(table.get("conditional", False)),
                     aliases={lang: tuple(labels) for lang, labels in aliases.items()},
+                    labels=labels,
                 )
             )
         transitions = data.get("transitions", {})
@@ -176,6 +193,8 @@ class CycleModel:
         stages: dict[str, dict[str, object]] = {}
         for s in self.stages:
             table: dict[str, object] = {"label": s.label}
+            if s.labels:
+                table["labels"] = dict(s.labels)
             if s.description:
                 table["description"] = s.description
             if s.conditional:
@@ -228,6 +247,7 @@ class CycleModel:
                     f"stage {s.id!r} has aliases for unknown language(s) {sorted(unknown_langs)}; "
                     f"use {', '.join(LANGUAGES)}"
                 )
+            _check_names(s)
         owner: dict[str, str] = {}
         for s in self.stages:
             for alias in s.all_aliases():
@@ -254,6 +274,53 @@ def resolve_model(model: CycleModel | str | Path | None) -> CycleModel:
     if isinstance(model, CycleModel):
         return model
     return CycleModel.from_toml(model)
+
+
+def _stage_names(
+    stage_id: str, table: Mapping[str, object], source: str
+) -> tuple[str, dict[str, str]]:
+    """A stage table's English ``label`` (default: the id made readable) and its ``labels``
+    in other languages. ``labels.en`` may stand for ``label``; given both, they must agree."""
+    labels = table.get("labels", {})
+    if not isinstance(labels, Mapping) or not all(isinstance(v, str) for v in labels.values()):
+        raise ModelError(
+            f"{source}: stages.{stage_id}.labels must be a table of language = name, "
+            f'e.g. labels.id = "Triase"'
+        )
+    labels = dict(labels)
+    english = labels.pop("en", None)
+    label = table.get("label", english)
+    if label is not None and not isinstance(label, str):
+        raise ModelError(f'{source}: stages.{stage_id}.label must be text, e.g. label = "Triage"')
+    if english is not None and label != english:
+        raise ModelError(
+            f"{source}: stage {stage_id!r} has label {label!r} and labels.en {english!r}; "
+            f"give its English name once"
+        )
+    return (label if label is not None else stage_id.replace("_", " ").capitalize()), labels
+
+
+def _check_names(stage: Stage) -> None:
+    """A stage's names: not blank, and only in the languages reports are written in."""
+    unknown = sorted(set(stage.labels) - set(LANGUAGES))
+    if unknown:
+        raise ModelError(
+            f"stage {stage.id!r} has labels for unknown language(s) {unknown}; "
+            f"the languages supported are {', '.join(LANGUAGES)}"
+        )
+    if not stage.label.strip():
+        raise ModelError(f"stage {stage.id!r} has an empty label; give it a name")
+    for language, name in stage.labels.items():
+        if not name.strip():
+            raise ModelError(
+                f"stage {stage.id!r} has an empty label in {language!r} (labels.{language}); "
+                f"give it a name, or leave labels.{language} out"
+            )
+    if "en" in stage.labels and stage.labels["en"] != stage.label:
+        raise ModelError(
+            f"stage {stage.id!r} has label {stage.label!r} and labels.en "
+            f"{stage.labels['en']!r}; give its English name once"
+        )
 
 
 # TOML writing: the model is a small, known structure, so a dedicated writer is clearer than

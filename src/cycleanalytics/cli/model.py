@@ -27,14 +27,14 @@ def model_show(model_path: Path | None) -> None:
         (
             i,
             s.id,
-            s.label,
+            "; ".join([s.label, *(f"{lang}: {name}" for lang, name in s.labels.items())]),
             "yes" if s.conditional else "",
             ", ".join(m.transitions.get(s.id, ())),
             ", ".join(a for v in s.aliases.values() for a in v),
         )
         for i, s in enumerate(m.stages, start=1)
     ]
-    columns = ["#", "stage", "label", "conditional", "next", "aliases"]
+    columns = ["#", "stage", "names", "conditional", "next", "aliases"]
     print_rows(columns, rows, [True] + [False] * 5, title=m.name)
 
 

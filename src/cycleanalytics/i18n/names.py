@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from cycleanalytics.i18n.catalogue import (
     CHART_TEXTS,
@@ -14,19 +15,45 @@ from cycleanalytics.i18n.catalogue import (
 )
 from cycleanalytics.i18n.formatting import localize_number
 
+if TYPE_CHECKING:
+    from cycleanalytics.model import CycleModel
+
 _MOVE_CELL = re.compile(
     r"(?P<count>[\d,]+) \((?P<kind>allowed|✗ not in the model)\); median (?P<hours>[\d.]+) h"
 )
 
 
-def stage_label(stage: str, language: str = "en") -> str:
-    """A stage's name in ``language`` (the id itself, made readable, for a stage of another
-    model).
+def stage_label(
+    stage: str,
+    language: str = "en",
+    model: CycleModel | None = None,
+    *,
+    default: str | None = None,
+) -> str:
+    """A stage's name in ``language``, from the first that names it: the cycle ``model``'s own
+    name in that language (its TOML's ``labels.<language>``, or ``label`` in English), the
+    message catalogue (the five stages of the default model), the model's English ``label``,
+    ``default``, the id made readable.
 
     >>> stage_label("follow_up", "ms"), stage_label("triage")
     ('Susulan', 'Triage')
+    >>> from cycleanalytics.model import CycleModel
+    >>> model = CycleModel.from_dict({"order": ["triage", "follow_up"], "stages": {
+    ...     "triage": {"label": "Triage desk", "labels": {"id": "Triase"}}}})
+    >>> [stage_label("triage", lang, model) for lang in ("en", "id", "ms")]
+    ['Triage desk', 'Triase', 'Triage desk']
+    >>> stage_label("follow_up", "id", model)
+    'Tindak lanjut'
     """
-    return STAGE_LABELS[check_language(language)].get(stage, stage.replace("_", " ").capitalize())
+    language = check_language(language)
+    own = next((s for s in model.stages if s.id == stage), None) if model is not None else None
+    if own is not None and (name := own.label_in(language)):
+        return name
+    if stage in STAGE_LABELS[language]:
+        return STAGE_LABELS[language][stage]
+    if own is not None:
+        return own.label
+    return default if default is not None else stage.replace("_", " ").capitalize()
 
 
 def value_label(value: str, language: str = "en") -> str:

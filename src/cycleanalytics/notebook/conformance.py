@@ -10,6 +10,8 @@ from cycleanalytics.notebook.words import count_text, pct_text, share_text
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cycleanalytics.model import CycleModel
+
 
 _CONFORMANCE_ROWS = (
     ("coverage", "coverage", "events_mapped", "events"),
@@ -109,7 +111,21 @@ def conformance_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     return text
 
 
-def variants_table(df: pd.DataFrame, *, top: int = 10, language: str = "en") -> pd.DataFrame:
+def path_text(variant: str, language: str = "en", model: CycleModel | None = None) -> str:
+    """A stage path of :func:`~cycleanalytics.metrics.variants` (``"a > b"``) with its
+    stages' names in ``language`` (the cycle ``model``'s own names first).
+
+    >>> path_text("pre_interaction > follow_up", "id")
+    'Pra-interaksi → Tindak lanjut'
+    """
+    from cycleanalytics.i18n import stage_label
+
+    return " → ".join(stage_label(s, language, model) for s in str(variant).split(" > "))
+
+
+def variants_table(
+    df: pd.DataFrame, *, top: int = 10, language: str = "en", model: CycleModel | None = None
+) -> pd.DataFrame:
     """The ``top`` commonest paths of a :func:`~cycleanalytics.metrics.variants` table, with
     stage names, journeys, share (95% interval), whether the model allows them and fitness.
 
@@ -122,15 +138,12 @@ def variants_table(df: pd.DataFrame, *, top: int = 10, language: str = "en") -> 
     """
     import pandas as pd
 
-    from cycleanalytics.i18n import localize_number, stage_label, t
+    from cycleanalytics.i18n import localize_number, t
 
     part = df.head(top)
     return pd.DataFrame(
         {
-            t("conf.col.path", language): [
-                " → ".join(stage_label(s, language) for s in str(v).split(" > "))
-                for v in part["variant"]
-            ],
+            t("conf.col.path", language): [path_text(v, language, model) for v in part["variant"]],
             t("conf.col.journeys", language): [count_text(n, language) for n in part["cases"]],
             t("conf.col.share", language): [
                 share_text(s, lo, hi, language)
@@ -146,10 +159,13 @@ def variants_table(df: pd.DataFrame, *, top: int = 10, language: str = "en") -> 
     )
 
 
-def rule_text(rule: str, description: str, language: str = "en") -> str:
+def rule_text(
+    rule: str, description: str, language: str = "en", model: CycleModel | None = None
+) -> str:
     """A conformance rule in words: its kind and stages named in ``language`` (English
-    included: the metric's own description names stages by their identifiers), or its
-    description when the catalogue has no wording for its kind.
+    included: the metric's own description names stages by their identifiers; the cycle
+    ``model``'s own names first), or its description when the catalogue has no wording for
+    its kind.
 
     >>> rule_text("precedence(pre_interaction, follow_up)", "every follow_up is preceded ...", "id")
     'Setiap Tindak lanjut didahului oleh Pra-interaksi'
@@ -164,7 +180,7 @@ def rule_text(rule: str, description: str, language: str = "en") -> str:
     if not match or f"conf.rule.{match[1]}" not in TEXTS:
         return str(description).capitalize()
     args = [a.strip() for a in match[2].split(",") if a.strip()]
-    names = dict(zip("ab", (stage_label(a, language) for a in args), strict=False))
+    names = dict(zip("ab", (stage_label(a, language, model) for a in args), strict=False))
     try:
         return (
             t(f"conf.rule.{match[1]}", language, **names)
@@ -175,7 +191,9 @@ def rule_text(rule: str, description: str, language: str = "en") -> str:
         return str(description).capitalize()
 
 
-def with_path_labels(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+def with_path_labels(
+    df: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> pd.DataFrame:
     """A copy of a :func:`~cycleanalytics.metrics.variants` table whose paths name their
     stages in ``language`` (for its chart), English included.
 
@@ -184,17 +202,17 @@ def with_path_labels(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     >>> with_path_labels(paths, "ms")["variant"].tolist(), with_path_labels(paths)["variant"][0]
     (['Pra-interaksi → Susulan'], 'Pre-interaction → Follow-up')
     """
-    from cycleanalytics.i18n import check_language, stage_label
+    from cycleanalytics.i18n import check_language
 
     check_language(language)
     out = df.copy()
-    out["variant"] = [
-        " → ".join(stage_label(s, language) for s in str(v).split(" > ")) for v in out["variant"]
-    ]
+    out["variant"] = [path_text(v, language, model) for v in out["variant"]]
     return out
 
 
-def with_rule_texts(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+def with_rule_texts(
+    df: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> pd.DataFrame:
     """A copy of a :func:`~cycleanalytics.metrics.conformance_rules` table whose
     ``description`` is the rule in ``language`` (:func:`rule_text`), for its chart."""
     from cycleanalytics.i18n import check_language
@@ -203,12 +221,15 @@ def with_rule_texts(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     out = df.copy()
     if "rule" in out:
         out["description"] = [
-            rule_text(r, d, language) for r, d in zip(out["rule"], out["description"], strict=True)
+            rule_text(r, d, language, model)
+            for r, d in zip(out["rule"], out["description"], strict=True)
         ]
     return out
 
 
-def rules_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+def rules_table(
+    df: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> pd.DataFrame:
     """A :func:`~cycleanalytics.metrics.conformance_rules` table in words: rule, journeys
     passing ("n of N") and share passing (95% interval)."""
     import pandas as pd
@@ -219,7 +240,8 @@ def rules_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("conf.col.rule", language): [
-                rule_text(r, d, language) for r, d in zip(rules, df["description"], strict=True)
+                rule_text(r, d, language, model)
+                for r, d in zip(rules, df["description"], strict=True)
             ],
             t("conf.col.passing", language): [
                 t("word.n_of", language, n=count_text(p, language), total=count_text(n, language))

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from cycleanalytics.notebook.data import outcome_source
 from cycleanalytics.periods import ReportPeriod
 
 if TYPE_CHECKING:
+    from cycleanalytics.model import CycleModel
     from cycleanalytics.store import Store
 
 
@@ -53,6 +55,18 @@ class ReportContext:
     language: str
     open_period: str | None = None  # a period open at one end (period_start or period_end only)
     where: dict[str, list[str]] | None = None  # the metrics' attribute filter, {name: [values]}
+
+    @cached_property
+    def cycle_model(self) -> CycleModel:
+        """The cycle model ``model`` names (the five-stage model for ``None``), read once: the
+        report's helpers take it to name stages as the model does in the report's language.
+
+        >>> report_context(language="id").cycle_model.stage("follow_up").label_in("id")
+        'Tindak lanjut'
+        """
+        from cycleanalytics.model import resolve_model
+
+        return resolve_model(self.model)
 
     @property
     def metric_period(self) -> str | None:

@@ -16,16 +16,21 @@ from cycleanalytics.notebook.words import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cycleanalytics.model import CycleModel
 
-def funnel_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+
+def funnel_table(
+    df: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> pd.DataFrame:
     """The funnel as a plain table for managers: stage, journeys reached, share continuing,
     journeys lost. Counts are written with thousands separators, shares as whole percents;
-    headers and stage names in ``language``."""
+    headers and stage names in ``language`` (the cycle ``model``'s own names first, see
+    :func:`label_stages`)."""
     import pandas as pd
 
     from cycleanalytics.i18n import t
 
-    df = label_stages(df, language)
+    df = label_stages(df, language, model)
     first = df["stage_index"].min()
     return pd.DataFrame(
         {
@@ -43,12 +48,14 @@ def funnel_table(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     )
 
 
-def funnel_by_table(df: pd.DataFrame, by: str, language: str = "en") -> pd.DataFrame:
+def funnel_by_table(
+    df: pd.DataFrame, by: str, language: str = "en", model: CycleModel | None = None
+) -> pd.DataFrame:
     """A funnel broken down by ``by`` as one row per group: journeys entering, then for each
     later stage the journeys reaching it with their share of the group's entries."""
     import pandas as pd
 
-    df = label_stages(df, language)
+    df = label_stages(df, language, model)
     rows = []
     for group, part in df.groupby(by, sort=False, dropna=False):
         part = part.sort_values("stage_index")
@@ -63,7 +70,7 @@ def funnel_by_table(df: pd.DataFrame, by: str, language: str = "en") -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def funnel_takeaway(df: pd.DataFrame, language: str = "en") -> str:
+def funnel_takeaway(df: pd.DataFrame, language: str = "en", model: CycleModel | None = None) -> str:
     """One sentence naming the largest drop between consecutive stages of a funnel.
 
     ``df`` is the table :func:`~cycleanalytics.funnel` returns, without a breakdown.
@@ -80,7 +87,7 @@ def funnel_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     """
     from cycleanalytics.i18n import t
 
-    rows = label_stages(df, language).sort_values("stage_index").reset_index(drop=True)
+    rows = label_stages(df, language, model).sort_values("stage_index").reset_index(drop=True)
     if rows.empty or int(rows["reached"].iloc[0]) == 0:
         return t("funnel.say.empty", language)
     best = None
@@ -106,7 +113,13 @@ def funnel_takeaway(df: pd.DataFrame, language: str = "en") -> str:
     )
 
 
-def funnel_basis(df: pd.DataFrame, language: str = "en", *, period: str | None = None) -> str:
+def funnel_basis(
+    df: pd.DataFrame,
+    language: str = "en",
+    *,
+    period: str | None = None,
+    model: CycleModel | None = None,
+) -> str:
     """What a funnel's numbers are based on: journeys counted, period, channel, and how many
     journeys of the period were left out (they did not start at the first stage, or came
     through another channel). ``period`` is the period as the report names it (default: the
@@ -139,7 +152,7 @@ def funnel_basis(df: pd.DataFrame, language: str = "en", *, period: str | None =
         )
     text += "." if channel == "all" else t("funnel.basis.channel", language, channel=channel) + "."
     if total is not None and int(total) > entered:
-        labelled = label_stages(df, language)
+        labelled = label_stages(df, language, model)
         first = (
             labelled.sort_values("stage_index")["label"].iloc[0] if len(df) else "the first stage"
         )

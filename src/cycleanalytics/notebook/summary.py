@@ -14,11 +14,15 @@ from cycleanalytics.notebook.words import group_text
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cycleanalytics.model import CycleModel
     from cycleanalytics.store import Store
 
 
-def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> list[str]:
-    """Plain-language sentences generated from a KPI table (see :func:`kpi_tiles_html`).
+def kpi_sentences(
+    table: pd.DataFrame, *, period: str, language: str = "en", model: CycleModel | None = None
+) -> list[str]:
+    """Plain-language sentences generated from a KPI table (see :func:`kpi_tiles_html`); the
+    drop-off sentence names stages as the cycle ``model`` does.
 
     Examples
     --------
@@ -86,9 +90,9 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
                 t(
                     "say.dropoff",
                     language,
-                    stage=stage_label(str(worst["stage"]), language),
+                    stage=stage_label(str(worst["stage"]), language, model),
                     share=fmt_share(worst["value"], language, decimals=0),
-                    before=stage_label(str(before_stage), language),
+                    before=stage_label(str(before_stage), language, model),
                 )
             )
     # What this data cannot measure, in one sentence after what it can: on a service-desk log
@@ -104,9 +108,12 @@ def kpi_sentences(table: pd.DataFrame, *, period: str, language: str = "en") -> 
     return said
 
 
-def entry_note(funnel: pd.DataFrame, language: str = "en") -> str | None:
-    """The funnel's entry note in ``language``, when the data never records the model's
-    first stage(s) (``attrs["unrecorded_stages"]``), else None.
+def entry_note(
+    funnel: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> str | None:
+    """The funnel's entry note in ``language`` (stages named as the cycle ``model`` does),
+    when the data never records the model's first stage(s) (``attrs["unrecorded_stages"]``),
+    else None.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame()
@@ -124,14 +131,17 @@ def entry_note(funnel: pd.DataFrame, language: str = "en") -> str | None:
     return t(
         "funnel.entry_note",
         language,
-        unrecorded=", ".join(stage_label(s, language) for s in unrecorded),
-        entry=stage_label(funnel.attrs["entry_stage"], language),
+        unrecorded=", ".join(stage_label(s, language, model) for s in unrecorded),
+        entry=stage_label(funnel.attrs["entry_stage"], language, model),
     )
 
 
-def standout_sentences(found: pd.DataFrame, language: str = "en") -> list[str]:
+def standout_sentences(
+    found: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> list[str]:
     """One sentence per group finding of :func:`cycleanalytics.insights.what_stands_out`
-    (changes of the KPIs are said by :func:`kpi_sentences`).
+    (changes of the KPIs are said by :func:`kpi_sentences`); stages named as the cycle
+    ``model`` does.
 
     >>> import pandas as pd
     >>> found = pd.DataFrame({"kind": ["group"], "measure": ["reach"], "group": ["email"],
@@ -154,7 +164,7 @@ def standout_sentences(found: pd.DataFrame, language: str = "en") -> list[str]:
                 f"standout.{row['measure']}",
                 language,
                 group=group,
-                stage=stage_label(stage, language) if isinstance(stage, str) else "",
+                stage=stage_label(stage, language, model) if isinstance(stage, str) else "",
                 value=fmt_share(row["value"], language),
                 reference=fmt_share(row["reference"], language),
             )

@@ -11,6 +11,8 @@ from cycleanalytics.notebook.display import show_figure, show_text
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cycleanalytics.model import CycleModel
+
 
 def pct_text(share: float, language: str = "en") -> str:
     """A share as a whole percent in ``language``; a dash when it is missing.
@@ -43,24 +45,27 @@ def column_header(by: str, language: str = "en") -> str:
     return by.replace("_", " ").capitalize()
 
 
-def label_stages(df: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+def label_stages(
+    df: pd.DataFrame, language: str = "en", model: CycleModel | None = None
+) -> pd.DataFrame:
     """A copy of a funnel table whose ``label`` column names the stages in ``language``
-    (DESIGN §1); English keeps the model's own labels.
+    (:func:`~cycleanalytics.i18n.stage_label`: the cycle ``model``'s own names first, then
+    the catalogue's); without a model, English keeps the table's labels (the model's own).
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"stage": ["follow_up"], "label": ["Follow-up"]})
     >>> label_stages(df, "ms")["label"].tolist()
     ['Susulan']
     """
-    from cycleanalytics.i18n import STAGE_LABELS, check_language
+    from cycleanalytics.i18n import check_language, stage_label
 
     out = df.copy()
-    if check_language(language) == "en" or "stage" not in out:
+    if "stage" not in out or (model is None and check_language(language) == "en"):
         return out
-    names = STAGE_LABELS[language]
     labels = out["label"] if "label" in out else out["stage"]
     out["label"] = [
-        names.get(str(s), str(old)) for s, old in zip(out["stage"], labels, strict=True)
+        stage_label(str(s), language, model, default=str(old))
+        for s, old in zip(out["stage"], labels, strict=True)
     ]
     return out
 
@@ -142,9 +147,13 @@ def group_text(value: Any, language: str = "en") -> str:
 
 
 def with_stage_labels(
-    df: pd.DataFrame, columns: tuple[str, ...], language: str = "en"
+    df: pd.DataFrame,
+    columns: tuple[str, ...],
+    language: str = "en",
+    model: CycleModel | None = None,
 ) -> pd.DataFrame:
-    """A copy of ``df`` whose stage-id ``columns`` show the stages' names (DESIGN §1).
+    """A copy of ``df`` whose stage-id ``columns`` show the stages' names in ``language``
+    (:func:`~cycleanalytics.i18n.stage_label`, the cycle ``model``'s own names first).
 
     >>> import pandas as pd
     >>> with_stage_labels(pd.DataFrame({"source": ["follow_up"]}), ("source",))["source"][0]
@@ -154,7 +163,7 @@ def with_stage_labels(
 
     out = df.copy()
     for column in columns:
-        out[column] = [stage_label(str(s), language) for s in out[column]]
+        out[column] = [stage_label(str(s), language, model) for s in out[column]]
     return out
 
 
