@@ -335,12 +335,7 @@ def _history_by_grain(
         if all(p.is_quarter() for p in chain)
         else None
     )
-    from cycleanalytics.store import Store
-
-    # Only on a DuckDB store: on Spark, funnel by month has given a group more journeys
-    # continuing than reaching the stage before (a parity bug of the by-month funnel left
-    # open), so there each period is asked on its own, exactly as kpi_table asks it.
-    if grain is None or len(chain) < 2 or not isinstance(store, Store):
+    if grain is None or len(chain) < 2:
         return {}, set()
     span = f"{chain[0].first.isoformat()}..{chain[-1].last.isoformat()}"
     frames = _measure(store, by=grain, period=span, **filters)

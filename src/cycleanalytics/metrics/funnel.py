@@ -499,8 +499,8 @@ def funnel_expr(
         return _ordered_funnel_counts(reach, keys, n, include_incomplete)
     counted = ibis.literal(True) if include_incomplete else reach.complete
     aggs = {
-        "cases": reach.count(where=counted),
-        "incomplete": reach.count(where=~reach.complete),
+        "cases": _count_rows(reach, counted),
+        "incomplete": _count_rows(reach, ~reach.complete),
     }
     for k in range(1, n + 1):
         aggs[f"reached_{k}"] = reach[f"t_{k}"].count(where=counted)
@@ -524,19 +524,29 @@ def _ordered_funnel_counts(
     counted = ibis.literal(True) if include_incomplete else rows.complete
     first = rows.k == 1
     aggs = {
-        "cases": rows.count(where=first & counted),
-        "incomplete": rows.count(where=first & ~rows.complete),
-        "reached_1": rows.count(where=first & counted),
+        "cases": _count_rows(rows, first & counted),
+        "incomplete": _count_rows(rows, first & ~rows.complete),
+        "reached_1": _count_rows(rows, first & counted),
     }
     for k in range(2, n + 1):
         at = (rows.k == k) & counted
-        aggs[f"reached_{k}"] = rows.count(where=at)
-        aggs[f"both_{k}"] = rows.count(where=at)
+        aggs[f"reached_{k}"] = _count_rows(rows, at)
+        aggs[f"both_{k}"] = _count_rows(rows, at)
         aggs[f"median_{k}"] = rows.gap.quantile(0.5, where=at)
         aggs[f"p90_{k}"] = rows.gap.quantile(0.9, where=at)
     if keys:
         return rows.group_by(keys).aggregate(**aggs).order_by(keys)
     return rows.aggregate(**aggs)
+
+
+def _count_rows(table: ir.Table, where: ir.BooleanValue) -> ir.IntegerValue:
+    """The rows of ``table`` where ``where`` holds: 0, never NULL, on every engine.
+
+    Ibis 12 compiles ``table.count(where=...)`` to ``COUNT(*) FILTER (WHERE ...)`` on DuckDB
+    but to ``SUM(CAST(... AS BIGINT))`` on Spark, and a SUM over no rows is NULL: the funnel of
+    a period without cases (a month before the data starts) came back from Spark as NULL counts,
+    which pandas turned into garbage integers (``successes must lie between 0 and n``)."""
+    return table.count(where=where).fill_null(0)
 
 
 _FUNNEL_OPTIONS = (

@@ -196,13 +196,8 @@ def executive_kpis(store: Store, ctx: ReportContext) -> pd.DataFrame:
 def executive_history(store: Store, ctx: ReportContext, periods: int = 6) -> pd.DataFrame | None:
     """The KPI tiles' trend: :func:`cycleanalytics.kpis.kpi_history` over the report's period
     and the ``periods - 1`` before it, with the report's filters; None for a report on all the
-    data (no period to walk back from), and on Spark for now: there the funnel of some past
-    periods fails its own check (more journeys continuing than reaching the stage before), a
-    parity bug still open, and the tiles are drawn without their trend rather than not at all.
-    """
-    from cycleanalytics.store import Store
-
-    if ctx.period is None or not isinstance(store, Store):
+    data (no period to walk back from). The same on DuckDB and on Spark."""
+    if ctx.period is None:
         return None
     from cycleanalytics.kpis import kpi_history
 
