@@ -1682,9 +1682,8 @@ def write_index(out: str | Path, *, title: str = "") -> Path:
     """
     import json
 
-    import jinja2
-
     from cycleanalytics.i18n import TEXTS, date_words, t
+    from cycleanalytics.templating import environment
 
     out_dir = Path(out)
     records = []
@@ -1744,13 +1743,8 @@ def write_index(out: str | Path, *, title: str = "") -> Path:
                 "entries": items,
             }
         )
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES / "pages")),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    page = environment.get_template("index.html.j2").render(
+    template = environment().get_template("pages/index.html.j2")
+    page = template.render(
         language=language,
         title=title or t("index.title", language),  # no title of its own: in the run's language
         head_meta=_head_meta(INDEX_CSP),
