@@ -1,5 +1,6 @@
 """Kernel set-up and display: offline plotly, the report stylesheet, text, tables and figures in
-the report's language.
+the report's language. The markup (and the stylesheet) is in ``templates/fragments``, rendered
+autoescaped by :func:`cycleanalytics.templating.fragment`.
 """
 
 from __future__ import annotations
