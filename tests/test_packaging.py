@@ -49,6 +49,10 @@ def test_wheel_contents(wheel):
         "cycleanalytics/data/sample/interactions.csv",
         "cycleanalytics/data/sample/truth.json",
         "cycleanalytics/templates/cycleanalytics/index.html.j2",
+        "cycleanalytics/templates/pages/index.html.j2",
+        "cycleanalytics/templates/fragments/tiles.html.j2",
+        "cycleanalytics/templates/fragments/report.css",
+        "cycleanalytics/templates/fragments/narrow.js",
         "cycleanalytics/locale/id/LC_MESSAGES/cycleanalytics.po",
         "cycleanalytics/locale/ms/LC_MESSAGES/cycleanalytics.po",
     ):

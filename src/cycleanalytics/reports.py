@@ -1230,11 +1230,10 @@ def report_header(
     ...     started=datetime(2026, 4, 1, 6, 0, tzinfo=UTC), seconds=2.5)
     True
     """
-    import html
-
     from cycleanalytics import __version__
     from cycleanalytics.i18n import t
     from cycleanalytics.periods import comparison_period
+    from cycleanalytics.templating import fragment
 
     language = str(parameters.get("language") or "en")
     if provenance is not None:  # what the report kernel read, on whichever engine
@@ -1280,24 +1279,8 @@ def report_header(
             f"{started.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC ({seconds:.1f} s)",
         ),
     ]
-    cells = "".join(
-        f'<div class="ca-header-item"><span class="ca-header-key">{html.escape(k)}</span> '
-        f'<span class="ca-header-value" data-key="{html.escape(k)}">{html.escape(v)}</span></div>'
-        for k, v in rows
-    )
-    link = ""
-    if back:
-        link = (
-            f'<nav class="ca-back"><a href="{html.escape(back, quote=True)}" id="ca-back">'
-            f"{html.escape(t('index.back', language))}</a></nav>"
-        )
-    return (
-        "<style>.ca-header{display:flex;flex-wrap:wrap;gap:0.3em 1.6em;font-size:0.85em;"
-        "color:#445;border-bottom:1px solid #d8e2ea;padding:0.3em 0 0.6em 0;margin-bottom:0.8em}"
-        ".ca-header-key{color:#1f5f8b;font-weight:600}"
-        ".ca-back{margin:0 0 0.4em 0}.ca-back a{color:#1f5f8b;text-decoration:none;"
-        "font-weight:600}.ca-back a:hover{text-decoration:underline}</style>"
-        f'{link}<div class="ca-header" id="ca-header">{cells}</div>'
+    return fragment(
+        "header", rows=rows, back=back or "", back_word=t("index.back", language) if back else ""
     )
 
 
@@ -1698,9 +1681,8 @@ def write_index(out: str | Path, *, title: str = "") -> Path:
     """
     import json
 
-    import jinja2
-
     from cycleanalytics.i18n import TEXTS, date_words, t
+    from cycleanalytics.templating import environment
 
     out_dir = Path(out)
     records = []
@@ -1760,13 +1742,8 @@ def write_index(out: str | Path, *, title: str = "") -> Path:
                 "entries": items,
             }
         )
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES / "pages")),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    page = environment.get_template("index.html.j2").render(
+    template = environment().get_template("pages/index.html.j2")
+    page = template.render(
         language=language,
         title=title or t("index.title", language),  # no title of its own: in the run's language
         head_meta=_head_meta(INDEX_CSP),

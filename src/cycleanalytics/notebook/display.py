@@ -1,13 +1,15 @@
 """Kernel set-up and display: offline plotly, the report stylesheet, text, tables and figures in
-the report's language.
+the report's language. The markup (and the stylesheet) is in ``templates/fragments``, rendered
+autoescaped by :func:`cycleanalytics.templating.fragment`.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import re
 from typing import TYPE_CHECKING, Any
+
+from cycleanalytics.templating import fragment
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,133 +87,6 @@ def _full_bundle() -> str:
     return plotly.offline.get_plotlyjs()
 
 
-_REPORT_CSS = """
-<style>
-.ca-note { color: #444; font-size: 0.95em; margin: 0.2em 0 0.8em 0; padding-left: 0.2em; }
-.ca-empty { color: #444; font-size: 0.95em; margin: 0.6em 0 1em 0; padding: 1.2em 1em;
-  border: 1px dashed #c7d3dc; border-radius: 6px; background: #fafbfc; }
-.ca-basis { color: #444; font-size: 0.9em; margin: -0.4em 0 1.2em 0; }
-.ca-basis summary { cursor: pointer; color: #1f5f8b; }
-.ca-tiles { display: grid; gap: 0.8em; margin: 0.6em 0 1.2em 0;
-  grid-template-columns: repeat(auto-fill, minmax(min(100%, 9.5em), 1fr)); }
-.ca-tile { border: 1px solid #d8e2ea; border-radius: 6px; padding: 0.6em 0.9em;
-  background: #fbfdfe; min-width: 0; }
-.ca-tile.ca-status-green { border-left: 5px solid #1a7f37; }
-.ca-tile.ca-status-amber { border-left: 5px solid #b26a00; }
-.ca-tile.ca-status-red { border-left: 5px solid #c62828; }
-.ca-arrow { font-size: 0.95em; }
-.ca-tile-change.ca-good, .ca-arrow.ca-good { color: #1a7f37; }
-.ca-tile-change.ca-bad, .ca-arrow.ca-bad { color: #c62828; }
-.ca-tile-target { font-size: 0.8em; margin: 0.15em 0; }
-.ca-dot { display: inline-block; width: 0.7em; height: 0.7em; border-radius: 50%;
-  vertical-align: baseline; }
-.ca-green .ca-dot { background: #1a7f37; } .ca-amber .ca-dot { background: #b26a00; }
-.ca-red .ca-dot { background: #c62828; }
-.ca-tile-label { color: #1f5f8b; font-size: 0.85em; font-weight: 600; }
-.ca-tile-value { font-size: 1.7em; font-weight: 600; margin: 0.1em 0; }
-.ca-tile-change, .ca-tile-n { color: #555; font-size: 0.8em; }
-.ca-tile-spark { margin: 0.2em 0; line-height: 0; }
-.ca-significant { color: #8a4b00; font-size: 0.8em; font-weight: 600; }
-.ca-list { color: #444; margin: 0.2em 0 1em 0; }
-.ca-takeaway { border-left: 4px solid #1f5f8b; background: #f3f7fa; padding: 0.7em 1em;
-  margin: 0.6em 0 1em 0; font-size: 1.05em; }
-table.ca-table { border-collapse: collapse; margin: 0.4em 0 1.2em 0; font-size: 0.95em; }
-table.ca-table th { text-align: left; border-bottom: 2px solid #1f5f8b; padding: 0.35em 0.9em; }
-table.ca-table td { border-bottom: 1px solid #ddd; padding: 0.3em 0.9em; }
-table.ca-table td.num, table.ca-table th.num { text-align: right; }
-table.ca-table td.text, table.ca-table th.text { text-align: left; }
-table.ca-table { display: block; max-width: 100%; overflow-x: auto; }
-@media (max-width: 640px) {
-  .js-plotly-plot .modebar-container { display: none; }
-  table.ca-table { font-size: 0.85em; }
-  table.ca-table th, table.ca-table td { padding: 0.3em 0.5em; }
-}
-@media print {
-  .ca-back, .js-plotly-plot .modebar-container { display: none !important; }
-  .ca-tile, .ca-takeaway, .js-plotly-plot, table.ca-table, tr { break-inside: avoid; }
-  h1, h2, h3 { break-after: avoid; }
-  table.ca-table { display: table; overflow: visible; }
-}
-@page { size: A4; margin: 14mm; }
-</style>
-"""
-
-#: On a narrow screen (a phone), legends go below the charts instead of squeezing the plot.
-#: Long axis and chart titles wrap at word boundaries instead of running off the chart.
-_NARROW_SCRIPT = """
-function caWrap(text, width) {
-  if (typeof text !== "string" || text.length <= width || text.indexOf("<br>") >= 0) {
-    return null;
-  }
-  var lines = [""];
-  text.split(" ").forEach(function (word) {
-    var line = lines[lines.length - 1];
-    if (line && (line + " " + word).length > width) { lines.push(word); }
-    else { lines[lines.length - 1] = line ? line + " " + word : word; }
-  });
-  return lines.join("<br>");
-}
-function caCategories(chart, letter) {  // the text categories of a chart's bars on an axis
-  var seen = [];
-  (chart.data || []).forEach(function (trace) {
-    if (trace.type !== "bar" || (trace.xaxis || "x") !== "x" || (trace.yaxis || "y") !== "y") {
-      return;
-    }
-    var along = trace.orientation === "h" ? "y" : "x";
-    if (along !== letter || !trace[letter]) { return; }
-    Array.prototype.forEach.call(trace[letter], function (value) {
-      if (typeof value === "string" && seen.indexOf(value) < 0) { seen.push(value); }
-    });
-  });
-  return seen;
-}
-window.addEventListener("load", function () {
-  if (window.innerWidth > 640 || !window.Plotly) { return; }
-  document.querySelectorAll(".js-plotly-plot").forEach(function (chart) {
-    if (!chart.layout) { return; }
-    var update = {}, extra = 0;  // extra: lines the x axis title gained
-    Object.keys(chart.layout).forEach(function (key) {
-      var title = /^[xy]axis[0-9]*$/.test(key) && chart.layout[key].title;
-      var wrapped = title && caWrap(title.text, 32);
-      if (wrapped) {
-        update[key + ".title.text"] = wrapped;
-        if (key.charAt(0) === "x") { extra = Math.max(extra, wrapped.split("<br>").length - 1); }
-      }
-    });
-    var size = chart._fullLayout ? chart._fullLayout._size : {w: 300, t: 40, b: 40};
-    ["x", "y"].forEach(function (letter) {  // long bar categories wrap too (rules, areas)
-      var categories = caCategories(chart, letter);
-      // a row label gets 20 characters; a column label what its column's width holds
-      var width = letter === "y" ? 20 : Math.max(6, Math.floor(size.w / categories.length / 7));
-      var longest = Math.max.apply(null, categories.map(function (c) { return c.length; }));
-      if (!categories.length || longest <= width) { return; }
-      var text = categories.map(function (c) { return caWrap(c, width) || c; });
-      update[letter + "axis.tickmode"] = "array";
-      update[letter + "axis.tickvals"] = categories;
-      update[letter + "axis.ticktext"] = text;
-      if (letter === "x") { update["xaxis.tickangle"] = 0; return; }
-      var lines = Math.max.apply(null, text.map(function (t) { return t.split("<br>").length; }));
-      var needed = categories.length * (lines * 15 + 10) + size.t + size.b;
-      if (chart._fullLayout && needed > chart._fullLayout.height) { update.height = needed; }
-    });
-    var heading = chart.layout.title && caWrap(chart.layout.title.text, 36);
-    if (heading) { update["title.text"] = heading; }
-    if (chart.layout.showlegend !== false) {  // below the chart, under the axis title
-      var plotHeight = (update.height || (chart._fullLayout || {}).height || 450) - size.t - size.b;
-      Object.assign(update, {"legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left",
-        "legend.y": -(75 + 30 * extra) / Math.max(plotHeight, 100), "legend.yanchor": "top"});
-      if (extra && chart._fullLayout) {
-        update["margin.b"] = chart._fullLayout.margin.b + 30 * extra;
-      }
-    }
-    if (update.height && chart.parentElement) {  // the page makes room for a taller chart
-      chart.parentElement.style.height = update.height + "px";
-    }
-    if (Object.keys(update).length) { Plotly.relayout(chart, update); }
-  });
-});
-"""
-
 _setup_done = False
 
 
@@ -233,6 +108,7 @@ def setup_notebook() -> None:
     import pandas as pd
     import plotly.io as pio
     from IPython.display import HTML, display
+    from markupsafe import Markup
     from plotly.io._base_renderers import MimetypeRenderer
 
     from cycleanalytics.plots import escape_figure_dict
@@ -242,7 +118,7 @@ def setup_notebook() -> None:
         string of every figure shown is escaped first, however the figure was made."""
 
         def to_mimebundle(self, fig_dict: dict) -> dict[str, str]:
-            fragment = _full_bundle_if_needed(fig_dict) + pio.to_html(
+            chart = _full_bundle_if_needed(fig_dict) + pio.to_html(
                 escape_figure_dict(fig_dict),
                 full_html=False,
                 include_plotlyjs=False,
@@ -250,7 +126,7 @@ def setup_notebook() -> None:
                 config={"displaylogo": False, "responsive": True},
                 validate=False,
             )
-            return {"text/html": fragment}
+            return {"text/html": chart}
 
     warnings.filterwarnings("ignore")
     pio.renderers[RENDERER_NAME] = ReportRenderer()
@@ -260,12 +136,7 @@ def setup_notebook() -> None:
     pd.set_option("display.width", 160)
     pd.set_option("display.precision", 2)
     bundle, _ = plotly_bundle()
-    display(
-        HTML(
-            f'{_REPORT_CSS}<script type="text/javascript">{bundle}</script>'
-            f'<script type="text/javascript">{_NARROW_SCRIPT}</script>'
-        )
-    )
+    display(HTML(fragment("setup", plotly=Markup(bundle))))  # plotly.js: code, not text
     _setup_done = True
 
 
@@ -289,7 +160,7 @@ def show_text(text: str, *, kind: str = "note") -> None:
     the chart it stands for)."""
     from IPython.display import HTML, display
 
-    display(HTML(f'<p class="ca-{kind}">{html.escape(text)}</p>'))
+    display(HTML(fragment("text", kind=kind, text=text)))
 
 
 def show_heading(text: str, level: int = 2) -> None:
@@ -297,15 +168,14 @@ def show_heading(text: str, level: int = 2) -> None:
     language, which markdown cells cannot switch."""
     from IPython.display import HTML, display
 
-    display(HTML(f"<h{level}>{html.escape(text)}</h{level}>"))
+    display(HTML(fragment("heading", level=level, text=text)))
 
 
 def show_list(items: list[str]) -> None:
     """Show sentences as a bulleted list, HTML-escaped."""
     from IPython.display import HTML, display
 
-    rows = "".join(f'<li class="ca-item">{html.escape(item)}</li>' for item in items)
-    display(HTML(f'<ul class="ca-list">{rows}</ul>'))
+    display(HTML(fragment("list", items=items)))
 
 
 def show_section(key: str, language: str = "en", *, level: int = 2) -> None:
@@ -454,7 +324,7 @@ def show_sql(sql: str) -> None:
     """Show SQL (or any code-like text) as preformatted, escaped text."""
     from IPython.display import HTML, display
 
-    display(HTML(f'<pre class="ca-sql">{html.escape(sql)}</pre>'))
+    display(HTML(fragment("sql", sql=sql)))
 
 
 def show_table(df: pd.DataFrame) -> None:
@@ -465,23 +335,10 @@ def show_table(df: pd.DataFrame) -> None:
     if df.empty:
         return
 
-    head = "".join(
-        f'<th class="{"num" if _numeric_column(df[c]) else "text"}">{html.escape(str(c))}</th>'
-        for c in df.columns
-    )
-    rows = []
-    for values in df.itertuples(index=False):
-        cells = "".join(
-            f'<td class="{"num" if _numeric_column(df[c]) else "text"}">{html.escape(str(v))}</td>'
-            for c, v in zip(df.columns, values, strict=True)
-        )
-        rows.append(f"<tr>{cells}</tr>")
-    display(
-        HTML(
-            f'<table class="ca-table"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
-    )
+    kinds = ["num" if _numeric_column(df[c]) else "text" for c in df.columns]  # once a column
+    columns = list(zip(kinds, map(str, df.columns), strict=True))
+    rows = [[str(v) for v in values] for values in df.itertuples(index=False)]
+    display(HTML(fragment("table", columns=columns, rows=rows)))
 
 
 def _numeric_column(column: pd.Series) -> bool:

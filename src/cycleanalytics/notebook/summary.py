@@ -4,7 +4,6 @@ how the tiles are counted.
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from cycleanalytics.notebook.context import ReportContext
@@ -216,12 +215,10 @@ def show_kpi_basis(table: pd.DataFrame, language: str = "en") -> None:
     from IPython.display import HTML, display
 
     from cycleanalytics.i18n import t
+    from cycleanalytics.templating import fragment
 
-    items = "".join(f"<li>{html.escape(line)}</li>" for line in kpi_basis_lines(table, language))
-    summary = html.escape(t("counted.kpis", language))
-    display(
-        HTML(f'<details class="ca-basis"><summary>{summary}</summary><ul>{items}</ul></details>')
-    )
+    lines = kpi_basis_lines(table, language)
+    display(HTML(fragment("basis", summary=t("counted.kpis", language), lines=lines)))
 
 
 def kpi_basis_lines(table: pd.DataFrame, language: str = "en") -> list[str]:

@@ -4,7 +4,6 @@ HTML.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -242,10 +241,37 @@ def tile_label(row: Any, language: str) -> str:
     return kpi_label(row, language)
 
 
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """What one KPI tile shows (``templates/fragments/tiles.html.j2``): text, escaped there.
+
+    An object rather than a dict: the template reads attributes, and a dict's key is found
+    only after the attribute lookup fails (three times slower for a page of tiles).
+    """
+
+    kpi: str
+    stage: str  # "" for a KPI of no stage
+    direction: str  # up, down, flat or none (no comparison)
+    judgement: str  # good, bad or neutral: the arrow's colour
+    label: str
+    value: str
+    arrow: str  # ▲, ▼, – or ""
+    change: str
+    n: str
+    spark: str = ""  # the sparkline's SVG (markupsafe.Markup), or ""
+    significant: str = ""  # the marker's word where the change is significant, or ""
+    status: str = ""  # the target's colour (green, amber, red), or "" without a target
+    target: str = ""  # "target 60.0%", or ""
+    status_word: str = ""  # "on target", or ""
+
+
 def _sparkline(history: pd.DataFrame | None, kpi: str, stage: str | None, language: str) -> str:
-    """A tile's sparkline block, or "" without a history or with fewer than two values."""
+    """A tile's sparkline (SVG markup, :class:`markupsafe.Markup`), or "" without a history or
+    with fewer than two values."""
     if history is None or history.empty:
         return ""
+    from markupsafe import Markup
+
     from cycleanalytics.i18n import t
     from cycleanalytics.kpis import GOOD_DIRECTION, kpi_trend
     from cycleanalytics.plots import sparkline_svg
@@ -258,7 +284,7 @@ def _sparkline(history: pd.DataFrame | None, kpi: str, stage: str | None, langua
         good_direction=GOOD_DIRECTION.get(kpi, 0),
         title=t("tile.trend", language, n=len(values)),
     )
-    return f'<div class="ca-tile-spark">{svg}</div>'
+    return Markup(svg)  # our own markup, its title escaped by sparkline_svg
 
 
 def kpi_tiles_html(
@@ -282,6 +308,7 @@ def kpi_tiles_html(
     import pandas as pd
 
     from cycleanalytics.i18n import fmt_number, t
+    from cycleanalytics.templating import fragment
 
     goals = parse_targets(targets)
     tiles = []
@@ -290,45 +317,37 @@ def kpi_tiles_html(
         if row["kpi"] in missing or (row["value"] != row["value"] and int(row["n"]) == 0):
             continue  # not measured in this data: the sentences say so, a tile would show "–"
         kpi = str(row["kpi"])
-        value = tile_value(row["value"], row["unit"], language, currency)
         arrow, judgement, change = _tile_change(row, language)
-        direction = {"▲": "up", "▼": "down", "–": "flat"}.get(arrow, "none")
-        marker = ""
         significant = row.get("significant")
-        if significant is not None and not pd.isna(significant) and bool(significant):
-            sign = html.escape(t("tile.significant", language))
-            marker = f'<span class="ca-significant">● {sign}</span>'
-        base = t("tile.n", language, n=fmt_number(row["n"], language))
         stage = "" if row["stage"] is None or row["stage"] != row["stage"] else str(row["stage"])
-        status, goal = "", ""
+        status, goal, status_word = "", "", ""
         target = goals.get(kpi)
         if target is not None and row["value"] == row["value"]:
             status = target_status(kpi, float(row["value"]), target)
             goal_value = tile_value(target.value, row["unit"], language, currency)
-            goal = (
-                f'<div class="ca-tile-target ca-{status}">'
-                f'<span class="ca-dot" aria-hidden="true"></span> '
-                f"{html.escape(t('tile.target', language, value=goal_value))} · "
-                f"{html.escape(t(f'tile.status.{status}', language))}</div>"
-            )
-        spark = _sparkline(history, kpi, stage or None, language)
-        arrow_html = (
-            f'<span class="ca-arrow ca-{judgement}" aria-hidden="true">{arrow}</span> '
-            if arrow
-            else ""
-        )
+            goal = t("tile.target", language, value=goal_value)
+            status_word = t(f"tile.status.{status}", language)
         tiles.append(
-            f'<div class="ca-tile{" ca-status-" + status if status else ""}" '
-            f'data-kpi="{html.escape(kpi, quote=True)}" '
-            f'data-stage="{html.escape(stage, quote=True)}" data-direction="{direction}" '
-            f'data-judgement="{judgement}" data-status="{status}">'
-            f'<div class="ca-tile-label">{html.escape(tile_label(row, language))}</div>'
-            f'<div class="ca-tile-value">{html.escape(value)}</div>'
-            f'<div class="ca-tile-change ca-{judgement}">{arrow_html}{html.escape(change)}</div>'
-            f"{spark}"
-            f'{goal}{marker}<div class="ca-tile-n">{html.escape(base)}</div></div>'
+            Tile(
+                kpi=kpi,
+                stage=stage,
+                direction={"▲": "up", "▼": "down", "–": "flat"}.get(arrow, "none"),
+                judgement=judgement,
+                label=tile_label(row, language),
+                value=tile_value(row["value"], row["unit"], language, currency),
+                arrow=arrow,
+                change=change,
+                n=t("tile.n", language, n=fmt_number(row["n"], language)),
+                spark=_sparkline(history, kpi, stage or None, language),
+                significant=t("tile.significant", language)
+                if significant is not None and not pd.isna(significant) and bool(significant)
+                else "",
+                status=status,
+                target=goal,
+                status_word=status_word,
+            )
         )
-    return f'<div class="ca-tiles">{"".join(tiles)}</div>'
+    return fragment("tiles", tiles=tiles)
 
 
 def marker_note(table: pd.DataFrame, language: str = "en") -> str | None:
