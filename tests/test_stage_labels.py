@@ -209,6 +209,29 @@ def test_the_summarys_sentences_name_the_models_stage(triage):
     assert "Triase" in standout_sentences(found, "id", model)[0]
 
 
+def test_the_drop_off_tile_and_the_index_headline_name_the_models_stage(triage):
+    from cycleanalytics.notebook import kpi_tiles_html
+    from cycleanalytics.reports import _model_of, headline
+
+    model = CycleModel.from_toml(triage[0])
+    kpis = pd.DataFrame(
+        {"kpi": ["dropoff"], "stage": ["triage"], "value": [0.25], "unit": ["share"], "n": [80],
+         "previous": [float("nan")], "change": [float("nan")], "significant": [pd.NA],
+         "metric": ["funnel"]}
+    )  # fmt: skip
+    tiles = kpi_tiles_html(kpis, "id", model=model)
+    assert ">Hilang sebelum Triase<" in tiles
+    assert ">Hilang sebelum Triage<" in kpi_tiles_html(kpis, "id"), "no model: the id readable"
+    # the index finds the model a report was run with in the run's record
+    entry = {"parameters": {"model": str(triage[0])}}
+    figures = {"dropoff:triage": {"value": 0.44}, "dropoff:follow_up": {"value": 0.2}}
+    assert headline("stage_funnel", figures, "id", _model_of(entry)) == (
+        "Hilang sebelum Triase 44,0%"
+    )
+    assert _model_of({"parameters": {"model": str(triage[0]) + ".gone"}}) is None
+    assert _model_of({"parameters": {}}) is None
+
+
 @given(
     stage=st.sampled_from(["triage", "follow_up", "pre_interaction"]),
     names=st.dictionaries(

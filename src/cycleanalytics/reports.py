@@ -1600,8 +1600,10 @@ HEADLINES = {
 }
 
 
-def headline(report: str, figures: dict[str, Any], language: str = "en") -> str:
-    """A report's headline figures in one line, from the figures it recorded ("" if none).
+def headline(report: str, figures: dict[str, Any], language: str = "en", model: Any = None) -> str:
+    """A report's headline figures in one line, from the figures it recorded ("" if none); a
+    stage is named as the report's cycle ``model`` names it
+    (:func:`cycleanalytics.i18n.stage_label`).
 
     >>> headline("satisfaction", {"csat": {"value": 0.62}, "nps": {"value": 12.0}})
     'CSAT (satisfied, 4-5 of 5) 62.0% · NPS 12.0'
@@ -1621,7 +1623,7 @@ def headline(report: str, figures: dict[str, Any], language: str = "en") -> str:
             }
             if drops:
                 stage = max(drops, key=lambda s: drops[s])
-                label = t("kpi.dropoff", language, stage=stage_label(stage, language))
+                label = t("kpi.dropoff", language, stage=stage_label(stage, language, model))
                 parts.append(f"{label} {format_kpi(drops[stage], unit, language)}")
             continue
         value = (figures.get(key) or {}).get("value")
@@ -1631,6 +1633,22 @@ def headline(report: str, figures: dict[str, Any], language: str = "en") -> str:
         label = t(own if own in TEXTS else f"kpi.{key}", language)
         parts.append(f"{label} {format_kpi(value, unit, language)}")
     return " · ".join(parts)
+
+
+def _model_of(entry: dict[str, Any]) -> Any:
+    """The cycle model a report of a run was given (its ``model`` parameter, a TOML file), for
+    its stage names; None (the catalogue's names) for the default model, or when the file can
+    no longer be read: the index still lists the report."""
+    from cycleanalytics.errors import CycleAnalyticsError
+    from cycleanalytics.model import resolve_model
+
+    path = (entry.get("parameters") or {}).get("model")
+    if not path:
+        return None
+    try:
+        return resolve_model(str(path))
+    except (OSError, CycleAnalyticsError):
+        return None
 
 
 def _period_of(entry: dict[str, Any], language: str) -> str:
@@ -1711,7 +1729,9 @@ def write_index(out: str | Path, *, title: str = "") -> Path:
                     "title": str(entry.get("title") or entry.get("output") or report),
                     "href": prefix + str(entry.get("html") or ""),
                     "purpose": t(purpose_key, lang) if purpose_key in TEXTS else "",
-                    "headline": headline(report, entry.get("figures") or {}, lang),
+                    "headline": headline(
+                        report, entry.get("figures") or {}, lang, _model_of(entry)
+                    ),
                     "period": _period_of(entry, lang),
                     "error": str(entry.get("error")),
                     "notebook_href": prefix + str(entry["notebook"])

@@ -52,7 +52,7 @@ def kpi_sentences(
     for (kpi, _stage), row in rows.items():
         if kpi in ("cases", "dropoff") or row["value"] != row["value"]:
             continue
-        label = tile_label(row, language)
+        label = tile_label(row, language, model)
         value = format_kpi(row["value"], row["unit"], language)
         previous = row.get("previous")
         if previous is None or previous != previous:
@@ -97,7 +97,7 @@ def kpi_sentences(
     # What this data cannot measure, in one sentence after what it can: on a service-desk log
     # with no survey, complaint or cost, eight lines of "not measured" buried the one finding.
     unmeasured = [
-        kpi_label(rows[(kpi, None)], language)
+        kpi_label(rows[(kpi, None)], language, model)
         for kpi in table.attrs.get("missing", {})
         if (kpi, None) in rows
     ]

@@ -10,13 +10,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cycleanalytics.model import CycleModel
 
-def kpi_label(row: Any, language: str) -> str:
-    """A KPI row's name in ``language`` (the drop-off KPI names its stage)."""
+
+def kpi_label(row: Any, language: str, model: CycleModel | None = None) -> str:
+    """A KPI row's name in ``language`` (the drop-off KPI names its stage, by ``model``'s names
+    where it has them: :func:`cycleanalytics.i18n.stage_label`)."""
     from cycleanalytics.i18n import stage_label, t
 
     if row["kpi"] == "dropoff":
-        return t("kpi.dropoff", language, stage=stage_label(str(row["stage"]), language))
+        stage = stage_label(str(row["stage"]), language, model)
+        return t("kpi.dropoff", language, stage=stage)
     return t(f"kpi.{row['kpi']}", language)
 
 
@@ -231,14 +235,14 @@ def _tile_change(row: Any, language: str) -> tuple[str, str, str]:
     )
 
 
-def tile_label(row: Any, language: str) -> str:
+def tile_label(row: Any, language: str, model: CycleModel | None = None) -> str:
     """A KPI's name as its tile and the sentences about it say it ("Median time to resolve a
     complaint": shown in days or hours, not "median hours")."""
     from cycleanalytics.i18n import t
 
     if row["kpi"] == "median_resolution_h":
         return t("tile.median_resolution_h", language)
-    return kpi_label(row, language)
+    return kpi_label(row, language, model)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +298,7 @@ def kpi_tiles_html(
     targets: Any = None,
     currency: str | None = None,
     history: pd.DataFrame | None = None,
+    model: CycleModel | None = None,
 ) -> str:
     """KPI tiles as HTML: label, value, a ▲/▼ arrow coloured by whether that direction is good
     for the KPI (CSAT up is good, complaints up are bad), the change against the comparison
@@ -333,7 +338,7 @@ def kpi_tiles_html(
                 stage=stage,
                 direction={"▲": "up", "▼": "down", "–": "flat"}.get(arrow, "none"),
                 judgement=judgement,
-                label=tile_label(row, language),
+                label=tile_label(row, language, model),
                 value=tile_value(row["value"], row["unit"], language, currency),
                 arrow=arrow,
                 change=change,
@@ -374,9 +379,12 @@ def show_kpi_tiles(
     targets: Any = None,
     currency: str | None = None,
     history: pd.DataFrame | None = None,
+    model: CycleModel | None = None,
 ) -> None:
     """Show :func:`kpi_tiles_html` in a report."""
     from IPython.display import HTML, display
 
-    tiles = kpi_tiles_html(table, language, targets=targets, currency=currency, history=history)
+    tiles = kpi_tiles_html(
+        table, language, targets=targets, currency=currency, history=history, model=model
+    )
     display(HTML(tiles))
