@@ -119,6 +119,18 @@ def case_table(
     return events, cases
 
 
+def keeps_every_case(
+    by: str | Sequence[str] | None,
+    period: Period | str | None,
+    channel: str | Sequence[str] | None,
+) -> bool:
+    """Whether :func:`case_table` would keep every case as it is: no period, no channel and
+    no breakdown. A per-case result over its events then needs no join with its cases (which
+    ranks every event to find each case's first: half the time of the variants at 1M events);
+    only cases without an id are left out, as that join leaves them out."""
+    return not as_list(by) and Period.parse(period).is_open and not as_list(channel)
+
+
 def stage_events(
     events: ir.Table, model: CycleModel, *, collapse: bool = False, neighbours: bool = True
 ) -> ir.Table:
@@ -176,6 +188,7 @@ __all__ = [
     "TIME_GRAINS",
     "case_table",
     "event_order",
+    "keeps_every_case",
     "mapped_events",
     "order_columns",
     "order_fields",

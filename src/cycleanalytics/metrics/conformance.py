@@ -58,6 +58,7 @@ from cycleanalytics.metrics._sequences import (
     activity_vocabulary,
     case_table,
     check_level,
+    keeps_every_case,
     mapped_events,
     stage_events,
     variant_codes,
@@ -223,7 +224,10 @@ def variants_expr(
         per_case = variant_codes(stage_events(events, model, collapse=True, neighbours=False))
     else:
         per_case = variant_codes(mapped_events(events, model), keys=None)
-    joined = per_case.join(cases.select("case_id", *by), "case_id")
+    if keeps_every_case(by, period, channel):
+        joined = per_case.filter(per_case.case_id.notnull())
+    else:
+        joined = per_case.join(cases.select("case_id", *by), "case_id")
     return joined.group_by([*by, "variant"]).aggregate(cases=joined.count())
 
 
