@@ -50,7 +50,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cycleanalytics.errors import MetricError
-from cycleanalytics.metrics._alignment import align_variants
+from cycleanalytics.metrics._alignment import (
+    MOVE_COST,
+    Alignment,
+    alignment_costs,
+    best_worst_cost,
+)
 from cycleanalytics.metrics._common import Period, as_list, microseconds_between, source_tables
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics._replay import model_net, replay
@@ -275,14 +280,17 @@ FITNESS_COLUMNS = (
 def _align_variants(variants: pd.DataFrame, model: CycleModel) -> pd.DataFrame:
     """Optimal alignment per variant row (pm4py's costs): ``cost``, ``bwc`` (the worst cost it
     is measured against) and ``aligned`` (the trace's alignment fitness); each distinct
-    sequence is aligned once (a variant comes back once per breakdown group it occurs in)."""
+    sequence is aligned once (a variant comes back once per breakdown group it occurs in), by
+    :func:`~cycleanalytics.metrics._alignment.alignment_costs` (the costs alone)."""
+    net = model_net(model)
     distinct = list(dict.fromkeys(variants["stages"]))
-    found = align_variants(model_net(model), ((s, 1) for s in distinct))
-    by_stages = {
-        s: (a.cost, a.bwc, a.fitness) for s, a in zip(distinct, found.per_variant, strict=True)
-    }
+    empty = best_worst_cost(net)
+    found = {}
+    for stages, cost in zip(distinct, alignment_costs(net, distinct), strict=True):
+        aligned = Alignment(cost, empty + MOVE_COST * len(stages), moves=())
+        found[stages] = (aligned.cost, aligned.bwc, aligned.fitness)
     return pd.DataFrame(
-        [by_stages[s] for s in variants["stages"]],
+        [found[s] for s in variants["stages"]],
         columns=["cost", "bwc", "aligned"],
         index=variants.index,
     )
