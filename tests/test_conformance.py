@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 import cycleanalytics as ca
 from cycleanalytics.metrics._replay import model_net, replay
+from cycleanalytics.metrics._sequences import case_codes
 from cycleanalytics.metrics.conformance import (
     CONFORMANCE_COLUMNS,
     Moves,
@@ -461,3 +462,15 @@ def test_replay_on_a_net_that_has_replayed_other_traces_is_unchanged(traces):
     for trace in traces:
         fresh = replay(model_net(default_model()), trace)
         assert replay(warm, trace) == fresh
+
+
+def test_case_codes_counts_and_orders_in_one_pass(funnel_store):
+    """tests/data/funnel_cases.csv by hand: c11 has four events, three with a stage (Wait has
+    none), P and I at the same instant in file order, then R: codes 1, 2, 5; c08 has nine, all
+    mapped."""
+    events = funnel_store.table("interactions")
+    df = case_codes(events, default_model()).execute().set_index("case_id")
+    assert (df.loc["c11", "events"], df.loc["c11", "mapped"]) == (4, 3)
+    assert list(df.loc["c11", "variant"]) == [1, 2, 5]
+    assert list(df.loc["c08", "variant"]) == [1, 1, 2, 2, 2, 3, 3, 4, 4]
+    assert len(df) == 11
