@@ -20,6 +20,7 @@ from cycleanalytics.metrics._alignment import (
     MOVE_COST,
     align,
     align_variants,
+    alignment_costs,
     best_worst_cost,
 )
 from cycleanalytics.metrics._replay import model_net
@@ -135,3 +136,26 @@ def test_pm4py_agrees_on_generated_variants(tmp_path):
     cost = sum(t["cost"] * n for t, (_, n) in zip(theirs, traces, strict=True))
     bwc = sum(t["bwc"] * n for t, (_, n) in zip(theirs, traces, strict=True))
     assert ours.fitness == pytest.approx(1 - cost / bwc, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("trace", "cost"),
+    [
+        ((P, I, D, F), 5),  # no deviation: five invisible transitions
+        ((), 4 * MOVE_COST + 5),  # the best worst cost
+        ((I, D, F), MOVE_COST + 5),  # one model move: pre_interaction
+        ((P, "other", I, D, F), MOVE_COST + 5),  # one log move: the unknown label
+    ],
+)
+def test_alignment_costs_hand_computed(trace, cost):
+    """Costs of the dynamic programme, by hand: a fitting run of P I D F takes five invisible
+    transitions (start, three between stages, end), 5; each deviation adds 10,000."""
+    assert alignment_costs(NET, [trace]) == [cost]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([P, I, D, F, R, "other"]), max_size=10), max_size=20))
+def test_alignment_costs_equal_the_search(traces):
+    """The dynamic programme (conformance's, once per variant) and the search of align() find
+    the same optimal cost for every trace, whatever was aligned before on the same table."""
+    assert alignment_costs(NET, traces) == [align(NET, trace).cost for trace in traces]

@@ -29,11 +29,15 @@ from hypothesis import strategies as st
 
 import cycleanalytics as ca
 from cycleanalytics.metrics._replay import model_net, replay
+from cycleanalytics.metrics._sequences import case_codes
 from cycleanalytics.metrics.conformance import (
     CONFORMANCE_COLUMNS,
+    Moves,
+    deviation_flags,
     ends_with,
     precedence,
     response,
+    sequence_moves,
     starts_with,
 )
 from cycleanalytics.model import CycleModel, default_model
@@ -399,3 +403,74 @@ def test_the_report_sentence_names_the_late_start(funnel_store):
     assert text.endswith(
         "The commonest deviation is not starting at the model's first stage (100% of journeys)."
     )
+
+
+# -- the measures of one sequence, counted once per variant (issue #15) -------------------------
+
+
+def test_moves_and_flags_of_one_sequence_hand_counted():
+    """c07 of the fixture, P D I F: P->D skips I, D->I goes back, I->F skips D (no allowed
+    move); and c08's repeats, P P I I I D D F F: five repeats, three allowed moves."""
+    model = default_model()
+    c07 = ("pre_interaction", "service_delivery", "initial_interaction", "follow_up")
+    assert sequence_moves(c07, model) == Moves(repeats=0, moves=3, allowed=0, skips=2, backward=1)
+    assert deviation_flags(c07, model) == {
+        "conforming": False,
+        "skipped": True,
+        "backward": True,
+        "repeats": False,
+        "late_start": False,
+        "open_end": False,
+    }
+    p, i, d, f = c07[0], c07[2], c07[1], c07[3]
+    c08 = (p, p, i, i, i, d, d, f, f)
+    assert sequence_moves(c08, model) == Moves(repeats=5, moves=3, allowed=3, skips=0, backward=0)
+    assert deviation_flags(c08, model)["conforming"]
+    # a case without a mapped event neither conforms nor deviates
+    assert not any(deviation_flags((), model).values())
+    # one event of a later stage: starts late and ends open, no move at all
+    assert deviation_flags((d,), model) == {
+        "conforming": False,
+        "skipped": False,
+        "backward": False,
+        "repeats": False,
+        "late_start": True,
+        "open_end": True,
+    }
+
+
+def test_case_deviations_count_no_repeat_for_a_one_event_case(funnel_store):
+    """c04 has one mapped event (P): no pair, so 0 repeats (an integer, like the skips)."""
+    dev = ca.metrics.case_deviations(funnel_store, only_deviating=False)
+    c04 = dev.set_index("case_id").loc["c04"]
+    assert (c04["n_repeats"], c04["n_skips"], c04["n_backward"]) == (0, 0, 0)
+    assert dev["n_repeats"].dtype == "int64"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    traces=st.lists(
+        st.lists(st.sampled_from([*default_model().order, "not a stage"]), max_size=9),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_replay_on_a_net_that_has_replayed_other_traces_is_unchanged(traces):
+    """Replay keeps each (marking, label) step on the net: a warm net must give every trace
+    the counts a fresh net gives it."""
+    warm = model_net(default_model())
+    for trace in traces:
+        fresh = replay(model_net(default_model()), trace)
+        assert replay(warm, trace) == fresh
+
+
+def test_case_codes_counts_and_orders_in_one_pass(funnel_store):
+    """tests/data/funnel_cases.csv by hand: c11 has four events, three with a stage (Wait has
+    none), P and I at the same instant in file order, then R: codes 1, 2, 5; c08 has nine, all
+    mapped."""
+    events = funnel_store.table("interactions")
+    df = case_codes(events, default_model()).execute().set_index("case_id")
+    assert (df.loc["c11", "events"], df.loc["c11", "mapped"]) == (4, 3)
+    assert list(df.loc["c11", "variant"]) == [1, 2, 5]
+    assert list(df.loc["c08", "variant"]) == [1, 1, 2, 2, 2, 3, 3, 4, 4]
+    assert len(df) == 11

@@ -39,6 +39,13 @@ class Net:
     source: str = "i"
     sink: str = "o"
     _paths: dict[tuple[str, str], list[str]] = field(default_factory=dict, compare=False)
+    #: replay's effect of an event per (marking, label), and of the end per (marking, None)
+    _steps: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def by_label(self) -> dict[str, str]:
+        """The visible transition of each label."""
+        return {label: name for name, (_, _, label) in self.transitions.items() if label}
 
     def __post_init__(self) -> None:
         # Shortest paths of invisible transitions between places (breadth first).
@@ -100,48 +107,83 @@ class Replay:
 
 
 def replay(net: Net, trace: Sequence[str]) -> Replay:
-    """Replay one trace (a sequence of visible labels) on the net."""
-    by_label = {label: name for name, (_, _, label) in net.transitions.items() if label}
-    marking: Counter[str] = Counter({net.source: 1})
+    """Replay one trace (a sequence of visible labels) on the net.
+
+    Each event's effect (the marking after it and the tokens produced, consumed and missing on
+    the way) depends only on the marking before it and the label, so it is computed once per
+    (marking, label) and kept on the net: the variants of a log share a handful of markings,
+    and replaying one is then a few look-ups."""
+    marking: Marking = ((net.source, 1),)
     produced, consumed, missing = 1, 0, 0
+    for label in trace:
+        step = net._steps.get((marking, label))
+        if step is None:
+            step = net._steps[(marking, label)] = _event(net, marking, label)
+        marking, (p, c, m) = step[0], step[1:]
+        produced, consumed, missing = produced + p, consumed + c, missing + m
+    end = net._steps.get((marking, None))
+    if end is None:
+        end = net._steps[(marking, None)] = _end(net, marking)
+    p, c, m, remaining = end
+    return Replay(produced + p, consumed + c, missing + m, remaining)
 
-    def fire(name: str) -> None:
-        nonlocal produced, consumed
-        pre, post, _ = net.transitions[name]
+
+Marking = tuple[tuple[str, int], ...]  # sorted (place, tokens) pairs, tokens > 0
+
+
+class _Tokens:
+    """A marking being changed by firing, with the tokens produced, consumed and missing."""
+
+    def __init__(self, net: Net, marking: Marking) -> None:
+        self.net = net
+        self.marking: Counter[str] = Counter(dict(marking))
+        self.produced = self.consumed = self.missing = 0
+
+    def fire(self, name: str) -> None:
+        pre, post, _ = self.net.transitions[name]
         for p in pre:
-            marking[p] -= 1
-            if marking[p] == 0:
-                del marking[p]
-        marking.update(post)
-        consumed += len(pre)
-        produced += len(post)
+            self.marking[p] -= 1
+            if self.marking[p] == 0:
+                del self.marking[p]
+        self.marking.update(post)
+        self.consumed += len(pre)
+        self.produced += len(post)
 
-    def reach(target: str) -> bool:
-        for place in sorted(marking):
-            path = net._paths.get((place, target))
+    def reach(self, target: str) -> bool:
+        for place in sorted(self.marking):
+            path = self.net._paths.get((place, target))
             if path:
                 for name in path:
-                    fire(name)
+                    self.fire(name)
                 return True
         return False
 
-    for label in trace:
-        name = by_label.get(label)
-        if name is None:
-            continue  # not in the model: ignored, as pm4py does by default
-        pre = net.transitions[name][0]
-        for p in pre:
-            if marking[p] < 1 and not reach(p):
-                missing += 1
-                marking[p] += 1
-                produced += 0
-        fire(name)
-    if marking[net.sink] < 1:
-        reach(net.sink)
-    if marking[net.sink] < 1:
-        missing += 1
+    def frozen(self) -> Marking:
+        return tuple(sorted((p, n) for p, n in self.marking.items() if n > 0))
+
+
+def _event(net: Net, marking: Marking, label: str) -> tuple[Marking, int, int, int]:
+    """The marking after one event of ``label`` and the tokens produced, consumed, missing."""
+    tokens = _Tokens(net, marking)
+    name = net.by_label.get(label)
+    if name is not None:  # a label not in the model is ignored, as pm4py does by default
+        for p in net.transitions[name][0]:
+            if tokens.marking[p] < 1 and not tokens.reach(p):
+                tokens.missing += 1
+                tokens.marking[p] += 1
+        tokens.fire(name)
+    return tokens.frozen(), tokens.produced, tokens.consumed, tokens.missing
+
+
+def _end(net: Net, marking: Marking) -> tuple[int, int, int, int]:
+    """At the end of a trace: tokens produced, consumed, missing and remaining."""
+    tokens = _Tokens(net, marking)
+    if tokens.marking[net.sink] < 1:
+        tokens.reach(net.sink)
+    if tokens.marking[net.sink] < 1:
+        tokens.missing += 1
     else:
-        marking[net.sink] -= 1
-    consumed += 1
-    remaining = sum(v for v in marking.values() if v > 0)
-    return Replay(produced, consumed, missing, remaining)
+        tokens.marking[net.sink] -= 1
+    tokens.consumed += 1
+    remaining = sum(v for v in tokens.marking.values() if v > 0)
+    return tokens.produced, tokens.consumed, tokens.missing, remaining

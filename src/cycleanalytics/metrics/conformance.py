@@ -30,8 +30,11 @@ Definitions (contracts). A case's *stage sequence* is its mapped events ordered 
   median time between them; the counts sum to events minus cases.
 - **variants**: distinct stage sequences with their cases and share of cases.
 
-The engine computes one row per case (or per variant) in one Ibis expression; only variants
-(few) are replayed and aligned in Python.
+The engine computes, in one Ibis expression, each selected case's stage sequence with its event
+counts (one aggregation over the events, no window: :func:`case_codes`) and returns the cases per
+variant; every measure above is a function of the sequence, so the moves, flags, replay and
+alignment run once per variant (few) in Python (:func:`sequence_moves`,
+:func:`deviation_flags`) and are weighted by the variant's cases.
 """
 
 from __future__ import annotations
@@ -47,7 +50,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cycleanalytics.errors import MetricError
-from cycleanalytics.metrics._alignment import align_variants
+from cycleanalytics.metrics._alignment import (
+    MOVE_COST,
+    Alignment,
+    alignment_costs,
+    best_worst_cost,
+)
 from cycleanalytics.metrics._common import Period, as_list, microseconds_between, source_tables
 from cycleanalytics.metrics._registry import Option, register
 from cycleanalytics.metrics._replay import model_net, replay
@@ -56,8 +64,10 @@ from cycleanalytics.metrics._sequences import (
     Vocabulary,
     activity_events,
     activity_vocabulary,
+    case_codes,
     case_table,
     check_level,
+    keeps_every_case,
     mapped_events,
     stage_events,
     variant_codes,
@@ -83,27 +93,6 @@ if TYPE_CHECKING:
 
 _MICROS_PER_HOUR = 3_600_000_000
 CONFORMANCE_SHARES = ("conforming", "skipped", "backward", "repeats", "late_start", "open_end")
-
-
-def _move_flags(model: CycleModel) -> tuple[set[tuple[int, int]], dict[str, ir.Value]]:
-    """The allowed moves between different stages, as pairs of codes."""
-    codes = {s: i for i, s in enumerate(model.order, start=1)}
-    allowed = {
-        (codes[a], codes[b])
-        for a in model.order
-        for b in model.order
-        if a != b and model.allows(a, b)
-    }
-    return allowed, codes
-
-
-def _is_allowed(prev: ir.IntegerValue, code: ir.IntegerValue, allowed: set) -> ir.BooleanValue:
-    if not allowed:
-        return ibis.literal(False)
-    condition = ibis.literal(False)
-    for a, b in sorted(allowed):
-        condition |= (prev == a) & (code == b)
-    return condition
 
 
 def _dissatisfied_before(source: Store | ir.Table, events: ir.Table, model: CycleModel) -> ir.Table:
@@ -134,53 +123,6 @@ def _dissatisfied_before(source: Store | ir.Table, events: ir.Table, model: Cycl
     else:
         flags = flags.mutate(dissatisfied=flags.low_before)
     return flags.select("case_id", "dissatisfied")
-
-
-def case_conformance_expr(
-    source: Store | ir.Table,
-    *,
-    by: str | Sequence[str] | None = None,
-    period: Period | str | None = None,
-    channel: str | Sequence[str] | None = None,
-    model: CycleModel | str | Path | None = None,
-) -> ir.Table:
-    """One row per selected case: event counts and the conformance flags (see the module
-    docstring), plus its breakdown columns. An Ibis expression; nothing runs."""
-    model = resolve_model(model)
-    by = as_list(by)
-    events, cases = case_table(source, by=by, period=period, channel=channel)
-    allowed, codes = _move_flags(model)
-    counts = events.group_by("case_id").aggregate(
-        events=events.count(), mapped=events.stage.isin(model.order).sum()
-    )
-    seq = stage_events(events, model)
-    different = seq.prev_code.notnull() & (seq.prev_code != seq.code)
-    ok = _is_allowed(seq.prev_code, seq.code, allowed)
-    per = seq.group_by("case_id").aggregate(
-        first_code=seq.code.min(where=seq.pos == 0),
-        last_code=seq.code.max(where=seq.next_code.isnull()),
-        n_repeats=(seq.prev_code == seq.code).sum(),
-        n_moves=different.sum(),
-        n_allowed=(different & ok).sum(),
-        n_skips=(different & ~ok & (seq.code > seq.prev_code)).sum(),
-        n_backward=(different & ~ok & (seq.code < seq.prev_code)).sum(),
-    )
-    table = cases.left_join(counts, "case_id").drop("case_id_right")
-    table = table.left_join(per, "case_id").drop("case_id_right")
-    rec = _dissatisfied_before(source, events, model)
-    table = table.left_join(rec, "case_id").drop("case_id_right")
-    first = codes[model.order[0]]
-    last = codes[model.funnel_stages[-1]]
-    return table.mutate(
-        has_recovery=table.dissatisfied.notnull(),
-        recovery_without_dissatisfaction=table.dissatisfied.notnull() & ~table.dissatisfied,
-        conforming=(table.first_code == first) & (table.n_allowed == table.n_moves),
-        skipped=table.n_skips > 0,
-        backward=table.n_backward > 0,
-        repeats=table.n_repeats > 0,
-        late_start=table.first_code != first,
-        open_end=table.last_code != last,
-    ).drop("dissatisfied")
 
 
 def level_codes(
@@ -223,12 +165,51 @@ def variants_expr(
         per_case = variant_codes(stage_events(events, model, collapse=True, neighbours=False))
     else:
         per_case = variant_codes(mapped_events(events, model), keys=None)
-    joined = per_case.join(cases.select("case_id", *by), "case_id")
+    if keeps_every_case(by, period, channel):
+        joined = per_case.filter(per_case.case_id.notnull())
+    else:
+        joined = per_case.join(cases.select("case_id", *by), "case_id")
     return joined.group_by([*by, "variant"]).aggregate(cases=joined.count())
 
 
-def _decode(codes: Sequence[int], model: CycleModel | Vocabulary) -> tuple[str, ...]:
-    return tuple(model.order[int(c) - 1] for c in codes)
+def conformance_expr(
+    source: Store | ir.Table,
+    *,
+    by: str | Sequence[str] | None = None,
+    period: Period | str | None = None,
+    channel: str | Sequence[str] | None = None,
+    model: CycleModel | str | Path | None = None,
+) -> ir.Table:
+    """Cases per (breakdown group, variant) with their ``events``, ``mapped`` events,
+    ``recovery_cases`` and ``recovery_without_dissatisfaction``: all :func:`conformance` asks
+    of the engine, in one query (``variant`` as :func:`case_codes` gives it, NULL or empty for
+    cases without a mapped event). Every other measure is a function of the variant and is
+    computed once per variant (:func:`deviation_flags`, replay, alignment)."""
+    model = resolve_model(model)
+    by = as_list(by)
+    events, cases = case_table(source, by=by, period=period, channel=channel)
+    per_case = case_codes(events, model)
+    if keeps_every_case(by, period, channel):
+        per_case = per_case.filter(per_case.case_id.notnull())
+    else:
+        per_case = cases.select("case_id", *by).join(per_case, "case_id")
+    rec = _dissatisfied_before(source, events, model)
+    t = per_case.left_join(rec, "case_id").drop("case_id_right")
+    recovered = t.dissatisfied.notnull()
+    return t.group_by([*by, "variant"]).aggregate(
+        cases=t.count(),
+        events=t.events.sum(),
+        mapped=t.mapped.sum(),
+        recovery_cases=recovered.sum(),
+        recovery_without_dissatisfaction=(recovered & ~t.dissatisfied).sum(),
+    )
+
+
+def _decode(codes: Sequence[int] | None, order: Sequence[str]) -> tuple[str, ...]:
+    """The labels of an array of 1-based codes (``()`` for a case without a mapped event)."""
+    if codes is None or (isinstance(codes, float) and np.isnan(codes)):
+        return ()
+    return tuple(order[int(c) - 1] for c in codes)
 
 
 def _replay_variants(variants: pd.DataFrame, model: CycleModel) -> pd.DataFrame:
@@ -255,11 +236,19 @@ def _token_fitness(
     channel: str | Sequence[str] | None,
     model: CycleModel,
 ) -> pd.DataFrame:
-    """Per group: log fitness and mean case fitness by token replay, one replay per variant."""
-    raw = variants_expr(source, by=by, period=period, channel=channel, model=model).execute()
+    """Per group: log fitness and mean case fitness by token replay and by alignments."""
+    raw = conformance_expr(source, by=by, period=period, channel=channel, model=model).execute()
+    raw["stages"] = [_decode(v, model.order) for v in raw["variant"]]
+    return _fitness(raw, by, model)
+
+
+def _fitness(raw: pd.DataFrame, by: list[str], model: CycleModel) -> pd.DataFrame:
+    """Per group of ``raw`` (cases per variant, ``stages`` decoded): the measures of
+    :data:`FITNESS_COLUMNS`, one replay and one alignment per variant, weighted by its cases.
+    Cases without a mapped event have no trace and are left out."""
+    raw = raw[[len(s) > 0 for s in raw["stages"]]]
     if raw.empty:
         return pd.DataFrame(columns=[*by, *FITNESS_COLUMNS])
-    raw["stages"] = [_decode(v, model) for v in raw["variant"]]
     raw = pd.concat([raw, _replay_variants(raw, model), _align_variants(raw, model)], axis=1)
     w = raw["cases"]
     summed = ["produced", "consumed", "missing", "remaining", "fitness", "cost", "bwc", "aligned"]
@@ -290,13 +279,78 @@ FITNESS_COLUMNS = (
 
 def _align_variants(variants: pd.DataFrame, model: CycleModel) -> pd.DataFrame:
     """Optimal alignment per variant row (pm4py's costs): ``cost``, ``bwc`` (the worst cost it
-    is measured against) and ``aligned`` (the trace's alignment fitness)."""
-    found = align_variants(model_net(model), ((s, 1) for s in variants["stages"]))
+    is measured against) and ``aligned`` (the trace's alignment fitness); each distinct
+    sequence is aligned once (a variant comes back once per breakdown group it occurs in), by
+    :func:`~cycleanalytics.metrics._alignment.alignment_costs` (the costs alone)."""
+    net = model_net(model)
+    distinct = list(dict.fromkeys(variants["stages"]))
+    empty = best_worst_cost(net)
+    found = {}
+    for stages, cost in zip(distinct, alignment_costs(net, distinct), strict=True):
+        aligned = Alignment(cost, empty + MOVE_COST * len(stages), moves=())
+        found[stages] = (aligned.cost, aligned.bwc, aligned.fitness)
     return pd.DataFrame(
-        [(a.cost, a.bwc, a.fitness) for a in found.per_variant],
+        [found[s] for s in variants["stages"]],
         columns=["cost", "bwc", "aligned"],
         index=variants.index,
     )
+
+
+# -- moves of a sequence -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moves:
+    """The moves of one stage sequence against a model (the module docstring's definitions):
+    ``repeats`` (the same stage twice in a row), ``moves`` (between different stages), of
+    which ``allowed``, ``skips`` (forward, not allowed) and ``backward`` (not allowed)."""
+
+    repeats: int
+    moves: int
+    allowed: int
+    skips: int
+    backward: int
+
+
+def sequence_moves(stages: Sequence[str], model: CycleModel) -> Moves:
+    """Count the moves of ``stages`` (stage ids in order).
+
+    >>> from cycleanalytics.model import default_model
+    >>> sequence_moves(["pre_interaction", "service_delivery", "service_delivery",
+    ...                 "initial_interaction"], default_model())
+    Moves(repeats=1, moves=2, allowed=0, skips=1, backward=1)
+    """
+    rank = {s: i for i, s in enumerate(model.order)}
+    repeats = moves = allowed = skips = backward = 0
+    for a, b in itertools.pairwise(stages):
+        if a == b:
+            repeats += 1
+            continue
+        moves += 1
+        if model.allows(a, b):
+            allowed += 1
+        elif rank[b] > rank[a]:
+            skips += 1
+        else:
+            backward += 1
+    return Moves(repeats, moves, allowed, skips, backward)
+
+
+def deviation_flags(stages: Sequence[str], model: CycleModel) -> dict[str, bool]:
+    """The case flags of :data:`CONFORMANCE_SHARES` for one stage sequence. A case without a
+    mapped event (``stages`` empty) neither conforms nor deviates: every flag is False."""
+    if not stages:
+        return dict.fromkeys(CONFORMANCE_SHARES, False)
+    moves = sequence_moves(stages, model)
+    starts = stages[0] == model.order[0]
+    return {
+        "conforming": starts and moves.allowed == moves.moves,
+        "skipped": moves.skips > 0,
+        "backward": moves.backward > 0,
+        "repeats": moves.repeats > 0,
+        "late_start": not starts,
+        "open_end": stages[-1] != model.funnel_stages[-1],
+    }
 
 
 CONFORMANCE_COLUMNS = (
@@ -376,23 +430,9 @@ def conformance(
     model = resolve_model(model)
     by = as_list(by)
     period = Period.parse(period)
-    per_case = case_conformance_expr(source, by=by, period=period, channel=channel, model=model)
-    t = per_case
-    aggs = {
-        "events": t.events.sum(),
-        "events_mapped": t.mapped.sum(),
-        "cases": t.count(),
-        **{f"{name}_cases": t[name].fill_null(False).sum() for name in CONFORMANCE_SHARES},
-        "recovery_cases": t.has_recovery.sum(),
-        "recovery_without_dissatisfaction": t.recovery_without_dissatisfaction.sum(),
-        "transitions": t.n_moves.sum(),
-        "transitions_allowed": t.n_allowed.sum(),
-    }
-    expr = t.group_by(by).aggregate(**aggs).order_by(by) if by else t.aggregate(**aggs)
-    counts = expr.execute()
-    if counts.empty and not by:
-        counts = pd.DataFrame({k: [0] for k in aggs})
-    counts = counts.fillna({k: 0 for k in aggs})
+    raw = conformance_expr(source, by=by, period=period, channel=channel, model=model).execute()
+    raw["stages"] = [_decode(v, model.order) for v in raw["variant"]]
+    counts = _conformance_counts(raw, by, model)
     table = counts[by].copy() if by else pd.DataFrame(index=counts.index)
     events = counts["events"].to_numpy(dtype="int64")
     mapped = counts["events_mapped"].to_numpy(dtype="int64")
@@ -420,7 +460,7 @@ def conformance(
     table["transitions"] = moves
     table["transitions_allowed"] = allowed
     table["transition_fitness"] = safe_ratio(allowed, moves)
-    fitness = _token_fitness(source, by, period, channel, model)
+    fitness = _fitness(raw, by, model)
     if by:
         table = table.merge(fitness, on=by, how="left")
     else:
@@ -436,6 +476,31 @@ def conformance(
         model=model.name,
     )
     return table
+
+
+def _conformance_counts(raw: pd.DataFrame, by: list[str], model: CycleModel) -> pd.DataFrame:
+    """Per group (sorted, missing values last), from cases per variant: the counts of
+    :func:`conformance`, each variant's flags and moves counted once and weighted by its cases.
+    One row of zeros without a breakdown and without cases."""
+    distinct = list(dict.fromkeys(raw["stages"]))
+    flags = {s: deviation_flags(s, model) for s in distinct}
+    moves = {s: sequence_moves(s, model) for s in distinct}
+    cases = raw["cases"].to_numpy(dtype="int64")
+    per_row = raw[by].copy() if by else pd.DataFrame(index=raw.index)
+    for column, name in (("events", "events"), ("events_mapped", "mapped")):
+        per_row[column] = raw[name].fillna(0).to_numpy(dtype="int64")  # NULL: no stage column
+    per_row["cases"] = cases
+    for name in CONFORMANCE_SHARES:
+        per_row[f"{name}_cases"] = cases * np.array([flags[s][name] for s in raw["stages"]], int)
+    for column in ("recovery_cases", "recovery_without_dissatisfaction"):
+        per_row[column] = raw[column].fillna(0).to_numpy(dtype="int64")
+    per_row["transitions"] = cases * np.array([moves[s].moves for s in raw["stages"]], int)
+    per_row["transitions_allowed"] = cases * np.array(
+        [moves[s].allowed for s in raw["stages"]], int
+    )
+    if not by:
+        return per_row.sum().to_frame().T.astype("int64")
+    return per_row.groupby(by, dropna=False, sort=True).sum().reset_index()
 
 
 def plot_conformance(
@@ -849,7 +914,7 @@ def variants(
         collapse=collapse,
         codes=codes if activity else None,
     ).execute()
-    raw["stages"] = [_decode(v, codes) for v in raw["variant"]]
+    raw["stages"] = [_decode(v, codes.order) for v in raw["variant"]]
     table = raw[by].copy() if by else pd.DataFrame(index=raw.index)
     table["variant"] = [" > ".join(s) for s in raw["stages"]]
     table["length"] = [len(s) for s in raw["stages"]]
@@ -867,7 +932,7 @@ def variants(
         table["conforming"] = pd.array([pd.NA] * len(table), dtype="boolean")
         table["fitness"] = np.full(len(table), np.nan)
     else:
-        table["conforming"] = [_conforms(s, model) for s in raw["stages"]]
+        table["conforming"] = [deviation_flags(s, model)["conforming"] for s in raw["stages"]]
         table["fitness"] = _replay_variants(raw, model)["fitness"] if len(raw) else []
     table = table.sort_values(
         [*by, "cases", "variant"], ascending=[*([True] * len(by)), False, True]
@@ -926,12 +991,6 @@ def _with_other(
         out["_g"] = [position.get(tuple(row), len(position)) for row in out[by].to_numpy()]
         out = out.sort_values("_g", kind="stable").drop(columns="_g")
     return out
-
-
-def _conforms(stages: Sequence[str], model: CycleModel) -> bool:
-    if not stages or stages[0] != model.order[0]:
-        return False
-    return all(model.allows(a, b) for a, b in itertools.pairwise(stages))
 
 
 def plot_variants(
@@ -1046,18 +1105,29 @@ def case_deviations(
     """
     model = resolve_model(model)
     by = as_list(by)
-    per_case = case_conformance_expr(source, by=by, period=period, channel=channel, model=model)
-    events, _ = case_table(source, by=None, period=period, channel=channel)
-    codes = variant_codes(mapped_events(events, model), keys=None)
-    per_case = per_case.left_join(codes, "case_id").drop("case_id_right")
+    events, cases = case_table(source, by=by, period=period, channel=channel)
+    per_case = cases.select("case_id", "customer_id", *by)
+    per_case = per_case.join(case_codes(events, model), "case_id")
+    rec = _dissatisfied_before(source, events, model)
+    t = per_case.left_join(rec, "case_id").drop("case_id_right")
+    t = t.mutate(recovery_without_dissatisfaction=t.dissatisfied.notnull() & ~t.dissatisfied)
+    df = t.drop("dissatisfied").order_by("case_id").execute()
+    df["stages"] = [_decode(v, model.order) for v in df["variant"]]
+    distinct = list(dict.fromkeys(df["stages"]))
+    flags = {s: deviation_flags(s, model) for s in distinct}
+    moves = {s: sequence_moves(s, model) if s else None for s in distinct}
+    for name in CONFORMANCE_SHARES:
+        df[name] = np.array([flags[s][name] for s in df["stages"]], dtype=bool)
+    counted = (("n_skips", "skips"), ("n_backward", "backward"), ("n_repeats", "repeats"))
+    for column, field in counted:
+        # missing for a case without a mapped event: it has no moves to count
+        df[column] = pd.Series(
+            [None if moves[s] is None else getattr(moves[s], field) for s in df["stages"]],
+            index=df.index,
+            dtype=object,
+        ).infer_objects()
     if only_deviating:
-        per_case = per_case.filter(
-            ~per_case.conforming.fill_null(False)
-            | per_case.repeats.fill_null(False)
-            | per_case.recovery_without_dissatisfaction
-        )
-    df = per_case.order_by("case_id").execute()
-    df["stages"] = [_decode(v, model) if v is not None else () for v in df["variant"]]
+        df = df[~df["conforming"] | df["repeats"] | df["recovery_without_dissatisfaction"]]
     df["fitness"] = _replay_variants(df, model)["fitness"] if len(df) else []
     df["sequence"] = [" > ".join(s) for s in df["stages"]]
     keep = [
