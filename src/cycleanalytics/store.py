@@ -225,11 +225,12 @@ class Store:
     # -- access ----------------------------------------------------------------------------
     @property
     def ibis(self) -> Backend:
-        """The Ibis backend over this store's connection."""
+        """The Ibis backend over this store's connection (compiling each query once:
+        :mod:`cycleanalytics._backend`)."""
         if self._backend is None:
-            import ibis
+            from cycleanalytics._backend import backend_of
 
-            self._backend = ibis.duckdb.from_connection(self.con)
+            self._backend = backend_of(self.con)
         return self._backend
 
     def table(self, name: str) -> ir.Table:
