@@ -10,6 +10,10 @@ every task, then the best of ``--repeat`` calls, the metric and its query in tur
 after tree (A B A B ...), so that a machine whose load drifts disturbs both alike. The results
 of the metric and of its query are checked equal before anything is printed.
 
+The store is opened read-only, as reports and the CLI open it, so an equal call would be
+served from the results shared on that file (``metrics._shared``) without computing anything:
+the workers turn that off, to time what a call computes, unless ``--shared`` is given.
+
     .venv/bin/python benchmarks/overhead.py                       # makes a 100k-event database
     .venv/bin/python benchmarks/overhead.py --db big.duckdb --metrics satisfaction cost
     .venv/bin/python benchmarks/overhead.py --before /tmp/base/src --rounds 3
@@ -43,13 +47,22 @@ DEFAULT_METRICS = (
 )
 
 
-def worker(db: Path, metrics: list[str], repeat: int) -> dict[str, dict[str, float]]:
+def worker(
+    db: Path, metrics: list[str], repeat: int, shared: bool = False
+) -> dict[str, dict[str, float]]:
     """In this process: per metric, the best wall and CPU seconds of a warm call of the metric
     (through its comparable task) and of its hand-written query, checked equal."""
     sys.path.insert(0, str(HERE))
     import run  # benchmarks/run.py: the tasks and their hand-written queries
 
     import cycleanalytics as ca
+
+    try:
+        from cycleanalytics.metrics import _shared
+    except ImportError:  # a tree before shared results
+        _shared = None
+    if _shared is not None and not shared:
+        _shared.SHARED_SIZE = 0  # nothing is kept
 
     tasks = run.baseline_tasks()
     found: dict[str, dict[str, float]] = {}
@@ -73,10 +86,13 @@ def worker(db: Path, metrics: list[str], repeat: int) -> dict[str, dict[str, flo
     return found
 
 
-def run_tree(src: str, db: Path, metrics: list[str], repeat: int) -> dict[str, dict[str, float]]:
+def run_tree(
+    src: str, db: Path, metrics: list[str], repeat: int, shared: bool
+) -> dict[str, dict[str, float]]:
     """:func:`worker` in a fresh process that imports cycleanalytics from ``src``."""
     env = {**os.environ, "PYTHONPATH": src}
     command = [sys.executable, __file__, "--worker", "--db", str(db), "--repeat", str(repeat)]
+    command += ["--shared"] if shared else []
     out = subprocess.run(
         [*command, "--metrics", *metrics], env=env, check=True, capture_output=True, text=True
     )
@@ -105,10 +121,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="calls per process (best of)")
     parser.add_argument("--rounds", type=int, default=3, help="worker processes per tree")
     parser.add_argument("--before", default=None, help="another source tree, timed alike")
+    parser.add_argument(
+        "--shared", action="store_true", help="let equal calls share one result (metrics._shared)"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.db, args.metrics, args.repeat)))
+        print(json.dumps(worker(args.db, args.metrics, args.repeat, args.shared)))
         return
     sys.path.insert(0, str(HERE))
     from run import parse_size
@@ -120,7 +139,8 @@ def main() -> None:
         best: dict[str, dict[str, dict[str, float]]] = {tree: {} for tree in trees}
         for _ in range(args.rounds):
             for tree, src in trees.items():
-                for name, times in run_tree(src, db, args.metrics, args.repeat).items():
+                found = run_tree(src, db, args.metrics, args.repeat, args.shared)
+                for name, times in found.items():
                     kept = best[tree].setdefault(name, dict(times))
                     for key, value in times.items():
                         kept[key] = min(kept[key], value)

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-#: How many results a process keeps (the least recently used go first).
+#: How many results a process keeps (the least recently used go first); 0 keeps none.
 SHARED_SIZE = 64
 _KEPT: OrderedDict[tuple[Any, ...], tuple[tuple[str, ...], pd.DataFrame]] = OrderedDict()
 
@@ -101,7 +101,7 @@ def kept(key: tuple[Any, ...] | None) -> tuple[tuple[str, ...], pd.DataFrame] | 
 
 def keep(key: tuple[Any, ...] | None, found: list[str], df: Any) -> None:
     """Keep a copy of a call's result (a DataFrame) and the warnings it gave, under ``key``."""
-    if key is None or not isinstance(df, pd.DataFrame):
+    if key is None or SHARED_SIZE <= 0 or not isinstance(df, pd.DataFrame):
         return
     _KEPT[key] = (tuple(found), _copy(df))
     if len(_KEPT) > SHARED_SIZE:
