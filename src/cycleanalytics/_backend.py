@@ -19,6 +19,7 @@ readers); an expression found to need none of them is remembered and not walked 
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -46,7 +47,7 @@ class CompilingOnce(Backend):
         """Ibis's registrations before a query, skipped for an expression that needs none."""
         op = expr.op()
         if op in self._plain:
-            self._plain.move_to_end(op)
+            _touch(self._plain, op)
             return
         super()._run_pre_execute_hooks(expr)
         if _needs_nothing(op, self._record_batch_readers_consumed):
@@ -67,7 +68,7 @@ class CompilingOnce(Backend):
         key = (expr.op(), limit)
         sql = self._compiled.get(key)
         if sql is not None:
-            self._compiled.move_to_end(key)
+            _touch(self._compiled, key)
             return sql
         sql = super().compile(expr, limit=limit)
         if not key[0].find(ops.InMemoryTable):
@@ -89,11 +90,18 @@ def _needs_nothing(op: ops.Node, readers: Mapping[str, Any]) -> bool:
     return not any(t.name in readers for t in op.find(ops.PhysicalTable))
 
 
+def _touch(cache: OrderedDict, key: Any) -> None:
+    """Mark ``key`` as just used (gone already, if another thread dropped it: no matter)."""
+    with contextlib.suppress(KeyError):
+        cache.move_to_end(key)
+
+
 def _keep(cache: OrderedDict, key: Any, value: Any) -> None:
     """Add to a cache of at most :data:`CACHE_SIZE` entries, the least recently used out."""
     cache[key] = value
-    if len(cache) > CACHE_SIZE:
-        cache.popitem(last=False)
+    while len(cache) > CACHE_SIZE:
+        with contextlib.suppress(KeyError):
+            cache.popitem(last=False)
 
 
 def backend_of(con: duckdb.DuckDBPyConnection) -> CompilingOnce:

@@ -19,6 +19,7 @@ the way in and on the way out, so a caller that changes its frame changes only i
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 from collections import OrderedDict
@@ -92,11 +93,12 @@ def _plain(value: Any) -> Any:
 
 def kept(key: tuple[Any, ...] | None) -> tuple[tuple[str, ...], pd.DataFrame] | None:
     """The warnings and a copy of the result kept for ``key``, or None."""
-    if key is None or key not in _KEPT:
+    entry = None if key is None else _KEPT.get(key)
+    if entry is None:
         return None
-    _KEPT.move_to_end(key)
-    found, df = _KEPT[key]
-    return found, _copy(df)
+    with contextlib.suppress(KeyError):  # another thread may have dropped it meanwhile
+        _KEPT.move_to_end(key)
+    return entry[0], _copy(entry[1])
 
 
 def keep(key: tuple[Any, ...] | None, found: list[str], df: Any) -> None:
@@ -104,8 +106,9 @@ def keep(key: tuple[Any, ...] | None, found: list[str], df: Any) -> None:
     if key is None or SHARED_SIZE <= 0 or not isinstance(df, pd.DataFrame):
         return
     _KEPT[key] = (tuple(found), _copy(df))
-    if len(_KEPT) > SHARED_SIZE:
-        _KEPT.popitem(last=False)
+    while len(_KEPT) > SHARED_SIZE:
+        with contextlib.suppress(KeyError):
+            _KEPT.popitem(last=False)
 
 
 def _copy(df: pd.DataFrame) -> pd.DataFrame:
