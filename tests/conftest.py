@@ -85,3 +85,13 @@ def browser():
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_results() -> Iterator[None]:
+    """Each test computes its metrics: no result shared from an earlier test's read-only
+    store (metrics._shared keeps them per process)."""
+    from cycleanalytics.metrics import _shared
+
+    _shared.forget()
+    yield

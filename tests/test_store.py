@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +164,50 @@ def test_a_store_without_a_path_stays_in_memory(tmp_path, monkeypatch):
     with ca.Store() as store:
         assert store.path is None and repr(store) == "Store(':memory:')"
     assert list(tmp_path.iterdir()) == []
+
+
+# -- what a read-only store remembers (issue #15: a warm call asks the data once) --------------
+COMPLAINTS_HEADER = (
+    "complaint_id,customer_id,case_id,opened_at,first_response_at,resolved_at,category,"
+    "severity,channel,recovery_action,reopened,csat_after,text"
+)
+#: A complaint later than every time in tests/data/complaints_small.csv (p3's first response,
+#: 2026-06-01 14:00, is the latest there).
+LATER_COMPLAINT = "p8,u4,,2026-07-01T00:00:00Z,2026-07-01T05:00:00Z,,product,low,web,none,false,,"
+
+
+def _as_of(store: ca.Store) -> str:
+    return ca.metrics.complaints(store).attrs["as_of"]
+
+
+def test_a_writable_store_asks_its_as_of_again_after_a_load(store, tmp_path):
+    data = Path(__file__).parent / "data"
+    ca.load(store, [data / "complaints_small.csv"], kind=None)
+    assert _as_of(store) == "2026-06-01T14:00:00+00:00"
+    later = tmp_path / "later_complaints.csv"
+    later.write_text(f"{COMPLAINTS_HEADER}\n{LATER_COMPLAINT}\n")
+    ca.load(store, [later], kind=None)
+    assert _as_of(store) == "2026-07-01T05:00:00+00:00"
+
+
+def test_a_read_only_store_asks_its_as_of_once(tmp_path, monkeypatch):
+    from cycleanalytics.metrics import _outcomes
+
+    db = tmp_path / "complaints.duckdb"
+    with ca.Store(db) as writable:
+        ca.load(writable, [Path(__file__).parent / "data" / "complaints_small.csv"], kind=None)
+    asked = []
+    latest = _outcomes._latest_time
+    monkeypatch.setattr(_outcomes, "_latest_time", lambda src: asked.append(1) or latest(src))
+    with ca.Store(db, read_only=True) as store:
+        assert _as_of(store) == _as_of(store) == "2026-06-01T14:00:00+00:00"
+        assert ca.metrics.complaints(store, segment=None, channel="web").attrs["as_of"] == (
+            "2026-06-01T14:00:00+00:00"
+        )
+    assert len(asked) == 1
+
+
+def test_remembered_computes_each_time_on_a_writable_store(store):
+    calls = []
+    assert store.remembered(("k",), lambda: calls.append(1) or len(calls)) == 1
+    assert store.remembered(("k",), lambda: calls.append(1) or len(calls)) == 2

@@ -7,6 +7,7 @@ source articles ships with the package (:func:`default_model`).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tomllib
@@ -261,6 +262,7 @@ class CycleModel:
                     )
 
 
+@functools.cache  # read once: the file ships with the package and the model is frozen
 def default_model() -> CycleModel:
     """The five-stage service cycle of the source articles, as shipped with the package."""
     text = resources.files("cycleanalytics").joinpath("models/default.toml").read_text("utf-8")

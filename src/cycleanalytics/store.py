@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 
@@ -18,6 +18,8 @@ from cycleanalytics.schema import ADDED_COLUMNS, TABLES
 if TYPE_CHECKING:
     import ibis.expr.types as ir
     from ibis.backends.duckdb import Backend
+
+T = TypeVar("T")
 
 
 class Store:
@@ -96,6 +98,7 @@ class Store:
         self.read_only = read_only
         self._backend: Backend | None = None
         self._tables: dict[str, ir.Table] = {}  # canonical tables' schemas are fixed
+        self._remembered: dict[tuple[object, ...], object] = {}
         self._trim: tuple[int, bytes] | None = None
         try:
             self.con.execute("SET TimeZone = 'UTC'")
@@ -225,11 +228,12 @@ class Store:
     # -- access ----------------------------------------------------------------------------
     @property
     def ibis(self) -> Backend:
-        """The Ibis backend over this store's connection."""
+        """The Ibis backend over this store's connection (compiling each query once:
+        :mod:`cycleanalytics._backend`)."""
         if self._backend is None:
-            import ibis
+            from cycleanalytics._backend import backend_of
 
-            self._backend = ibis.duckdb.from_connection(self.con)
+            self._backend = backend_of(self.con)
         return self._backend
 
     def table(self, name: str) -> ir.Table:
@@ -239,6 +243,21 @@ class Store:
         if name not in self._tables:  # Ibis asks the database for the schema: once per store
             self._tables[name] = self.ibis.table(name)
         return self._tables[name]
+
+    def remembered(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, asked once per read-only store and ``key``; every time otherwise.
+
+        A store opened ``read_only`` holds data that cannot change while it is open: DuckDB
+        lets no process write to a database file that another holds open, and this store's
+        own connection cannot write. So what is computed from its data (the as-of time) is
+        computed once. A writable store may change between two calls (a load, or SQL on
+        ``store.con``), so it is asked again each time.
+        """
+        if not self.read_only:
+            return compute()
+        if key not in self._remembered:
+            self._remembered[key] = compute()
+        return self._remembered[key]  # type: ignore[return-value]
 
     def counts(self) -> dict[str, int]:
         """Number of rows in each canonical table."""

@@ -137,6 +137,14 @@ def resolve_as_of(src: Tables, as_of: str | datetime | None) -> datetime:
 
     if isinstance(src.store, SegmentSource | AttributeSource):  # the data's end, whatever is kept
         src = tables(unwrapped(src.store))
+    remembered = getattr(src.store, "remembered", None)  # a read-only Store: asked once
+    if callable(remembered):
+        return remembered(("as_of",), lambda: _latest_time(src))
+    return _latest_time(src)
+
+
+def _latest_time(src: Tables) -> datetime:
+    """The latest timestamp of the tables of ``src`` (see :func:`resolve_as_of`)."""
     # One query for every table's latest time (one compile, one round trip).
     parts = []
     if src.complaints is not None:

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from cycleanalytics.errors import DataWarning, MetricError
+from cycleanalytics.metrics._shared import keep, kept, shared_key
 from cycleanalytics.metrics.definitions import CONTRACT_KEYS, Scope, plain_value
 
 #: Filters every metric shares; each is honoured or refused by name.
@@ -142,7 +143,13 @@ def register(
                 if _given(bound.arguments.get(key)):
                     raise MetricError(f"{name} does not take {key}: {why}")
             outermost = _DEPTH.get() == 0
+            shared = _shared_key(name, signature, bound.arguments) if outermost else None
+            found: list[str] = []
             empty = None
+            if shared is not None and (hit := kept(shared)) is not None:
+                for message in hit[0]:  # the warnings of the call that computed it
+                    warnings.warn(message, DataWarning, stacklevel=2)
+                return hit[1]
             if outermost:
                 found, empty = _check(REGISTRY[name], bound.arguments)
                 for message in found:  # never silenced here: the caller decides
@@ -166,7 +173,9 @@ def register(
                 return df
             from cycleanalytics.metrics._frames import tidy
 
-            return tidy(df, bound.arguments)
+            df = tidy(df, bound.arguments)
+            keep(shared, found, df)
+            return df
 
         metric.__signature__ = signature  # type: ignore[attr-defined]
         doc = (func.__doc__ or "").strip().split("\n\n")[0]
@@ -176,6 +185,20 @@ def register(
         return metric
 
     return decorate
+
+
+def _shared_key(
+    name: str, signature: inspect.Signature, arguments: Mapping[str, Any]
+) -> tuple[Any, ...] | None:
+    """The key under which a call's result is shared (:mod:`._shared`): every argument with
+    its default, so that ``f(store)`` and ``f(store, by=None)`` are one call."""
+    empty = inspect.Parameter.empty
+    full = {
+        p.name: arguments.get(p.name, p.default)
+        for p in signature.parameters.values()
+        if p.name in arguments or p.default is not empty
+    }
+    return shared_key(name, full)
 
 
 def _check(spec: MetricSpec, arguments: Mapping[str, Any]) -> tuple[list[str], str | None]:
