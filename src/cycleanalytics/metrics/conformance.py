@@ -172,7 +172,7 @@ def variants_expr(
     return joined.group_by([*by, "variant"]).aggregate(cases=joined.count())
 
 
-def conformance_expr(
+def variant_cases_expr(
     source: Store | ir.Table,
     *,
     by: str | Sequence[str] | None = None,
@@ -237,7 +237,7 @@ def _token_fitness(
     model: CycleModel,
 ) -> pd.DataFrame:
     """Per group: log fitness and mean case fitness by token replay and by alignments."""
-    raw = conformance_expr(source, by=by, period=period, channel=channel, model=model).execute()
+    raw = variant_cases_expr(source, by=by, period=period, channel=channel, model=model).execute()
     raw["stages"] = [_decode(v, model.order) for v in raw["variant"]]
     return _fitness(raw, by, model)
 
@@ -430,7 +430,7 @@ def conformance(
     model = resolve_model(model)
     by = as_list(by)
     period = Period.parse(period)
-    raw = conformance_expr(source, by=by, period=period, channel=channel, model=model).execute()
+    raw = variant_cases_expr(source, by=by, period=period, channel=channel, model=model).execute()
     raw["stages"] = [_decode(v, model.order) for v in raw["variant"]]
     counts = _conformance_counts(raw, by, model)
     table = counts[by].copy() if by else pd.DataFrame(index=counts.index)
