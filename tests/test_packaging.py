@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 
 import cycleanalytics as ca
+from cycleanalytics.notebook import plotly_bundle_name
+
+#: The package's own files for report pages (its plotly.js bundle).
+ASSETS = Path(ca.__file__).parent / "assets"
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,6 +57,7 @@ def test_wheel_contents(wheel):
         "cycleanalytics/templates/fragments/tiles.html.j2",
         "cycleanalytics/templates/fragments/report.css",
         "cycleanalytics/templates/fragments/narrow.js",
+        *(f"cycleanalytics/assets/{p.name}" for p in ASSETS.glob("plotly-*-report.min.js")),
         "cycleanalytics/locale/id/LC_MESSAGES/cycleanalytics.po",
         "cycleanalytics/locale/ms/LC_MESSAGES/cycleanalytics.po",
     ):
@@ -95,4 +100,6 @@ def test_installed_wheel_runs_a_report(wheel, tmp_path, sample_db):
     assert done.returncode == 0, done.stderr
     html, charts = done.stdout.split()
     assert Path(html).exists() and int(charts) >= 2
+    # the page loads the package's report bundle, which the installed wheel wrote beside it
+    assert (Path(html).parent / "assets" / plotly_bundle_name()).is_file()
     assert ca.__version__ in wheel.name
